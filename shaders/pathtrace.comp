@@ -1,0 +1,562 @@
+#version 450
+// RenderNet path tracer: one invocation per pixel of the dispatched band of a tile.
+//
+// Exactness rule: everything that decides a pixel is a function of the frame (uniforms), the pixel's FULL-FRAME
+// coordinate and the sample index. Tile and band only choose which pixels run, never what they compute, and samples
+// are accumulated strictly in order (acc = ((acc + s0) + s1) + ...), so any split into tiles, bands or sample
+// batches gives bit-identical sums.
+//
+// Geometry buffers are read as uvec4 and reinterpreted with uintBitsToFloat so that integer payloads (indices,
+// counts) never pass through a float load that a driver could canonicalise or flush.
+
+layout(local_size_x = 8, local_size_y = 8, local_size_z = 1) in;
+
+const float PI = 3.14159265358979;
+const float INF = 1e30;
+const uint NONE = 0xFFFFFFFFu;
+const uint MODE_RADIANCE = 0u;
+const uint MODE_PRIMARY_HIT = 1u;
+
+layout(std140, set = 0, binding = 0) uniform Frame {
+    vec4 camPos;        // xyz
+    vec4 camRight;      // xyz
+    vec4 camUp;         // xyz
+    vec4 camForward;    // xyz
+    vec4 background;    // rgb radiance of the uniform environment
+    uvec4 sizeSeedBounces;  // frame width, frame height, seed, max bounces
+    vec4 projection;    // tan(yfov/2), aspect, ortho half-width, ortho half-height
+    uvec4 counts;       // lights, emissive triangles, mode, orthographic (0/1)
+    vec4 emissivePower; // x = total emissive power (sum of area * luminance), y = ray epsilon scale
+} frame;
+
+layout(std430, set = 0, binding = 1) readonly buffer TriVerts { uvec4 triVerts[]; };     // 3 per triangle
+layout(std430, set = 0, binding = 2) readonly buffer TriShading { uvec4 triShading[]; }; // 5 per triangle
+layout(std430, set = 0, binding = 3) readonly buffer Nodes { uvec4 nodes[]; };           // 2 per node
+layout(std430, set = 0, binding = 4) readonly buffer Materials { uvec4 materials[]; };   // 4 per material
+layout(std430, set = 0, binding = 5) readonly buffer Textures { uvec4 textures[]; };     // offset, w, h, flags
+layout(std430, set = 0, binding = 6) readonly buffer Texels { uint texels[]; };
+layout(std430, set = 0, binding = 7) readonly buffer Lights { vec4 lights[]; };          // 4 per light
+layout(std430, set = 0, binding = 8) readonly buffer EmissiveTris { uvec4 emissiveTris[]; }; // slot, cdf
+layout(std430, set = 0, binding = 9) buffer Accum { vec4 accum[]; };
+
+layout(push_constant) uniform Push {
+    ivec2 tileOrigin;   // tile rectangle in the full frame
+    uvec2 tileSize;
+    uvec2 bandOrigin;   // part of the tile dispatched now, relative to the tile
+    uvec2 bandSize;
+    uint sampleBegin;   // samples [begin, end) are added to the accumulator in this dispatch
+    uint sampleEnd;
+    uint pad0;
+    uint pad1;
+} pc;
+
+// ---------------------------------------------------------------- random numbers
+// PCG-style hash (Jarzynski & Olano 2020): a stateless, well-mixed 32-bit permutation.
+uint pcg(uint v) {
+    uint state = v * 747796405u + 2891336453u;
+    uint word = ((state >> ((state >> 28u) + 4u)) ^ state) * 277803737u;
+    return (word >> 22u) ^ word;
+}
+
+uint rngState;
+float rnd() {
+    rngState = rngState * 747796405u + 2891336453u;
+    uint word = ((rngState >> ((rngState >> 28u) + 4u)) ^ rngState) * 277803737u;
+    word = (word >> 22u) ^ word;
+    return float(word >> 8) * (1.0 / 16777216.0);
+}
+
+// ---------------------------------------------------------------- scene access
+vec3 f3(uvec4 u) { return uintBitsToFloat(u.xyz); }
+
+struct Hit {
+    float t;
+    uint slot;   // triangle slot in BVH order, NONE = miss
+    float u, v;  // barycentrics of corners 1 and 2
+};
+
+// Möller–Trumbore with the edges precomputed on the CPU (the CPU reference uses the same formula).
+bool intersectTriangle(vec3 o, vec3 d, uint slot, float tMin, float tMax, out float t, out float u, out float v) {
+    vec3 v0 = f3(triVerts[3u * slot]);
+    vec3 e1 = f3(triVerts[3u * slot + 1u]);
+    vec3 e2 = f3(triVerts[3u * slot + 2u]);
+    vec3 p = cross(d, e2);
+    float det = dot(e1, p);
+    t = 0.0; u = 0.0; v = 0.0;
+    if (det == 0.0) return false;
+    float inv = 1.0 / det;
+    vec3 s = o - v0;
+    u = dot(s, p) * inv;
+    if (u < 0.0 || u > 1.0) return false;
+    vec3 q = cross(s, e1);
+    v = dot(d, q) * inv;
+    if (v < 0.0 || u + v > 1.0) return false;
+    t = dot(e2, q) * inv;
+    return t > tMin && t < tMax;
+}
+
+vec3 safeInverse(vec3 d) {
+    const float tiny = 1e-30;
+    return vec3(
+        1.0 / (abs(d.x) > tiny ? d.x : (d.x >= 0.0 ? tiny : -tiny)),
+        1.0 / (abs(d.y) > tiny ? d.y : (d.y >= 0.0 ? tiny : -tiny)),
+        1.0 / (abs(d.z) > tiny ? d.z : (d.z >= 0.0 ? tiny : -tiny)));
+}
+
+float boxEntry(uint node, vec3 o, vec3 invD, float tMax) {
+    vec3 lo = (f3(nodes[2u * node]) - o) * invD;
+    vec3 hi = (f3(nodes[2u * node + 1u]) - o) * invD;
+    vec3 tNear = min(lo, hi);
+    vec3 tFar = max(lo, hi);
+    float enter = max(max(tNear.x, tNear.y), max(tNear.z, 0.0));
+    float exit = min(min(tFar.x, tFar.y), min(tFar.z, tMax));
+    return enter <= exit ? enter : INF;
+}
+
+// Closest hit (anyHit = false) or any hit (shadow rays) in (tMin, tMax).
+Hit trace(vec3 o, vec3 d, float tMin, float tMax, bool anyHit) {
+    Hit hit;
+    hit.t = tMax; hit.slot = NONE; hit.u = 0.0; hit.v = 0.0;
+    vec3 invD = safeInverse(d);
+    uint stack[64];
+    int sp = 0;
+    uint node = 0u;
+    if (boxEntry(0u, o, invD, tMax) >= INF) return hit;
+    while (true) {
+        uvec4 hiCount = nodes[2u * node + 1u];
+        uint first = nodes[2u * node].w;
+        if (hiCount.w > 0u) {
+            for (uint i = first; i < first + hiCount.w; i++) {
+                float t, u, v;
+                if (intersectTriangle(o, d, i, tMin, hit.t, t, u, v)) {
+                    hit.t = t; hit.slot = i; hit.u = u; hit.v = v;
+                    if (anyHit) return hit;
+                }
+            }
+        } else {
+            uint a = first, b = first + 1u;
+            float ta = boxEntry(a, o, invD, hit.t);
+            float tb = boxEntry(b, o, invD, hit.t);
+            if (ta > tb) { uint s = a; a = b; b = s; float f = ta; ta = tb; tb = f; }
+            if (ta < INF) {
+                if (tb < INF) stack[sp++] = b;
+                node = a;
+                continue;
+            }
+        }
+        // Pop until a node that still lies in front of the closest hit.
+        bool found = false;
+        while (sp > 0) {
+            node = stack[--sp];
+            if (boxEntry(node, o, invD, hit.t) < INF) { found = true; break; }
+        }
+        if (!found) break;
+    }
+    return hit;
+}
+
+// ---------------------------------------------------------------- textures
+uint wrapCoord(int i, int n, uint mode) {
+    if (mode == 1u) return uint(clamp(i, 0, n - 1));                  // clamp to edge
+    if (mode == 2u) {                                                  // mirrored repeat
+        int period = 2 * n;
+        int k = ((i % period) + period) % period;
+        return uint(k < n ? k : period - 1 - k);
+    }
+    return uint(((i % n) + n) % n);                                    // repeat
+}
+
+vec3 srgbToLinear(vec3 c) {
+    return mix(c / 12.92, pow((c + 0.055) / 1.055, vec3(2.4)), greaterThan(c, vec3(0.04045)));
+}
+
+vec4 texel(uvec4 info, int x, int y) {
+    uint w = info.y, h = info.z;
+    uint tx = wrapCoord(x, int(w), info.w & 3u);
+    uint ty = wrapCoord(y, int(h), (info.w >> 2u) & 3u);
+    vec4 c = unpackUnorm4x8(texels[info.x + ty * w + tx]);
+    if ((info.w & 16u) != 0u) c.rgb = srgbToLinear(c.rgb);
+    return c;
+}
+
+// Bilinear filtering in linear space, written out so every device computes the same value.
+vec4 sampleTexture(uint index, vec2 uv) {
+    uvec4 info = textures[index];
+    vec2 p = uv * vec2(float(info.y), float(info.z)) - 0.5;
+    vec2 base = floor(p);
+    vec2 f = p - base;
+    int x = int(base.x), y = int(base.y);
+    vec4 a = mix(texel(info, x, y), texel(info, x + 1, y), f.x);
+    vec4 b = mix(texel(info, x, y + 1), texel(info, x + 1, y + 1), f.x);
+    return mix(a, b, f.y);
+}
+
+// ---------------------------------------------------------------- surfaces
+struct Surface {
+    vec3 position;
+    vec3 ng;          // geometric normal, facing the incoming ray
+    vec3 n;           // shading normal, same hemisphere as ng
+    bool frontFace;   // the ray hit the counter-clockwise side
+    vec3 baseColor;
+    float metallic;
+    float alpha;      // GGX alpha = roughness^2
+    vec3 emission;    // emitted radiance toward the ray (zero on a single-sided back face)
+    uint material;
+};
+
+uint materialOf(uint slot) { return triVerts[3u * slot].w; }
+
+vec3 materialEmission(uint mat, vec2 uv) {
+    uvec4 m1 = materials[4u * mat + 1u];
+    vec3 e = uintBitsToFloat(m1.xyz);
+    int tex = int(materials[4u * mat + 3u].z);
+    if (tex >= 0) e *= sampleTexture(uint(tex), uv).rgb;
+    return e;
+}
+
+bool materialDoubleSided(uint mat) { return (materials[4u * mat + 3u].w & 1u) != 0u; }
+
+vec3 triangleNormal(uint slot) {
+    return normalize(cross(f3(triVerts[3u * slot + 1u]), f3(triVerts[3u * slot + 2u])));
+}
+
+float triangleArea(uint slot) {
+    return 0.5 * length(cross(f3(triVerts[3u * slot + 1u]), f3(triVerts[3u * slot + 2u])));
+}
+
+vec2 interpolateUv(uint slot, float u, float v) {
+    uint b = 5u * slot;
+    float w = 1.0 - u - v;
+    vec2 uv0 = vec2(uintBitsToFloat(triShading[b].w), uintBitsToFloat(triShading[b + 1u].w));
+    vec2 uv1 = vec2(uintBitsToFloat(triShading[b + 2u].w), uintBitsToFloat(triShading[b + 3u].x));
+    vec2 uv2 = uintBitsToFloat(triShading[b + 3u].yz);
+    return w * uv0 + u * uv1 + v * uv2;
+}
+
+Surface surfaceAt(Hit hit, vec3 o, vec3 d) {
+    Surface s;
+    uint slot = hit.slot;
+    uint b = 5u * slot;
+    float u = hit.u, v = hit.v, w = 1.0 - u - v;
+    s.position = o + d * hit.t;
+    vec3 ng = triangleNormal(slot);
+    s.frontFace = dot(ng, d) < 0.0;
+    if (!s.frontFace) ng = -ng;
+    s.ng = ng;
+    vec3 n = w * f3(triShading[b]) + u * f3(triShading[b + 1u]) + v * f3(triShading[b + 2u]);
+    float len = length(n);
+    n = len > 0.0 ? n / len : ng;
+    if (!s.frontFace) n = -n;
+    if (dot(n, ng) <= 0.0) n = ng;   // interpolated normal points under the surface: fall back to the true one
+    s.n = n;
+
+    vec2 uv = interpolateUv(slot, u, v);
+    uvec4 colors = triShading[b + 4u];
+    vec4 vertexColor = w * unpackUnorm4x8(colors.x) + u * unpackUnorm4x8(colors.y) + v * unpackUnorm4x8(colors.z);
+
+    uint mat = materialOf(slot);
+    s.material = mat;
+    vec4 baseColor = uintBitsToFloat(materials[4u * mat]) * vertexColor;
+    uvec4 m2 = materials[4u * mat + 2u];
+    ivec4 tex = ivec4(materials[4u * mat + 3u]);
+    if (tex.x >= 0) baseColor *= sampleTexture(uint(tex.x), uv);
+    float metallic = uintBitsToFloat(m2.x);
+    float roughness = uintBitsToFloat(m2.y);
+    if (tex.y >= 0) {
+        vec4 mr = sampleTexture(uint(tex.y), uv);
+        roughness *= mr.g;
+        metallic *= mr.b;
+    }
+    s.baseColor = baseColor.rgb;
+    s.metallic = clamp(metallic, 0.0, 1.0);
+    roughness = clamp(roughness, 0.0, 1.0);
+    // alpha floor: a perfectly smooth GGX lobe is a delta that NEE cannot sample; 1e-3 is visually a mirror.
+    s.alpha = max(roughness * roughness, 1e-3);
+    s.emission = (s.frontFace || materialDoubleSided(mat)) ? materialEmission(mat, uv) : vec3(0.0);
+    return s;
+}
+
+// ---------------------------------------------------------------- glTF metallic-roughness BRDF (spec appendix B)
+float luminance(vec3 c) { return dot(c, vec3(0.2126, 0.7152, 0.0722)); }
+
+float ggxD(float nh, float a2) {
+    float k = nh * nh * (a2 - 1.0) + 1.0;
+    return a2 / (PI * k * k);
+}
+
+// Height-correlated Smith visibility V = G / (4 NdotL NdotV).
+float smithV(float nl, float nv, float a2) {
+    float gv = nl * sqrt(nv * nv * (1.0 - a2) + a2);
+    float gl = nv * sqrt(nl * nl * (1.0 - a2) + a2);
+    float s = gv + gl;
+    return s > 0.0 ? 0.5 / s : 0.0;
+}
+
+float smithG1(float nv, float a2) {
+    return 2.0 * nv / (nv + sqrt(a2 + (1.0 - a2) * nv * nv));
+}
+
+vec3 evalBrdf(Surface s, vec3 v, vec3 l) {
+    float nl = dot(s.n, l), nv = dot(s.n, v);
+    if (nl <= 0.0 || nv <= 0.0) return vec3(0.0);
+    vec3 h = normalize(l + v);
+    float nh = max(dot(s.n, h), 0.0);
+    float vh = max(dot(v, h), 0.0);
+    float a2 = s.alpha * s.alpha;
+    vec3 f0 = mix(vec3(0.04), s.baseColor, s.metallic);
+    vec3 F = f0 + (1.0 - f0) * pow(1.0 - vh, 5.0);
+    vec3 diffuse = (1.0 - F) * (1.0 - s.metallic) * s.baseColor / PI;
+    return diffuse + F * ggxD(nh, a2) * smithV(nl, nv, a2);
+}
+
+// Probability of sampling the specular lobe: its share of the albedo estimate at this view angle.
+float specularProbability(Surface s, float nv) {
+    vec3 f0 = mix(vec3(0.04), s.baseColor, s.metallic);
+    vec3 F = f0 + (1.0 - f0) * pow(1.0 - nv, 5.0);
+    float ws = luminance(F);
+    float wd = luminance((1.0 - F) * (1.0 - s.metallic) * s.baseColor);
+    if (wd <= 0.0) return 1.0;
+    return clamp(ws / (ws + wd), 0.1, 0.9);
+}
+
+float brdfPdf(Surface s, vec3 v, vec3 l) {
+    float nl = dot(s.n, l), nv = dot(s.n, v);
+    if (nl <= 0.0 || nv <= 0.0) return 0.0;
+    vec3 h = normalize(l + v);
+    float nh = max(dot(s.n, h), 0.0);
+    float a2 = s.alpha * s.alpha;
+    float pSpec = specularProbability(s, nv);
+    float specPdf = smithG1(nv, a2) * ggxD(nh, a2) / (4.0 * nv);   // visible-normal sampling (Heitz 2018)
+    float diffPdf = nl / PI;
+    return pSpec * specPdf + (1.0 - pSpec) * diffPdf;
+}
+
+void basis(vec3 n, out vec3 t, out vec3 b) {
+    // Duff et al. 2017, branchless orthonormal basis.
+    float sgn = n.z >= 0.0 ? 1.0 : -1.0;
+    float a = -1.0 / (sgn + n.z);
+    float c = n.x * n.y * a;
+    t = vec3(1.0 + sgn * n.x * n.x * a, sgn * c, -sgn * n.x);
+    b = vec3(c, sgn + n.y * n.y * a, -n.y);
+}
+
+// Samples a direction; returns false when the sample falls below the surface (the path ends).
+bool sampleBrdf(Surface s, vec3 v, out vec3 l) {
+    vec3 t, b;
+    basis(s.n, t, b);
+    float nv = dot(s.n, v);
+    float pSpec = specularProbability(s, nv);
+    float u0 = rnd(), u1 = rnd(), u2 = rnd();
+    if (u0 < pSpec) {
+        vec3 ve = vec3(dot(v, t), dot(v, b), nv);
+        vec3 vh = normalize(vec3(s.alpha * ve.x, s.alpha * ve.y, ve.z));
+        float lensq = vh.x * vh.x + vh.y * vh.y;
+        vec3 t1 = lensq > 0.0 ? vec3(-vh.y, vh.x, 0.0) * inversesqrt(lensq) : vec3(1.0, 0.0, 0.0);
+        vec3 t2 = cross(vh, t1);
+        float r = sqrt(u1);
+        float phi = 2.0 * PI * u2;
+        float p1 = r * cos(phi);
+        float p2 = r * sin(phi);
+        float sh = 0.5 * (1.0 + vh.z);
+        p2 = (1.0 - sh) * sqrt(max(0.0, 1.0 - p1 * p1)) + sh * p2;
+        vec3 nh = p1 * t1 + p2 * t2 + sqrt(max(0.0, 1.0 - p1 * p1 - p2 * p2)) * vh;
+        vec3 ne = normalize(vec3(s.alpha * nh.x, s.alpha * nh.y, max(0.0, nh.z)));
+        vec3 m = ne.x * t + ne.y * b + ne.z * s.n;
+        l = reflect(-v, m);
+    } else {
+        float r = sqrt(u1);
+        float phi = 2.0 * PI * u2;
+        l = r * cos(phi) * t + r * sin(phi) * b + sqrt(max(0.0, 1.0 - u1)) * s.n;
+    }
+    return dot(l, s.n) > 0.0 && dot(l, s.ng) > 0.0;
+}
+
+float powerHeuristic(float a, float b) {
+    float a2 = a * a, b2 = b * b;
+    return a2 + b2 > 0.0 ? a2 / (a2 + b2) : 0.0;
+}
+
+// ---------------------------------------------------------------- lights
+float rayEpsilon(vec3 p) { return frame.emissivePower.y * (1.0 + max(max(abs(p.x), abs(p.y)), abs(p.z))); }
+
+vec3 offsetOrigin(Surface s) { return s.position + s.ng * rayEpsilon(s.position); }
+
+bool visible(vec3 from, vec3 dir, float dist) {
+    Hit h = trace(from, dir, 0.0, dist, true);
+    return h.slot == NONE;
+}
+
+float emissiveSelectionPdf(uint slot) {
+    float total = frame.emissivePower.x;
+    if (total <= 0.0) return 0.0;
+    uint mat = materialOf(slot);
+    return luminance(uintBitsToFloat(materials[4u * mat + 1u].xyz)) * triangleArea(slot) / total;
+}
+
+vec3 samplePunctualLights(Surface s, vec3 v) {
+    vec3 result = vec3(0.0);
+    vec3 origin = offsetOrigin(s);
+    for (uint i = 0u; i < frame.counts.x; i++) {
+        vec4 posKind = lights[4u * i];
+        vec4 dirRange = lights[4u * i + 1u];
+        vec3 intensity = lights[4u * i + 2u].rgb;
+        vec4 cone = lights[4u * i + 3u];
+        uint kind = uint(posKind.w);
+        vec3 l;
+        float dist;
+        vec3 irradiance;
+        if (kind == 0u) {               // directional, lux
+            l = -dirRange.xyz;
+            dist = INF;
+            irradiance = intensity;
+        } else {                        // point or spot, candela
+            vec3 toLight = posKind.xyz - s.position;
+            float d2 = dot(toLight, toLight);
+            dist = sqrt(d2);
+            l = toLight / dist;
+            float range = dirRange.w;
+            float falloff = 1.0;
+            if (range > 0.0) {          // KHR_lights_punctual recommended window
+                float r = dist / range;
+                falloff = clamp(1.0 - r * r * r * r, 0.0, 1.0);
+                falloff *= falloff;
+            }
+            irradiance = intensity * falloff / max(d2, 1e-8);
+            if (kind == 2u) {
+                float cd = dot(dirRange.xyz, -l);
+                float t = clamp((cd - cone.y) / max(cone.x - cone.y, 1e-4), 0.0, 1.0);
+                irradiance *= t * t;
+            }
+        }
+        float nl = dot(s.n, l);
+        if (nl <= 0.0 || dot(s.ng, l) <= 0.0 || all(equal(irradiance, vec3(0.0)))) continue;
+        if (!visible(origin, l, dist * (1.0 - 1e-4))) continue;
+        result += evalBrdf(s, v, l) * irradiance * nl;
+    }
+    return result;
+}
+
+vec3 sampleEmissiveTriangles(Surface s, vec3 v) {
+    uint count = frame.counts.y;
+    if (count == 0u) return vec3(0.0);
+    float x = rnd();
+    // Binary search of the power CDF.
+    uint lo = 0u, hi = count - 1u;
+    while (lo < hi) {
+        uint mid = (lo + hi) / 2u;
+        if (uintBitsToFloat(emissiveTris[mid].y) > x) hi = mid; else lo = mid + 1u;
+    }
+    uint slot = emissiveTris[lo].x;
+    float su = sqrt(rnd()), sv = rnd();
+    float bu = su * (1.0 - sv), bv = su * sv;         // uniform barycentrics
+    vec3 p = f3(triVerts[3u * slot]) + bu * f3(triVerts[3u * slot + 1u]) + bv * f3(triVerts[3u * slot + 2u]);
+    vec3 toLight = p - s.position;
+    float d2 = dot(toLight, toLight);
+    float dist = sqrt(d2);
+    if (!(dist > 0.0)) return vec3(0.0);
+    vec3 l = toLight / dist;
+    vec3 nl3 = triangleNormal(slot);
+    float cosLight = dot(nl3, -l);
+    uint mat = materialOf(slot);
+    if (materialDoubleSided(mat)) cosLight = abs(cosLight);
+    float nl = dot(s.n, l);
+    if (cosLight <= 0.0 || nl <= 0.0 || dot(s.ng, l) <= 0.0) return vec3(0.0);
+    float area = triangleArea(slot);
+    float pdfLight = emissiveSelectionPdf(slot) / area * d2 / cosLight;
+    if (!(pdfLight > 0.0)) return vec3(0.0);
+    if (!visible(offsetOrigin(s), l, dist * (1.0 - 1e-4))) return vec3(0.0);
+    vec3 le = materialEmission(mat, interpolateUv(slot, bu, bv));
+    float w = powerHeuristic(pdfLight, brdfPdf(s, v, l));
+    return evalBrdf(s, v, l) * le * nl * w / pdfLight;
+}
+
+// ---------------------------------------------------------------- camera
+void cameraRay(vec2 pixel, out vec3 origin, out vec3 dir) {
+    vec2 size = vec2(frame.sizeSeedBounces.xy);
+    float x = pixel.x / size.x * 2.0 - 1.0;
+    float y = 1.0 - pixel.y / size.y * 2.0;
+    if (frame.counts.w == 1u) {
+        origin = frame.camPos.xyz + x * frame.projection.z * frame.camRight.xyz + y * frame.projection.w * frame.camUp.xyz;
+        dir = frame.camForward.xyz;
+    } else {
+        float ty = frame.projection.x;
+        origin = frame.camPos.xyz;
+        dir = normalize(frame.camForward.xyz + x * ty * frame.projection.y * frame.camRight.xyz + y * ty * frame.camUp.xyz);
+    }
+}
+
+vec3 radiance(vec3 origin, vec3 dir) {
+    vec3 result = vec3(0.0);
+    vec3 throughput = vec3(1.0);
+    float lastPdf = 0.0;
+    uint maxBounces = frame.sizeSeedBounces.w;
+    for (uint depth = 0u; ; depth++) {
+        Hit hit = trace(origin, dir, 0.0, INF, false);
+        if (hit.slot == NONE) {
+            result += throughput * frame.background.rgb;
+            break;
+        }
+        Surface s = surfaceAt(hit, origin, dir);
+        vec3 v = -dir;
+        if (any(greaterThan(s.emission, vec3(0.0)))) {
+            float w = 1.0;
+            if (depth > 0u && frame.counts.y > 0u) {
+                float cosLight = abs(dot(s.ng, v));
+                float pdfLight = emissiveSelectionPdf(hit.slot) / triangleArea(hit.slot) * hit.t * hit.t / max(cosLight, 1e-8);
+                w = powerHeuristic(lastPdf, pdfLight);
+            }
+            result += throughput * s.emission * w;
+        }
+        if (depth >= maxBounces) break;
+
+        result += throughput * (samplePunctualLights(s, v) + sampleEmissiveTriangles(s, v));
+
+        vec3 l;
+        if (!sampleBrdf(s, v, l)) break;
+        float pdf = brdfPdf(s, v, l);
+        if (!(pdf > 0.0)) break;
+        throughput *= evalBrdf(s, v, l) * dot(s.n, l) / pdf;
+        lastPdf = pdf;
+        origin = offsetOrigin(s);
+        dir = l;
+
+        if (depth >= 2u) {               // Russian roulette, unbiased: survivors are reweighted
+            float q = clamp(max(throughput.r, max(throughput.g, throughput.b)), 0.05, 0.95);
+            if (rnd() >= q) break;
+            throughput /= q;
+        }
+    }
+    return result;
+}
+
+void main() {
+    uvec2 local = gl_GlobalInvocationID.xy;
+    if (local.x >= pc.bandSize.x || local.y >= pc.bandSize.y) return;
+    uvec2 inTile = pc.bandOrigin + local;
+    uvec2 pixel = uvec2(pc.tileOrigin) + inTile;
+    uint index = inTile.y * pc.tileSize.x + inTile.x;
+
+    if (frame.counts.z == MODE_PRIMARY_HIT) {
+        // Coverage/ID image for tests: the primary ray through the pixel centre, no jitter.
+        vec3 o, d;
+        cameraRay(vec2(pixel) + 0.5, o, d);
+        Hit hit = trace(o, d, 0.0, INF, false);
+        float id = hit.slot == NONE ? -1.0 : float(triVerts[3u * hit.slot + 1u].w);
+        accum[index] = vec4(id, hit.slot == NONE ? 0.0 : hit.t, 0.0, 1.0);
+        return;
+    }
+
+    uint pixelKey = pcg(frame.sizeSeedBounces.z ^ pcg(pixel.x ^ pcg(pixel.y)));
+    vec4 acc = accum[index];
+    for (uint sampleIndex = pc.sampleBegin; sampleIndex < pc.sampleEnd; sampleIndex++) {
+        rngState = pcg(pixelKey ^ pcg(sampleIndex + 0x9E3779B9u));
+        vec3 o, d;
+        cameraRay(vec2(pixel) + vec2(rnd(), rnd()), o, d);
+        vec3 c = radiance(o, d);
+        // A NaN or infinite sample would poison the pixel; it is dropped (counted as black), which is deterministic.
+        if (any(isnan(c)) || any(isinf(c))) c = vec3(0.0);
+        acc.rgb += c;
+    }
+    acc.a = 1.0;
+    accum[index] = acc;
+}

@@ -1,0 +1,14 @@
+namespace RenderNet.Cli.Commands;
+
+/// <summary>Process exit codes, stable for scripts.</summary>
+public static class ExitCodes
+{
+    public const int Success = 0;
+    /// <summary>The scene or a setting is wrong: fix the input.</summary>
+    public const int InvalidInput = 2;
+    /// <summary>No Vulkan device, the device failed or was lost.</summary>
+    public const int DeviceError = 3;
+    /// <summary>The output could not be written.</summary>
+    public const int OutputError = 4;
+    public const int Cancelled = 130;
+}

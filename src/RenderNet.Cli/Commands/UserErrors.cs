@@ -1,0 +1,37 @@
+using RenderNet.Core.Scenes;
+using RenderNet.Vulkan;
+
+namespace RenderNet.Cli.Commands;
+
+/// <summary>
+/// Turns the failures a user can cause or fix (bad input, missing device, unwritable output, Ctrl+C) into one
+/// "rendernet: error: ..." line on stderr and an exit code; anything else is a bug and keeps its stack trace.
+/// </summary>
+static class UserErrors
+{
+    public static async Task<int> Run(Func<Task<int>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("rendernet: cancelled");
+            return ExitCodes.Cancelled;
+        }
+        catch (Exception ex) when (Classify(ex) is int code)
+        {
+            Console.Error.WriteLine($"rendernet: error: {ex.Message}");
+            return code;
+        }
+    }
+
+    static int? Classify(Exception ex) => ex switch
+    {
+        SceneException or ArgumentException => ExitCodes.InvalidInput,
+        VulkanException => ExitCodes.DeviceError,
+        IOException or UnauthorizedAccessException => ExitCodes.OutputError,
+        _ => null,
+    };
+}

@@ -1,0 +1,282 @@
+using System.Numerics;
+using RenderNet.Core.Scenes;
+using SharpGLTF.Schema2;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using GltfAlphaMode = SharpGLTF.Schema2.AlphaMode;
+using SceneAlphaMode = RenderNet.Core.Scenes.AlphaMode;
+using GltfLightType = SharpGLTF.Schema2.PunctualLightType;
+using Scene = RenderNet.Core.Scenes.Scene;
+using PunctualLight = RenderNet.Core.Scenes.PunctualLight;
+
+namespace RenderNet.Core.Gltf;
+
+/// <summary>
+/// Reads .gltf/.glb files through SharpGLTF into a flattened world-space <see cref="Scene"/>.
+/// Everything the renderer cannot reproduce is listed in <see cref="Scene.Warnings"/> instead of being dropped silently.
+/// </summary>
+public static class GltfSceneLoader
+{
+    static readonly HashSet<string> SupportedExtensions = ["KHR_lights_punctual", "KHR_materials_emissive_strength"];
+
+    public static Scene Load(string path)
+    {
+        if (!File.Exists(path))
+            throw new SceneException($"scene file '{path}' does not exist");
+        ModelRoot model;
+        try
+        {
+            model = ModelRoot.Load(Path.GetFullPath(path), new ReadSettings { Validation = SharpGLTF.Validation.ValidationMode.TryFix });
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            throw new SceneException($"'{path}' is not a readable glTF 2.0 file: {FirstLine(ex.Message)}", ex);
+        }
+        return Load(model, Path.GetFileName(path));
+    }
+
+    public static Scene Load(ModelRoot model, string name)
+    {
+        var builder = new Builder(model, name);
+        return builder.Build();
+    }
+
+    static string FirstLine(string message) => message.Split('\n')[0].Trim();
+
+    sealed class Builder(ModelRoot model, string name)
+    {
+        readonly List<Vector3> positions = [];
+        readonly List<Vector3> normals = [];
+        readonly List<Vector2> texCoords = [];
+        readonly List<uint> colors = [];
+        readonly List<int> materialIds = [];
+        readonly List<PbrMaterial> materials = [];
+        readonly Dictionary<int, int> materialIndex = [];
+        readonly List<SceneTexture> textures = [];
+        readonly Dictionary<(int Image, TextureWrap S, TextureWrap T, bool Srgb), int> textureIndex = [];
+        readonly List<PunctualLight> lights = [];
+        readonly List<(int CameraIndex, int NodeIndex, SceneCamera Camera)> cameras = [];
+        readonly SortedSet<string> warnings = new(StringComparer.Ordinal);
+        int defaultMaterial = -1;
+
+        public Scene Build()
+        {
+            foreach (var ext in model.ExtensionsUsed)
+                if (!SupportedExtensions.Contains(ext))
+                    warnings.Add($"extension {ext} is not supported and is ignored");
+            var scene = model.DefaultScene ?? model.LogicalScenes.FirstOrDefault()
+                ?? throw new SceneException($"'{name}' has no scene");
+            if (model.LogicalScenes.Count > 1)
+                warnings.Add($"the file has {model.LogicalScenes.Count} scenes; only '{scene.Name ?? "#" + scene.LogicalIndex}' is rendered");
+            if (model.LogicalAnimations.Count > 0)
+                warnings.Add("animations are not applied: the rest pose is rendered");
+
+            foreach (var root in scene.VisualChildren) Visit(root);
+
+            if (materialIds.Count == 0)
+                throw new SceneException($"'{name}' contains no triangles to render");
+
+            return new Scene
+            {
+                Name = name,
+                Positions = positions.ToArray(),
+                Normals = normals.ToArray(),
+                TexCoords = texCoords.ToArray(),
+                Colors = colors.ToArray(),
+                MaterialIds = materialIds.ToArray(),
+                Materials = materials,
+                Textures = textures,
+                Lights = lights,
+                Cameras = cameras.OrderBy(c => c.CameraIndex).ThenBy(c => c.NodeIndex).Select(c => c.Camera).ToList(),
+                Warnings = warnings.ToList(),
+            };
+        }
+
+        void Visit(Node node)
+        {
+            var world = node.WorldMatrix;
+            if (node.Mesh is { } mesh) AddMesh(mesh, world, node);
+            if (node.PunctualLight is { } light) AddLight(light, world, node);
+            if (node.Camera is { } camera) AddCamera(camera, world, node);
+            foreach (var child in node.VisualChildren) Visit(child);
+        }
+
+        void AddMesh(Mesh mesh, Matrix4x4 world, Node node)
+        {
+            if (node.Skin is not null) warnings.Add("skinned meshes are rendered in their bind pose");
+            if (!Matrix4x4.Invert(world, out var inverse))
+            {
+                warnings.Add($"node '{node.Name ?? "#" + node.LogicalIndex}' has a singular transform and is skipped");
+                return;
+            }
+            var normalMatrix = Matrix4x4.Transpose(inverse);
+            bool mirrored = world.GetDeterminant() < 0;
+
+            foreach (var prim in mesh.Primitives)
+            {
+                if (prim.DrawPrimitiveType is PrimitiveType.POINTS or PrimitiveType.LINES or PrimitiveType.LINE_LOOP or PrimitiveType.LINE_STRIP)
+                {
+                    warnings.Add($"{prim.DrawPrimitiveType} primitives are not rendered");
+                    continue;
+                }
+                if (prim.MorphTargetsCount > 0) warnings.Add("morph targets are not applied");
+                var posAccessor = prim.GetVertexAccessor("POSITION");
+                if (posAccessor is null)
+                {
+                    warnings.Add("a primitive without POSITION is skipped");
+                    continue;
+                }
+                var pos = posAccessor.AsVector3Array();
+                var nrm = prim.GetVertexAccessor("NORMAL")?.AsVector3Array();
+                var uv = prim.GetVertexAccessor("TEXCOORD_0")?.AsVector2Array();
+                var col = prim.GetVertexAccessor("COLOR_0")?.AsColorArray();
+                int material = MaterialFor(prim.Material);
+
+                foreach (var (a0, b0, c0) in prim.GetTriangleIndices())
+                {
+                    var (a, b, c) = mirrored ? (a0, c0, b0) : (a0, b0, c0);
+                    var pa = Vector3.Transform(pos[a], world);
+                    var pb = Vector3.Transform(pos[b], world);
+                    var pc = Vector3.Transform(pos[c], world);
+                    var face = Vector3.Cross(pb - pa, pc - pa);
+                    float faceLength = face.Length();
+                    // glTF: without NORMAL, clients must use flat normals.
+                    var flat = faceLength > 0 ? face / faceLength : Vector3.UnitY;
+                    positions.Add(pa); positions.Add(pb); positions.Add(pc);
+                    foreach (int i in (ReadOnlySpan<int>)[a, b, c])
+                    {
+                        normals.Add(nrm is null ? flat : TransformNormal(nrm[i], normalMatrix, flat));
+                        texCoords.Add(uv is null ? Vector2.Zero : uv[i]);
+                        colors.Add(col is null ? 0xFFFFFFFFu : PackColor(col[i]));
+                    }
+                    materialIds.Add(material);
+                }
+            }
+        }
+
+        static Vector3 TransformNormal(Vector3 n, Matrix4x4 normalMatrix, Vector3 fallback)
+        {
+            var t = Vector3.TransformNormal(n, normalMatrix);
+            float len = t.Length();
+            return len > 0 && float.IsFinite(len) ? t / len : fallback;
+        }
+
+        static uint PackColor(Vector4 c)
+        {
+            static uint B(float v) => (uint)Math.Clamp(MathF.Round(v * 255f), 0f, 255f);
+            return B(c.X) | B(c.Y) << 8 | B(c.Z) << 16 | B(c.W) << 24;
+        }
+
+        int MaterialFor(Material? m)
+        {
+            if (m is null)
+            {
+                if (defaultMaterial < 0) { defaultMaterial = materials.Count; materials.Add(PbrMaterial.Default); }
+                return defaultMaterial;
+            }
+            if (materialIndex.TryGetValue(m.LogicalIndex, out int existing)) return existing;
+
+            if (m.Unlit) warnings.Add($"material '{m.Name}': KHR_materials_unlit is shaded as a lit material");
+            var baseColor = m.FindChannel("BaseColor");
+            var mr = m.FindChannel("MetallicRoughness");
+            var emissive = m.FindChannel("Emissive");
+            foreach (var key in new[] { "Normal", "Occlusion" })
+                if (m.FindChannel(key) is { Texture: not null })
+                    warnings.Add($"{key.ToLowerInvariant()} textures are not used by the path tracer");
+            if (m.FindChannel("Diffuse") is not null)
+                warnings.Add($"material '{m.Name}': KHR_materials_pbrSpecularGlossiness is not supported; defaults are used");
+
+            var material = new PbrMaterial
+            {
+                Name = m.Name ?? $"material {m.LogicalIndex}",
+                BaseColorFactor = baseColor?.Color ?? Vector4.One,
+                BaseColorTexture = TextureFor(baseColor, srgb: true),
+                MetallicFactor = mr?.GetFactor("MetallicFactor") ?? 1f,
+                RoughnessFactor = mr?.GetFactor("RoughnessFactor") ?? 1f,
+                MetallicRoughnessTexture = TextureFor(mr, srgb: false),
+                Emissive = emissive is { } e
+                    ? new Vector3(e.Color.X, e.Color.Y, e.Color.Z) * e.GetFactor("EmissiveStrength")
+                    : Vector3.Zero,
+                EmissiveTexture = TextureFor(emissive, srgb: true),
+                DoubleSided = m.DoubleSided,
+                AlphaMode = m.Alpha switch { GltfAlphaMode.MASK => SceneAlphaMode.Mask, GltfAlphaMode.BLEND => SceneAlphaMode.Blend, _ => SceneAlphaMode.Opaque },
+                AlphaCutoff = m.AlphaCutoff,
+            };
+            if (material.AlphaMode != SceneAlphaMode.Opaque)
+                warnings.Add($"alpha mode {material.AlphaMode} is rendered as opaque by the path tracer");
+            materialIndex[m.LogicalIndex] = materials.Count;
+            materials.Add(material);
+            return materials.Count - 1;
+        }
+
+        int TextureFor(MaterialChannel? channel, bool srgb)
+        {
+            if (channel?.Texture is not { } texture) return -1;
+            if (channel.Value.TextureCoordinate != 0)
+                warnings.Add("texture coordinate sets other than TEXCOORD_0 are not supported; TEXCOORD_0 is used");
+            if (channel.Value.TextureTransform is not null)
+                warnings.Add("KHR_texture_transform is not applied");
+            var image = texture.PrimaryImage;
+            if (image is null) { warnings.Add("a texture without a decodable image is ignored"); return -1; }
+            var sampler = texture.Sampler;
+            var key = (image.LogicalIndex, Wrap(sampler?.WrapS), Wrap(sampler?.WrapT), srgb);
+            if (textureIndex.TryGetValue(key, out int existing)) return existing;
+
+            uint[] texels;
+            int width, height;
+            try
+            {
+                using var decoded = SixLabors.ImageSharp.Image.Load<Rgba32>(image.Content.Content.Span);
+                width = decoded.Width;
+                height = decoded.Height;
+                var pixels = new Rgba32[width * height];
+                decoded.CopyPixelDataTo(pixels);
+                texels = new uint[pixels.Length];
+                for (int i = 0; i < pixels.Length; i++)
+                    texels[i] = pixels[i].R | (uint)pixels[i].G << 8 | (uint)pixels[i].B << 16 | (uint)pixels[i].A << 24;
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                throw new SceneException($"'{name}': image {image.LogicalIndex} ('{image.Name}') cannot be decoded: {FirstLine(ex.Message)}", ex);
+            }
+            textureIndex[key] = textures.Count;
+            textures.Add(new SceneTexture(image.Name ?? $"image {image.LogicalIndex}", width, height, texels, key.Item2, key.Item3, srgb));
+            return textures.Count - 1;
+        }
+
+        static TextureWrap Wrap(TextureWrapMode? mode) => mode switch
+        {
+            TextureWrapMode.CLAMP_TO_EDGE => TextureWrap.ClampToEdge,
+            TextureWrapMode.MIRRORED_REPEAT => TextureWrap.MirroredRepeat,
+            _ => TextureWrap.Repeat,
+        };
+
+        void AddLight(SharpGLTF.Schema2.PunctualLight light, Matrix4x4 world, Node node)
+        {
+            var kind = light.LightType switch
+            {
+                GltfLightType.Directional => LightKind.Directional,
+                GltfLightType.Spot => LightKind.Spot,
+                _ => LightKind.Point,
+            };
+            var direction = Vector3.Normalize(Vector3.TransformNormal(-Vector3.UnitZ, world));
+            lights.Add(new PunctualLight(light.Name ?? node.Name ?? $"light {light.LogicalIndex}", kind, world.Translation, direction,
+                light.Color, light.Intensity, light.Range > 0 ? light.Range : float.PositiveInfinity,
+                light.InnerConeAngle, light.OuterConeAngle));
+        }
+
+        void AddCamera(Camera camera, Matrix4x4 world, Node node)
+        {
+            string cameraName = camera.Name ?? node.Name ?? $"camera {camera.LogicalIndex}";
+            SceneCamera result = camera.Settings switch
+            {
+                CameraPerspective p => new SceneCamera(cameraName, world, ProjectionKind.Perspective, p.VerticalFOV,
+                    p.AspectRatio > 0 ? p.AspectRatio : null, p.ZNear, p.ZFar > 0 && float.IsFinite(p.ZFar) ? p.ZFar : null, 0, 0),
+                CameraOrthographic o => new SceneCamera(cameraName, world, ProjectionKind.Orthographic, 0, null,
+                    o.ZNear, o.ZFar, MathF.Abs(o.XMag), MathF.Abs(o.YMag)),
+                _ => throw new SceneException($"'{name}': camera '{cameraName}' has no projection"),
+            };
+            cameras.Add((camera.LogicalIndex, node.LogicalIndex, result));
+        }
+    }
+}

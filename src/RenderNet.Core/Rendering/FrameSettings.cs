@@ -1,0 +1,44 @@
+using System.Numerics;
+using RenderNet.Core.Scenes;
+
+namespace RenderNet.Core.Rendering;
+
+/// <summary>What a render computes: radiance, or (for tests and tooling) the primary-hit triangle id and distance.</summary>
+public enum RenderOutput { Radiance = 0, PrimaryHit = 1 }
+
+/// <summary>
+/// Everything besides the scene that decides a pixel. Two renders with equal settings produce bit-identical pixels
+/// on the same pipeline, whatever tiles they are split into.
+/// </summary>
+public sealed record FrameSettings
+{
+    public const int MaxDimension = 16384;
+    public const int MaxSamplesPerPixel = 1 << 16;
+    public const int MaxBouncesLimit = 64;
+
+    public required int Width { get; init; }
+    public required int Height { get; init; }
+    public required SceneCamera Camera { get; init; }
+    public int SamplesPerPixel { get; init; } = 16;
+    public int MaxBounces { get; init; } = 6;
+    public uint Seed { get; init; }
+    /// <summary>Radiance of the uniform environment seen by rays that leave the scene.</summary>
+    public Vector3 Background { get; init; } = Vector3.Zero;
+    public RenderOutput Output { get; init; } = RenderOutput.Radiance;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first setting that is out of range.</summary>
+    public void Validate()
+    {
+        if (Width <= 0 || Height <= 0)
+            throw new ArgumentException($"image size {Width}x{Height} is invalid: width and height must be at least 1");
+        if (Width > MaxDimension || Height > MaxDimension)
+            throw new ArgumentException($"image size {Width}x{Height} exceeds the limit of {MaxDimension} pixels per side");
+        if (SamplesPerPixel <= 0 || SamplesPerPixel > MaxSamplesPerPixel)
+            throw new ArgumentException($"samples per pixel must be between 1 and {MaxSamplesPerPixel}, got {SamplesPerPixel}");
+        if (MaxBounces < 0 || MaxBounces > MaxBouncesLimit)
+            throw new ArgumentException($"bounces must be between 0 and {MaxBouncesLimit}, got {MaxBounces}");
+        if (!float.IsFinite(Background.X) || !float.IsFinite(Background.Y) || !float.IsFinite(Background.Z) ||
+            Background.X < 0 || Background.Y < 0 || Background.Z < 0)
+            throw new ArgumentException($"background {Background} must be finite and non-negative");
+    }
+}

@@ -1,0 +1,158 @@
+using System.Numerics;
+using RenderNet.Core.Acceleration;
+using RenderNet.Core.Scenes;
+
+namespace RenderNet.Vulkan;
+
+/// <summary>
+/// A scene and its BVH packed into the std430 arrays that shaders/pathtrace.comp reads (every record a multiple of
+/// 16 bytes; floats stored by bit pattern in uint arrays). Pure CPU work, kept next to the shader whose layout it mirrors.
+/// Triangles are stored in BVH leaf order ("slots").
+/// </summary>
+public sealed class GpuSceneData
+{
+    public const int TriVertsWords = 12;    // v0 + material, e1 + original index, e2
+    public const int TriShadingWords = 20;  // n0,u0 | n1,v0 | n2,u1 | v1,u2,v2 | c0,c1,c2
+    public const int NodeWords = 8;
+    public const int MaterialWords = 16;
+    public const int LightFloats = 16;
+
+    public required uint[] TriVerts { get; init; }
+    public required uint[] TriShading { get; init; }
+    public required uint[] Nodes { get; init; }
+    public required uint[] Materials { get; init; }
+    public required uint[] Textures { get; init; }
+    public required uint[] Texels { get; init; }
+    public required float[] Lights { get; init; }
+    public required uint[] EmissiveTriangles { get; init; }
+    public required int LightCount { get; init; }
+    public required int EmissiveTriangleCount { get; init; }
+    /// <summary>Sum over emissive triangles of area × luminance(emissive factor): normalises light selection.</summary>
+    public required float EmissivePower { get; init; }
+    public required int TriangleCount { get; init; }
+
+    /// <summary>The storage buffers in binding order 1..8, with their names for error messages.</summary>
+    public IEnumerable<(string Name, long Bytes)> BufferSizes() =>
+    [
+        ("triangle vertices", TriVerts.LongLength * 4),
+        ("triangle shading", TriShading.LongLength * 4),
+        ("BVH nodes", Nodes.LongLength * 4),
+        ("materials", Materials.LongLength * 4),
+        ("texture table", Textures.LongLength * 4),
+        ("texels", Texels.LongLength * 4),
+        ("lights", Lights.LongLength * 4),
+        ("emissive triangles", EmissiveTriangles.LongLength * 4),
+    ];
+
+    static uint F(float v) => BitConverter.SingleToUInt32Bits(v);
+    static uint I(int v) => unchecked((uint)v);
+
+    public static GpuSceneData Pack(Scene scene, Bvh bvh)
+    {
+        int n = scene.TriangleCount;
+        var verts = new uint[checked(n * TriVertsWords)];
+        var shading = new uint[checked(n * TriShadingWords)];
+        for (int slot = 0; slot < n; slot++)
+        {
+            int t = bvh.TriangleOrder[slot];
+            var p0 = scene.Positions[3 * t];
+            var e1 = scene.Positions[3 * t + 1] - p0;
+            var e2 = scene.Positions[3 * t + 2] - p0;
+            var v = verts.AsSpan(slot * TriVertsWords, TriVertsWords);
+            v[0] = F(p0.X); v[1] = F(p0.Y); v[2] = F(p0.Z); v[3] = I(scene.MaterialIds[t]);
+            v[4] = F(e1.X); v[5] = F(e1.Y); v[6] = F(e1.Z); v[7] = I(t);
+            v[8] = F(e2.X); v[9] = F(e2.Y); v[10] = F(e2.Z);
+
+            var s = shading.AsSpan(slot * TriShadingWords, TriShadingWords);
+            Vector3 n0 = scene.Normals[3 * t], n1 = scene.Normals[3 * t + 1], n2 = scene.Normals[3 * t + 2];
+            Vector2 uv0 = scene.TexCoords[3 * t], uv1 = scene.TexCoords[3 * t + 1], uv2 = scene.TexCoords[3 * t + 2];
+            s[0] = F(n0.X); s[1] = F(n0.Y); s[2] = F(n0.Z); s[3] = F(uv0.X);
+            s[4] = F(n1.X); s[5] = F(n1.Y); s[6] = F(n1.Z); s[7] = F(uv0.Y);
+            s[8] = F(n2.X); s[9] = F(n2.Y); s[10] = F(n2.Z); s[11] = F(uv1.X);
+            s[12] = F(uv1.Y); s[13] = F(uv2.X); s[14] = F(uv2.Y);
+            s[16] = scene.Colors[3 * t]; s[17] = scene.Colors[3 * t + 1]; s[18] = scene.Colors[3 * t + 2];
+        }
+
+        var nodes = new uint[bvh.Nodes.Length * NodeWords];
+        for (int i = 0; i < bvh.Nodes.Length; i++)
+        {
+            var node = bvh.Nodes[i];
+            var d = nodes.AsSpan(i * NodeWords, NodeWords);
+            d[0] = F(node.Min.X); d[1] = F(node.Min.Y); d[2] = F(node.Min.Z); d[3] = node.LeftOrFirst;
+            d[4] = F(node.Max.X); d[5] = F(node.Max.Y); d[6] = F(node.Max.Z); d[7] = node.Count;
+        }
+
+        var materials = new uint[Math.Max(1, scene.Materials.Count) * MaterialWords];
+        for (int i = 0; i < scene.Materials.Count; i++)
+        {
+            var m = scene.Materials[i];
+            var d = materials.AsSpan(i * MaterialWords, MaterialWords);
+            d[0] = F(m.BaseColorFactor.X); d[1] = F(m.BaseColorFactor.Y); d[2] = F(m.BaseColorFactor.Z); d[3] = F(m.BaseColorFactor.W);
+            d[4] = F(m.Emissive.X); d[5] = F(m.Emissive.Y); d[6] = F(m.Emissive.Z); d[7] = F(m.AlphaCutoff);
+            d[8] = F(m.MetallicFactor); d[9] = F(m.RoughnessFactor);
+            d[12] = I(m.BaseColorTexture); d[13] = I(m.MetallicRoughnessTexture); d[14] = I(m.EmissiveTexture);
+            d[15] = m.DoubleSided ? 1u : 0u;
+        }
+
+        var textures = new uint[Math.Max(1, scene.Textures.Count) * 4];
+        long texelCount = scene.Textures.Sum(t => (long)t.Texels.Length);
+        var texels = new uint[Math.Max(1, texelCount)];
+        long offset = 0;
+        for (int i = 0; i < scene.Textures.Count; i++)
+        {
+            var tex = scene.Textures[i];
+            textures[4 * i] = checked((uint)offset);
+            textures[4 * i + 1] = (uint)tex.Width;
+            textures[4 * i + 2] = (uint)tex.Height;
+            textures[4 * i + 3] = (uint)tex.WrapS | (uint)tex.WrapT << 2 | (tex.IsSrgb ? 16u : 0u);
+            tex.Texels.CopyTo(texels, offset);
+            offset += tex.Texels.Length;
+        }
+
+        var lights = new float[Math.Max(1, scene.Lights.Count) * LightFloats];
+        for (int i = 0; i < scene.Lights.Count; i++)
+        {
+            var l = scene.Lights[i];
+            var d = lights.AsSpan(i * LightFloats, LightFloats);
+            d[0] = l.Position.X; d[1] = l.Position.Y; d[2] = l.Position.Z; d[3] = (int)l.Kind;
+            d[4] = l.Direction.X; d[5] = l.Direction.Y; d[6] = l.Direction.Z; d[7] = float.IsFinite(l.Range) ? l.Range : 0f;
+            var radiant = l.Color * l.Intensity;
+            d[8] = radiant.X; d[9] = radiant.Y; d[10] = radiant.Z;
+            d[12] = MathF.Cos(l.InnerConeAngle); d[13] = MathF.Cos(l.OuterConeAngle);
+        }
+
+        // Emissive triangles with a CDF over power (area × luminance of the emissive factor), in slot order.
+        var emissive = new List<(int Slot, double Power)>();
+        for (int slot = 0; slot < n; slot++)
+        {
+            int t = bvh.TriangleOrder[slot];
+            var m = scene.Materials[scene.MaterialIds[t]];
+            if (!m.IsEmissive) continue;
+            var e1 = scene.Positions[3 * t + 1] - scene.Positions[3 * t];
+            var e2 = scene.Positions[3 * t + 2] - scene.Positions[3 * t];
+            double area = 0.5 * Vector3.Cross(e1, e2).Length();
+            double power = area * Luminance(m.Emissive);
+            if (power > 0) emissive.Add((slot, power));
+        }
+        double total = emissive.Sum(e => e.Power);
+        var emissiveData = new uint[Math.Max(1, emissive.Count) * 4];
+        double running = 0;
+        for (int i = 0; i < emissive.Count; i++)
+        {
+            running += emissive[i].Power;
+            emissiveData[4 * i] = (uint)emissive[i].Slot;
+            emissiveData[4 * i + 1] = F(i == emissive.Count - 1 ? 1f : (float)(running / total));
+        }
+
+        return new GpuSceneData
+        {
+            TriVerts = verts, TriShading = shading, Nodes = nodes, Materials = materials, Textures = textures,
+            Texels = texels, Lights = lights, EmissiveTriangles = emissiveData,
+            LightCount = scene.Lights.Count, EmissiveTriangleCount = emissive.Count, EmissivePower = (float)total,
+            TriangleCount = n,
+        };
+    }
+
+    /// <summary>Rec. 709 luminance, the same weights as luminance() in the shader.</summary>
+    public static double Luminance(Vector3 c) => 0.2126 * c.X + 0.7152 * c.Y + 0.0722 * c.Z;
+}

@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using RenderNet.Core.Acceleration;
+using RenderNet.Core.Imaging;
+using RenderNet.Core.Rendering;
+using RenderNet.Core.Scenes;
+using RenderNet.Core.Tiles;
+
+namespace RenderNet.Vulkan;
+
+/// <summary>Progress of a local render: tiles finished, pixel-samples finished, and the total of each.</summary>
+public readonly record struct RenderProgress(int TilesDone, int TilesTotal, long PixelSamplesDone, long PixelSamplesTotal, TileRect? LastTile);
+
+/// <summary>Timings and throughput of one local render.</summary>
+public sealed record RenderStats(
+    GpuDeviceInfo Device, int Triangles, int BvhNodes, int BvhDepth, TimeSpan BvhBuild, TimeSpan Upload, TimeSpan Render,
+    long PixelSamples, int Tiles)
+{
+    public double SamplesPerSecond => PixelSamples / Math.Max(Render.TotalSeconds, 1e-9);
+}
+
+/// <summary>
+/// Renders a whole frame in one process: builds the BVH, uploads the scene, renders every tile of a
+/// <see cref="TilePlan"/> on one device and assembles the frame. The single-process baseline the farm must equal.
+/// </summary>
+public static class LocalRender
+{
+    public static (FloatImage Image, RenderStats Stats) Render(
+        VulkanDevice device, Scene scene, FrameSettings frame, TilePlan plan,
+        Action<RenderProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        frame.Validate();
+        if (plan.FrameWidth != frame.Width || plan.FrameHeight != frame.Height)
+            throw new ArgumentException($"tile plan is for {plan.FrameWidth}x{plan.FrameHeight} but the frame is {frame.Width}x{frame.Height}");
+
+        var watch = Stopwatch.StartNew();
+        var bvh = BvhBuilder.Build(scene.Positions);
+        var bvhTime = watch.Elapsed;
+        cancellation.ThrowIfCancellationRequested();
+
+        watch.Restart();
+        using var gpuScene = new GpuScene(device, scene, bvh);
+        using var tracer = new PathTracer(device, gpuScene);
+        var uploadTime = watch.Elapsed;
+
+        var assembler = new FrameAssembler(frame.Width, frame.Height);
+        long perPixel = frame.Output == RenderOutput.Radiance ? frame.SamplesPerPixel : 1;
+        long total = (long)frame.Width * frame.Height * perPixel;
+        long finished = 0;
+        int tilesDone = 0;
+        watch.Restart();
+        foreach (var tile in plan.Tiles)
+        {
+            long before = finished;
+            var pixels = tracer.RenderTile(frame, tile,
+                done => progress?.Invoke(new RenderProgress(tilesDone, plan.Tiles.Count, before + done, total, null)),
+                cancellation);
+            assembler.Place(tile, pixels);
+            finished = before + tile.PixelCount * perPixel;
+            tilesDone++;
+            progress?.Invoke(new RenderProgress(tilesDone, plan.Tiles.Count, finished, total, tile));
+        }
+        var renderTime = watch.Elapsed;
+        return (assembler.Frame, new RenderStats(device.Info, scene.TriangleCount, bvh.Nodes.Length, bvh.Depth,
+            bvhTime, uploadTime, renderTime, finished, plan.Tiles.Count));
+    }
+}

@@ -1,0 +1,212 @@
+using System.Diagnostics;
+using System.Numerics;
+using System.Runtime.InteropServices;
+using RenderNet.Core.Rendering;
+using RenderNet.Core.Tiles;
+using Silk.NET.Vulkan;
+
+namespace RenderNet.Vulkan;
+
+/// <summary>
+/// Renders tiles of a frame with the compute path tracer (shaders/pathtrace.comp). A tile is split into dispatches
+/// (bands of rows × batches of samples) sized from the measured throughput so that no single submission runs
+/// longer than <see cref="TargetDispatchSeconds"/> — well under the watchdogs of desktop drivers. Splitting never
+/// changes a pixel: each pixel adds its samples in order into its accumulator.
+/// </summary>
+public sealed unsafe class PathTracer : IDisposable
+{
+    const uint GroupSize = 8;
+    public double TargetDispatchSeconds { get; init; } = 0.2;
+
+    readonly VulkanDevice device;
+    readonly GpuScene scene;
+    readonly ComputeKernel kernel;
+    readonly GpuBuffer uniforms;
+    GpuBuffer? accum;
+    GpuBuffer? readback;
+    FrameSettings? boundFrame;
+    double pixelSamplesPerSecond = 0;
+
+    [StructLayout(LayoutKind.Sequential)]
+    struct FrameUniforms
+    {
+        public Vector4 CamPos, CamRight, CamUp, CamForward, Background;
+        public uint Width, Height, Seed, MaxBounces;
+        public float TanHalfFovY, Aspect, OrthoHalfWidth, OrthoHalfHeight;
+        public uint LightCount, EmissiveCount, Mode, Orthographic;
+        public float EmissivePower, RayEpsilon, Pad0, Pad1;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    struct PushConstants
+    {
+        public int TileX, TileY;
+        public uint TileWidth, TileHeight;
+        public uint BandX, BandY, BandWidth, BandHeight;
+        public uint SampleBegin, SampleEnd, Pad0, Pad1;
+    }
+
+    public PathTracer(VulkanDevice device, GpuScene scene)
+    {
+        this.device = device;
+        this.scene = scene;
+        var types = new DescriptorType[10];
+        types[0] = DescriptorType.UniformBuffer;
+        for (int i = 1; i < types.Length; i++) types[i] = DescriptorType.StorageBuffer;
+        kernel = new ComputeKernel(device, ShaderLibrary.Load(ShaderLibrary.PathTracer), types, (uint)sizeof(PushConstants));
+        uniforms = GpuBuffer.CreateHostVisible(device, (ulong)sizeof(FrameUniforms), BufferUsageFlags.UniformBufferBit);
+        kernel.Bind(0, uniforms);
+        for (int i = 0; i < scene.Buffers.Count; i++) kernel.Bind(i + 1, scene.Buffers[i]);
+    }
+
+    public GpuDeviceInfo Device => device.Info;
+
+    void BindFrame(FrameSettings frame)
+    {
+        if (ReferenceEquals(frame, boundFrame) || frame == boundFrame) return;
+        frame.Validate();
+        var rays = CameraRays.For(frame.Camera, frame.Width, frame.Height);
+        var u = new FrameUniforms
+        {
+            CamPos = new Vector4(rays.Position, 0),
+            CamRight = new Vector4(rays.Right, 0),
+            CamUp = new Vector4(rays.Up, 0),
+            CamForward = new Vector4(rays.Forward, 0),
+            Background = new Vector4(frame.Background, 0),
+            Width = (uint)frame.Width,
+            Height = (uint)frame.Height,
+            Seed = frame.Seed,
+            MaxBounces = (uint)frame.MaxBounces,
+            TanHalfFovY = rays.TanHalfFovY,
+            Aspect = rays.Aspect,
+            OrthoHalfWidth = rays.OrthoHalfWidth,
+            OrthoHalfHeight = rays.OrthoHalfHeight,
+            LightCount = (uint)scene.Data.LightCount,
+            EmissiveCount = (uint)scene.Data.EmissiveTriangleCount,
+            Mode = (uint)frame.Output,
+            Orthographic = rays.Orthographic ? 1u : 0u,
+            EmissivePower = scene.Data.EmissivePower,
+            RayEpsilon = 1e-4f,
+        };
+        uniforms.Write(new ReadOnlySpan<FrameUniforms>(in u));
+        boundFrame = frame;
+    }
+
+    void EnsureCapacity(ulong bytes)
+    {
+        if (accum is not null && accum.Size >= bytes) return;
+        accum?.Dispose();
+        readback?.Dispose();
+        accum = null;
+        readback = null;
+        accum = GpuBuffer.CreateDeviceLocal(device, bytes, BufferUsageFlags.StorageBufferBit);
+        readback = GpuBuffer.CreateHostVisible(device, bytes, BufferUsageFlags.TransferDstBit);
+        kernel.Bind(9, accum);
+    }
+
+    /// <summary>
+    /// Renders <paramref name="tile"/> of <paramref name="frame"/>: RGBA32F, tile-sized, rows top to bottom. For
+    /// <see cref="RenderOutput.Radiance"/> the RGB is linear radiance (mean over the samples) and alpha is 1; for
+    /// <see cref="RenderOutput.PrimaryHit"/>, R is the scene triangle index hit through the pixel centre (-1 for none) and G the distance.
+    /// </summary>
+    /// <param name="samplesDone">Called after each dispatch with the pixel-samples finished so far in this tile.</param>
+    public float[] RenderTile(FrameSettings frame, TileRect tile, Action<long>? samplesDone = null, CancellationToken cancellation = default)
+    {
+        BindFrame(frame);
+        if (tile.X < 0 || tile.Y < 0 || tile.Width <= 0 || tile.Height <= 0 || tile.X + tile.Width > frame.Width || tile.Y + tile.Height > frame.Height)
+            throw new ArgumentException($"tile {tile} lies outside the {frame.Width}x{frame.Height} frame");
+        ulong bytes = (ulong)tile.PixelCount * 16;
+        EnsureCapacity(bytes);
+        var accumBuffer = accum!;
+        var readbackBuffer = readback!;
+        var vk = device.Api;
+
+        bool radiance = frame.Output == RenderOutput.Radiance;
+        uint spp = radiance ? (uint)frame.SamplesPerPixel : 1u;
+        long done = 0;
+        bool first = true;
+        int bandY = 0;
+        while (bandY < tile.Height)
+        {
+            // Work per dispatch, in pixel-samples, from the throughput seen so far (a small probe to start with).
+            double budget = pixelSamplesPerSecond > 0 ? pixelSamplesPerSecond * TargetDispatchSeconds : 4096;
+            budget = Math.Max(budget, tile.Width);
+            int rows = (int)Math.Clamp(budget / tile.Width, 1, tile.Height - bandY);
+            uint sample = 0;
+            while (sample < spp)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                double perSample = (double)rows * tile.Width;
+                uint batch = (uint)Math.Clamp(budget / perSample, 1, spp - sample);
+                var push = new PushConstants
+                {
+                    TileX = tile.X, TileY = tile.Y, TileWidth = (uint)tile.Width, TileHeight = (uint)tile.Height,
+                    BandX = 0, BandY = (uint)bandY, BandWidth = (uint)tile.Width, BandHeight = (uint)rows,
+                    SampleBegin = sample, SampleEnd = sample + batch,
+                };
+                bool clear = first;
+                bool last = bandY + rows >= tile.Height && sample + batch >= spp;
+                var watch = Stopwatch.StartNew();
+                device.Submit(cmd =>
+                {
+                    if (clear)
+                    {
+                        vk.CmdFillBuffer(cmd, accumBuffer.Handle, 0, bytes, 0);
+                        Barrier(cmd, AccessFlags.TransferWriteBit, AccessFlags.ShaderReadBit | AccessFlags.ShaderWriteBit,
+                            PipelineStageFlags.TransferBit, PipelineStageFlags.ComputeShaderBit);
+                    }
+                    kernel.RecordDispatch(cmd, push, ((uint)tile.Width + GroupSize - 1) / GroupSize, ((uint)rows + GroupSize - 1) / GroupSize);
+                    if (last)
+                    {
+                        Barrier(cmd, AccessFlags.ShaderWriteBit, AccessFlags.TransferReadBit,
+                            PipelineStageFlags.ComputeShaderBit, PipelineStageFlags.TransferBit);
+                        var region = new BufferCopy(0, 0, bytes);
+                        vk.CmdCopyBuffer(cmd, accumBuffer.Handle, readbackBuffer.Handle, 1, in region);
+                        Barrier(cmd, AccessFlags.TransferWriteBit, AccessFlags.HostReadBit,
+                            PipelineStageFlags.TransferBit, PipelineStageFlags.HostBit);
+                    }
+                }, "tile rendering");
+                first = false;
+                double seconds = watch.Elapsed.TotalSeconds;
+                long work = (long)batch * rows * tile.Width;
+                if (seconds > 1e-4)
+                {
+                    double rate = work / seconds;
+                    pixelSamplesPerSecond = pixelSamplesPerSecond > 0 ? Math.Min(rate, pixelSamplesPerSecond * 4) : rate;
+                }
+                done += work;
+                samplesDone?.Invoke(done);
+                sample += batch;
+            }
+            bandY += rows;
+        }
+
+        var pixels = new float[tile.PixelCount * 4];
+        readbackBuffer.Read<float>(pixels);
+        if (radiance)
+        {
+            // The shader keeps sums so that batching cannot change a pixel; the mean is taken here, once.
+            float inv = 1f / spp;
+            for (int i = 0; i < pixels.Length; i += 4)
+            {
+                pixels[i] *= inv; pixels[i + 1] *= inv; pixels[i + 2] *= inv;
+                pixels[i + 3] = 1f;
+            }
+        }
+        return pixels;
+    }
+
+    void Barrier(CommandBuffer cmd, AccessFlags src, AccessFlags dst, PipelineStageFlags srcStage, PipelineStageFlags dstStage)
+    {
+        var barrier = new MemoryBarrier { SType = StructureType.MemoryBarrier, SrcAccessMask = src, DstAccessMask = dst };
+        device.Api.CmdPipelineBarrier(cmd, srcStage, dstStage, 0, 1, in barrier, 0, null, 0, null);
+    }
+
+    public void Dispose()
+    {
+        accum?.Dispose();
+        readback?.Dispose();
+        uniforms.Dispose();
+        kernel.Dispose();
+    }
+}
