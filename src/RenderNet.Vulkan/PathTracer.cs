@@ -128,14 +128,12 @@ public sealed unsafe class PathTracer : IDisposable
         int bandY = 0;
         while (bandY < tile.Height)
         {
-            // Work per dispatch, in pixel-samples, from the throughput seen so far (a small probe to start with).
-            double budget = pixelSamplesPerSecond > 0 ? pixelSamplesPerSecond * TargetDispatchSeconds : 4096;
-            budget = Math.Max(budget, tile.Width);
-            int rows = (int)Math.Clamp(budget / tile.Width, 1, tile.Height - bandY);
+            int rows = (int)Math.Clamp(DispatchBudget() / tile.Width, 1, tile.Height - bandY);
             uint sample = 0;
             while (sample < spp)
             {
                 cancellation.ThrowIfCancellationRequested();
+                double budget = DispatchBudget();
                 double perSample = (double)rows * tile.Width;
                 uint batch = (uint)Math.Clamp(budget / perSample, 1, spp - sample);
                 var push = new PushConstants
@@ -195,6 +193,9 @@ public sealed unsafe class PathTracer : IDisposable
         }
         return pixels;
     }
+
+    /// <summary>Pixel-samples per dispatch, from the throughput seen so far (a small probe to start with).</summary>
+    double DispatchBudget() => pixelSamplesPerSecond > 0 ? pixelSamplesPerSecond * TargetDispatchSeconds : 4096;
 
     void Barrier(CommandBuffer cmd, AccessFlags src, AccessFlags dst, PipelineStageFlags srcStage, PipelineStageFlags dstStage)
     {

@@ -1,0 +1,20 @@
+using RenderNet.Core.Imaging;
+using RenderNet.Core.Rendering;
+using RenderNet.Core.Scenes;
+using RenderNet.Core.Tiles;
+
+namespace RenderNet.Vulkan.Tests;
+
+/// <summary>One Vulkan device shared by every GPU test (they run one after another in the "device" collection).</summary>
+public sealed class DeviceFixture : IDisposable
+{
+    public VulkanDevice Device { get; } = VulkanDevice.Open();
+
+    public FloatImage Render(Scene scene, FrameSettings frame, int tileSize = 64) =>
+        LocalRender.Render(Device, scene, frame, new TilePlan(frame.Width, frame.Height, tileSize)).Image;
+
+    public void Dispose() => Device.Dispose();
+}
+
+[CollectionDefinition("device")]
+public sealed class DeviceCollection : ICollectionFixture<DeviceFixture>;

@@ -1,0 +1,217 @@
+using System.Numerics;
+using RenderNet.Core.Imaging;
+using RenderNet.Core.Rendering;
+using RenderNet.Core.Scenes;
+using Xunit.Abstractions;
+
+namespace RenderNet.Vulkan.Tests;
+
+/// <summary>The path tracer is physically right, not just self-consistent: known integrals come out.</summary>
+[Collection("device")]
+public class PhysicsTests(DeviceFixture gpu, ITestOutputHelper output)
+{
+    /// <summary>The glTF metallic-roughness BRDF (spec appendix B), written independently of the shader, in double.</summary>
+    static double GltfBrdf(double baseColor, double metallic, double roughness, Vector3 n, Vector3 v, Vector3 l)
+    {
+        double nl = Vector3.Dot(n, l), nv = Vector3.Dot(n, v);
+        var h = Vector3.Normalize(l + v);
+        double nh = Vector3.Dot(n, h), vh = Vector3.Dot(v, h);
+        double a2 = Math.Pow(roughness * roughness, 2);
+        double f0 = 0.04 * (1 - metallic) + baseColor * metallic;
+        double F = f0 + (1 - f0) * Math.Pow(1 - vh, 5);
+        double k = nh * nh * (a2 - 1) + 1;
+        double D = a2 / (Math.PI * k * k);
+        double vis = 0.5 / (nl * Math.Sqrt(nv * nv * (1 - a2) + a2) + nv * Math.Sqrt(nl * nl * (1 - a2) + a2));
+        return (1 - F) * (1 - metallic) * baseColor / Math.PI + F * D * vis;
+    }
+
+    static Scene Plane(PunctualLight light, float albedo = 0.5f)
+    {
+        var b = new SceneBuilder();
+        int m = b.AddMaterial(new PbrMaterial { BaseColorFactor = new Vector4(albedo, albedo, albedo, 1), MetallicFactor = 0, RoughnessFactor = 1 });
+        b.Quad(m, new(-10, 0, 10), new(10, 0, 10), new(10, 0, -10), new(-10, 0, -10));
+        b.Lights.Add(light);
+        b.Cameras.Add(SceneBuilder.LookDown(new Vector3(0, 5, 0), 0.05f));
+        return b.Build();
+    }
+
+    FloatImage RenderOrtho(Scene scene, int size, int spp, int bounces, Vector3 background = default) =>
+        gpu.Render(scene, new FrameSettings
+        {
+            Width = size, Height = size, Camera = scene.Cameras[0], SamplesPerPixel = spp, MaxBounces = bounces, Background = background, Seed = 3,
+        });
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(45.0)]
+    [InlineData(60.0)]
+    public void Plane_under_a_directional_light_matches_the_analytic_radiance(double degrees)
+    {
+        float theta = (float)(degrees * Math.PI / 180);
+        var toLight = new Vector3(MathF.Sin(theta), MathF.Cos(theta), 0);
+        const float lux = 3f;
+        var scene = Plane(new PunctualLight("sun", LightKind.Directional, Vector3.Zero, -toLight, Vector3.One, lux, float.PositiveInfinity, 0, 0));
+        var image = RenderOrtho(scene, 8, 4, 1);
+
+        double expected = GltfBrdf(0.5, 0, 1, Vector3.UnitY, Vector3.UnitY, toLight) * lux * Math.Cos(theta);
+        double lambert = 0.5 / Math.PI * lux * Math.Cos(theta);
+        output.WriteLine($"{degrees}°: expected {expected:F6} (pure Lambert {lambert:F6}), got {image[4, 4].R:F6}");
+        for (int y = 0; y < 8; y++)
+            for (int x = 0; x < 8; x++)
+            {
+                var (r, g, b, _) = image[x, y];
+                Assert.Equal(expected, r, expected * 1e-4);
+                Assert.Equal(r, g);
+                Assert.Equal(r, b);
+            }
+        Assert.InRange(expected / lambert, 0.9, 1.1);
+    }
+
+    [Fact]
+    public void Plane_under_a_point_light_falls_off_with_the_inverse_square()
+    {
+        const float candela = 10f, height = 2f;
+        var scene = Plane(new PunctualLight("bulb", LightKind.Point, new Vector3(0, height, 0), -Vector3.UnitY, new Vector3(1, 0.5f, 0.25f), candela, float.PositiveInfinity, 0, 0));
+        var image = RenderOrtho(scene, 9, 16, 1);
+        double expected = GltfBrdf(0.5, 0, 1, Vector3.UnitY, Vector3.UnitY, Vector3.UnitY) * candela / (height * height);
+        var (r, g, b, _) = image[4, 4];
+        output.WriteLine($"expected {expected:F6}, got {r:F6} {g:F6} {b:F6}");
+        Assert.Equal(expected, r, expected * 2e-3);
+        Assert.Equal(expected * 0.5, g, expected * 1e-3);
+        Assert.Equal(expected * 0.25, b, expected * 1e-3);
+    }
+
+    [Fact]
+    public void Spot_light_lights_inside_its_cone_only()
+    {
+        var b = new SceneBuilder();
+        int m = b.AddMaterial(new PbrMaterial { BaseColorFactor = new Vector4(0.5f, 0.5f, 0.5f, 1), MetallicFactor = 0, RoughnessFactor = 1 });
+        b.Quad(m, new(-10, 0, 10), new(10, 0, 10), new(10, 0, -10), new(-10, 0, -10));
+        b.Lights.Add(new PunctualLight("spot", LightKind.Spot, new Vector3(0, 2, 0), -Vector3.UnitY, Vector3.One, 10, float.PositiveInfinity, 0.2f, 0.3f));
+        b.Cameras.Add(SceneBuilder.LookDown(new Vector3(0, 5, 0), 2f));
+        var image = RenderOrtho(b.Build(), 40, 1, 1);
+        // Pixel centres: x = -2 + (i + 0.5) * 0.1. tan(0.2)*2 = 0.405: full inside; tan(0.3)*2 = 0.619: dark outside.
+        Assert.True(image[20, 20].R > 0.1f);
+        Assert.Equal(0f, image[20 + 8, 20].R); // x = 0.85, well outside the outer cone
+        Assert.True(image[20 + 5, 20].R < image[20, 20].R); // x = 0.55, in the falloff
+    }
+
+    static Scene Furnace(float metallic, float roughness)
+    {
+        var b = new SceneBuilder();
+        int m = b.AddMaterial(new PbrMaterial { BaseColorFactor = Vector4.One, MetallicFactor = metallic, RoughnessFactor = roughness });
+        b.Sphere(m, Vector3.Zero, 1f, 96, 48);
+        b.Cameras.Add(new SceneCamera("front", Matrix4x4.CreateTranslation(0, 0, 5), ProjectionKind.Orthographic, 0, null, 0.1f, 100f, 1.1f, 1.1f));
+        return b.Build();
+    }
+
+    /// <summary>Directional albedo ∫ f cosθ dω of the glTF BRDF for a view at cosine <paramref name="mu"/>, by a midpoint rule in (cosθ, φ).</summary>
+    static double DirectionalAlbedo(double metallic, double roughness, double mu)
+    {
+        const int N = 768, M = 768;
+        var n = Vector3.UnitZ;
+        var v = new Vector3((float)Math.Sqrt(1 - mu * mu), 0, (float)mu);
+        double sum = 0;
+        for (int i = 0; i < N; i++)
+        {
+            double c = (i + 0.5) / N, s = Math.Sqrt(1 - c * c);
+            for (int j = 0; j < M; j++)
+            {
+                double phi = 2 * Math.PI * (j + 0.5) / M;
+                var l = new Vector3((float)(s * Math.Cos(phi)), (float)(s * Math.Sin(phi)), (float)c);
+                sum += GltfBrdf(1, metallic, roughness, n, v, l) * c;
+            }
+        }
+        return sum * (1.0 / N) * (2 * Math.PI / M);
+    }
+
+    /// <summary>
+    /// Renders an albedo-1 sphere in a uniform environment of radiance 1 (orthographic, 24×24) and returns the mean of
+    /// the pixels well inside the silhouette (view cosine ≥ 0.3), the expected mean from integrating the BRDF on the
+    /// CPU for each of those pixels, and the brightest pixel of the whole image.
+    /// </summary>
+    (double Measured, double Expected, double Max) FurnaceRender(float metallic, float roughness)
+    {
+        const int size = 24;
+        const float half = 1.1f;
+        var image = RenderOrtho(Furnace(metallic, roughness), size, 64, 8, background: Vector3.One);
+        var albedo = new Dictionary<int, double>();
+        double measured = 0, expected = 0, max = 0;
+        int count = 0;
+        for (int y = 0; y < size; y++)
+            for (int x = 0; x < size; x++)
+            {
+                max = Math.Max(max, image[x, y].R);
+                double px = -half + (x + 0.5) * 2 * half / size, py = half - (y + 0.5) * 2 * half / size;
+                double r2 = px * px + py * py;
+                if (r2 >= 1) continue;
+                double mu = Math.Sqrt(1 - r2);
+                if (mu < 0.3) continue;
+                int key = (int)Math.Round(mu * 50); // tabulate: neighbouring cosines share an integral
+                if (!albedo.TryGetValue(key, out double e)) albedo[key] = e = DirectionalAlbedo(metallic, roughness, key / 50.0);
+                expected += e;
+                measured += image[x, y].R;
+                count++;
+            }
+        return (measured / count, expected / count, max);
+    }
+
+    [Fact]
+    public void White_furnace_an_albedo_one_diffuse_sphere_reflects_what_the_brdf_integrates_to()
+    {
+        var (measured, expected, max) = FurnaceRender(metallic: 0, roughness: 1);
+        output.WriteLine($"diffuse furnace: measured {measured:F4}, BRDF integral {expected:F4}, max pixel {max:F4}");
+        Assert.Equal(expected, measured, 0.01);
+        // glTF's dielectric (Fresnel-weighted Lambert + single-scattering GGX) keeps all but a few % of the energy.
+        Assert.InRange(expected, 0.93, 1.0);
+        Assert.True(max < 1.25, $"a pixel reached {max}: energy is being created");
+    }
+
+    [Theory]
+    [InlineData(0.3f)]
+    [InlineData(0.6f)]
+    [InlineData(1.0f)]
+    public void Ggx_never_creates_energy_and_matches_its_integral(float roughness)
+    {
+        var (measured, expected, max) = FurnaceRender(metallic: 1, roughness);
+        output.WriteLine($"GGX roughness {roughness}: measured {measured:F4}, BRDF integral {expected:F4}, max pixel {max:F4}");
+        Assert.True(expected <= 1.0, $"the BRDF itself integrates to {expected}");
+        Assert.True(measured <= 1.005, $"directional albedo {measured} > 1: energy created");
+        Assert.Equal(expected, measured, 0.015);
+    }
+
+    [Fact]
+    public void A_smooth_white_metal_sphere_is_a_perfect_mirror_in_the_furnace()
+    {
+        var (measured, _, max) = FurnaceRender(metallic: 1, roughness: 0.02f);
+        output.WriteLine($"mirror: measured {measured:F4}, max pixel {max:F4}");
+        Assert.Equal(1.0, measured, 0.01);
+        Assert.True(max < 1.05);
+    }
+
+    [Fact]
+    public void Error_falls_as_one_over_sqrt_spp()
+    {
+        var scene = SceneBuilder.CornellBox();
+        FloatImage Render(int spp, uint seed) => gpu.Render(scene, new FrameSettings
+        {
+            Width = 32, Height = 24, Camera = scene.Cameras[0], SamplesPerPixel = spp, MaxBounces = 2, Seed = seed,
+        });
+        var reference = Render(1024, 1000);
+        double Rmse(FloatImage img)
+        {
+            double sum = 0;
+            int n = 0;
+            for (int i = 0; i < img.Pixels.Length; i += 4)
+                for (int c = 0; c < 3; c++, n++)
+                    sum += Math.Pow(img.Pixels[i + c] - reference.Pixels[i + c], 2);
+            return Math.Sqrt(sum / n);
+        }
+        // Average over independent seeds so one firefly cannot decide the ratio.
+        double Error(int spp) => Enumerable.Range(1, 3).Average(s => Rmse(Render(spp, (uint)s)));
+        double e4 = Error(4), e16 = Error(16), e64 = Error(64);
+        output.WriteLine($"RMSE 4 spp {e4:F5}, 16 spp {e16:F5}, 64 spp {e64:F5}; ratios {e4 / e16:F2}, {e16 / e64:F2}");
+        Assert.InRange(e4 / e16, 1.6, 2.5);
+        Assert.InRange(e16 / e64, 1.5, 2.5);
+    }
+}
