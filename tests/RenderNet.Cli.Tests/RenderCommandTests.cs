@@ -1,0 +1,63 @@
+using System.Text.Json;
+using RenderNet.Core.Imaging;
+
+namespace RenderNet.Cli.Tests;
+
+public class RenderCommandTests : IDisposable
+{
+    readonly string dir = Directory.CreateTempSubdirectory("rendernet-cli").FullName;
+    public void Dispose() => Directory.Delete(dir, true);
+
+    [Fact]
+    public void Tiles_rendered_in_separate_processes_assemble_to_the_same_bits()
+    {
+        string a = Path.Combine(dir, "a.pfm"), b = Path.Combine(dir, "b.pfm");
+        string[] common = ["render", "--width", "40", "--height", "30", "--spp", "3", "--bounces", "3", "--seed", "5"];
+        Assert.Equal(0, CliRunner.Run([.. common, "--tile", "7", "--out", a]).ExitCode);
+        Assert.Equal(0, CliRunner.Run([.. common, "--tile", "40", "--out", b]).ExitCode);
+        var imgA = ImageWriter.ReadPfm(a);
+        Assert.True(imgA.BitEquals(ImageWriter.ReadPfm(b)));
+        Assert.True(File.ReadAllBytes(a).SequenceEqual(File.ReadAllBytes(b)));
+        Assert.True(imgA.Pixels.Max() > 0.05f, "the image is black");
+    }
+
+    [Fact]
+    public void Json_summary_names_device_timings_and_output()
+    {
+        string png = Path.Combine(dir, "cornell.png");
+        var r = CliRunner.Run("render", Path.Combine(Core.Tests.SharedData.RepoRoot, "samples", "cornell-box.glb"),
+            "--width", "32", "--height", "24", "--spp", "2", "--tile", "16", "--out", png, "--json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var json = JsonDocument.Parse(r.Stdout);
+        var root = json.RootElement;
+        Assert.Equal(Path.GetFullPath(png), root.GetProperty("output").GetString());
+        Assert.Equal(4, root.GetProperty("tiles").GetInt32()); // 32x24 in 16-pixel tiles
+        Assert.False(string.IsNullOrEmpty(root.GetProperty("device").GetProperty("name").GetString()));
+        Assert.True(root.GetProperty("samples_per_second").GetDouble() > 0);
+        Assert.True(root.GetProperty("timings").GetProperty("render_s").GetDouble() > 0);
+        Assert.Equal(64, root.GetProperty("image_sha256").GetString()!.Length);
+        using var image = SixLabors.ImageSharp.Image.Load(png);
+        Assert.Equal(32, image.Width);
+    }
+
+    [Fact]
+    public void Devices_lists_at_least_one_device_as_json()
+    {
+        var r = CliRunner.Run("devices", "--json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var json = JsonDocument.Parse(r.Stdout);
+        var first = json.RootElement[0];
+        Assert.False(string.IsNullOrEmpty(first.GetProperty("name").GetString()));
+        Assert.False(string.IsNullOrEmpty(first.GetProperty("type").GetString()));
+        Assert.Matches(@"^1\.\d+\.\d+$", first.GetProperty("api_version").GetString());
+        Assert.Single(json.RootElement.EnumerateArray(), d => d.GetProperty("selected").GetBoolean());
+    }
+
+    [Fact]
+    public void Sample_scene_command_writes_a_loadable_glb()
+    {
+        string path = Path.Combine(dir, "box.glb");
+        Assert.Equal(0, CliRunner.Run("sample-scene", path).ExitCode);
+        Assert.True(File.ReadAllBytes(path).AsSpan(0, 4).SequenceEqual("glTF"u8));
+    }
+}
