@@ -38,6 +38,7 @@ layout(std430, set = 0, binding = 6) readonly buffer Texels { uint texels[]; };
 layout(std430, set = 0, binding = 7) readonly buffer Lights { vec4 lights[]; };          // 4 per light
 layout(std430, set = 0, binding = 8) readonly buffer EmissiveTris { uvec4 emissiveTris[]; }; // slot, cdf
 layout(std430, set = 0, binding = 9) buffer Accum { vec4 accum[]; };
+layout(std430, set = 0, binding = 10) buffer Stats { uint raysTraced; };  // for rays/s figures; reset per dispatch
 
 layout(push_constant) uniform Push {
     ivec2 tileOrigin;   // tile rectangle in the full frame
@@ -113,8 +114,11 @@ float boxEntry(uint node, vec3 o, vec3 invD, float tMax) {
     return enter <= exit ? enter : INF;
 }
 
+uint rayCount = 0u;
+
 // Closest hit (anyHit = false) or any hit (shadow rays) in (tMin, tMax).
 Hit trace(vec3 o, vec3 d, float tMin, float tMax, bool anyHit) {
+    rayCount++;
     Hit hit;
     hit.t = tMax; hit.slot = NONE; hit.u = 0.0; hit.v = 0.0;
     vec3 invD = safeInverse(d);
@@ -559,4 +563,5 @@ void main() {
     }
     acc.a = 1.0;
     accum[index] = acc;
+    atomicAdd(raysTraced, rayCount);
 }

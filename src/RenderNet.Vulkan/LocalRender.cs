@@ -13,9 +13,10 @@ public readonly record struct RenderProgress(int TilesDone, int TilesTotal, long
 /// <summary>Timings and throughput of one local render.</summary>
 public sealed record RenderStats(
     GpuDeviceInfo Device, int Triangles, int BvhNodes, int BvhDepth, TimeSpan BvhBuild, TimeSpan Upload, TimeSpan Render,
-    long PixelSamples, int Tiles)
+    long PixelSamples, long Rays, int Tiles)
 {
     public double SamplesPerSecond => PixelSamples / Math.Max(Render.TotalSeconds, 1e-9);
+    public double RaysPerSecond => Rays / Math.Max(Render.TotalSeconds, 1e-9);
 }
 
 /// <summary>
@@ -61,6 +62,6 @@ public static class LocalRender
         }
         var renderTime = watch.Elapsed;
         return (assembler.Frame, new RenderStats(device.Info, scene.TriangleCount, bvh.Nodes.Length, bvh.Depth,
-            bvhTime, uploadTime, renderTime, finished, plan.Tiles.Count));
+            bvhTime, uploadTime, renderTime, finished, tracer.RaysTraced, plan.Tiles.Count));
     }
 }

@@ -22,6 +22,7 @@ public sealed unsafe class PathTracer : IDisposable
     readonly GpuScene scene;
     readonly ComputeKernel kernel;
     readonly GpuBuffer uniforms;
+    readonly GpuBuffer stats;
     GpuBuffer? accum;
     GpuBuffer? readback;
     FrameSettings? boundFrame;
@@ -50,16 +51,21 @@ public sealed unsafe class PathTracer : IDisposable
     {
         this.device = device;
         this.scene = scene;
-        var types = new DescriptorType[10];
+        var types = new DescriptorType[11];
         types[0] = DescriptorType.UniformBuffer;
         for (int i = 1; i < types.Length; i++) types[i] = DescriptorType.StorageBuffer;
         kernel = new ComputeKernel(device, ShaderLibrary.Load(ShaderLibrary.PathTracer), types, (uint)sizeof(PushConstants));
         uniforms = GpuBuffer.CreateHostVisible(device, (ulong)sizeof(FrameUniforms), BufferUsageFlags.UniformBufferBit);
         kernel.Bind(0, uniforms);
+        stats = GpuBuffer.CreateHostVisible(device, 16, BufferUsageFlags.StorageBufferBit);
+        kernel.Bind(10, stats);
         for (int i = 0; i < scene.Buffers.Count; i++) kernel.Bind(i + 1, scene.Buffers[i]);
     }
 
     public GpuDeviceInfo Device => device.Info;
+
+    /// <summary>Rays traced (camera, bounce and shadow rays) by radiance renders of this tracer so far.</summary>
+    public long RaysTraced { get; private set; }
 
     void BindFrame(FrameSettings frame)
     {
@@ -144,6 +150,7 @@ public sealed unsafe class PathTracer : IDisposable
                 };
                 bool clear = first;
                 bool last = bandY + rows >= tile.Height && sample + batch >= spp;
+                stats.Write<uint>([0u]);
                 var watch = Stopwatch.StartNew();
                 device.Submit(cmd =>
                 {
@@ -165,6 +172,7 @@ public sealed unsafe class PathTracer : IDisposable
                     }
                 }, "tile rendering");
                 first = false;
+                if (radiance) RaysTraced += ReadRayCount();
                 double seconds = watch.Elapsed.TotalSeconds;
                 long work = (long)batch * rows * tile.Width;
                 if (seconds > 1e-4)
@@ -194,6 +202,13 @@ public sealed unsafe class PathTracer : IDisposable
         return pixels;
     }
 
+    uint ReadRayCount()
+    {
+        Span<uint> rays = stackalloc uint[1];
+        stats.Read(rays);
+        return rays[0];
+    }
+
     /// <summary>Pixel-samples per dispatch, from the throughput seen so far (a small probe to start with).</summary>
     double DispatchBudget() => pixelSamplesPerSecond > 0 ? pixelSamplesPerSecond * TargetDispatchSeconds : 4096;
 
@@ -208,6 +223,7 @@ public sealed unsafe class PathTracer : IDisposable
         accum?.Dispose();
         readback?.Dispose();
         uniforms.Dispose();
+        stats.Dispose();
         kernel.Dispose();
     }
 }

@@ -34,6 +34,8 @@ public class RenderCommandTests : IDisposable
         Assert.Equal(4, root.GetProperty("tiles").GetInt32()); // 32x24 in 16-pixel tiles
         Assert.False(string.IsNullOrEmpty(root.GetProperty("device").GetProperty("name").GetString()));
         Assert.True(root.GetProperty("samples_per_second").GetDouble() > 0);
+        // Every sample traces at least its camera ray.
+        Assert.True(root.GetProperty("rays_per_second").GetDouble() >= root.GetProperty("samples_per_second").GetDouble());
         Assert.True(root.GetProperty("timings").GetProperty("render_s").GetDouble() > 0);
         Assert.Equal(64, root.GetProperty("image_sha256").GetString()!.Length);
         using var image = SixLabors.ImageSharp.Image.Load(png);

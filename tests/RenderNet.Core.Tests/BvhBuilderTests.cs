@@ -61,8 +61,11 @@ public class BvhBuilderTests
         var positions = RandomSoup(80_000, 2);
         var a = BvhBuilder.Build(positions);
         var b = BvhBuilder.Build(positions);
+        var sequential = BvhBuilder.Build(positions, parallel: false);
         Assert.Equal(a.Nodes, b.Nodes);
         Assert.Equal(a.TriangleOrder, b.TriangleOrder);
+        Assert.Equal(a.Nodes, sequential.Nodes);
+        Assert.Equal(a.TriangleOrder, sequential.TriangleOrder);
     }
 
     [Fact]

@@ -101,6 +101,7 @@ static class RenderCommand
                     render_s = stats.Render.TotalSeconds, total_s = total.Elapsed.TotalSeconds,
                 },
                 samples_per_second = stats.SamplesPerSecond,
+                rays_per_second = stats.RaysPerSecond,
                 image_sha256 = image.ContentHash(),
                 warnings = scene.Warnings,
             }, new JsonSerializerOptions { WriteIndented = true }));
@@ -108,7 +109,7 @@ static class RenderCommand
         else
         {
             Console.Error.WriteLine($"rendernet: wrote {r.Output} in {total.Elapsed.TotalSeconds:F2} s " +
-                $"(render {stats.Render.TotalSeconds:F2} s, {stats.SamplesPerSecond / 1e6:F2} M samples/s, {stats.Tiles} tiles)");
+                $"(render {stats.Render.TotalSeconds:F2} s, {stats.SamplesPerSecond / 1e6:F2} M samples/s, {stats.RaysPerSecond / 1e6:F2} M rays/s, {stats.Tiles} tiles)");
         }
         return ExitCodes.Success;
     }

@@ -25,7 +25,8 @@ public static class BvhBuilder
     }
 
     /// <param name="positions">Three corners per triangle.</param>
-    public static Bvh Build(ReadOnlySpan<Vector3> positions)
+    /// <param name="parallel">Build large subtrees on the thread pool (same result either way; false is the benchmark baseline).</param>
+    public static Bvh Build(ReadOnlySpan<Vector3> positions, bool parallel = true)
     {
         if (positions.Length % 3 != 0) throw new ArgumentException("positions must hold three corners per triangle", nameof(positions));
         int n = positions.Length / 3;
@@ -44,12 +45,12 @@ public static class BvhBuilder
             centroid[i] = (boxMin[i] + boxMax[i]) * 0.5f;
             order[i] = i;
         }
-        var ctx = new Context(boxMin, boxMax, centroid, order);
+        var ctx = new Context(boxMin, boxMax, centroid, order, parallel);
         var root = ctx.Build(0, n, 0);
         return Flatten(root, order);
     }
 
-    sealed class Context(Vector3[] boxMin, Vector3[] boxMax, Vector3[] centroid, int[] order)
+    sealed class Context(Vector3[] boxMin, Vector3[] boxMax, Vector3[] centroid, int[] order, bool parallel)
     {
         public BuildNode Build(int start, int count, int depth)
         {
@@ -70,7 +71,7 @@ public static class BvhBuilder
             int mid = FindSplit(node, start, count, cMin, cMax);
             if (mid < 0) return node;
 
-            if (count >= ParallelThreshold)
+            if (parallel && count >= ParallelThreshold)
             {
                 BuildNode? left = null, right = null;
                 Parallel.Invoke(
