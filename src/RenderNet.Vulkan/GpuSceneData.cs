@@ -17,6 +17,13 @@ public sealed class GpuSceneData
     public const int MaterialWords = 16;
     public const int LightFloats = 16;
 
+    /// <summary>
+    /// KHR_lights_punctual gives intensities in photometric units (candela, lux); the renderer's pixels are radiometric
+    /// (1.0 = 1 W·sr⁻¹·m⁻², shown as sRGB white). Dividing by 683 lm/W, the luminous efficacy that defines the candela,
+    /// is the conversion Blender's glTF importer and exporter use, so a file lit in Blender renders at Blender's exposure.
+    /// </summary>
+    public const float LumensPerWatt = 683f;
+
     public required uint[] TriVerts { get; init; }
     public required uint[] TriShading { get; init; }
     public required uint[] Nodes { get; init; }
@@ -116,7 +123,7 @@ public sealed class GpuSceneData
             var d = lights.AsSpan(i * LightFloats, LightFloats);
             d[0] = l.Position.X; d[1] = l.Position.Y; d[2] = l.Position.Z; d[3] = (int)l.Kind;
             d[4] = l.Direction.X; d[5] = l.Direction.Y; d[6] = l.Direction.Z; d[7] = float.IsFinite(l.Range) ? l.Range : 0f;
-            var radiant = l.Color * l.Intensity;
+            var radiant = l.Color * (l.Intensity / LumensPerWatt);
             d[8] = radiant.X; d[9] = radiant.Y; d[10] = radiant.Z;
             d[12] = MathF.Cos(l.InnerConeAngle); d[13] = MathF.Cos(l.OuterConeAngle);
         }

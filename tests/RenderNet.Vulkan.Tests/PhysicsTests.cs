@@ -49,12 +49,14 @@ public class PhysicsTests(DeviceFixture gpu, ITestOutputHelper output)
     {
         float theta = (float)(degrees * Math.PI / 180);
         var toLight = new Vector3(MathF.Sin(theta), MathF.Cos(theta), 0);
-        const float lux = 3f;
+        const float lux = 2000f;
         var scene = Plane(new PunctualLight("sun", LightKind.Directional, Vector3.Zero, -toLight, Vector3.One, lux, float.PositiveInfinity, 0, 0));
         var image = RenderOrtho(scene, 8, 4, 1);
 
-        double expected = GltfBrdf(0.5, 0, 1, Vector3.UnitY, Vector3.UnitY, toLight) * lux * Math.Cos(theta);
-        double lambert = 0.5 / Math.PI * lux * Math.Cos(theta);
+        // Irradiance in W/m² is the illuminance in lux over 683 lm/W.
+        double irradiance = lux / 683.0;
+        double expected = GltfBrdf(0.5, 0, 1, Vector3.UnitY, Vector3.UnitY, toLight) * irradiance * Math.Cos(theta);
+        double lambert = 0.5 / Math.PI * irradiance * Math.Cos(theta);
         output.WriteLine($"{degrees}°: expected {expected:F6} (pure Lambert {lambert:F6}), got {image[4, 4].R:F6}");
         for (int y = 0; y < 8; y++)
             for (int x = 0; x < 8; x++)
@@ -70,10 +72,10 @@ public class PhysicsTests(DeviceFixture gpu, ITestOutputHelper output)
     [Fact]
     public void Plane_under_a_point_light_falls_off_with_the_inverse_square()
     {
-        const float candela = 10f, height = 2f;
+        const float candela = 6830f, height = 2f; // 10 W/sr
         var scene = Plane(new PunctualLight("bulb", LightKind.Point, new Vector3(0, height, 0), -Vector3.UnitY, new Vector3(1, 0.5f, 0.25f), candela, float.PositiveInfinity, 0, 0));
         var image = RenderOrtho(scene, 9, 16, 1);
-        double expected = GltfBrdf(0.5, 0, 1, Vector3.UnitY, Vector3.UnitY, Vector3.UnitY) * candela / (height * height);
+        double expected = GltfBrdf(0.5, 0, 1, Vector3.UnitY, Vector3.UnitY, Vector3.UnitY) * (candela / 683.0) / (height * height);
         var (r, g, b, _) = image[4, 4];
         output.WriteLine($"expected {expected:F6}, got {r:F6} {g:F6} {b:F6}");
         Assert.Equal(expected, r, expected * 2e-3);
@@ -87,7 +89,7 @@ public class PhysicsTests(DeviceFixture gpu, ITestOutputHelper output)
         var b = new SceneBuilder();
         int m = b.AddMaterial(new PbrMaterial { BaseColorFactor = new Vector4(0.5f, 0.5f, 0.5f, 1), MetallicFactor = 0, RoughnessFactor = 1 });
         b.Quad(m, new(-10, 0, 10), new(10, 0, 10), new(10, 0, -10), new(-10, 0, -10));
-        b.Lights.Add(new PunctualLight("spot", LightKind.Spot, new Vector3(0, 2, 0), -Vector3.UnitY, Vector3.One, 10, float.PositiveInfinity, 0.2f, 0.3f));
+        b.Lights.Add(new PunctualLight("spot", LightKind.Spot, new Vector3(0, 2, 0), -Vector3.UnitY, Vector3.One, 6830, float.PositiveInfinity, 0.2f, 0.3f));
         b.Cameras.Add(SceneBuilder.LookDown(new Vector3(0, 5, 0), 2f));
         var image = RenderOrtho(b.Build(), 40, 1, 1);
         // Pixel centres: x = -2 + (i + 0.5) * 0.1. tan(0.2)*2 = 0.405: full inside; tan(0.3)*2 = 0.619: dark outside.
