@@ -28,6 +28,8 @@ public sealed unsafe class VulkanDevice : IDisposable
     internal Queue Queue { get; }
     public GpuDeviceInfo Info { get; }
     public bool ValidationEnabled => instance.ValidationEnabled;
+    /// <summary>Errors the validation layer reported so far (0 when validation is off).</summary>
+    public int ValidationErrors => instance.ValidationErrors;
     public string? ValidationWarning => instance.ValidationWarning;
 
     /// <param name="selector">Device index or name substring; null falls back to RENDERNET_DEVICE, then the best device.</param>

@@ -1,4 +1,6 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Silk.NET.Core;
 using Silk.NET.Core.Native;
 using Silk.NET.Vulkan;
 
@@ -13,6 +15,12 @@ public sealed unsafe class VulkanInstance : IDisposable
     internal Vk Api { get; }
     internal Instance Handle { get; private set; }
     public bool ValidationEnabled { get; }
+    DebugUtilsMessengerEXT messenger;
+    GCHandle self;
+    int validationErrors;
+
+    /// <summary>Errors reported by the validation layer so far (each is also printed on stderr).</summary>
+    public int ValidationErrors => Volatile.Read(ref validationErrors);
     /// <summary>Set when validation was requested but the layer is not installed.</summary>
     public string? ValidationWarning { get; }
 
@@ -38,6 +46,8 @@ public sealed unsafe class VulkanInstance : IDisposable
 
         var appName = SilkMarshal.StringToPtr("RenderNet");
         var layerNames = SilkMarshal.StringArrayToPtr(layers);
+        string[] extensions = ValidationEnabled ? ["VK_EXT_debug_utils"] : [];
+        var extensionNames = SilkMarshal.StringArrayToPtr(extensions);
         try
         {
             var app = new ApplicationInfo
@@ -53,18 +63,53 @@ public sealed unsafe class VulkanInstance : IDisposable
                 PApplicationInfo = &app,
                 EnabledLayerCount = (uint)layers.Count,
                 PpEnabledLayerNames = (byte**)layerNames,
+                EnabledExtensionCount = (uint)extensions.Length,
+                PpEnabledExtensionNames = (byte**)extensionNames,
             };
             var result = Api.CreateInstance(in info, null, out var instance);
             if (result == Result.ErrorIncompatibleDriver)
                 throw new NoVulkanDeviceException("no Vulkan driver found: install one (on Debian: apt-get install mesa-vulkan-drivers)");
             result.Check("vkCreateInstance");
             Handle = instance;
+            if (ValidationEnabled) CreateMessenger();
         }
         finally
         {
             SilkMarshal.Free(appName);
             SilkMarshal.Free(layerNames);
+            SilkMarshal.Free(extensionNames);
         }
+    }
+
+    // VK_EXT_debug_utils is loaded by hand: its Silk.NET extension package is not available to us.
+    void CreateMessenger()
+    {
+        self = GCHandle.Alloc(this);
+        var info = new DebugUtilsMessengerCreateInfoEXT
+        {
+            SType = StructureType.DebugUtilsMessengerCreateInfoExt,
+            MessageSeverity = DebugUtilsMessageSeverityFlagsEXT.WarningBitExt | DebugUtilsMessageSeverityFlagsEXT.ErrorBitExt,
+            MessageType = DebugUtilsMessageTypeFlagsEXT.GeneralBitExt | DebugUtilsMessageTypeFlagsEXT.ValidationBitExt | DebugUtilsMessageTypeFlagsEXT.PerformanceBitExt,
+            PfnUserCallback = new PfnDebugUtilsMessengerCallbackEXT(&OnValidationMessage),
+            PUserData = (void*)GCHandle.ToIntPtr(self),
+        };
+        var create = (delegate* unmanaged[Cdecl]<Instance, DebugUtilsMessengerCreateInfoEXT*, AllocationCallbacks*, DebugUtilsMessengerEXT*, Result>)
+            Api.GetInstanceProcAddr(Handle, "vkCreateDebugUtilsMessengerEXT").Handle;
+        if (create == null) return;
+        DebugUtilsMessengerEXT m;
+        create(Handle, &info, null, &m).Check("vkCreateDebugUtilsMessengerEXT");
+        messenger = m;
+    }
+
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    static Bool32 OnValidationMessage(DebugUtilsMessageSeverityFlagsEXT severity, DebugUtilsMessageTypeFlagsEXT types, DebugUtilsMessengerCallbackDataEXT* data, void* user)
+    {
+        var instance = (VulkanInstance?)GCHandle.FromIntPtr((nint)user).Target;
+        bool error = (severity & DebugUtilsMessageSeverityFlagsEXT.ErrorBitExt) != 0;
+        if (error && instance is not null) Interlocked.Increment(ref instance.validationErrors);
+        string message = SilkMarshal.PtrToString((nint)data->PMessage) ?? "";
+        Console.Error.WriteLine($"rendernet: vulkan validation {(error ? "error" : "warning")}: {message}");
+        return false;
     }
 
     HashSet<string> AvailableLayers()
@@ -130,6 +175,14 @@ public sealed unsafe class VulkanInstance : IDisposable
 
     public void Dispose()
     {
+        if (messenger.Handle != 0)
+        {
+            var destroy = (delegate* unmanaged[Cdecl]<Instance, DebugUtilsMessengerEXT, AllocationCallbacks*, void>)
+                Api.GetInstanceProcAddr(Handle, "vkDestroyDebugUtilsMessengerEXT").Handle;
+            if (destroy != null) destroy(Handle, messenger, null);
+            messenger = default;
+        }
+        if (self.IsAllocated) self.Free();
         if (Handle.Handle != 0)
         {
             Api.DestroyInstance(Handle, null);
