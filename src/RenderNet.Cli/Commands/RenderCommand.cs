@@ -109,7 +109,7 @@ static class RenderCommand
         else
         {
             Console.Error.WriteLine($"rendernet: wrote {r.Output} in {total.Elapsed.TotalSeconds:F2} s " +
-                $"(render {stats.Render.TotalSeconds:F2} s, {stats.SamplesPerSecond / 1e6:F2} M samples/s, {stats.RaysPerSecond / 1e6:F2} M rays/s, {stats.Tiles} tiles)");
+                $"(render {stats.Render.TotalSeconds:F2} s, {stats.SamplesPerSecond / 1e6:F2} M samples/s, {stats.RaysPerSecond / 1e6:F2} M rays/s, {stats.Tiles} tile{(stats.Tiles == 1 ? "" : "s")})");
         }
         return ExitCodes.Success;
     }
