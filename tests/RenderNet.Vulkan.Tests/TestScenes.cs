@@ -9,7 +9,9 @@ namespace RenderNet.Vulkan.Tests;
 public sealed class SceneBuilder
 {
     readonly List<Vector3> positions = [], normals = [];
+    readonly List<Vector2> texCoords = [];
     readonly List<int> materialIds = [];
+    public List<SceneTexture> Textures { get; } = [];
     public List<PbrMaterial> Materials { get; } = [];
     public List<PunctualLight> Lights { get; } = [];
     public List<SceneCamera> Cameras { get; } = [];
@@ -21,7 +23,15 @@ public sealed class SceneBuilder
         var face = Vector3.Normalize(Vector3.Cross(b - a, c - a));
         positions.AddRange([a, b, c]);
         normals.AddRange([na ?? face, nb ?? face, nc ?? face]);
+        texCoords.AddRange([Vector2.Zero, Vector2.Zero, Vector2.Zero]);
         materialIds.Add(material);
+    }
+
+    /// <summary>Sets the texture coordinates of the last triangle added.</summary>
+    public void WithUv(Vector2 a, Vector2 b, Vector2 c)
+    {
+        int n = texCoords.Count;
+        texCoords[n - 3] = a; texCoords[n - 2] = b; texCoords[n - 1] = c;
     }
 
     /// <summary>Quad a-b-c-d, counter-clockwise seen from its front.</summary>
@@ -52,11 +62,11 @@ public sealed class SceneBuilder
         Name = name,
         Positions = positions.ToArray(),
         Normals = normals.ToArray(),
-        TexCoords = new Vector2[positions.Count],
+        TexCoords = texCoords.ToArray(),
         Colors = Enumerable.Repeat(0xFFFFFFFFu, positions.Count).ToArray(),
         MaterialIds = materialIds.ToArray(),
         Materials = Materials,
-        Textures = [],
+        Textures = Textures,
         Lights = Lights,
         Cameras = Cameras,
     };
