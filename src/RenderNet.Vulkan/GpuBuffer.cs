@@ -72,7 +72,7 @@ public sealed unsafe class GpuBuffer : IDisposable
         try
         {
             if (bytes.Length == 0) return buffer;
-            if (buffer.mapped != null)
+            if (buffer.mapped != null && !device.ForceStagingUploads)
             {
                 bytes.CopyTo(new Span<byte>(buffer.mapped, bytes.Length));
                 return buffer;

@@ -106,6 +106,12 @@ public sealed unsafe class VulkanDevice : IDisposable
     }
 
     internal PhysicalDevice PhysicalDevice { get; }
+
+    /// <summary>
+    /// Upload through a staging buffer even where device-local memory is host-visible, as on discrete GPUs; lets the
+    /// tests exercise that path on lavapipe, whose memory is all host-visible.
+    /// </summary>
+    internal bool ForceStagingUploads { get; set; }
     internal uint QueueFamily { get; }
 
     /// <summary>Finds a memory type allowed by <paramref name="typeBits"/> with all <paramref name="required"/> flags, preferring <paramref name="preferred"/>.</summary>

@@ -67,3 +67,35 @@ public class TileExactnessTests(DeviceFixture gpu)
         Assert.Equal(meanA, meanB, 1);
     }
 }
+
+[Collection("device")]
+public class UploadAndCancellationTests(DeviceFixture gpu)
+{
+    [Fact]
+    public void Staged_uploads_as_on_discrete_gpus_give_the_same_pixels()
+    {
+        var scene = SceneBuilder.CornellBox();
+        var frame = new FrameSettings { Width = 24, Height = 18, Camera = scene.Cameras[0], SamplesPerPixel = 2, MaxBounces = 2 };
+        var direct = gpu.Render(scene, frame);
+        gpu.Device.ForceStagingUploads = true;
+        try
+        {
+            Assert.True(direct.BitEquals(gpu.Render(scene, frame)));
+        }
+        finally { gpu.Device.ForceStagingUploads = false; }
+    }
+
+    [Fact]
+    public void Cancellation_stops_a_render_between_dispatches()
+    {
+        var scene = SceneBuilder.CornellBox();
+        var frame = new FrameSettings { Width = 64, Height = 48, Camera = scene.Cameras[0], SamplesPerPixel = 64, MaxBounces = 4 };
+        using var cts = new CancellationTokenSource();
+        int tilesDone = 0;
+        Assert.ThrowsAny<OperationCanceledException>(() => LocalRender.Render(gpu.Device, scene, frame, new TilePlan(64, 48, 16),
+            p => { if (p.LastTile is not null && ++tilesDone == 2) cts.Cancel(); }, cts.Token));
+        Assert.Equal(2, tilesDone);
+        // The device is still usable afterwards.
+        Assert.True(gpu.Render(scene, frame with { Width = 8, Height = 8, SamplesPerPixel = 1 }).Pixels.Max() > 0);
+    }
+}
