@@ -62,6 +62,17 @@ public class BadInputTests : IDisposable
         AssertOneErrorLine(CliRunner.Run("render", "--out", Path.Combine(dir, "x.tiff")), 2, "'.tiff'");
 
     [Fact]
+    public void Unwritable_output_fails_before_rendering()
+    {
+        string blocker = Path.Combine(dir, "file");
+        File.WriteAllText(blocker, "");
+        // A directory cannot be created under a regular file.
+        var r = CliRunner.Run("render", "--out", Path.Combine(blocker, "sub", "x.png"), "--width", "8", "--height", "8");
+        AssertOneErrorLine(r, 4, "cannot write the output");
+        Assert.DoesNotContain("wrote", r.Stderr);
+    }
+
+    [Fact]
     public void Unknown_camera() =>
         AssertOneErrorLine(CliRunner.Run("render", "--camera", "Side", "--out", Out, "--width", "8", "--height", "8"), 2, "no camera named 'Side'");
 

@@ -58,6 +58,7 @@ static class RenderCommand
         var probe = new FrameSettings { Width = r.Width, Height = r.Height, Camera = SceneCamera.Framing(Vector3.Zero, Vector3.One), SamplesPerPixel = r.Spp, MaxBounces = r.Bounces };
         probe.Validate();
         Vector3? explicitBackground = r.Background is null ? null : ParseColor(r.Background);
+        ImageWriter.EnsureWritable(r.Output);
 
         var loadWatch = Stopwatch.StartNew();
         var scene = r.Scene is null

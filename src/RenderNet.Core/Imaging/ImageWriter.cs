@@ -20,6 +20,26 @@ public static class ImageWriter
         var ext => throw new ArgumentException($"unsupported output extension '{ext}': use .png or .pfm"),
     };
 
+    /// <summary>
+    /// Fails now, with the I/O error, if <paramref name="path"/> cannot be written — so a long render is not wasted
+    /// on an output that was never going to be saved. Creates the directory; leaves no file behind.
+    /// </summary>
+    public static void EnsureWritable(string path)
+    {
+        try
+        {
+            var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+            if (dir is not null) Directory.CreateDirectory(dir);
+            string temp = path + ".partial";
+            using (File.Create(temp)) { }
+            File.Delete(temp);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"cannot write the output '{path}': {ex.Message}", ex);
+        }
+    }
+
     public static void Write(FloatImage image, string path, ImageFormat format)
     {
         var dir = Path.GetDirectoryName(Path.GetFullPath(path));
