@@ -35,7 +35,8 @@ public sealed unsafe class GpuBuffer : IDisposable
                 throw new SceneTooLargeException($"out of memory allocating a {Size / (1024.0 * 1024):F1} MiB buffer on {device.Info.Name}");
             result.Check("vkAllocateMemory");
             vk.BindBufferMemory(device.Handle, buffer, memory, 0).Check("vkBindBufferMemory");
-            if (IsHostVisible(type))
+            var flags = device.MemoryTypeFlags(type);
+            if ((flags & MemoryPropertyFlags.HostVisibleBit) != 0 && (flags & MemoryPropertyFlags.HostCoherentBit) != 0)
             {
                 void* p;
                 vk.MapMemory(device.Handle, memory, 0, Vk.WholeSize, 0, &p).Check("vkMapMemory");
@@ -47,13 +48,6 @@ public sealed unsafe class GpuBuffer : IDisposable
             Dispose();
             throw;
         }
-    }
-
-    bool IsHostVisible(uint type)
-    {
-        device.Api.GetPhysicalDeviceMemoryProperties(device.PhysicalDevice, out var props);
-        var flags = props.MemoryTypes[(int)type].PropertyFlags;
-        return (flags & MemoryPropertyFlags.HostVisibleBit) != 0 && (flags & MemoryPropertyFlags.HostCoherentBit) != 0;
     }
 
     /// <summary>A host-visible, coherent buffer (uniforms, readback).</summary>

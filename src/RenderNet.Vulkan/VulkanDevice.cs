@@ -130,6 +130,8 @@ public sealed unsafe class VulkanDevice : IDisposable
         throw new VulkanException($"no memory type with {required} on {Info.Name}");
     }
 
+    internal MemoryPropertyFlags MemoryTypeFlags(uint type) => memoryProperties.MemoryTypes[(int)type].PropertyFlags;
+
     /// <summary>Records commands into the device's command buffer, submits them and waits until they finish.</summary>
     internal void Submit(Action<CommandBuffer> record, string what)
     {

@@ -55,9 +55,8 @@ static class RenderCommand
         if (r.Tile <= 0) throw new ArgumentException($"tile size must be at least 1, got {r.Tile}");
         if (r.BitDepth is not (8 or 16)) throw new ArgumentException($"bit depth must be 8 or 16, got {r.BitDepth}");
         var format = ImageWriter.FormatFor(r.Output, r.BitDepth);
-        var probe = new FrameSettings { Width = r.Width, Height = r.Height, Camera = SceneCamera.Framing(Vector3.Zero, Vector3.One), SamplesPerPixel = r.Spp, MaxBounces = r.Bounces };
-        probe.Validate();
         Vector3? explicitBackground = r.Background is null ? null : ParseColor(r.Background);
+        FrameSettings.ValidateLimits(r.Width, r.Height, r.Spp, r.Bounces, explicitBackground ?? Vector3.Zero);
         ImageWriter.EnsureWritable(r.Output);
 
         var loadWatch = Stopwatch.StartNew();
@@ -67,8 +66,12 @@ static class RenderCommand
         var loadTime = loadWatch.Elapsed;
         foreach (var warning in scene.Warnings) Console.Error.WriteLine($"rendernet: warning: {warning}");
         bool hasLights = scene.Lights.Count > 0 || scene.Materials.Any(m => m.IsEmissive);
-        var frame = probe with
+        var frame = new FrameSettings
         {
+            Width = r.Width,
+            Height = r.Height,
+            SamplesPerPixel = r.Spp,
+            MaxBounces = r.Bounces,
             Camera = scene.ResolveCamera(r.Camera),
             Seed = r.Seed,
             Background = explicitBackground ?? (hasLights ? Vector3.Zero : Vector3.One),

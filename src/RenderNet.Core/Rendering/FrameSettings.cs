@@ -27,18 +27,21 @@ public sealed record FrameSettings
     public RenderOutput Output { get; init; } = RenderOutput.Radiance;
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting that is out of range.</summary>
-    public void Validate()
+    public void Validate() => ValidateLimits(Width, Height, SamplesPerPixel, MaxBounces, Background);
+
+    /// <summary>The checks of <see cref="Validate"/>, for callers that have no scene or camera yet.</summary>
+    public static void ValidateLimits(int width, int height, int samplesPerPixel, int maxBounces, Vector3 background)
     {
-        if (Width <= 0 || Height <= 0)
-            throw new ArgumentException($"image size {Width}x{Height} is invalid: width and height must be at least 1");
-        if (Width > MaxDimension || Height > MaxDimension)
-            throw new ArgumentException($"image size {Width}x{Height} exceeds the limit of {MaxDimension} pixels per side");
-        if (SamplesPerPixel <= 0 || SamplesPerPixel > MaxSamplesPerPixel)
-            throw new ArgumentException($"samples per pixel must be between 1 and {MaxSamplesPerPixel}, got {SamplesPerPixel}");
-        if (MaxBounces < 0 || MaxBounces > MaxBouncesLimit)
-            throw new ArgumentException($"bounces must be between 0 and {MaxBouncesLimit}, got {MaxBounces}");
-        if (!float.IsFinite(Background.X) || !float.IsFinite(Background.Y) || !float.IsFinite(Background.Z) ||
-            Background.X < 0 || Background.Y < 0 || Background.Z < 0)
-            throw new ArgumentException($"background {Background} must be finite and non-negative");
+        if (width <= 0 || height <= 0)
+            throw new ArgumentException($"image size {width}x{height} is invalid: width and height must be at least 1");
+        if (width > MaxDimension || height > MaxDimension)
+            throw new ArgumentException($"image size {width}x{height} exceeds the limit of {MaxDimension} pixels per side");
+        if (samplesPerPixel <= 0 || samplesPerPixel > MaxSamplesPerPixel)
+            throw new ArgumentException($"samples per pixel must be between 1 and {MaxSamplesPerPixel}, got {samplesPerPixel}");
+        if (maxBounces < 0 || maxBounces > MaxBouncesLimit)
+            throw new ArgumentException($"bounces must be between 0 and {MaxBouncesLimit}, got {maxBounces}");
+        if (!float.IsFinite(background.X) || !float.IsFinite(background.Y) || !float.IsFinite(background.Z) ||
+            background.X < 0 || background.Y < 0 || background.Z < 0)
+            throw new ArgumentException($"background {background} must be finite and non-negative");
     }
 }
