@@ -6,5 +6,7 @@ var root = new RootCommand("RenderNet: tiled Vulkan path tracing of glTF 2.0 sce
     RenderCommand.Create(),
     DevicesCommand.Create(),
     SampleSceneCommand.Create(),
+    NodeCommand.Create(),
+    NodesCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -10,5 +10,7 @@ public static class ExitCodes
     public const int DeviceError = 3;
     /// <summary>The output could not be written.</summary>
     public const int OutputError = 4;
+    /// <summary>A farm job could not finish: no healthy render node remained (the message lists each node's fate).</summary>
+    public const int FarmFailed = 5;
     public const int Cancelled = 130;
 }

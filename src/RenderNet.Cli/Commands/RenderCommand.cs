@@ -9,14 +9,27 @@ using RenderNet.Core.Rendering;
 using RenderNet.Core.Samples;
 using RenderNet.Core.Scenes;
 using RenderNet.Core.Tiles;
+using RenderNet.Farm;
 using RenderNet.Vulkan;
 using Spectre.Console;
 
 namespace RenderNet.Cli.Commands;
 
-/// <summary>`rendernet render SCENE ...`: path traces a glTF scene tile by tile on one Vulkan device.</summary>
+/// <summary>
+/// `rendernet render SCENE ...`: path traces a glTF scene tile by tile, on this machine's Vulkan device or, with
+/// --nodes / --local-nodes / --resume, across render nodes through the farm.
+/// </summary>
 static class RenderCommand
 {
+    public const string DefaultJournalDirectory = ".rendernet/jobs";
+
+    sealed record Request(string? Scene, int Width, int Height, int Spp, int Bounces, int Tile, uint Seed, string? Camera,
+        string? Device, string? Background, string Output, int BitDepth, bool Validation, bool Json,
+        string[] Nodes, int LocalNodes, string Journal, string? Resume, bool AllowMixed, double TileTimeout)
+    {
+        public bool Farmed => Nodes.Length > 0 || LocalNodes > 0 || Resume is not null;
+    }
+
     public static Command Create()
     {
         var scene = new Argument<string?>("scene") { Description = "A .gltf or .glb file (default: the built-in Cornell-box sample)", Arity = ArgumentArity.ZeroOrOne };
@@ -33,36 +46,51 @@ static class RenderCommand
         var bitDepth = new Option<int>("--bit-depth") { Description = "PNG bit depth: 8 or 16", DefaultValueFactory = _ => 8 };
         var validation = new Option<bool>("--validation") { Description = "Enable Vulkan validation layers (when installed)" };
         var json = new Option<bool>("--json") { Description = "Print a machine-readable JSON summary on stdout" };
+        var nodes = new Option<string[]>("--nodes") { Description = "Render on these nodes: host:port,host:port,...", CustomParser = r => r.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray(), DefaultValueFactory = _ => [] };
+        var localNodes = new Option<int>("--local-nodes") { Description = "Start N render nodes on loopback for this job and stop them afterwards", DefaultValueFactory = _ => 0 };
+        var journal = new Option<string>("--journal") { Description = "Directory of job journals (farm renders)", DefaultValueFactory = _ => DefaultJournalDirectory };
+        var resume = new Option<string?>("--resume") { Description = "Finish an interrupted farm job from its journal (tiles already delivered are kept)" };
+        var allowMixed = new Option<bool>("--allow-mixed-pipelines") { Description = "Use nodes whose pipeline fingerprint differs from the job's" };
+        var tileTimeout = new Option<double>("--tile-timeout") { Description = "Seconds a tile may take before any node's speed is known", DefaultValueFactory = _ => 120 };
 
         var command = new Command("render", "Path trace a glTF 2.0 scene to an image")
         {
             scene, width, height, spp, bounces, tile, seed, camera, device, background, output, bitDepth, validation, json,
+            nodes, localNodes, journal, resume, allowMixed, tileTimeout,
         };
-        command.SetAction((parse, cancellation) => UserErrors.Run(() => Task.FromResult(Execute(new Request(
+        command.SetAction((parse, cancellation) => UserErrors.Run(() => Execute(new Request(
             parse.GetValue(scene), parse.GetValue(width), parse.GetValue(height), parse.GetValue(spp), parse.GetValue(bounces),
             parse.GetValue(tile), parse.GetValue(seed), parse.GetValue(camera), parse.GetValue(device), parse.GetValue(background),
-            parse.GetValue(output)!, parse.GetValue(bitDepth), parse.GetValue(validation), parse.GetValue(json)), cancellation))));
+            parse.GetValue(output)!, parse.GetValue(bitDepth), parse.GetValue(validation), parse.GetValue(json),
+            parse.GetValue(nodes) ?? [], parse.GetValue(localNodes), parse.GetValue(journal)!, parse.GetValue(resume),
+            parse.GetValue(allowMixed), parse.GetValue(tileTimeout)), cancellation)));
         return command;
     }
 
-    sealed record Request(string? Scene, int Width, int Height, int Spp, int Bounces, int Tile, uint Seed, string? Camera,
-        string? Device, string? Background, string Output, int BitDepth, bool Validation, bool Json);
-
-    static int Execute(Request r, CancellationToken cancellation)
+    static async Task<int> Execute(Request r, CancellationToken cancellation)
     {
         var total = Stopwatch.StartNew();
         // Check everything the user typed before any expensive work.
         if (r.Tile <= 0) throw new ArgumentException($"tile size must be at least 1, got {r.Tile}");
         if (r.BitDepth is not (8 or 16)) throw new ArgumentException($"bit depth must be 8 or 16, got {r.BitDepth}");
+        if (r.LocalNodes < 0 || r.LocalNodes > 64) throw new ArgumentException($"--local-nodes must be between 0 and 64, got {r.LocalNodes}");
+        if (!(r.TileTimeout > 0)) throw new ArgumentException($"--tile-timeout must be positive, got {r.TileTimeout}");
         var format = ImageWriter.FormatFor(r.Output, r.BitDepth);
         Vector3? explicitBackground = r.Background is null ? null : ParseColor(r.Background);
         FrameSettings.ValidateLimits(r.Width, r.Height, r.Spp, r.Bounces, explicitBackground ?? Vector3.Zero);
         ImageWriter.EnsureWritable(r.Output);
 
+        if (r.Resume is not null)
+        {
+            using var resumed = TileJournal.Open(r.Journal, r.Resume);
+            return await RenderOnFarm(r, resumed, format, total, cancellation);
+        }
+
+        // One scene encoding for every path: the .glb bytes that nodes receive are the ones rendered locally too.
         var loadWatch = Stopwatch.StartNew();
-        var scene = r.Scene is null
-            ? GltfSceneLoader.Load(CornellBox.Build(), CornellBox.FileName)
-            : GltfSceneLoader.Load(r.Scene);
+        string sceneName = r.Scene is null ? CornellBox.FileName : Path.GetFileName(r.Scene);
+        byte[] glb = r.Scene is null ? CornellBox.Build().WriteGLB().ToArray() : GltfSceneLoader.ReadAsGlb(r.Scene);
+        var scene = GltfSceneLoader.LoadGlb(glb, sceneName);
         var loadTime = loadWatch.Elapsed;
         foreach (var warning in scene.Warnings) Console.Error.WriteLine($"rendernet: warning: {warning}");
         bool hasLights = scene.Lights.Count > 0 || scene.Materials.Any(m => m.IsEmissive);
@@ -79,17 +107,29 @@ static class RenderCommand
         if (explicitBackground is null && !hasLights)
             Console.Error.WriteLine("rendernet: note: the scene has no lights; it is lit by a uniform white environment (set --background to change)");
 
+        if (r.Farmed)
+        {
+            var spec = new FarmJobSpec(FarmJobSpec.NewJobId(), glb, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(glb)), frame, r.Tile, r.Tile);
+            using var journal = TileJournal.Create(r.Journal, spec);
+            return await RenderOnFarm(r, journal, format, total, cancellation);
+        }
+        return RenderLocally(r, scene, frame, format, loadTime, total, cancellation);
+    }
+
+    static int RenderLocally(Request r, Scene scene, FrameSettings frame, ImageFormat format, TimeSpan loadTime, Stopwatch total, CancellationToken cancellation)
+    {
         using var gpu = VulkanDevice.Open(r.Device, r.Validation);
         if (gpu.ValidationWarning is { } vw) Console.Error.WriteLine($"rendernet: warning: {vw}");
         if (!r.Json) Console.Error.WriteLine($"rendernet: {scene.Name}: {scene.TriangleCount:N0} triangles, {r.Width}x{r.Height}, {r.Spp} spp on {gpu.Info.Name} ({gpu.Info.Type})");
 
         var plan = new TilePlan(r.Width, r.Height, r.Tile);
-        (FloatImage image, RenderStats stats) = RenderWithProgress(gpu, scene, frame, plan, r.Json, cancellation);
+        (FloatImage image, RenderStats stats) = WithProgress(r.Json, plan.Tiles.Count, (long)r.Width * r.Height * r.Spp, report =>
+            LocalRender.Render(gpu, scene, frame, plan, p => report(p.TilesDone, p.PixelSamplesDone), cancellation));
         ImageWriter.Write(image, r.Output, format);
 
         if (r.Json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(new
+            PrintJson(new
             {
                 scene = r.Scene ?? CornellBox.FileName,
                 output = Path.GetFullPath(r.Output),
@@ -108,7 +148,7 @@ static class RenderCommand
                 rays_per_second = stats.RaysPerSecond,
                 image_sha256 = image.ContentHash(),
                 warnings = scene.Warnings,
-            }, new JsonSerializerOptions { WriteIndented = true }));
+            });
         }
         else
         {
@@ -118,30 +158,91 @@ static class RenderCommand
         return ExitCodes.Success;
     }
 
-    static (FloatImage, RenderStats) RenderWithProgress(VulkanDevice gpu, Scene scene, FrameSettings frame, TilePlan plan, bool json, CancellationToken cancellation)
+    static async Task<int> RenderOnFarm(Request r, TileJournal journal, ImageFormat format, Stopwatch total, CancellationToken cancellation)
     {
-        if (json || Console.IsErrorRedirected)
-            return LocalRender.Render(gpu, scene, frame, plan, null, cancellation);
+        var spec = journal.Spec;
+        var frame = spec.Frame;
+        Console.Error.WriteLine($"rendernet: job {spec.JobId} ({frame.Width}x{frame.Height}, {frame.SamplesPerPixel} spp, {spec.Plan.Tiles.Count} tiles); " +
+            $"resume with --resume {spec.JobId}" + (r.Journal != DefaultJournalDirectory ? $" --journal {r.Journal}" : ""));
 
-        // Progress goes to stderr so stdout stays clean for pipes.
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-        (FloatImage, RenderStats) result = default;
+        using var local = r.LocalNodes > 0 ? LocalNodes.Start(r.LocalNodes, r.Device, TimeSpan.FromSeconds(60)) : null;
+        var addresses = r.Nodes.Concat(local?.Addresses ?? []).ToList();
+        if (addresses.Count == 0) throw new ArgumentException("no render nodes: give --nodes host:port,... or --local-nodes N");
+
+        var options = new FarmOptions { AllowMixedPipelines = r.AllowMixed, InitialTileTimeout = TimeSpan.FromSeconds(r.TileTimeout) };
+        var renderWatch = Stopwatch.StartNew();
+        long perTile = (long)frame.SamplesPerPixel;
+        var result = await WithProgressAsync(r.Json, spec.Plan.Tiles.Count, (long)frame.Width * frame.Height * perTile, async report =>
+        {
+            long samples = 0;
+            var farm = new TileFarm(spec, options, journal,
+                onTile: e => report(e.Done, Interlocked.Add(ref samples, (long)e.Rect.PixelCount * perTile)),
+                onWarning: w => Console.Error.WriteLine($"rendernet: warning: {w}"));
+            return await farm.RunAsync(addresses, cancellation);
+        });
+        var renderTime = renderWatch.Elapsed;
+        ImageWriter.Write(result.Image, r.Output, format);
+
+        if (r.Json)
+        {
+            PrintJson(new
+            {
+                job = spec.JobId,
+                journal = Path.GetFullPath(journal.Path),
+                output = Path.GetFullPath(r.Output),
+                format = format.ToString().ToLowerInvariant(),
+                width = frame.Width, height = frame.Height, spp = frame.SamplesPerPixel, bounces = frame.MaxBounces, seed = frame.Seed,
+                tiles = spec.Plan.Tiles.Count,
+                tiles_from_journal = result.TilesFromJournal,
+                timings = new { render_s = renderTime.TotalSeconds, total_s = total.Elapsed.TotalSeconds },
+                samples_per_second = (double)frame.Width * frame.Height * frame.SamplesPerPixel / renderTime.TotalSeconds,
+                nodes = result.Nodes.Select(n => new
+                {
+                    address = n.Address, node_id = n.NodeId, device = n.Device, fingerprint = n.Fingerprint,
+                    tiles = n.Tiles, busy_s = n.Busy.TotalSeconds, failures = n.Failures, excluded = n.Excluded,
+                }),
+                image_sha256 = result.Image.ContentHash(),
+                warnings = result.Warnings,
+            });
+        }
+        else
+        {
+            var table = new Table().AddColumns("Node", "Device", "Tiles", "Render time", "Failures", "Status");
+            foreach (var n in result.Nodes)
+                table.AddRow(Markup.Escape(n.NodeId is null ? n.Address : $"{n.NodeId} ({n.Address})"), Markup.Escape(n.Device ?? "-"),
+                    n.Tiles.ToString(), $"{n.Busy.TotalSeconds:F2} s", n.Failures.ToString(), Markup.Escape(n.Excluded ?? "ok"));
+            StderrConsole.Write(table);
+            Console.Error.WriteLine($"rendernet: wrote {r.Output} in {total.Elapsed.TotalSeconds:F2} s (render {renderTime.TotalSeconds:F2} s on {result.Nodes.Count(n => n.Tiles > 0)} node(s)" +
+                (result.TilesFromJournal > 0 ? $", {result.TilesFromJournal} tiles from the journal" : "") + ")");
+        }
+        return ExitCodes.Success;
+    }
+
+    static IAnsiConsole StderrConsole { get; } = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+
+    static void PrintJson(object value) => Console.WriteLine(JsonSerializer.Serialize(value, new JsonSerializerOptions { WriteIndented = true }));
+
+    /// <summary>Runs <paramref name="work"/> with a progress bar on stderr when it is a terminal (tiles done, samples/s, ETA).</summary>
+    static T WithProgress<T>(bool json, int tiles, long samples, Func<Action<int, long>, T> work) =>
+        WithProgressAsync(json, tiles, samples, report => Task.FromResult(work(report))).GetAwaiter().GetResult();
+
+    static async Task<T> WithProgressAsync<T>(bool json, int tiles, long samples, Func<Action<int, long>, Task<T>> work)
+    {
+        if (json || Console.IsErrorRedirected) return await work((_, _) => { });
         var watch = Stopwatch.StartNew();
-        console.Progress()
+        return await StderrConsole.Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-            .Start(ctx =>
+            .StartAsync(async ctx =>
             {
-                var task = ctx.AddTask($"tiles 0/{plan.Tiles.Count}", maxValue: 1);
-                result = LocalRender.Render(gpu, scene, frame, plan, p =>
+                var task = ctx.AddTask($"tiles 0/{tiles}", maxValue: samples);
+                return await work((tilesDone, samplesDone) =>
                 {
-                    task.MaxValue = p.PixelSamplesTotal;
-                    task.Value = p.PixelSamplesDone;
-                    double rate = p.PixelSamplesDone / Math.Max(watch.Elapsed.TotalSeconds, 1e-3);
-                    task.Description = $"tiles {p.TilesDone}/{p.TilesTotal}  {rate / 1e6:F2} M samples/s";
-                }, cancellation);
+                    task.Value = samplesDone;
+                    double rate = samplesDone / Math.Max(watch.Elapsed.TotalSeconds, 1e-3);
+                    task.Description = $"tiles {tilesDone}/{tiles}  {rate / 1e6:F2} M samples/s";
+                });
             });
-        return result;
     }
 
     static Vector3 ParseColor(string text)

@@ -1,4 +1,5 @@
 using RenderNet.Core.Scenes;
+using RenderNet.Farm;
 using RenderNet.Vulkan;
 
 namespace RenderNet.Cli.Commands;
@@ -29,8 +30,9 @@ static class UserErrors
 
     static int? Classify(Exception ex) => ex switch
     {
-        SceneException or ArgumentException => ExitCodes.InvalidInput,
+        SceneException or ArgumentException or FileNotFoundException => ExitCodes.InvalidInput,
         VulkanException => ExitCodes.DeviceError,
+        FarmException or LocalNodeException => ExitCodes.FarmFailed,
         IOException or UnauthorizedAccessException => ExitCodes.OutputError,
         _ => null,
     };

@@ -35,6 +35,42 @@ public static class GltfSceneLoader
         return Load(model, Path.GetFileName(path));
     }
 
+    /// <summary>
+    /// The scene as one self-contained .glb: a .glb file's own bytes, or a .gltf (with its buffers and images) packed
+    /// into one. This is what travels to render nodes, content-addressed by its SHA-256.
+    /// </summary>
+    public static byte[] ReadAsGlb(string path)
+    {
+        if (!File.Exists(path))
+            throw new SceneException($"scene file '{path}' does not exist");
+        if (Path.GetExtension(path).Equals(".glb", StringComparison.OrdinalIgnoreCase))
+            return File.ReadAllBytes(path);
+        try
+        {
+            var model = ModelRoot.Load(Path.GetFullPath(path), new ReadSettings { Validation = SharpGLTF.Validation.ValidationMode.TryFix });
+            return model.WriteGLB().ToArray();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            throw new SceneException($"'{path}' is not a readable glTF 2.0 file: {FirstLine(ex.Message)}", ex);
+        }
+    }
+
+    /// <summary>Loads a scene from .glb bytes (see <see cref="ReadAsGlb"/>).</summary>
+    public static Scene LoadGlb(ReadOnlyMemory<byte> glb, string name)
+    {
+        ModelRoot model;
+        try
+        {
+            model = ModelRoot.ParseGLB(new ArraySegment<byte>(glb.ToArray()), new ReadSettings { Validation = SharpGLTF.Validation.ValidationMode.TryFix });
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            throw new SceneException($"'{name}' is not a readable glTF 2.0 file: {FirstLine(ex.Message)}", ex);
+        }
+        return Load(model, name);
+    }
+
     public static Scene Load(ModelRoot model, string name)
     {
         var builder = new Builder(model, name);

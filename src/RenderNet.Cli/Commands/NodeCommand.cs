@@ -1,0 +1,60 @@
+using System.CommandLine;
+using RenderNet.Node;
+
+namespace RenderNet.Cli.Commands;
+
+/// <summary>`rendernet node --listen HOST:PORT`: runs a headless render node until SIGTERM/Ctrl+C.</summary>
+static class NodeCommand
+{
+    public const string ListeningPrefix = "rendernet node listening on ";
+
+    public static Command Create()
+    {
+        var listen = new Option<string>("--listen") { Description = "host:port to serve gRPC on (port 0 picks a free one)", DefaultValueFactory = _ => "127.0.0.1:0" };
+        var maxTiles = new Option<int>("--max-tiles") { Description = "Tiles accepted at once (more are refused as busy)", DefaultValueFactory = _ => 2 };
+        var maxScene = new Option<int>("--max-scene-mb") { Description = "Largest scene accepted, in MiB", DefaultValueFactory = _ => 512 };
+        var cache = new Option<int>("--cache-mb") { Description = "Scene cache size, in MiB (least recently used scenes are evicted)", DefaultValueFactory = _ => 2048 };
+        var price = new Option<ulong>("--price") { Description = "Price per tile, in the token's smallest unit", DefaultValueFactory = _ => 0UL };
+        var device = new Option<string?>("--device") { Description = "Vulkan device index or name substring" };
+        var cert = new Option<string?>("--cert") { Description = "PFX certificate for TLS (password from $RENDERNET_CERT_PASSWORD)" };
+        var nodeId = new Option<string?>("--node-id") { Description = "Name reported to coordinators (default: host name + random suffix)" };
+        var drain = new Option<int>("--drain-seconds") { Description = "On SIGTERM, how long tiles in flight may finish before they are handed back", DefaultValueFactory = _ => 30 };
+        var exitWithStdin = new Option<bool>("--exit-on-stdin-close") { Description = "Stop when standard input closes (set by --local-nodes, so workers never outlive their coordinator)" };
+        var command = new Command("node", "Run a headless render node (gRPC over HTTP/2)") { listen, maxTiles, maxScene, cache, price, device, cert, nodeId, drain, exitWithStdin };
+        command.SetAction((parse, cancellation) => UserErrors.Run(async () =>
+        {
+            int max = parse.GetValue(maxTiles);
+            if (max < 1) throw new ArgumentException($"--max-tiles must be at least 1, got {max}");
+            var options = new NodeOptions
+            {
+                Listen = parse.GetValue(listen)!,
+                MaxConcurrentTiles = max,
+                MaxSceneBytes = (long)parse.GetValue(maxScene) << 20,
+                SceneCacheBytes = (long)parse.GetValue(cache) << 20,
+                PricePerTile = parse.GetValue(price),
+                Device = parse.GetValue(device),
+                CertificatePath = parse.GetValue(cert),
+                CertificatePassword = Environment.GetEnvironmentVariable("RENDERNET_CERT_PASSWORD"),
+                ShutdownTimeout = TimeSpan.FromSeconds(parse.GetValue(drain)),
+                Fault = NodeOptions.FaultFromEnvironment(),
+            };
+            if (parse.GetValue(nodeId) is { } id) options = options with { NodeId = id };
+            await using var host = await NodeHost.StartAsync(options, cancellation);
+            Console.WriteLine($"{ListeningPrefix}{host.Address} ({host.Renderer.Device.Name}, node {options.NodeId})");
+            if (parse.GetValue(exitWithStdin))
+            {
+                // A coordinator killed with SIGKILL cannot stop its workers; the closed pipe tells them instead.
+                _ = Task.Run(async () =>
+                {
+                    var buffer = new byte[256];
+                    using var stdin = Console.OpenStandardInput();
+                    while (await stdin.ReadAsync(buffer) > 0) { }
+                    await host.StopAsync();
+                });
+            }
+            await host.WaitForShutdownAsync();
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,46 @@
+using RenderNet.Core.Imaging;
+using RenderNet.Core.Rendering;
+using RenderNet.Core.Tiles;
+
+namespace RenderNet.Farm;
+
+/// <summary>What to render: the scene as .glb bytes (content-addressed), the frame settings and the tile size.</summary>
+public sealed record FarmJobSpec(string JobId, byte[] SceneGlb, string SceneSha256, FrameSettings Frame, int TileWidth, int TileHeight)
+{
+    public TilePlan Plan { get; } = new(Frame.Width, Frame.Height, TileWidth, TileHeight);
+
+    public static string NewJobId() => DateTime.UtcNow.ToString("yyyyMMdd-HHmmss") + "-" + Guid.NewGuid().ToString("N")[..6];
+}
+
+public sealed record FarmOptions
+{
+    /// <summary>Accept nodes whose pipeline fingerprint differs from the job's (their tiles may differ in the last bits).</summary>
+    public bool AllowMixedPipelines { get; init; }
+    /// <summary>The fingerprint tiles must have; by default the one most nodes share.</summary>
+    public string? ExpectedFingerprint { get; init; }
+    /// <summary>Deadline of a tile before any node's speed is known.</summary>
+    public TimeSpan InitialTileTimeout { get; init; } = TimeSpan.FromSeconds(120);
+    /// <summary>Lower bound of a speed-derived deadline.</summary>
+    public TimeSpan MinTileTimeout { get; init; } = TimeSpan.FromSeconds(3);
+    /// <summary>A speed-derived deadline is this many times the expected render time (plus the minimum).</summary>
+    public double TimeoutFactor { get; init; } = 4;
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>Consecutive failures after which a node gets no more tiles in this job.</summary>
+    public int MaxConsecutiveFailures { get; init; } = 3;
+    /// <summary>Re-run the last tiles in flight on idle nodes; the first valid result wins.</summary>
+    public bool SpeculativeStragglers { get; init; } = true;
+}
+
+/// <summary>One tile accepted into the frame.</summary>
+public sealed record TileEvent(int Index, TileRect Rect, string Node, TimeSpan Duration, long Bytes, bool Speculative, bool FromJournal, int Done, int Total);
+
+/// <summary>What one node did in a job, or why it took no part.</summary>
+public sealed record NodeReport(string Address, string? NodeId, string? Device, string? Fingerprint, int Tiles, TimeSpan Busy, int Failures, string? Excluded);
+
+public sealed record FarmResult(string JobId, FloatImage Image, IReadOnlyList<NodeReport> Nodes, int TilesFromJournal, IReadOnlyList<string> Warnings);
+
+/// <summary>The job cannot finish: the message says why, and the report says what each node did.</summary>
+public sealed class FarmException(string message, IReadOnlyList<NodeReport> nodes) : Exception(message)
+{
+    public IReadOnlyList<NodeReport> Nodes { get; } = nodes;
+}

@@ -1,0 +1,70 @@
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+using RenderNet.Protocol;
+
+namespace RenderNet.Farm;
+
+/// <summary>A connection to one render node: a gRPC channel and the calls the coordinator makes on it.</summary>
+public sealed class NodeClient : IDisposable
+{
+    const int ChunkBytes = 1 << 20;
+    readonly GrpcChannel channel;
+    readonly RenderNode.RenderNodeClient client;
+
+    /// <summary>host:port (plain HTTP/2) or an http:// or https:// URL.</summary>
+    public string Address { get; }
+
+    public NodeClient(string address)
+    {
+        Address = address;
+        var uri = address.Contains("://") ? address : "http://" + address;
+        channel = GrpcChannel.ForAddress(uri, new GrpcChannelOptions
+        {
+            MaxReceiveMessageSize = 1 << 30,   // a 4K tile of RGBA32F is ~130 MB before compression
+            MaxSendMessageSize = 16 << 20,
+        });
+        client = new RenderNode.RenderNodeClient(channel);
+    }
+
+    public async Task<Capabilities> GetCapabilitiesAsync(TimeSpan timeout, CancellationToken cancellation)
+    {
+        var caps = await client.GetCapabilitiesAsync(new CapabilitiesRequest { ProtocolVersion = ProtocolVersion.Current },
+            deadline: DateTime.UtcNow + timeout, cancellationToken: cancellation);
+        if (caps.ProtocolVersion != ProtocolVersion.Current)
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, ProtocolVersion.Mismatch(caps.ProtocolVersion, "this coordinator")));
+        return caps;
+    }
+
+    public Task<HealthReply> HealthAsync(TimeSpan timeout, CancellationToken cancellation) =>
+        client.HealthAsync(new HealthRequest(), deadline: DateTime.UtcNow + timeout, cancellationToken: cancellation).ResponseAsync;
+
+    /// <summary>Sends the scene unless the node has it cached already; returns whether it was sent.</summary>
+    public async Task<bool> EnsureSceneAsync(string sha256, ReadOnlyMemory<byte> glb, CancellationToken cancellation)
+    {
+        var status = await client.HasSceneAsync(new SceneRef { ProtocolVersion = ProtocolVersion.Current, Sha256 = sha256 }, cancellationToken: cancellation);
+        if (status.Cached) return false;
+        using var call = client.UploadScene(cancellationToken: cancellation);
+        for (int offset = 0; offset < glb.Length || offset == 0; offset += ChunkBytes)
+        {
+            int length = Math.Min(ChunkBytes, glb.Length - offset);
+            await call.RequestStream.WriteAsync(new SceneChunk
+            {
+                ProtocolVersion = ProtocolVersion.Current,
+                Sha256 = sha256,
+                TotalBytes = (ulong)glb.Length,
+                Offset = (ulong)offset,
+                Data = ByteString.CopyFrom(glb.Span.Slice(offset, length)),
+            }, cancellation);
+            if (glb.Length == 0) break;
+        }
+        await call.RequestStream.CompleteAsync();
+        await call.ResponseAsync;
+        return true;
+    }
+
+    public Task<TileResult> RenderTileAsync(TileRequest request, DateTime deadline, CancellationToken cancellation) =>
+        client.RenderTileAsync(request, deadline: deadline, cancellationToken: cancellation).ResponseAsync;
+
+    public void Dispose() => channel.Dispose();
+}

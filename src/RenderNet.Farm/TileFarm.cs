@@ -1,0 +1,393 @@
+using System.Diagnostics;
+using Grpc.Core;
+using RenderNet.Core.Imaging;
+using RenderNet.Core.Tiles;
+using RenderNet.Protocol;
+
+namespace RenderNet.Farm;
+
+/// <summary>
+/// Runs one job on a set of render nodes. Tiles are a pull queue: every node runs as many workers as it has tile
+/// slots, and each worker takes the next tile when it frees up, so fast nodes take more. A tile that fails, times out
+/// (deadline derived from observed speed) or comes back invalid goes back to the queue for a different node; once the
+/// queue is empty, idle nodes re-run the tiles still in flight and the first valid result wins. A tile is journaled
+/// before it counts, placed exactly once, and the job fails only when no healthy node is left.
+/// </summary>
+public sealed class TileFarm
+{
+    readonly FarmJobSpec spec;
+    readonly FarmOptions options;
+    readonly TileJournal? journal;
+    readonly Action<TileEvent>? onTile;
+    readonly Action<string>? onWarning;
+    readonly Lock gate = new();
+    readonly FrameAssembler assembler;
+    readonly TileState[] tiles;
+    readonly LinkedList<int> pending = new();
+    readonly List<NodeState> nodes = [];
+    readonly List<string> warnings = [];
+    TaskCompletionSource changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    int done;
+    int fromJournal;
+    string? failure;
+
+    sealed class TileState(int index, TileRect rect)
+    {
+        public int Index { get; } = index;
+        public TileRect Rect { get; } = rect;
+        public bool Done;
+        public int Failures;
+        public readonly HashSet<NodeState> FailedOn = [];
+        public readonly List<Attempt> Active = [];
+        public long Work;
+    }
+
+    sealed class Attempt(TileState tile, NodeState node, bool speculative)
+    {
+        public TileState Tile { get; } = tile;
+        public NodeState Node { get; } = node;
+        public bool Speculative { get; } = speculative;
+        public Stopwatch Clock { get; } = Stopwatch.StartNew();
+        public DateTime Started { get; } = DateTime.UtcNow;
+        public CancellationTokenSource Cancel { get; set; } = null!;
+        public bool TimedOut;
+    }
+
+    sealed class NodeState(NodeClient client)
+    {
+        public NodeClient Client { get; } = client;
+        public Capabilities? Caps;
+        public string? Excluded;
+        public bool Healthy => Excluded is null;
+        public int ConsecutiveFailures, Failures, Tiles;
+        /// <summary>Render time the node reported for the tiles it delivered.</summary>
+        public TimeSpan Busy;
+        /// <summary>Pixel-samples per second, smoothed over the tiles this node delivered.</summary>
+        public double Rate;
+        public string Name => Caps?.NodeId is { Length: > 0 } id ? $"{id} ({Client.Address})" : Client.Address;
+    }
+
+    public TileFarm(FarmJobSpec spec, FarmOptions? options = null, TileJournal? journal = null, Action<TileEvent>? onTile = null, Action<string>? onWarning = null)
+    {
+        this.spec = spec;
+        this.options = options ?? new FarmOptions();
+        this.journal = journal;
+        this.onTile = onTile;
+        this.onWarning = onWarning;
+        spec.Frame.Validate();
+        assembler = new FrameAssembler(spec.Frame.Width, spec.Frame.Height);
+        tiles = spec.Plan.Tiles.Select((t, i) => new TileState(i, t) { Work = (long)t.PixelCount * spec.Frame.SamplesPerPixel }).ToArray();
+    }
+
+    public async Task<FarmResult> RunAsync(IReadOnlyList<string> nodeAddresses, CancellationToken cancellation = default)
+    {
+        if (nodeAddresses.Count == 0) throw new ArgumentException("no render nodes were given");
+        foreach (var address in nodeAddresses.Distinct()) nodes.Add(new NodeState(new NodeClient(address)));
+        try
+        {
+            RestoreFromJournal();
+            for (int i = 0; i < tiles.Length; i++) if (!tiles[i].Done) pending.AddLast(i);
+
+            await Task.WhenAll(nodes.Select(n => ConnectAsync(n, cancellation)));
+            ApplyFingerprintPolicy();
+            if (done < tiles.Length)
+            {
+                await Task.WhenAll(nodes.Where(n => n.Healthy).Select(n => UploadAsync(n, cancellation)));
+                if (!nodes.Any(n => n.Healthy))
+                    throw new FarmException($"no usable render node: {Describe()}", Reports());
+
+                using var jobCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+                var workers = nodes.Where(n => n.Healthy)
+                    .SelectMany(n => Enumerable.Range(0, (int)Math.Max(1, n.Caps!.MaxConcurrentTiles)).Select(_ => WorkerAsync(n, jobCancel.Token)))
+                    .ToList();
+                var monitor = MonitorDeadlinesAsync(jobCancel.Token);
+                try
+                {
+                    await Task.WhenAll(workers);
+                }
+                finally
+                {
+                    jobCancel.Cancel();
+                    await monitor.ContinueWith(_ => { }, TaskScheduler.Default);
+                }
+                cancellation.ThrowIfCancellationRequested();
+                if (failure is not null) throw new FarmException(failure, Reports());
+            }
+            journal?.MarkCompleted();
+            return new FarmResult(spec.JobId, assembler.Frame, Reports(), fromJournal, warnings);
+        }
+        finally
+        {
+            foreach (var n in nodes) n.Client.Dispose();
+        }
+    }
+
+    void RestoreFromJournal()
+    {
+        if (journal is null) return;
+        foreach (var (index, (pixels, node)) in journal.DeliveredTiles())
+        {
+            var tile = tiles[index];
+            assembler.Place(tile.Rect, pixels);
+            tile.Done = true;
+            done++;
+            fromJournal++;
+            onTile?.Invoke(new TileEvent(index, tile.Rect, node, TimeSpan.Zero, pixels.Length * 4L, false, true, done, tiles.Length));
+        }
+    }
+
+    async Task ConnectAsync(NodeState node, CancellationToken cancellation)
+    {
+        try
+        {
+            node.Caps = await node.Client.GetCapabilitiesAsync(options.ConnectTimeout, cancellation);
+            if (!node.Caps.JobKinds.Contains("path-trace")) node.Excluded = "does not offer path-trace jobs";
+        }
+        catch (RpcException ex) when (!cancellation.IsCancellationRequested)
+        {
+            node.Excluded = ex.StatusCode == StatusCode.FailedPrecondition ? ex.Status.Detail : $"unreachable: {ex.Status.Detail}";
+        }
+    }
+
+    void ApplyFingerprintPolicy()
+    {
+        var reachable = nodes.Where(n => n.Healthy).ToList();
+        if (reachable.Count == 0) return;
+        string expected = options.ExpectedFingerprint
+            ?? reachable.GroupBy(n => n.Caps!.PipelineFingerprint).OrderByDescending(g => g.Count()).ThenBy(g => reachable.IndexOf(g.First())).First().Key;
+        foreach (var node in reachable.Where(n => n.Caps!.PipelineFingerprint != expected))
+        {
+            string message = $"node {node.Name} has pipeline fingerprint {Short(node.Caps!.PipelineFingerprint)}, the job's is {Short(expected)}: its tiles would not be bit-identical";
+            if (options.AllowMixedPipelines)
+                Warn(message + " (allowed)");
+            else
+            {
+                node.Excluded = message;
+                Warn(message + "; it is excluded (allow with --allow-mixed-pipelines)");
+            }
+        }
+    }
+
+    async Task UploadAsync(NodeState node, CancellationToken cancellation)
+    {
+        try
+        {
+            if ((ulong)spec.SceneGlb.Length > node.Caps!.MaxSceneBytes)
+            {
+                node.Excluded = $"the scene ({spec.SceneGlb.Length:N0} bytes) exceeds its limit of {node.Caps.MaxSceneBytes:N0} bytes";
+                Warn($"node {node.Name}: {node.Excluded}");
+                return;
+            }
+            await node.Client.EnsureSceneAsync(spec.SceneSha256, spec.SceneGlb, cancellation);
+        }
+        catch (RpcException ex) when (!cancellation.IsCancellationRequested)
+        {
+            node.Excluded = $"scene upload failed: {ex.Status.Detail}";
+            Warn($"node {node.Name}: {node.Excluded}");
+        }
+    }
+
+    async Task WorkerAsync(NodeState node, CancellationToken cancellation)
+    {
+        while (!cancellation.IsCancellationRequested)
+        {
+            Attempt? attempt;
+            Task wake;
+            lock (gate)
+            {
+                if (done == tiles.Length || failure is not null || !node.Healthy) return;
+                attempt = NextFor(node);
+                wake = changed.Task;
+            }
+            if (attempt is null)
+            {
+                await Task.WhenAny(wake, Task.Delay(250, cancellation)).ContinueWith(_ => { }, TaskScheduler.Default);
+                continue;
+            }
+            await RunAsync(attempt, cancellation);
+        }
+    }
+
+    /// <summary>The next tile for a node (under the lock): a queued tile that has not failed there, else a straggler to duplicate.</summary>
+    Attempt? NextFor(NodeState node)
+    {
+        for (var item = pending.First; item is not null; item = item.Next)
+        {
+            var tile = tiles[item.Value];
+            if (tile.FailedOn.Contains(node)) continue;
+            pending.Remove(item);
+            return Start(tile, node, speculative: false);
+        }
+        // Every queued tile failed on this node. If it failed on every healthy node, give it another round everywhere.
+        var healthy = nodes.Where(n => n.Healthy).ToList();
+        foreach (int index in pending)
+        {
+            var tile = tiles[index];
+            if (healthy.All(tile.FailedOn.Contains)) tile.FailedOn.Clear();
+        }
+        if (pending.Count > 0 || !options.SpeculativeStragglers) return null;
+
+        // A straggler is a tile running well past what its work should take at the fleet's observed speed.
+        double fleet = FleetRate();
+        if (fleet <= 0) return null;
+        var straggler = tiles.Where(t => !t.Done && t.Active.Count == 1 && t.Active[0].Node != node && !t.FailedOn.Contains(node)
+                                         && t.Active[0].Clock.Elapsed.TotalSeconds > 1.5 * t.Work / fleet + 0.2)
+            .OrderByDescending(t => t.Active[0].Clock.Elapsed).FirstOrDefault();
+        return straggler is null ? null : Start(straggler, node, speculative: true);
+    }
+
+    Attempt Start(TileState tile, NodeState node, bool speculative)
+    {
+        var attempt = new Attempt(tile, node, speculative);
+        tile.Active.Add(attempt);
+        return attempt;
+    }
+
+    async Task RunAsync(Attempt attempt, CancellationToken cancellation)
+    {
+        var tile = attempt.Tile;
+        var node = attempt.Node;
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        attempt.Cancel = cancel;
+        string outcome = "ok";
+        var request = FrameMessages.ToRequest(spec.SceneSha256, spec.Frame, tile.Rect, spec.JobId, tile.Index);
+        try
+        {
+            // The node cancels by itself too if the coordinator vanishes: an outer deadline that no estimate can exceed.
+            var result = await node.Client.RenderTileAsync(request, DateTime.UtcNow + options.InitialTileTimeout, cancel.Token);
+            var pixels = TilePixels.Decode(result, tile.Rect);
+            lock (gate)
+            {
+                if (tile.Done) { outcome = "superseded"; return; }
+                tile.Done = true; // claimed: no other attempt may place it
+            }
+            journal?.SaveTile(tile.Index, node.Name, result);
+            TileEvent tileEvent;
+            lock (gate)
+            {
+                assembler.Place(tile.Rect, pixels);
+                done++;
+                node.Tiles++;
+                node.ConsecutiveFailures = 0;
+                node.Busy += TimeSpan.FromSeconds(result.RenderSeconds);
+                double rate = tile.Work / Math.Max(attempt.Clock.Elapsed.TotalSeconds, 1e-3);
+                node.Rate = node.Rate > 0 ? 0.7 * node.Rate + 0.3 * rate : rate;
+                foreach (var other in tile.Active.Where(a => a != attempt)) other.Cancel?.Cancel();
+                tileEvent = new TileEvent(tile.Index, tile.Rect, node.Name, attempt.Clock.Elapsed, result.PixelsZlib.Length, attempt.Speculative, false, done, tiles.Length);
+            }
+            onTile?.Invoke(tileEvent);
+        }
+        catch (Exception ex) when (ex is RpcException or InvalidDataException or OperationCanceledException && !cancellation.IsCancellationRequested)
+        {
+            outcome = attempt.TimedOut ? "timeout" : ex switch
+            {
+                RpcException rpc when rpc.StatusCode == StatusCode.Cancelled && tile.Done => "superseded",
+                RpcException rpc => $"{rpc.StatusCode}: {rpc.Status.Detail}",
+                OperationCanceledException when tile.Done => "superseded",
+                _ => $"invalid: {ex.Message}",
+            };
+            if (ex is RpcException { StatusCode: StatusCode.ResourceExhausted })
+            {
+                // The node still counts a just-cancelled tile as in flight: not a failure, try again shortly.
+                outcome = "busy";
+                await Task.Delay(50, CancellationToken.None);
+            }
+            else if (outcome != "superseded") Failed(attempt, outcome, ex);
+        }
+        finally
+        {
+            lock (gate)
+            {
+                tile.Active.Remove(attempt);
+                if (!tile.Done && tile.Active.Count == 0 && !pending.Contains(tile.Index)) pending.AddFirst(tile.Index);
+                Pulse();
+            }
+            if (!cancellation.IsCancellationRequested || outcome == "ok")
+                journal?.RecordAttempt(tile.Index, node.Name, attempt.Started, outcome);
+        }
+    }
+
+    void Failed(Attempt attempt, string outcome, Exception ex)
+    {
+        var node = attempt.Node;
+        bool excludedNow;
+        lock (gate)
+        {
+            bool wasHealthy = node.Healthy;
+            attempt.Tile.FailedOn.Add(node);
+            attempt.Tile.Failures++;
+            node.Failures++;
+            node.ConsecutiveFailures++;
+            if (ex is RpcException { StatusCode: StatusCode.NotFound })
+            {
+                // The node evicted the scene: it gets no more tiles here rather than a surprise upload mid-job.
+                node.Excluded = "lost the scene from its cache";
+            }
+            else if (node.ConsecutiveFailures >= options.MaxConsecutiveFailures)
+            {
+                node.Excluded = $"{node.ConsecutiveFailures} consecutive failures, last: {outcome}";
+            }
+            excludedNow = wasHealthy && !node.Healthy;
+            if (nodes.All(n => !n.Healthy) && done < tiles.Length)
+                failure = $"no healthy render node remains with {tiles.Length - done} of {tiles.Length} tiles left: {Describe()}";
+        }
+        if (excludedNow) Warn($"node {node.Name} is out of this job: {node.Excluded}");
+    }
+
+    /// <summary>Median pixel-samples per second over the nodes that delivered tiles (0 before any did).</summary>
+    double FleetRate()
+    {
+        var rates = nodes.Where(n => n.Rate > 0).Select(n => n.Rate).Order().ToList();
+        return rates.Count > 0 ? rates[rates.Count / 2] : 0;
+    }
+
+    /// <summary>Cancels attempts that overrun the deadline derived from their node's (or the fleet's) observed speed.</summary>
+    async Task MonitorDeadlinesAsync(CancellationToken cancellation)
+    {
+        while (!cancellation.IsCancellationRequested)
+        {
+            await Task.Delay(100, cancellation);
+            lock (gate)
+            {
+                double fleet = FleetRate();
+                foreach (var tile in tiles)
+                    foreach (var attempt in tile.Active)
+                    {
+                        double rate = attempt.Node.Rate > 0 ? attempt.Node.Rate : fleet;
+                        var limit = rate > 0
+                            ? options.MinTileTimeout + TimeSpan.FromSeconds(options.TimeoutFactor * tile.Work / rate)
+                            : options.InitialTileTimeout;
+                        if (attempt.Clock.Elapsed > limit && !attempt.TimedOut)
+                        {
+                            attempt.TimedOut = true;
+                            attempt.Cancel?.Cancel();
+                        }
+                    }
+            }
+        }
+    }
+
+    void Pulse()
+    {
+        var previous = changed;
+        changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        previous.TrySetResult();
+    }
+
+    void Warn(string message)
+    {
+        lock (gate) warnings.Add(message);
+        onWarning?.Invoke(message);
+    }
+
+    string Describe() => string.Join("; ", nodes.Select(n => $"{n.Name}: {(n.Excluded ?? $"{n.Tiles} tiles")}"));
+
+    IReadOnlyList<NodeReport> Reports()
+    {
+        lock (gate)
+            return nodes.Select(n => new NodeReport(n.Client.Address, n.Caps?.NodeId, n.Caps?.DeviceName, n.Caps?.PipelineFingerprint,
+                n.Tiles, n.Busy, n.Failures, n.Excluded)).ToList();
+    }
+
+    static string Short(string fingerprint) => fingerprint.Length > 12 ? fingerprint[..12] : fingerprint;
+}

@@ -1,0 +1,177 @@
+using System.Diagnostics;
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+using RenderNet.Core.Scenes;
+using RenderNet.Protocol;
+using RenderNet.Vulkan;
+
+namespace RenderNet.Node;
+
+/// <summary>The gRPC face of a render node: capabilities, content-addressed scene upload, tile rendering, health.</summary>
+public sealed class RenderNodeService(NodeOptions options, SceneCache cache, TileRenderer renderer, NodeState state, ILogger<RenderNodeService> log)
+    : RenderNode.RenderNodeBase
+{
+    const int MaxChunkBytes = 4 << 20;
+
+    /// <summary>The version this node speaks (an older one when simulating an outdated node).</summary>
+    uint Spoken => options.Fault == NodeFault.OldProtocol ? ProtocolVersion.Current - 1 : ProtocolVersion.Current;
+
+    void CheckVersion(uint version)
+    {
+        if (version != Spoken)
+            throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                $"protocol version {version} is not supported by this node (it speaks version {Spoken})"));
+    }
+
+    public override Task<Capabilities> GetCapabilities(CapabilitiesRequest request, ServerCallContext context)
+    {
+        CheckVersion(request.ProtocolVersion);
+        var d = renderer.Device;
+        var caps = new Capabilities
+        {
+            ProtocolVersion = Spoken,
+            NodeId = options.NodeId,
+            DeviceName = d.Name,
+            DeviceType = d.Type.ToString().ToLowerInvariant(),
+            Driver = $"{d.DriverName} {d.DriverInfo}".Trim(),
+            VulkanApiVersion = d.ApiVersion,
+            PipelineFingerprint = options.Fault == NodeFault.OtherFingerprint ? "0000" + renderer.Fingerprint[4..] : renderer.Fingerprint,
+            MaxConcurrentTiles = (uint)options.MaxConcurrentTiles,
+            PricePerTile = options.PricePerTile,
+            MaxSceneBytes = (ulong)Math.Min(options.MaxSceneBytes, cache.CapacityBytes),
+        };
+        caps.JobKinds.Add("path-trace");
+        return Task.FromResult(caps);
+    }
+
+    public override Task<SceneStatus> HasScene(SceneRef request, ServerCallContext context)
+    {
+        CheckVersion(request.ProtocolVersion);
+        return Task.FromResult(new SceneStatus { Cached = cache.Contains(request.Sha256) });
+    }
+
+    public override async Task<SceneUploaded> UploadScene(IAsyncStreamReader<SceneChunk> requestStream, ServerCallContext context)
+    {
+        byte[]? buffer = null;
+        string? hash = null;
+        long received = 0;
+        long limit = Math.Min(options.MaxSceneBytes, cache.CapacityBytes);
+        while (await requestStream.MoveNext(context.CancellationToken))
+        {
+            var chunk = requestStream.Current;
+            CheckVersion(chunk.ProtocolVersion);
+            if (buffer is null)
+            {
+                if (string.IsNullOrEmpty(chunk.Sha256) || chunk.TotalBytes == 0)
+                    throw new RpcException(new Status(StatusCode.InvalidArgument, "the first scene chunk must carry the scene's sha256 and total size"));
+                if ((long)chunk.TotalBytes > limit)
+                    throw new RpcException(new Status(StatusCode.ResourceExhausted,
+                        $"scene of {chunk.TotalBytes:N0} bytes exceeds this node's limit of {limit:N0} bytes"));
+                hash = chunk.Sha256.ToLowerInvariant();
+                buffer = new byte[chunk.TotalBytes];
+            }
+            if ((long)chunk.Offset != received || chunk.Data.Length > MaxChunkBytes || received + chunk.Data.Length > buffer.Length)
+                throw new RpcException(new Status(StatusCode.InvalidArgument, $"scene chunk at offset {chunk.Offset} does not follow {received:N0} bytes received"));
+            chunk.Data.Span.CopyTo(buffer.AsSpan((int)received));
+            received += chunk.Data.Length;
+        }
+        if (buffer is null || hash is null)
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "no scene data was sent"));
+        if (received != buffer.Length)
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"scene upload ended after {received:N0} of {buffer.Length:N0} bytes"));
+        string actual = SceneCache.Hash(buffer);
+        if (actual != hash)
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"scene bytes hash to {actual}, not the announced {hash}"));
+        cache.Add(hash, buffer);
+        log.LogInformation("scene {Scene} cached ({Bytes} bytes)", hash, buffer.Length);
+        return new SceneUploaded { Sha256 = hash, Bytes = (ulong)buffer.Length };
+    }
+
+    public override async Task<TileResult> RenderTile(TileRequest request, ServerCallContext context)
+    {
+        CheckVersion(request.ProtocolVersion);
+        if (state.Draining)
+            throw new RpcException(new Status(StatusCode.Unavailable, "the node is shutting down"));
+        if (!cache.Contains(request.SceneSha256))
+            throw new RpcException(new Status(StatusCode.NotFound, $"scene {request.SceneSha256} is not cached on this node; upload it first"));
+        Core.Rendering.FrameSettings frame;
+        Core.Tiles.TileRect tile;
+        try
+        {
+            (frame, tile) = FrameMessages.FromRequest(request);
+        }
+        catch (Exception ex) when (ex is ArgumentException or OverflowException)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, ex.Message));
+        }
+        if (!state.TryEnter(options.MaxConcurrentTiles))
+            throw new RpcException(new Status(StatusCode.ResourceExhausted, $"node busy: {options.MaxConcurrentTiles} tiles in flight"));
+
+        var watch = Stopwatch.StartNew();
+        string outcome = "error";
+        try
+        {
+            if (options.Fault == NodeFault.Hang)
+                await Task.Delay(Timeout.Infinite, context.CancellationToken);
+            var pixels = await renderer.RenderAsync(request.SceneSha256, () => cache.TryGet(request.SceneSha256), frame, tile, context.CancellationToken);
+            var result = new TileResult
+            {
+                Width = (uint)tile.Width,
+                Height = (uint)tile.Height,
+                PixelsSha256 = TilePixels.Sha256(pixels),
+                PixelsZlib = TilePixels.Compress(pixels),
+                RenderSeconds = watch.Elapsed.TotalSeconds,
+                PipelineFingerprint = renderer.Fingerprint,
+            };
+            ApplyFault(result);
+            state.TileRendered();
+            outcome = "ok";
+            return result;
+        }
+        catch (OperationCanceledException)
+        {
+            outcome = "cancelled";
+            throw new RpcException(new Status(StatusCode.Cancelled, "the tile was cancelled by the caller or its deadline passed"));
+        }
+        catch (SceneException ex)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, ex.Message));
+        }
+        catch (VulkanException ex)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, ex.Message));
+        }
+        finally
+        {
+            state.Leave();
+            // One structured line per tile.
+            log.LogInformation("tile {Job} #{Index} {Tile} spp={Spp} scene={Scene} outcome={Outcome} seconds={Seconds:F3}",
+                request.JobId, request.TileIndex, tile.ToString(), request.SamplesPerPixel, request.SceneSha256[..Math.Min(12, request.SceneSha256.Length)], outcome, watch.Elapsed.TotalSeconds);
+        }
+    }
+
+    void ApplyFault(TileResult result)
+    {
+        switch (options.Fault)
+        {
+            case NodeFault.WrongSize: result.Width += 1; break;
+            case NodeFault.BadHash: result.PixelsSha256 = new string('0', 64); break;
+            case NodeFault.CorruptPixels:
+                var bytes = result.PixelsZlib.ToByteArray();
+                for (int i = bytes.Length / 3; i < bytes.Length; i += 7) bytes[i] ^= 0x5A;
+                result.PixelsZlib = Google.Protobuf.ByteString.CopyFrom(bytes);
+                break;
+        }
+    }
+
+    public override Task<HealthReply> Health(HealthRequest request, ServerCallContext context) => Task.FromResult(new HealthReply
+    {
+        Serving = !state.Draining,
+        Draining = state.Draining,
+        TilesInFlight = (uint)state.InFlight,
+        TilesRendered = (ulong)state.Rendered,
+        CachedScenes = (uint)cache.Count,
+        CachedBytes = (ulong)cache.Bytes,
+        UptimeSeconds = state.Uptime.TotalSeconds,
+    });
+}

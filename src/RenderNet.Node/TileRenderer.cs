@@ -1,0 +1,66 @@
+using RenderNet.Core.Acceleration;
+using RenderNet.Core.Gltf;
+using RenderNet.Core.Rendering;
+using RenderNet.Core.Tiles;
+using RenderNet.Vulkan;
+
+namespace RenderNet.Node;
+
+/// <summary>
+/// The node's Vulkan device and the scene currently resident on it. Tiles are rendered one at a time on the device
+/// (the path tracer records into one command buffer); requests beyond the one rendering wait their turn, which
+/// overlaps the network transfer of one tile with the rendering of the next.
+/// </summary>
+public sealed class TileRenderer : IDisposable
+{
+    readonly VulkanDevice device;
+    readonly SemaphoreSlim gpu = new(1, 1);
+    string? residentHash;
+    GpuScene? residentScene;
+    PathTracer? tracer;
+
+    public TileRenderer(string? deviceSelector)
+    {
+        device = VulkanDevice.Open(deviceSelector);
+        Fingerprint = PipelineFingerprint.For(device.Info);
+    }
+
+    public GpuDeviceInfo Device => device.Info;
+    public string Fingerprint { get; }
+
+    public async Task<float[]> RenderAsync(string sceneHash, Func<byte[]?> sceneBytes, FrameSettings frame, TileRect tile, CancellationToken cancellation)
+    {
+        await gpu.WaitAsync(cancellation);
+        try
+        {
+            if (residentHash != sceneHash)
+            {
+                var bytes = sceneBytes() ?? throw new KeyNotFoundException($"scene {sceneHash} is not cached on this node");
+                var scene = GltfSceneLoader.LoadGlb(bytes, sceneHash[..12]);
+                var bvh = BvhBuilder.Build(scene.Positions);
+                tracer?.Dispose();
+                residentScene?.Dispose();
+                tracer = null;
+                residentScene = null;
+                residentHash = null;
+                residentScene = new GpuScene(device, scene, bvh);
+                tracer = new PathTracer(device, residentScene);
+                residentHash = sceneHash;
+            }
+            // Rendering is synchronous on the device; run it off the request thread.
+            return await Task.Run(() => tracer!.RenderTile(frame, tile, null, cancellation), cancellation);
+        }
+        finally
+        {
+            gpu.Release();
+        }
+    }
+
+    public void Dispose()
+    {
+        tracer?.Dispose();
+        residentScene?.Dispose();
+        device.Dispose();
+        gpu.Dispose();
+    }
+}
