@@ -105,6 +105,11 @@ public sealed class TileFarm
                 {
                     await Task.WhenAll(workers);
                 }
+                catch (Exception) when (cancellation.IsCancellationRequested)
+                {
+                    // Calls cut short by the cancellation surface as RpcException(Cancelled): report the cancellation itself.
+                    throw new OperationCanceledException("the job was cancelled", cancellation);
+                }
                 finally
                 {
                     jobCancel.Cancel();
