@@ -1,0 +1,193 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using RenderNet.Core.Imaging;
+
+namespace RenderNet.Farm.Tests;
+
+/// <summary>`rendernet render` on the farm, as a user runs it: local nodes, a killed coordinator, Ctrl+C, bad nodes.</summary>
+[Collection("farm")]
+public class FarmCliTests : IDisposable
+{
+    readonly string dir = Directory.CreateTempSubdirectory("rendernet-farmcli").FullName;
+    public void Dispose() => Directory.Delete(dir, true);
+
+    sealed class Cli : IDisposable
+    {
+        readonly Process process;
+        readonly System.Text.StringBuilder stdout = new(), stderr = new();
+        public Cli(params string[] args)
+        {
+            var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+            psi.ArgumentList.Add(NodeProcess.RendernetDll);
+            foreach (var a in args) psi.ArgumentList.Add(a);
+            process = Process.Start(psi)!;
+            process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (stdout) stdout.AppendLine(e.Data); };
+            process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (stderr) stderr.AppendLine(e.Data); };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+        }
+        public Process Process => process;
+        public string Stdout { get { lock (stdout) return stdout.ToString(); } }
+        public string Stderr { get { lock (stderr) return stderr.ToString(); } }
+        public int Wait(int seconds = 300)
+        {
+            if (!process.WaitForExit(TimeSpan.FromSeconds(seconds))) { process.Kill(true); throw new TimeoutException(Stderr); }
+            process.WaitForExit();
+            return process.ExitCode;
+        }
+        /// <summary>Worker processes started by this one (Linux /proc).</summary>
+        public List<int> Children() => Directory.EnumerateDirectories($"/proc/{process.Id}/task")
+            .SelectMany(t => File.Exists(Path.Combine(t, "children")) ? File.ReadAllText(Path.Combine(t, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries) : [])
+            .Select(int.Parse).Distinct().ToList();
+        public void Dispose() { if (!process.HasExited) process.Kill(true); process.Dispose(); }
+    }
+
+    static bool Alive(int pid) => Directory.Exists($"/proc/{pid}") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ");
+
+    static void WaitGone(IEnumerable<int> pids, int seconds = 20)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (pids.Any(Alive) && DateTime.UtcNow < deadline) Thread.Sleep(100);
+        Assert.True(!pids.Any(Alive), $"processes left behind: {string.Join(",", pids.Where(Alive))}");
+    }
+
+    string[] Settings(string output, int spp = 12) => ["render", "--width", "96", "--height", "72", "--spp", spp.ToString(), "--bounces", "3", "--seed", "4", "--tile", "16", "--out", output, "--journal", dir];
+
+    FloatImage LocalReference()
+    {
+        string path = Path.Combine(dir, "local.pfm");
+        using var cli = new Cli(Settings(path));
+        Assert.True(cli.Wait() == 0, cli.Stderr);
+        return ImageWriter.ReadPfm(path);
+    }
+
+    [Fact]
+    public void Local_nodes_render_the_same_file_as_one_process_and_report_per_node()
+    {
+        string path = Path.Combine(dir, "farm.pfm");
+        using var cli = new Cli([.. Settings(path), "--local-nodes", "3", "--json"]);
+        Assert.True(cli.Wait() == 0, cli.Stderr);
+        using var json = JsonDocument.Parse(cli.Stdout);
+        var nodes = json.RootElement.GetProperty("nodes").EnumerateArray().ToList();
+        Assert.Equal(3, nodes.Count);
+        Assert.Equal(30, nodes.Sum(n => n.GetProperty("tiles").GetInt32()));
+        Assert.True(ImageWriter.ReadPfm(path).BitEquals(LocalReference()));
+    }
+
+    [Fact]
+    public void A_killed_coordinator_resumes_without_rendering_a_delivered_tile_twice()
+    {
+        string path = Path.Combine(dir, "resumed.pfm");
+        string jobId;
+        HashSet<int> deliveredBeforeKill;
+        using (var first = new Cli([.. Settings(path), "--local-nodes", "2"]))
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(120);
+            string? journalPath = null;
+            while (DateTime.UtcNow < deadline)
+            {
+                journalPath = Directory.EnumerateFiles(dir, "*.sqlite").FirstOrDefault();
+                if (journalPath is not null && DeliveredTiles(journalPath).Count >= 5) break;
+                Thread.Sleep(50);
+            }
+            var workers = first.Children();
+            first.Process.Kill(); // SIGKILL: no cleanup, no final write
+            first.Wait();
+            Assert.NotNull(journalPath);
+            jobId = Path.GetFileNameWithoutExtension(journalPath);
+            deliveredBeforeKill = DeliveredTiles(journalPath);
+            Assert.InRange(deliveredBeforeKill.Count, 5, 29);
+            Assert.False(File.Exists(path), "a killed job must not leave an image that looks complete");
+            WaitGone(workers); // the workers notice their coordinator is gone
+        }
+
+        var resumeStarted = DateTime.UtcNow;
+        using (var resumed = new Cli("render", "--resume", jobId, "--journal", dir, "--local-nodes", "2", "--out", path, "--json"))
+        {
+            Assert.True(resumed.Wait() == 0, resumed.Stderr);
+            using var json = JsonDocument.Parse(resumed.Stdout);
+            Assert.Equal(deliveredBeforeKill.Count, json.RootElement.GetProperty("tiles_from_journal").GetInt32());
+        }
+        Assert.True(ImageWriter.ReadPfm(path).BitEquals(LocalReference()));
+        using var db = new SqliteConnection($"Data Source={Path.Combine(dir, jobId + ".sqlite")};Mode=ReadOnly;Pooling=False");
+        db.Open();
+        using var query = db.CreateCommand();
+        query.CommandText = "SELECT idx, started FROM attempt";
+        using var reader = query.ExecuteReader();
+        while (reader.Read())
+        {
+            var started = DateTime.Parse(reader.GetString(1), null, System.Globalization.DateTimeStyles.RoundtripKind);
+            Assert.False(started > resumeStarted && deliveredBeforeKill.Contains(reader.GetInt32(0)),
+                $"tile {reader.GetInt32(0)} was delivered before the kill and rendered again after the resume");
+        }
+    }
+
+    static HashSet<int> DeliveredTiles(string journal)
+    {
+        try
+        {
+            using var db = new SqliteConnection($"Data Source={journal};Mode=ReadOnly;Pooling=False");
+            db.Open();
+            using var query = db.CreateCommand();
+            query.CommandText = "SELECT idx FROM tile";
+            using var reader = query.ExecuteReader();
+            var set = new HashSet<int>();
+            while (reader.Read()) set.Add(reader.GetInt32(0));
+            return set;
+        }
+        catch (SqliteException) { return []; } // not created yet
+    }
+
+    [Fact]
+    public void Interrupting_a_farm_render_leaves_no_process_behind()
+    {
+        using var cli = new Cli([.. Settings(Path.Combine(dir, "x.png"), spp: 64), "--local-nodes", "2"]);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!cli.Stderr.Contains("rendernet: job") && DateTime.UtcNow < deadline) Thread.Sleep(50);
+        List<int> workers = [];
+        while (workers.Count < 2 && DateTime.UtcNow < deadline) { workers = cli.Children(); Thread.Sleep(50); }
+        Thread.Sleep(1500); // let tiles get in flight
+        Assert.Equal(0, kill(cli.Process.Id, 2)); // SIGINT, as Ctrl+C
+        Assert.Equal(130, cli.Wait(60));
+        Assert.Contains("cancelled", cli.Stderr);
+        WaitGone(workers);
+        Assert.False(File.Exists(Path.Combine(dir, "x.png")));
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc")]
+    static extern int kill(int pid, int signal);
+
+    [Fact]
+    public void Unusable_nodes_give_a_clear_cli_error()
+    {
+        using var tiny = new NodeProcess(null, "--max-scene-mb", "0");
+        using var old = new NodeProcess("OldProtocol");
+        using var cli = new Cli("render", "--width", "16", "--height", "16", "--spp", "1", "--out", Path.Combine(dir, "y.png"), "--journal", dir,
+            "--nodes", $"{tiny.Address},{old.Address}");
+        Assert.Equal(5, cli.Wait());
+        var error = cli.Stderr.Split('\n').Single(l => l.StartsWith("rendernet: error:"));
+        Assert.Contains("exceeds its limit", error);
+        Assert.Contains("protocol version 1 is not supported", error);
+        Assert.DoesNotContain("   at ", cli.Stderr);
+    }
+
+    [Fact]
+    public void Nodes_command_shows_capabilities_and_health()
+    {
+        using var node = new NodeProcess(null, "--node-id", "studio-7", "--price", "42");
+        using var cli = new Cli("nodes", node.Address, "--json");
+        Assert.True(cli.Wait() == 0, cli.Stderr);
+        using var json = JsonDocument.Parse(cli.Stdout);
+        var n = json.RootElement[0];
+        Assert.Equal("studio-7", n.GetProperty("node_id").GetString());
+        Assert.Equal(42UL, n.GetProperty("price_per_tile").GetUInt64());
+        Assert.Equal(64, n.GetProperty("fingerprint").GetString()!.Length);
+        Assert.True(n.GetProperty("serving").GetBoolean());
+
+        using var down = new Cli("nodes", "127.0.0.1:9", "--json");
+        Assert.Equal(3, down.Wait());
+        using var downJson = JsonDocument.Parse(down.Stdout);
+        Assert.StartsWith("Unavailable", downJson.RootElement[0].GetProperty("error").GetString());
+    }
+}
