@@ -42,6 +42,8 @@ public sealed class NodeProcess : IDisposable
 
     public void Kill() => process.Kill(entireProcessTree: true);
 
+    public bool WaitForExit(TimeSpan timeout) => process.WaitForExit(timeout);
+
     public void Dispose()
     {
         if (!process.HasExited) process.Kill(entireProcessTree: true);
