@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Quick start, command 1: renders RenderNet's Cornell-box sample scene to out/cornell-box.png.
+# Quick start, command 1: renders the Cornell-box sample scene across 4 local render nodes to out/cornell-box.png.
 # Arguments replace the default settings and go to `rendernet render` (e.g. --spp 256 --width 1280 --height 960).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,4 +12,4 @@ fi
 settings=("$@")
 [ $# -eq 0 ] && settings=(--width 320 --height 240 --spp 64)
 mkdir -p out
-exec dotnet src/RenderNet.Cli/bin/Release/net10.0/rendernet.dll render samples/cornell-box.glb --out out/cornell-box.png "${settings[@]}"
+exec dotnet src/RenderNet.Cli/bin/Release/net10.0/rendernet.dll render samples/cornell-box.glb --local-nodes 4 --out out/cornell-box.png "${settings[@]}"

@@ -35,7 +35,7 @@ public sealed record FarmOptions
 public sealed record TileEvent(int Index, TileRect Rect, string Node, TimeSpan Duration, long Bytes, bool Speculative, bool FromJournal, int Done, int Total);
 
 /// <summary>What one node did in a job, or why it took no part.</summary>
-public sealed record NodeReport(string Address, string? NodeId, string? Device, string? Fingerprint, int Tiles, TimeSpan Busy, int Failures, string? Excluded);
+public sealed record NodeReport(string Address, string? NodeId, string? Device, string? Fingerprint, int Tiles, TimeSpan RenderTime, int Failures, string? Excluded);
 
 public sealed record FarmResult(string JobId, FloatImage Image, IReadOnlyList<NodeReport> Nodes, int TilesFromJournal, IReadOnlyList<string> Warnings);
 

@@ -61,7 +61,7 @@ public sealed class TileFarm
         public bool Healthy => Excluded is null;
         public int ConsecutiveFailures, Failures, Tiles;
         /// <summary>Render time the node reported for the tiles it delivered.</summary>
-        public TimeSpan Busy;
+        public TimeSpan RenderTime;
         /// <summary>Pixel-samples per second, smoothed over the tiles this node delivered.</summary>
         public double Rate;
         public string Name => Caps?.NodeId is { Length: > 0 } id ? $"{id} ({Client.Address})" : Client.Address;
@@ -274,7 +274,7 @@ public sealed class TileFarm
                 done++;
                 node.Tiles++;
                 node.ConsecutiveFailures = 0;
-                node.Busy += TimeSpan.FromSeconds(result.RenderSeconds);
+                node.RenderTime += TimeSpan.FromSeconds(result.RenderSeconds);
                 double rate = tile.Work / Math.Max(attempt.Clock.Elapsed.TotalSeconds, 1e-3);
                 node.Rate = node.Rate > 0 ? 0.7 * node.Rate + 0.3 * rate : rate;
                 foreach (var other in tile.Active.Where(a => a != attempt)) other.Cancel?.Cancel();
@@ -391,7 +391,7 @@ public sealed class TileFarm
     {
         lock (gate)
             return nodes.Select(n => new NodeReport(n.Client.Address, n.Caps?.NodeId, n.Caps?.DeviceName, n.Caps?.PipelineFingerprint,
-                n.Tiles, n.Busy, n.Failures, n.Excluded)).ToList();
+                n.Tiles, n.RenderTime, n.Failures, n.Excluded)).ToList();
     }
 
     static string Short(string fingerprint) => fingerprint.Length > 12 ? fingerprint[..12] : fingerprint;

@@ -113,14 +113,14 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
         {
             if (options.Fault == NodeFault.Hang)
                 await Task.Delay(Timeout.Infinite, context.CancellationToken);
-            var pixels = await renderer.RenderAsync(request.SceneSha256, () => cache.TryGet(request.SceneSha256), frame, tile, context.CancellationToken);
+            var (pixels, seconds) = await renderer.RenderAsync(request.SceneSha256, () => cache.TryGet(request.SceneSha256), frame, tile, context.CancellationToken);
             var result = new TileResult
             {
                 Width = (uint)tile.Width,
                 Height = (uint)tile.Height,
                 PixelsSha256 = TilePixels.Sha256(pixels),
                 PixelsZlib = TilePixels.Compress(pixels),
-                RenderSeconds = watch.Elapsed.TotalSeconds,
+                RenderSeconds = seconds,
                 PipelineFingerprint = renderer.Fingerprint,
             };
             ApplyFault(result);

@@ -28,9 +28,11 @@ public sealed class TileRenderer : IDisposable
     public GpuDeviceInfo Device => device.Info;
     public string Fingerprint { get; }
 
-    public async Task<float[]> RenderAsync(string sceneHash, Func<byte[]?> sceneBytes, FrameSettings frame, TileRect tile, CancellationToken cancellation)
+    /// <returns>The tile's pixels and the seconds it held the device (queueing for it excluded).</returns>
+    public async Task<(float[] Pixels, double Seconds)> RenderAsync(string sceneHash, Func<byte[]?> sceneBytes, FrameSettings frame, TileRect tile, CancellationToken cancellation)
     {
         await gpu.WaitAsync(cancellation);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             if (residentHash != sceneHash)
@@ -48,7 +50,8 @@ public sealed class TileRenderer : IDisposable
                 residentHash = sceneHash;
             }
             // Rendering is synchronous on the device; run it off the request thread.
-            return await Task.Run(() => tracer!.RenderTile(frame, tile, null, cancellation), cancellation);
+            var pixels = await Task.Run(() => tracer!.RenderTile(frame, tile, null, cancellation), cancellation);
+            return (pixels, watch.Elapsed.TotalSeconds);
         }
         finally
         {

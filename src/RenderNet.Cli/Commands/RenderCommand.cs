@@ -199,7 +199,7 @@ static class RenderCommand
                 nodes = result.Nodes.Select(n => new
                 {
                     address = n.Address, node_id = n.NodeId, device = n.Device, fingerprint = n.Fingerprint,
-                    tiles = n.Tiles, busy_s = n.Busy.TotalSeconds, failures = n.Failures, excluded = n.Excluded,
+                    tiles = n.Tiles, render_s = n.RenderTime.TotalSeconds, failures = n.Failures, excluded = n.Excluded,
                 }),
                 image_sha256 = result.Image.ContentHash(),
                 warnings = result.Warnings,
@@ -207,10 +207,10 @@ static class RenderCommand
         }
         else
         {
-            var table = new Table().AddColumns("Node", "Device", "Tiles", "Render time", "Failures", "Status");
+            var table = new Table().AddColumns("Node", "Address", "Tiles", "Render time", "Failures", "Status");
             foreach (var n in result.Nodes)
-                table.AddRow(Markup.Escape(n.NodeId is null ? n.Address : $"{n.NodeId} ({n.Address})"), Markup.Escape(n.Device ?? "-"),
-                    n.Tiles.ToString(), $"{n.Busy.TotalSeconds:F2} s", n.Failures.ToString(), Markup.Escape(n.Excluded ?? "ok"));
+                table.AddRow(Markup.Escape(n.NodeId ?? "-"), Markup.Escape(n.Address),
+                    n.Tiles.ToString(), $"{n.RenderTime.TotalSeconds:F2} s", n.Failures.ToString(), Markup.Escape(n.Excluded ?? "ok"));
             StderrConsole.Write(table);
             Console.Error.WriteLine($"rendernet: wrote {r.Output} in {total.Elapsed.TotalSeconds:F2} s (render {renderTime.TotalSeconds:F2} s on {result.Nodes.Count(n => n.Tiles > 0)} node(s)" +
                 (result.TilesFromJournal > 0 ? $", {result.TilesFromJournal} tiles from the journal" : "") + ")");
