@@ -19,8 +19,9 @@ var tile = new Option<int>("--tile") { Description = "Tile size for the tiled ru
 var triangles = new Option<int>("--triangles") { Description = "Triangles in the BVH mesh", DefaultValueFactory = _ => 1_000_000 };
 var device = new Option<string?>("--device") { Description = "Vulkan device index or name substring" };
 var json = new Option<bool>("--json") { Description = "Print JSON" };
-var root = new RootCommand("RenderNet render-core benchmark") { size, spp, tile, triangles, device, json };
+var root = new RootCommand("RenderNet benchmarks (default: the render core)") { size, spp, tile, triangles, device, json };
 root.SetAction(parse => Run(parse.GetValue(size), parse.GetValue(spp), parse.GetValue(tile), parse.GetValue(triangles), parse.GetValue(device), parse.GetValue(json)));
+root.Subcommands.Add(FarmBench.Create());
 return root.Parse(args).Invoke();
 
 static int Run(int size, int spp, int tileSize, int triangleCount, string? deviceSelector, bool json)
