@@ -1,0 +1,75 @@
+using System.Numerics;
+using RenderNet.Core.Rendering;
+using RenderNet.Core.Scenes;
+using RenderNet.Core.Tiles;
+
+namespace RenderNet.Protocol.Tests;
+
+public class TileCodecTests
+{
+    static float[] Pixels(TileRect t) => Enumerable.Range(0, t.PixelCount * 4).Select(i => MathF.Sin(i) * 3).ToArray();
+
+    static TileResult Encode(TileRect t, float[] pixels) => new()
+    {
+        Width = (uint)t.Width, Height = (uint)t.Height, PixelsSha256 = TilePixels.Sha256(pixels), PixelsZlib = TilePixels.Compress(pixels),
+    };
+
+    [Fact]
+    public void Pixels_round_trip_bit_exactly()
+    {
+        var tile = new TileRect(3, 4, 17, 13);
+        var pixels = Pixels(tile);
+        pixels[5] = float.NaN;
+        pixels[6] = -0f;
+        var back = TilePixels.Decode(Encode(tile, pixels), tile);
+        Assert.Equal(pixels.Select(BitConverter.SingleToUInt32Bits), back.Select(BitConverter.SingleToUInt32Bits));
+    }
+
+    [Fact]
+    public void Wrong_size_garbage_and_bad_hashes_are_named()
+    {
+        var tile = new TileRect(0, 0, 8, 8);
+        var result = Encode(tile, Pixels(tile));
+        Assert.Contains("came back as 8x8", Assert.Throws<InvalidDataException>(() => TilePixels.Decode(result, new TileRect(0, 0, 8, 9))).Message);
+
+        var garbage = result.Clone();
+        garbage.PixelsZlib = Google.Protobuf.ByteString.CopyFrom([1, 2, 3, 4, 5]);
+        Assert.Contains("cannot be decoded", Assert.Throws<InvalidDataException>(() => TilePixels.Decode(garbage, tile)).Message);
+
+        var lying = result.Clone();
+        lying.PixelsSha256 = new string('f', 64);
+        Assert.Contains("claimed", Assert.Throws<InvalidDataException>(() => TilePixels.Decode(lying, tile)).Message);
+
+        var longer = Encode(new TileRect(0, 0, 8, 9), Pixels(new TileRect(0, 0, 8, 9)));
+        longer.Width = 8; longer.Height = 8;
+        Assert.Contains("more than", Assert.Throws<InvalidDataException>(() => TilePixels.Decode(longer, tile)).Message);
+    }
+
+    [Fact]
+    public void Frames_and_cameras_survive_the_wire()
+    {
+        var camera = new SceneCamera("cam", Matrix4x4.CreateRotationY(0.3f) * Matrix4x4.CreateTranslation(1, 2, 3), ProjectionKind.Perspective, 0.7f, null, 0.05f, null, 0, 0);
+        var frame = new FrameSettings { Width = 100, Height = 75, Camera = camera, SamplesPerPixel = 9, MaxBounces = 4, Seed = 77, Background = new Vector3(0.1f, 0.2f, 0.3f) };
+        var request = FrameMessages.ToRequest("abc", frame, new TileRect(17, 13, 17, 13), "job", 5);
+        var (back, tile) = FrameMessages.FromRequest(TileRequest.Parser.ParseFrom(Google.Protobuf.MessageExtensions.ToByteArray(request)));
+        Assert.Equal(new TileRect(17, 13, 17, 13), tile);
+        Assert.Equal((frame.Width, frame.Height, frame.SamplesPerPixel, frame.MaxBounces, frame.Seed, frame.Background),
+            (back.Width, back.Height, back.SamplesPerPixel, back.MaxBounces, back.Seed, back.Background));
+        // What decides rays must be identical, to the bit.
+        Assert.Equal(CameraRays.For(camera, 100, 75), CameraRays.For(back.Camera, 100, 75));
+    }
+
+    [Fact]
+    public void Invalid_frames_and_tiles_are_refused()
+    {
+        var camera = new SceneCamera("cam", Matrix4x4.Identity, ProjectionKind.Perspective, 0.7f, null, 0.05f, null, 0, 0);
+        var frame = new FrameSettings { Width = 32, Height = 24, Camera = camera };
+        Assert.Contains("outside", Assert.Throws<ArgumentException>(() => FrameMessages.FromRequest(FrameMessages.ToRequest("a", frame, new TileRect(30, 0, 8, 8), "j", 0))).Message);
+        var zeroSpp = FrameMessages.ToRequest("a", frame, new TileRect(0, 0, 8, 8), "j", 0);
+        zeroSpp.SamplesPerPixel = 0;
+        Assert.Contains("samples per pixel", Assert.Throws<ArgumentException>(() => FrameMessages.FromRequest(zeroSpp)).Message);
+        var noCamera = FrameMessages.ToRequest("a", frame, new TileRect(0, 0, 8, 8), "j", 0);
+        noCamera.Camera = null;
+        Assert.Throws<ArgumentException>(() => FrameMessages.FromRequest(noCamera));
+    }
+}
