@@ -15,7 +15,8 @@ public sealed class NodeClient : IDisposable
     /// <summary>host:port (plain HTTP/2) or an http:// or https:// URL.</summary>
     public string Address { get; }
 
-    public NodeClient(string address)
+    /// <param name="handler">Transport override, e.g. to trust a node's self-signed TLS certificate.</param>
+    public NodeClient(string address, HttpMessageHandler? handler = null)
     {
         Address = address;
         var uri = address.Contains("://") ? address : "http://" + address;
@@ -23,6 +24,7 @@ public sealed class NodeClient : IDisposable
         {
             MaxReceiveMessageSize = 1 << 30,   // a 4K tile of RGBA32F is ~130 MB before compression
             MaxSendMessageSize = 16 << 20,
+            HttpHandler = handler,
         });
         client = new RenderNode.RenderNodeClient(channel);
     }

@@ -19,15 +19,40 @@ namespace RenderNet.Node;
 public sealed class NodeHost : IAsyncDisposable
 {
     readonly WebApplication app;
+    readonly NodeOptions options;
+    readonly NodeState state;
+    readonly Lock gate = new();
+    Task? stopping;
 
     public string Address { get; }
     public TileRenderer Renderer { get; }
 
-    NodeHost(WebApplication app, string address, TileRenderer renderer)
+    NodeHost(WebApplication app, NodeOptions options, string address, TileRenderer renderer)
     {
         this.app = app;
+        this.options = options;
+        state = app.Services.GetRequiredService<NodeState>();
         Address = address;
         Renderer = renderer;
+    }
+
+    /// <summary>
+    /// Stops the node gracefully: new tiles are refused at once, tiles in flight finish (up to
+    /// <see cref="NodeOptions.ShutdownTimeout"/>; later ones are aborted and their callers re-send them elsewhere), then
+    /// the server closes its connections without waiting out idle clients. The command calls it on SIGTERM/SIGINT.
+    /// </summary>
+    public Task DrainAndStopAsync()
+    {
+        lock (gate) return stopping ??= Drain();
+
+        async Task Drain()
+        {
+            state.StartDraining();
+            var deadline = DateTime.UtcNow + options.ShutdownTimeout;
+            while (state.InFlight > 0 && DateTime.UtcNow < deadline) await Task.Delay(20);
+            using var quick = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            await app.StopAsync(quick.Token);
+        }
     }
 
     public static async Task<NodeHost> StartAsync(NodeOptions options, CancellationToken cancellation = default)
@@ -43,6 +68,7 @@ public sealed class NodeHost : IAsyncDisposable
             builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
             builder.Logging.AddFilter("Grpc", LogLevel.Warning);
             builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = options.ShutdownTimeout);
+            builder.Services.AddSingleton<IHostLifetime, SignalFreeLifetime>(); // the command owns signals: see DrainAndStopAsync
             builder.WebHost.ConfigureKestrel(k =>
             {
                 k.Limits.MaxRequestBodySize = options.MaxSceneBytes + (16 << 20);
@@ -70,7 +96,7 @@ public sealed class NodeHost : IAsyncDisposable
 
             var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             var uri = new Uri(bound);
-            return new NodeHost(app, $"{uri.Host}:{uri.Port}", renderer);
+            return new NodeHost(app, options, $"{uri.Host}:{uri.Port}", renderer);
         }
         catch
         {
@@ -93,11 +119,18 @@ public sealed class NodeHost : IAsyncDisposable
     /// <summary>Completes when the host stops (SIGTERM, Ctrl+C or <see cref="StopAsync"/>).</summary>
     public Task WaitForShutdownAsync() => app.WaitForShutdownAsync();
 
-    public Task StopAsync() => app.StopAsync();
+    public Task StopAsync() => DrainAndStopAsync();
 
     public async ValueTask DisposeAsync()
     {
         await app.DisposeAsync();
         Renderer.Dispose();
     }
+}
+
+/// <summary>A host lifetime that installs no signal handlers: whoever hosts the node decides when to drain it.</summary>
+sealed class SignalFreeLifetime : IHostLifetime
+{
+    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

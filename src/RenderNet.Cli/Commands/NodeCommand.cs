@@ -18,7 +18,7 @@ static class NodeCommand
         var device = new Option<string?>("--device") { Description = "Vulkan device index or name substring" };
         var cert = new Option<string?>("--cert") { Description = "PFX certificate for TLS (password from $RENDERNET_CERT_PASSWORD)" };
         var nodeId = new Option<string?>("--node-id") { Description = "Name reported to coordinators (default: host name + random suffix)" };
-        var drain = new Option<int>("--drain-seconds") { Description = "On SIGTERM, how long tiles in flight may finish before they are handed back", DefaultValueFactory = _ => 30 };
+        var drain = new Option<int>("--drain-seconds") { Description = "On SIGTERM, how long tiles in flight may finish before they are handed back", DefaultValueFactory = _ => 25 };
         var exitWithStdin = new Option<bool>("--exit-on-stdin-close") { Description = "Stop when standard input closes (set by --local-nodes, so workers never outlive their coordinator)" };
         var command = new Command("node", "Run a headless render node (gRPC over HTTP/2)") { listen, maxTiles, maxScene, cache, price, device, cert, nodeId, drain, exitWithStdin };
         command.SetAction((parse, cancellation) => UserErrors.Run(async () =>
@@ -40,6 +40,8 @@ static class NodeCommand
             };
             if (parse.GetValue(nodeId) is { } id) options = options with { NodeId = id };
             await using var host = await NodeHost.StartAsync(options, cancellation);
+            // System.CommandLine turns SIGTERM/SIGINT into this token and waits for the action: drain, then return.
+            using var onSignal = cancellation.Register(() => _ = host.DrainAndStopAsync());
             Console.WriteLine($"{ListeningPrefix}{host.Address} ({host.Renderer.Device.Name}, node {options.NodeId})");
             if (parse.GetValue(exitWithStdin))
             {
