@@ -58,7 +58,7 @@ static class FarmBench
 
             foreach (int n in new[] { 1, 2, 4 })
             {
-                var nodes = Enumerable.Range(0, n).Select(_ => new NodeProcess()).ToList();
+                var nodes = LocalNode.StartMany(n, NodeCommandLine.ForDll(Path.Combine(AppContext.BaseDirectory, "rendernet.dll")), _ => []);
                 try
                 {
                     // Warm each node (scene upload, BVH, pipeline) so the timed run measures steady-state coordination.
@@ -73,7 +73,7 @@ static class FarmBench
                 }
                 finally
                 {
-                    foreach (var node in nodes) node.Dispose();
+                    LocalNode.StopAll(nodes);
                 }
             }
         }
@@ -153,38 +153,6 @@ static class FarmBench
                 }
                 return Task.FromResult(result);
             }
-        }
-    }
-
-    /// <summary>A real `rendernet node` process.</summary>
-    sealed class NodeProcess : IDisposable
-    {
-        readonly Process process;
-        public string Address { get; }
-
-        public NodeProcess()
-        {
-            var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-            foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "rendernet.dll"), "node", "--listen", "127.0.0.1:0", "--exit-on-stdin-close" }) psi.ArgumentList.Add(a);
-            process = Process.Start(psi)!;
-            var ready = new TaskCompletionSource<string>();
-            process.OutputDataReceived += (_, e) =>
-            {
-                const string prefix = "rendernet node listening on ";
-                if (e.Data?.StartsWith(prefix) == true) ready.TrySetResult(e.Data[prefix.Length..].Split(' ')[0]);
-            };
-            process.ErrorDataReceived += (_, _) => { };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            if (!ready.Task.Wait(TimeSpan.FromSeconds(60))) throw new TimeoutException("node did not start");
-            Address = ready.Task.Result;
-        }
-
-        public void Dispose()
-        {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit();
-            process.Dispose();
         }
     }
 }

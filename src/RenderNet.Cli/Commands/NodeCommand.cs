@@ -1,4 +1,5 @@
 using System.CommandLine;
+using RenderNet.Farm;
 using RenderNet.Node;
 
 namespace RenderNet.Cli.Commands;
@@ -6,7 +7,7 @@ namespace RenderNet.Cli.Commands;
 /// <summary>`rendernet node --listen HOST:PORT`: runs a headless render node until SIGTERM/Ctrl+C.</summary>
 static class NodeCommand
 {
-    public const string ListeningPrefix = "rendernet node listening on ";
+    public const string ListeningPrefix = LocalNode.ListeningPrefix;
 
     public static Command Create()
     {
