@@ -1,15 +1,31 @@
 #!/usr/bin/env bash
 # Installs what RenderNet needs on Debian 12 beyond the .NET SDK: the Vulkan loader, Mesa's lavapipe (a CPU Vulkan
-# driver, so everything runs without a GPU), the validation layers and glslc. Idempotent and quiet: it does nothing
-# when everything is present.
+# driver, so everything runs without a GPU), the validation layers and glslc; Node.js and, in contracts/, the npm
+# packages solc, OpenZeppelin and Foundry's anvil. Idempotent and quiet: it does nothing when everything is present.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 packages=(libvulkan1 mesa-vulkan-drivers vulkan-validationlayers glslc)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+# Node.js may come from elsewhere than Debian (a distribution's own build): only install it when absent.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+
+install_npm_packages() {
+  local anvil="contracts/node_modules/@foundry-rs/anvil-linux-$( [ "$(uname -m)" = aarch64 ] && echo arm64 || echo amd64 )/bin/anvil"
+  if [ ! -x "$anvil" ] || [ contracts/package-lock.json -nt contracts/node_modules/.package-lock.json ]; then
+    (cd contracts && npm ci --no-audit --no-fund --loglevel=error >/dev/null 2>&1) || {
+      echo "install-deps: npm ci in contracts/ failed; run it by hand to see why" >&2; exit 1; }
+  fi
+}
+
+if [ ${#missing[@]} -eq 0 ]; then
+  install_npm_packages
+  exit 0
+fi
 
 if ! command -v apt-get >/dev/null 2>&1; then
   echo "install-deps: missing ${missing[*]}, and this is not a Debian-like system: install a Vulkan driver, loader and glslc yourself" >&2
@@ -24,3 +40,4 @@ echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq >/dev/null
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+install_npm_packages

@@ -1,0 +1,71 @@
+using System.Numerics;
+using Nethereum.Contracts;
+using Nethereum.Hex.HexConvertors.Extensions;
+using Nethereum.RPC.Eth.DTOs;
+using Nethereum.Web3;
+
+namespace RenderNet.Payments;
+
+/// <summary>A channel as stored on chain.</summary>
+public sealed record ChannelState(string Payer, string Node, BigInteger Deposit, BigInteger Claimed, BigInteger Tiles, ulong UnlockAt, bool Closed);
+
+/// <summary>Calls on a deployed TileEscrow (and its token) from one account.</summary>
+public sealed class EscrowClient(Web3 web3, string escrowAddress, string tokenAddress)
+{
+    readonly Contract escrow = web3.Eth.GetContract(ContractArtifact.TileEscrow.Abi, escrowAddress);
+    readonly Contract token = web3.Eth.GetContract(ContractArtifact.RenderToken.Abi, tokenAddress);
+    string From => web3.TransactionManager.Account.Address;
+
+    public string Address => escrowAddress;
+
+    async Task<TransactionReceipt> Send(Contract contract, string function, params object[] args)
+    {
+        var fn = contract.GetFunction(function);
+        try
+        {
+            // Gas estimation executes the call: a revert surfaces here, before anything is sent.
+            var gas = await fn.EstimateGasAsync(From, null, null, args);
+            var receipt = await fn.SendTransactionAndWaitForReceiptAsync(From, gas, null, null, args);
+            if (receipt.Status.Value != 1) throw new PaymentException($"{function} failed in transaction {receipt.TransactionHash}");
+            return receipt;
+        }
+        catch (Exception ex) when (ex is not PaymentException && RevertReasons.Describe(ex) is { } reason)
+        {
+            throw new PaymentException($"{function} was refused by the contract: {reason}", ex);
+        }
+    }
+
+    public Task<BigInteger> BalanceOfAsync(string account) => token.GetFunction("balanceOf").CallAsync<BigInteger>(account);
+
+    /// <summary>Approves the escrow and opens a channel for <paramref name="node"/> with <paramref name="deposit"/>; returns its id.</summary>
+    public async Task<(BigInteger Channel, TransactionReceipt Receipt)> OpenAsync(string node, BigInteger deposit)
+    {
+        await Send(token, "approve", escrowAddress, deposit);
+        var receipt = await Send(escrow, "open", node, deposit);
+        var opened = escrow.GetEvent("ChannelOpened").DecodeAllEventsDefaultForEvent(receipt.Logs).Single();
+        return ((BigInteger)opened.Event.Single(p => p.Parameter.Name == "channel").Result, receipt);
+    }
+
+    public async Task<TransactionReceipt> TopUpAsync(BigInteger channel, BigInteger amount)
+    {
+        await Send(token, "approve", escrowAddress, amount);
+        return await Send(escrow, "topUp", channel, amount);
+    }
+
+    public Task<TransactionReceipt> RedeemAsync(Voucher voucher) =>
+        Send(escrow, "redeem", voucher.Channel, voucher.CumulativeAmount, voucher.Tiles, voucher.Signature.HexToByteArray());
+
+    public Task<TransactionReceipt> RequestUnlockAsync(BigInteger channel) => Send(escrow, "requestUnlock", channel);
+
+    public Task<TransactionReceipt> ReclaimAsync(BigInteger channel) => Send(escrow, "reclaim", channel);
+
+    public async Task<ChannelState> ChannelAsync(BigInteger channel)
+    {
+        var r = await escrow.GetFunction("channels").CallDecodingToDefaultAsync(channel);
+        return new ChannelState((string)r[0].Result, (string)r[1].Result, (BigInteger)r[2].Result, (BigInteger)r[3].Result,
+            (BigInteger)r[4].Result, (ulong)(BigInteger)r[5].Result, (bool)r[6].Result);
+    }
+}
+
+/// <summary>A payment operation failed or was refused by the contract.</summary>
+public sealed class PaymentException(string message, Exception? inner = null) : Exception(message, inner);
