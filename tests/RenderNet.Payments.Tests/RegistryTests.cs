@@ -1,0 +1,29 @@
+namespace RenderNet.Payments.Tests;
+
+[Collection("chain")]
+public class RegistryTests(ChainFixture f)
+{
+    [Fact]
+    public async Task Nodes_register_update_and_unbond_their_stake_only_after_the_delay()
+    {
+        string nodeKey = f.Chain.DevKeys[4];
+        string nodeAddress = ChainFixture.AddressOf(nodeKey);
+        await new TokenClient(f.Chain.Web3For(f.PayerKey), f.Contracts.Token).TransferAsync(nodeAddress, 5000);
+        var registry = new RegistryClient(f.Chain.Web3For(nodeKey), f.Contracts.Registry, f.Contracts.Token);
+        var token = new TokenClient(f.Chain.Web3For(nodeKey), f.Contracts.Token);
+
+        await registry.RegisterAsync("127.0.0.1:7000", 25, 1000);
+        Assert.Equal(4000, await token.BalanceOfAsync(nodeAddress));
+        Assert.Contains("AlreadyRegistered", (await Assert.ThrowsAsync<PaymentException>(() => registry.RegisterAsync("x:1", 1, 0))).Message);
+        await registry.UpdateAsync("127.0.0.1:7001", 30);
+        var listed = (await registry.NodesAsync()).Single(n => string.Equals(n.Address, nodeAddress, StringComparison.OrdinalIgnoreCase));
+        Assert.Equal(("127.0.0.1:7001", 30, 1000), (listed.Endpoint, (int)listed.PricePerTile, (int)listed.Stake));
+
+        await registry.StartUnbondingAsync(600);
+        Assert.Contains("UnbondingNotDue", (await Assert.ThrowsAsync<PaymentException>(registry.WithdrawAsync)).Message);
+        await f.Chain.AdvanceTimeAsync(7201);
+        await registry.WithdrawAsync();
+        Assert.Equal(4600, await token.BalanceOfAsync(nodeAddress));
+        Assert.Equal(400, (int)(await registry.NodesAsync()).Single(n => string.Equals(n.Address, nodeAddress, StringComparison.OrdinalIgnoreCase)).Stake);
+    }
+}
