@@ -22,6 +22,7 @@ var json = new Option<bool>("--json") { Description = "Print JSON" };
 var root = new RootCommand("RenderNet benchmarks (default: the render core)") { size, spp, tile, triangles, device, json };
 root.SetAction(parse => Run(parse.GetValue(size), parse.GetValue(spp), parse.GetValue(tile), parse.GetValue(triangles), parse.GetValue(device), parse.GetValue(json)));
 root.Subcommands.Add(FarmBench.Create());
+root.Subcommands.Add(PaymentsBench.Create());
 return root.Parse(args).Invoke();
 
 static int Run(int size, int spp, int tileSize, int triangleCount, string? deviceSelector, bool json)

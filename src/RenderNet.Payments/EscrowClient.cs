@@ -37,13 +37,13 @@ public sealed class EscrowClient(Web3 web3, string escrowAddress, string tokenAd
 
     public Task<BigInteger> BalanceOfAsync(string account) => token.GetFunction("balanceOf").CallAsync<BigInteger>(account);
 
-    /// <summary>Approves the escrow and opens a channel for <paramref name="node"/> with <paramref name="deposit"/>; returns its id.</summary>
-    public async Task<(BigInteger Channel, TransactionReceipt Receipt)> OpenAsync(string node, BigInteger deposit)
+    /// <summary>Approves the escrow and opens a channel for <paramref name="node"/> with <paramref name="deposit"/>; returns its id and the gas of both transactions.</summary>
+    public async Task<(BigInteger Channel, BigInteger GasUsed)> OpenAsync(string node, BigInteger deposit)
     {
-        await Send(token, "approve", escrowAddress, deposit);
+        var approve = await Send(token, "approve", escrowAddress, deposit);
         var receipt = await Send(escrow, "open", node, deposit);
         var opened = escrow.GetEvent("ChannelOpened").DecodeAllEventsDefaultForEvent(receipt.Logs).Single();
-        return ((BigInteger)opened.Event.Single(p => p.Parameter.Name == "channel").Result, receipt);
+        return ((BigInteger)opened.Event.Single(p => p.Parameter.Name == "channel").Result, approve.GasUsed.Value + receipt.GasUsed.Value);
     }
 
     public async Task<TransactionReceipt> TopUpAsync(BigInteger channel, BigInteger amount)

@@ -29,15 +29,18 @@ public sealed class VoucherVerifier(EscrowDomain domain, string nodeAddress, Fun
         lock (gate) return best.GetValueOrDefault(channel);
     }
 
+    /// <summary>The address whose key signed <paramref name="voucher"/> under this domain (no chain access).</summary>
+    public string RecoverSigner(Voucher voucher) => signer.RecoverFromSignatureV4(
+        new VoucherMessage { Channel = voucher.Channel, CumulativeAmount = voucher.CumulativeAmount, Tiles = voucher.Tiles }, typedData, voucher.Signature);
+
     /// <summary>Verifies and records <paramref name="voucher"/>; returns the amount it adds over the previous one.</summary>
     /// <exception cref="VoucherRejectedException">The voucher does not pay this node, with the reason.</exception>
     public async Task<BigInteger> AcceptAsync(Voucher voucher)
     {
-        var message = new VoucherMessage { Channel = voucher.Channel, CumulativeAmount = voucher.CumulativeAmount, Tiles = voucher.Tiles };
         string signerAddress;
         try
         {
-            signerAddress = signer.RecoverFromSignatureV4(message, typedData, voucher.Signature);
+            signerAddress = RecoverSigner(voucher);
         }
         catch (Exception ex) when (ex is FormatException or ArgumentException or IndexOutOfRangeException)
         {
