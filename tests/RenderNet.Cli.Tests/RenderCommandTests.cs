@@ -63,3 +63,34 @@ public class RenderCommandTests : IDisposable
         Assert.True(File.ReadAllBytes(path).AsSpan(0, 4).SequenceEqual("glTF"u8));
     }
 }
+
+public class ChainCommandTests
+{
+    [Fact]
+    public async Task Chain_up_deploys_the_contracts_prints_their_addresses_and_stops_its_anvil_on_sigint()
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "rendernet.dll"), "chain", "up", "--json" }) psi.ArgumentList.Add(a);
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var stdout = new System.Text.StringBuilder();
+        var done = new TaskCompletionSource();
+        p.OutputDataReceived += (_, e) => { if (e.Data is null) return; lock (stdout) { stdout.AppendLine(e.Data); if (e.Data == "}") done.TrySetResult(); } };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        await done.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        using var json = JsonDocument.Parse(stdout.ToString());
+        foreach (var name in new[] { "token", "registry", "escrow" })
+            Assert.Matches("^0x[0-9a-fA-F]{40}$", json.RootElement.GetProperty(name).GetString());
+        Assert.Equal(31337, json.RootElement.GetProperty("chain_id").GetInt32());
+        var anvil = Directory.EnumerateDirectories($"/proc/{p.Id}/task").SelectMany(t => File.ReadAllText(Path.Combine(t, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries)).Select(int.Parse).ToList();
+        Assert.NotEmpty(anvil);
+        Assert.Equal(0, kill(p.Id, 2));
+        Assert.True(p.WaitForExit(TimeSpan.FromSeconds(30)));
+        Assert.Equal(0, p.ExitCode);
+        await Task.Delay(200);
+        Assert.All(anvil, pid => Assert.False(Directory.Exists($"/proc/{pid}") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z "), $"anvil {pid} left running"));
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc")]
+    static extern int kill(int pid, int signal);
+}

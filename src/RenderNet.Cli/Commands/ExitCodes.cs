@@ -12,5 +12,7 @@ public static class ExitCodes
     public const int OutputError = 4;
     /// <summary>A farm job could not finish: no healthy render node remained (the message lists each node's fate).</summary>
     public const int FarmFailed = 5;
+    /// <summary>A chain or payment operation failed (no anvil, a refused transaction, an unreadable keystore).</summary>
+    public const int PaymentFailed = 6;
     public const int Cancelled = 130;
 }

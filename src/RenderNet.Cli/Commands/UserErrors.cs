@@ -33,6 +33,7 @@ static class UserErrors
         SceneException or ArgumentException or FileNotFoundException => ExitCodes.InvalidInput,
         VulkanException => ExitCodes.DeviceError,
         FarmException or LocalNodeException => ExitCodes.FarmFailed,
+        RenderNet.Payments.PaymentException => ExitCodes.PaymentFailed,
         IOException or UnauthorizedAccessException => ExitCodes.OutputError,
         _ => null,
     };
