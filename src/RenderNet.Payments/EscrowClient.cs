@@ -18,22 +18,7 @@ public sealed class EscrowClient(Web3 web3, string escrowAddress, string tokenAd
 
     public string Address => escrowAddress;
 
-    async Task<TransactionReceipt> Send(Contract contract, string function, params object[] args)
-    {
-        var fn = contract.GetFunction(function);
-        try
-        {
-            // Gas estimation executes the call: a revert surfaces here, before anything is sent.
-            var gas = await fn.EstimateGasAsync(From, null, null, args);
-            var receipt = await fn.SendTransactionAndWaitForReceiptAsync(From, gas, null, null, args);
-            if (receipt.Status.Value != 1) throw new PaymentException($"{function} failed in transaction {receipt.TransactionHash}");
-            return receipt;
-        }
-        catch (Exception ex) when (ex is not PaymentException && RevertReasons.Describe(ex) is { } reason)
-        {
-            throw new PaymentException($"{function} was refused by the contract: {reason}", ex);
-        }
-    }
+    Task<TransactionReceipt> Send(Contract contract, string function, params object[] args) => contract.SendAsync(From, function, args);
 
     public Task<BigInteger> BalanceOfAsync(string account) => token.GetFunction("balanceOf").CallAsync<BigInteger>(account);
 

@@ -15,21 +15,7 @@ public sealed class RegistryClient(Web3 web3, string registryAddress, string tok
     readonly Contract token = web3.Eth.GetContract(ContractArtifact.RenderToken.Abi, tokenAddress);
     string From => web3.TransactionManager.Account.Address;
 
-    async Task<TransactionReceipt> Send(Contract contract, string function, params object[] args)
-    {
-        var fn = contract.GetFunction(function);
-        try
-        {
-            var gas = await fn.EstimateGasAsync(From, null, null, args);
-            var receipt = await fn.SendTransactionAndWaitForReceiptAsync(From, gas, null, null, args);
-            if (receipt.Status.Value != 1) throw new PaymentException($"{function} failed in transaction {receipt.TransactionHash}");
-            return receipt;
-        }
-        catch (Exception ex) when (ex is not PaymentException && RevertReasons.Describe(ex) is { } reason)
-        {
-            throw new PaymentException($"{function} was refused by the contract: {reason}", ex);
-        }
-    }
+    Task<TransactionReceipt> Send(Contract contract, string function, params object[] args) => contract.SendAsync(From, function, args);
 
     public async Task RegisterAsync(string endpoint, BigInteger pricePerTile, BigInteger stake)
     {

@@ -11,10 +11,5 @@ public sealed class TokenClient(Web3 web3, string tokenAddress)
 
     public Task<BigInteger> BalanceOfAsync(string account) => token.GetFunction("balanceOf").CallAsync<BigInteger>(account);
 
-    public async Task<Nethereum.RPC.Eth.DTOs.TransactionReceipt> TransferAsync(string to, BigInteger amount)
-    {
-        var fn = token.GetFunction("transfer");
-        var gas = await fn.EstimateGasAsync(From, null, null, to, amount);
-        return await fn.SendTransactionAndWaitForReceiptAsync(From, gas, null, null, to, amount);
-    }
+    public Task<Nethereum.RPC.Eth.DTOs.TransactionReceipt> TransferAsync(string to, BigInteger amount) => token.SendAsync(From, "transfer", to, amount);
 }
