@@ -29,13 +29,21 @@ public sealed record FarmOptions
     public int MaxConsecutiveFailures { get; init; } = 3;
     /// <summary>Re-run the last tiles in flight on idle nodes; the first valid result wins.</summary>
     public bool SpeculativeStragglers { get; init; } = true;
+    /// <summary>Pays nodes that render for pay (one voucher per accepted tile); null: only free nodes can be used.</summary>
+    public FarmPayer? Payer { get; init; }
 }
 
 /// <summary>One tile accepted into the frame.</summary>
 public sealed record TileEvent(int Index, TileRect Rect, string Node, TimeSpan Duration, long Bytes, bool Speculative, bool FromJournal, int Done, int Total);
 
 /// <summary>What one node did in a job, or why it took no part.</summary>
-public sealed record NodeReport(string Address, string? NodeId, string? Device, string? Fingerprint, int Tiles, TimeSpan RenderTime, int Failures, string? Excluded);
+public sealed record NodeReport(string Address, string? NodeId, string? Device, string? Fingerprint, int Tiles, TimeSpan RenderTime, int Failures, string? Excluded)
+{
+    /// <summary>Tokens owed for the tiles accepted (price × tiles), in the token's smallest unit; 0 for free nodes.</summary>
+    public System.Numerics.BigInteger Paid { get; init; }
+    /// <summary>The node's redeem transaction at the end of the job, when it was paid.</summary>
+    public string? RedeemTransaction { get; init; }
+}
 
 public sealed record FarmResult(string JobId, FloatImage Image, IReadOnlyList<NodeReport> Nodes, int TilesFromJournal, IReadOnlyList<string> Warnings);
 

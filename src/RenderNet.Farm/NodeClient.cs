@@ -68,5 +68,16 @@ public sealed class NodeClient : IDisposable
     public Task<TileResult> RenderTileAsync(TileRequest request, DateTime deadline, CancellationToken cancellation) =>
         client.RenderTileAsync(request, deadline: deadline, cancellationToken: cancellation).ResponseAsync;
 
+    public Task<VoucherReceipt> SubmitVoucherAsync(RenderNet.Payments.Voucher voucher, CancellationToken cancellation) =>
+        client.SubmitVoucherAsync(new SignedVoucher
+        {
+            ProtocolVersion = ProtocolVersion.Current, Channel = voucher.Channel.ToString(), CumulativeAmount = voucher.CumulativeAmount.ToString(),
+            Tiles = voucher.Tiles.ToString(), Signature = voucher.Signature,
+        }, deadline: DateTime.UtcNow.AddSeconds(30), cancellationToken: cancellation).ResponseAsync;
+
+    public Task<RedeemReply> RedeemAsync(System.Numerics.BigInteger channel, CancellationToken cancellation) =>
+        client.RedeemVouchersAsync(new RedeemRequest { ProtocolVersion = ProtocolVersion.Current, Channel = channel.ToString() },
+            deadline: DateTime.UtcNow.AddSeconds(60), cancellationToken: cancellation).ResponseAsync;
+
     public void Dispose() => channel.Dispose();
 }

@@ -64,6 +64,9 @@ public sealed class TileFarm
         public TimeSpan RenderTime;
         /// <summary>Pixel-samples per second, smoothed over the tiles this node delivered.</summary>
         public double Rate;
+        /// <summary>The payment channel to this node ("" for a node that renders for free).</summary>
+        public string Channel = "";
+        public string? RedeemTransaction;
         public string Name => Caps?.NodeId is { Length: > 0 } id ? $"{id} ({Client.Address})" : Client.Address;
     }
 
@@ -93,6 +96,7 @@ public sealed class TileFarm
             if (done < tiles.Length)
             {
                 await Task.WhenAll(nodes.Where(n => n.Healthy).Select(n => UploadAsync(n, cancellation)));
+                foreach (var n in nodes.Where(n => n.Healthy)) await OpenChannelAsync(n);
                 if (!nodes.Any(n => n.Healthy))
                     throw new FarmException($"no usable render node: {Describe()}", Reports());
 
@@ -118,6 +122,7 @@ public sealed class TileFarm
                 cancellation.ThrowIfCancellationRequested();
                 if (failure is not null) throw new FarmException(failure, Reports());
             }
+            await Task.WhenAll(nodes.Where(n => n.Channel.Length > 0).Select(RedeemAsync));
             journal?.MarkCompleted();
             return new FarmResult(spec.JobId, assembler.Frame, Reports(), fromJournal, warnings);
         }
@@ -256,6 +261,7 @@ public sealed class TileFarm
         attempt.Cancel = cancel;
         string outcome = "ok";
         var request = FrameMessages.ToRequest(spec.SceneSha256, spec.Frame, tile.Rect, spec.JobId, tile.Index);
+        request.PaymentChannel = node.Channel;
         try
         {
             // The node cancels by itself too if the coordinator vanishes: an outer deadline that no estimate can exceed.
@@ -281,6 +287,7 @@ public sealed class TileFarm
                 tileEvent = new TileEvent(tile.Index, tile.Rect, node.Name, attempt.Clock.Elapsed, result.PixelsZlib.Length, attempt.Speculative, false, done, tiles.Length);
             }
             onTile?.Invoke(tileEvent);
+            await PayAsync(node, cancellation);
         }
         catch (Exception ex) when (ex is RpcException or InvalidDataException or OperationCanceledException && !cancellation.IsCancellationRequested)
         {
@@ -291,7 +298,7 @@ public sealed class TileFarm
                 OperationCanceledException when tile.Done => "superseded",
                 _ => $"invalid: {ex.Message}",
             };
-            if (ex is RpcException { StatusCode: StatusCode.ResourceExhausted })
+            if (ex is RpcException { StatusCode: StatusCode.ResourceExhausted } || (ex is RpcException { StatusCode: StatusCode.FailedPrecondition } owes && owes.Status.Detail.Contains("owes")))
             {
                 // The node still counts a just-cancelled tile as in flight: not a failure, try again shortly.
                 outcome = "busy";
@@ -337,6 +344,63 @@ public sealed class TileFarm
                 failure = $"no healthy render node remains with {tiles.Length - done} of {tiles.Length} tiles left: {Describe()}";
         }
         if (excludedNow) Warn($"node {node.Name} is out of this job: {node.Excluded}");
+    }
+
+    async Task OpenChannelAsync(NodeState node)
+    {
+        var caps = node.Caps!;
+        if (string.IsNullOrEmpty(caps.PaymentAddress)) return; // renders for free
+        var payer = options.Payer;
+        if (payer is null)
+        {
+            node.Excluded = "renders for pay, and this job has no payer";
+            Warn($"node {node.Name}: {node.Excluded}");
+            return;
+        }
+        if (!string.Equals(caps.EscrowAddress, payer.EscrowAddress, StringComparison.OrdinalIgnoreCase) || (long)caps.ChainId != payer.ChainId)
+        {
+            node.Excluded = $"takes vouchers on escrow {caps.EscrowAddress} (chain {caps.ChainId}), not this job's {payer.EscrowAddress} (chain {payer.ChainId})";
+            Warn($"node {node.Name}: {node.Excluded}");
+            return;
+        }
+        try
+        {
+            node.Channel = (await payer.OpenAsync(node.Client.Address, caps.PaymentAddress, caps.PricePerTile, tiles.Length - done)).ToString();
+        }
+        catch (RenderNet.Payments.PaymentException ex)
+        {
+            node.Excluded = $"no channel could be opened: {ex.Message}";
+            Warn($"node {node.Name}: {node.Excluded}");
+        }
+    }
+
+    async Task PayAsync(NodeState node, CancellationToken cancellation)
+    {
+        if (node.Channel.Length == 0 || options.Payer is not { } payer) return;
+        var voucher = payer.PayTile(node.Client.Address);
+        journal?.SaveVoucher(node.Name, voucher);
+        try
+        {
+            await node.Client.SubmitVoucherAsync(voucher, cancellation);
+        }
+        catch (RpcException ex) when (!cancellation.IsCancellationRequested)
+        {
+            // The node still gets paid: a later voucher (or this one from the journal) carries the cumulative amount.
+            Warn($"node {node.Name}: voucher for {voucher.Tiles} tiles not delivered: {ex.Status.Detail}");
+        }
+    }
+
+    async Task RedeemAsync(NodeState node)
+    {
+        try
+        {
+            var reply = await node.Client.RedeemAsync(System.Numerics.BigInteger.Parse(node.Channel), CancellationToken.None);
+            node.RedeemTransaction = reply.TransactionHash.Length > 0 ? reply.TransactionHash : null;
+        }
+        catch (RpcException ex)
+        {
+            Warn($"node {node.Name}: did not redeem at the end of the job ({ex.Status.Detail}); it can still redeem its vouchers later");
+        }
     }
 
     /// <summary>Median pixel-samples per second over the nodes that delivered tiles (0 before any did).</summary>
@@ -391,7 +455,11 @@ public sealed class TileFarm
     {
         lock (gate)
             return nodes.Select(n => new NodeReport(n.Client.Address, n.Caps?.NodeId, n.Caps?.DeviceName, n.Caps?.PipelineFingerprint,
-                n.Tiles, n.RenderTime, n.Failures, n.Excluded)).ToList();
+                n.Tiles, n.RenderTime, n.Failures, n.Excluded)
+            {
+                Paid = options.Payer?.Account(n.Client.Address)?.Amount ?? 0,
+                RedeemTransaction = n.RedeemTransaction,
+            }).ToList();
     }
 
     static string Short(string fingerprint) => fingerprint.Length > 12 ? fingerprint[..12] : fingerprint;

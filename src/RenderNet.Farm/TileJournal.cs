@@ -40,6 +40,8 @@ public sealed class TileJournal : IDisposable
                               node TEXT NOT NULL, pixels_zlib BLOB NOT NULL, pixels_sha256 TEXT NOT NULL, render_seconds REAL NOT NULL, delivered TEXT NOT NULL);
             CREATE TABLE attempt(id INTEGER PRIMARY KEY AUTOINCREMENT, idx INTEGER NOT NULL, node TEXT NOT NULL, started TEXT NOT NULL,
                                  finished TEXT NOT NULL, outcome TEXT NOT NULL);
+            CREATE TABLE voucher(id INTEGER PRIMARY KEY AUTOINCREMENT, node TEXT NOT NULL, channel TEXT NOT NULL, cumulative_amount TEXT NOT NULL,
+                                 tiles TEXT NOT NULL, signature TEXT NOT NULL, issued TEXT NOT NULL);
             """);
         using var insert = db.CreateCommand();
         insert.CommandText = "INSERT INTO job(id, created, scene_sha256, scene, frame, tile_width, tile_height) VALUES ($id, $created, $sha, $scene, $frame, $tw, $th)";
@@ -170,6 +172,23 @@ public sealed class TileJournal : IDisposable
                 list.Add((reader.GetInt32(0), reader.GetString(1), DateTime.Parse(reader.GetString(2), null, System.Globalization.DateTimeStyles.RoundtripKind), reader.GetString(3)));
         }
         return list;
+    }
+
+    /// <summary>Records a voucher before it is sent, so that no tile is ever paid twice, even across a resume.</summary>
+    public void SaveVoucher(string node, RenderNet.Payments.Voucher voucher)
+    {
+        lock (gate)
+        {
+            using var insert = db.CreateCommand();
+            insert.CommandText = "INSERT INTO voucher(node, channel, cumulative_amount, tiles, signature, issued) VALUES ($node, $channel, $amount, $tiles, $sig, $at)";
+            insert.Parameters.AddWithValue("$node", node);
+            insert.Parameters.AddWithValue("$channel", voucher.Channel.ToString());
+            insert.Parameters.AddWithValue("$amount", voucher.CumulativeAmount.ToString());
+            insert.Parameters.AddWithValue("$tiles", voucher.Tiles.ToString());
+            insert.Parameters.AddWithValue("$sig", voucher.Signature);
+            insert.Parameters.AddWithValue("$at", DateTime.UtcNow.ToString("O"));
+            insert.ExecuteNonQuery();
+        }
     }
 
     public void MarkCompleted()

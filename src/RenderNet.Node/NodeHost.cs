@@ -88,6 +88,8 @@ public sealed class NodeHost : IAsyncDisposable
             builder.Services.AddSingleton(new SceneCache(options.SceneCacheBytes));
             builder.Services.AddSingleton(renderer);
             builder.Services.AddSingleton<NodeState>();
+            if (options.Payment is { } payment)
+                builder.Services.AddSingleton(new TileLedger(payment, options.PricePerTile));
             var app = builder.Build();
             app.MapGrpcService<RenderNodeService>();
             var state = app.Services.GetRequiredService<NodeState>();

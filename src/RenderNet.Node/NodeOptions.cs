@@ -24,7 +24,18 @@ public sealed record NodeOptions
     /// <summary>How long a stopping node waits for tiles in flight before aborting them (the caller then re-sends them elsewhere).</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
     public NodeFault Fault { get; init; } = NodeFault.None;
+    /// <summary>When set, the node renders only for payers with a funded channel on this escrow.</summary>
+    public NodePayment? Payment { get; init; }
 
     public static NodeFault FaultFromEnvironment() =>
         Enum.TryParse<NodeFault>(Environment.GetEnvironmentVariable(FaultEnvironmentVariable), ignoreCase: true, out var f) ? f : NodeFault.None;
+}
+
+/// <summary>
+/// How a node gets paid: the chain and escrow it accepts vouchers on, its key (the payee; it signs its redeem
+/// transactions), and how many delivered tiles a payer may owe before the node stops working for it.
+/// </summary>
+public sealed record NodePayment(string RpcUrl, long ChainId, string EscrowAddress, string TokenAddress, string NodeKey, int ExposureBound = 2)
+{
+    public override string ToString() => $"NodePayment({RpcUrl}, chain {ChainId}, escrow {EscrowAddress})"; // never the key
 }

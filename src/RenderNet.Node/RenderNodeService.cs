@@ -1,14 +1,17 @@
 using System.Diagnostics;
+using System.Numerics;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using RenderNet.Core.Scenes;
+using RenderNet.Payments;
 using RenderNet.Protocol;
 using RenderNet.Vulkan;
 
 namespace RenderNet.Node;
 
 /// <summary>The gRPC face of a render node: capabilities, content-addressed scene upload, tile rendering, health.</summary>
-public sealed class RenderNodeService(NodeOptions options, SceneCache cache, TileRenderer renderer, NodeState state, ILogger<RenderNodeService> log)
+public sealed class RenderNodeService(NodeOptions options, SceneCache cache, TileRenderer renderer, NodeState state, ILogger<RenderNodeService> log,
+    TileLedger? ledger = null)
     : RenderNode.RenderNodeBase
 {
     const int MaxChunkBytes = 4 << 20;
@@ -41,6 +44,12 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
             MaxSceneBytes = (ulong)Math.Min(options.MaxSceneBytes, cache.CapacityBytes),
         };
         caps.JobKinds.Add("path-trace");
+        if (ledger is not null && options.Payment is { } pay)
+        {
+            caps.PaymentAddress = ledger.Address;
+            caps.EscrowAddress = pay.EscrowAddress;
+            caps.ChainId = (ulong)pay.ChainId;
+        }
         return Task.FromResult(caps);
     }
 
@@ -104,8 +113,22 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, ex.Message));
         }
+        BigInteger? channel = null;
+        if (ledger is not null)
+        {
+            if (!BigInteger.TryParse(request.PaymentChannel, out var id))
+                throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                    $"this node renders for pay: open a channel to {ledger.Address} on escrow {options.Payment!.EscrowAddress} and name it in the request"));
+            try { await ledger.ReserveAsync(id); }
+            catch (PaymentRequiredException ex) { throw new RpcException(new Status(StatusCode.FailedPrecondition, ex.Message)); }
+            catch (PaymentException ex) { throw new RpcException(new Status(StatusCode.Unavailable, $"the chain cannot be read: {ex.Message}")); }
+            channel = id;
+        }
         if (!state.TryEnter(options.MaxConcurrentTiles))
+        {
+            if (channel is { } c) ledger!.Release(c, delivered: false);
             throw new RpcException(new Status(StatusCode.ResourceExhausted, $"node busy: {options.MaxConcurrentTiles} tiles in flight"));
+        }
 
         var watch = Stopwatch.StartNew();
         string outcome = "error";
@@ -126,6 +149,7 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
             ApplyFault(result);
             state.TileRendered();
             outcome = "ok";
+            if (channel is { } c) { ledger!.Release(c, delivered: true); channel = null; }
             return result;
         }
         catch (OperationCanceledException)
@@ -143,6 +167,7 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
         }
         finally
         {
+            if (channel is { } c) ledger!.Release(c, delivered: false);
             state.Leave();
             // One structured line per tile.
             log.LogInformation("tile {Job} #{Index} {Tile} spp={Spp} scene={Scene} outcome={Outcome} seconds={Seconds:F3}",
@@ -162,6 +187,37 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
                 result.PixelsZlib = Google.Protobuf.ByteString.CopyFrom(bytes);
                 break;
         }
+    }
+
+    public override async Task<VoucherReceipt> SubmitVoucher(SignedVoucher request, ServerCallContext context)
+    {
+        CheckVersion(request.ProtocolVersion);
+        if (ledger is null) throw new RpcException(new Status(StatusCode.FailedPrecondition, "this node renders for free: it takes no vouchers"));
+        if (!BigInteger.TryParse(request.Channel, out var channel) || !BigInteger.TryParse(request.CumulativeAmount, out var amount) || !BigInteger.TryParse(request.Tiles, out var tiles))
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "voucher fields must be decimal integers"));
+        try
+        {
+            var (total, unpaid) = await ledger.AcceptAsync(new Voucher(channel, amount, tiles, request.Signature));
+            log.LogInformation("voucher channel={Channel} total={Total} tiles={Tiles} unpaid={Unpaid}", channel, total, tiles, unpaid);
+            return new VoucherReceipt { AcceptedTotal = total.ToString(), UnpaidTiles = (uint)unpaid };
+        }
+        catch (VoucherRejectedException ex) { throw new RpcException(new Status(StatusCode.InvalidArgument, ex.Message)); }
+        catch (PaymentException ex) { throw new RpcException(new Status(StatusCode.Unavailable, ex.Message)); }
+    }
+
+    public override async Task<RedeemReply> RedeemVouchers(RedeemRequest request, ServerCallContext context)
+    {
+        CheckVersion(request.ProtocolVersion);
+        if (ledger is null) throw new RpcException(new Status(StatusCode.FailedPrecondition, "this node renders for free: it holds no vouchers"));
+        if (!BigInteger.TryParse(request.Channel, out var channel))
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "channel must be a decimal integer"));
+        try
+        {
+            var (tx, paid) = await ledger.RedeemAsync(channel);
+            log.LogInformation("redeemed channel={Channel} paid={Paid} tx={Tx}", channel, paid, tx ?? "-");
+            return new RedeemReply { TransactionHash = tx ?? "", Amount = paid.ToString() };
+        }
+        catch (PaymentException ex) { throw new RpcException(new Status(StatusCode.Unavailable, ex.Message)); }
     }
 
     public override Task<HealthReply> Health(HealthRequest request, ServerCallContext context) => Task.FromResult(new HealthReply

@@ -7,9 +7,14 @@ public sealed class NodeProcess : IDisposable
 
     public static string RendernetDll => Path.Combine(AppContext.BaseDirectory, "rendernet.dll");
 
-    public NodeProcess(string? fault = null, params string[] extraArgs) =>
-        node = LocalNode.Start(NodeCommandLine.ForDll(RendernetDll), extraArgs,
-            fault is null ? null : new Dictionary<string, string> { ["RENDERNET_NODE_FAULT"] = fault });
+    public NodeProcess(string? fault = null, params string[] extraArgs) : this(fault, null, extraArgs) { }
+
+    public NodeProcess(string? fault, IReadOnlyDictionary<string, string>? environment, params string[] extraArgs)
+    {
+        var env = new Dictionary<string, string>(environment ?? new Dictionary<string, string>());
+        if (fault is not null) env["RENDERNET_NODE_FAULT"] = fault;
+        node = LocalNode.Start(NodeCommandLine.ForDll(RendernetDll), extraArgs, env);
+    }
 
     public string Address => node.Address;
     public int Pid => node.ProcessId;

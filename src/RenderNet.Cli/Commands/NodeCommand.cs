@@ -1,6 +1,7 @@
 using System.CommandLine;
 using RenderNet.Farm;
 using RenderNet.Node;
+using RenderNet.Payments;
 
 namespace RenderNet.Cli.Commands;
 
@@ -20,8 +21,14 @@ static class NodeCommand
         var cert = new Option<string?>("--cert") { Description = "PFX certificate for TLS (password from $RENDERNET_CERT_PASSWORD)" };
         var nodeId = new Option<string?>("--node-id") { Description = "Name reported to coordinators (default: host name + random suffix)" };
         var drain = new Option<int>("--drain-seconds") { Description = "On SIGTERM, how long tiles in flight may finish before they are handed back", DefaultValueFactory = _ => 25 };
+        var rpc = new Option<string?>("--rpc") { Description = "Render for pay: JSON-RPC URL of the chain holding the escrow" };
+        var escrow = new Option<string?>("--escrow") { Description = "Render for pay: TileEscrow address vouchers must be for" };
+        var tokenAddress = new Option<string?>("--token") { Description = "Render for pay: RenderToken address" };
+        var chainId = new Option<long>("--chain-id") { Description = "Render for pay: chain id", DefaultValueFactory = _ => 31337 };
+        var keystore = new Option<string?>("--keystore") { Description = "Render for pay: the node's keystore (password in $RENDERNET_KEYSTORE_PASSWORD); default: the key in $RENDERNET_NODE_KEY" };
+        var exposure = new Option<int>("--exposure-bound") { Description = "Render for pay: delivered tiles a payer may owe before the node stops working for it", DefaultValueFactory = _ => 2 };
         var exitWithStdin = new Option<bool>("--exit-on-stdin-close") { Description = "Stop when standard input closes (set by --local-nodes, so workers never outlive their coordinator)" };
-        var command = new Command("node", "Run a headless render node (gRPC over HTTP/2)") { listen, maxTiles, maxScene, cache, price, device, cert, nodeId, drain, exitWithStdin };
+        var command = new Command("node", "Run a headless render node (gRPC over HTTP/2)") { listen, maxTiles, maxScene, cache, price, device, cert, nodeId, drain, rpc, escrow, tokenAddress, chainId, keystore, exposure, exitWithStdin };
         command.SetAction((parse, cancellation) => UserErrors.Run(async () =>
         {
             int max = parse.GetValue(maxTiles);
@@ -40,6 +47,18 @@ static class NodeCommand
                 Fault = NodeOptions.FaultFromEnvironment(),
             };
             if (parse.GetValue(nodeId) is { } id) options = options with { NodeId = id };
+            if (parse.GetValue(escrow) is { } escrowAddress)
+            {
+                string key = parse.GetValue(keystore) is { } file
+                    ? PaymentKeys.FromKeystore(file, "RENDERNET_KEYSTORE_PASSWORD")
+                    : Environment.GetEnvironmentVariable("RENDERNET_NODE_KEY")
+                      ?? throw new ArgumentException("a paid node needs its key: --keystore FILE (password in $RENDERNET_KEYSTORE_PASSWORD) or $RENDERNET_NODE_KEY");
+                options = options with
+                {
+                    Payment = new NodePayment(parse.GetValue(rpc) ?? throw new ArgumentException("--escrow needs --rpc"), parse.GetValue(chainId), escrowAddress,
+                        parse.GetValue(tokenAddress) ?? throw new ArgumentException("--escrow needs --token"), key, parse.GetValue(exposure)),
+                };
+            }
             await using var host = await NodeHost.StartAsync(options, cancellation);
             // System.CommandLine turns SIGTERM/SIGINT into this token and waits for the action: drain, then return.
             using var onSignal = cancellation.Register(() => _ = host.DrainAndStopAsync());

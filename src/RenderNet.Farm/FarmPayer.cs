@@ -1,0 +1,43 @@
+using System.Numerics;
+using RenderNet.Payments;
+
+namespace RenderNet.Farm;
+
+/// <summary>
+/// The payer's side of a farm job: one channel per paid node, funded for every tile of the job (the rest is reclaimed
+/// after the job through the escrow's unlock delay), and one cumulative voucher per accepted tile.
+/// </summary>
+public sealed class FarmPayer(EscrowClient escrow, VoucherSigner signer, long chainId)
+{
+    readonly Dictionary<string, (BigInteger Channel, BigInteger Price, int Tiles)> channels = [];
+    readonly Lock gate = new();
+
+    public string EscrowAddress => escrow.Address;
+    public long ChainId => chainId;
+    public string PayerAddress => signer.PayerAddress;
+
+    /// <summary>Opens (and funds) the channel a node will be paid through; returns its id.</summary>
+    public async Task<BigInteger> OpenAsync(string nodeKey, string payeeAddress, BigInteger pricePerTile, int maxTiles)
+    {
+        var deposit = pricePerTile * Math.Max(1, maxTiles);
+        BigInteger channel = deposit.IsZero ? BigInteger.Zero : (await escrow.OpenAsync(payeeAddress, deposit)).Channel;
+        lock (gate) channels[nodeKey] = (channel, pricePerTile, 0);
+        return channel;
+    }
+
+    /// <summary>The voucher for one more accepted tile of a node (cumulative: it replaces all earlier ones).</summary>
+    public Voucher PayTile(string nodeKey)
+    {
+        lock (gate)
+        {
+            var (channel, price, tiles) = channels[nodeKey];
+            channels[nodeKey] = (channel, price, ++tiles);
+            return signer.Sign(channel, price * tiles, tiles);
+        }
+    }
+
+    public (BigInteger Channel, BigInteger Amount, int Tiles)? Account(string nodeKey)
+    {
+        lock (gate) return channels.TryGetValue(nodeKey, out var c) ? (c.Channel, c.Price * c.Tiles, c.Tiles) : null;
+    }
+}

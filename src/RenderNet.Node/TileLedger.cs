@@ -1,0 +1,112 @@
+using System.Numerics;
+using RenderNet.Payments;
+
+namespace RenderNet.Node;
+
+/// <summary>A payer's channel is not good for another tile: the message says why (owes too much, cannot cover, not ours).</summary>
+public sealed class PaymentRequiredException(string message) : Exception(message);
+
+/// <summary>
+/// What each payer owes this node. Before a tile: the channel must be this node's and open, the payer may owe at most
+/// <see cref="NodePayment.ExposureBound"/> delivered tiles, and the deposit must cover every tile delivered or in flight
+/// plus this one. Vouchers are checked by <see cref="VoucherVerifier"/>; the best one per channel is what gets redeemed.
+/// </summary>
+public sealed class TileLedger
+{
+    readonly NodePayment config;
+    readonly EscrowClient escrow;
+    readonly VoucherVerifier verifier;
+    readonly Dictionary<BigInteger, Account> accounts = [];
+    readonly Lock gate = new();
+
+    sealed class Account(ChannelState state)
+    {
+        public ChannelState State = state;
+        public int Delivered, InFlight;
+    }
+
+    public TileLedger(NodePayment config, ulong pricePerTile)
+    {
+        this.config = config;
+        Price = pricePerTile;
+        var web3 = new Nethereum.Web3.Web3(new Nethereum.Web3.Accounts.Account(config.NodeKey, config.ChainId), config.RpcUrl);
+        escrow = new EscrowClient(web3, config.EscrowAddress, config.TokenAddress);
+        Address = PaymentKeys.AddressOf(config.NodeKey);
+        verifier = new VoucherVerifier(new EscrowDomain(config.ChainId, config.EscrowAddress), Address, escrow);
+    }
+
+    public string Address { get; }
+    public BigInteger Price { get; }
+
+    async Task<Account> AccountFor(BigInteger channel, bool refresh)
+    {
+        Account? account;
+        lock (gate) accounts.TryGetValue(channel, out account);
+        if (account is not null && !refresh) return account;
+        var state = await escrow.ChannelAsync(channel);
+        if (string.IsNullOrEmpty(state.Payer) || state.Payer == Nethereum.Util.AddressUtil.ZERO_ADDRESS)
+            throw new PaymentRequiredException($"channel {channel} does not exist on escrow {config.EscrowAddress}");
+        if (!string.Equals(state.Node, Address, StringComparison.OrdinalIgnoreCase))
+            throw new PaymentRequiredException($"channel {channel} pays {state.Node}, not this node ({Address})");
+        lock (gate)
+        {
+            if (accounts.TryGetValue(channel, out account)) account.State = state;
+            else accounts[channel] = account = new Account(state);
+            return account;
+        }
+    }
+
+    int PaidTiles(BigInteger channel) => Price.IsZero ? int.MaxValue : (int)((verifier.Latest(channel)?.CumulativeAmount ?? 0) / Price);
+
+    /// <summary>Reserves the channel's credit for one tile, or says why not.</summary>
+    public async Task ReserveAsync(BigInteger channel)
+    {
+        var account = await AccountFor(channel, refresh: false);
+        for (int pass = 0; ; pass++)
+        {
+            lock (gate)
+            {
+                if (account.State.Closed) throw new PaymentRequiredException($"channel {channel} is closed");
+                int unpaid = account.Delivered - PaidTiles(channel);
+                if (unpaid >= config.ExposureBound)
+                    throw new PaymentRequiredException($"the payer owes {unpaid} delivered tiles on channel {channel}; this node works on at most {config.ExposureBound} unpaid");
+                if (account.State.Deposit >= Price * (account.Delivered + account.InFlight + 1))
+                {
+                    account.InFlight++;
+                    return;
+                }
+            }
+            if (pass > 0) throw new PaymentRequiredException($"channel {channel} cannot cover another tile at {Price} per tile (deposit {account.State.Deposit})");
+            account = await AccountFor(channel, refresh: true); // maybe topped up since
+        }
+    }
+
+    public void Release(BigInteger channel, bool delivered)
+    {
+        lock (gate)
+        {
+            var account = accounts[channel];
+            account.InFlight--;
+            if (delivered) account.Delivered++;
+        }
+    }
+
+    /// <summary>Checks and records a voucher; returns the total accepted on its channel and the tiles still unpaid.</summary>
+    public async Task<(BigInteger Total, int Unpaid)> AcceptAsync(Voucher voucher)
+    {
+        await verifier.AcceptAsync(voucher);
+        var account = await AccountFor(voucher.Channel, refresh: false);
+        lock (gate) return (voucher.CumulativeAmount, Math.Max(0, account.Delivered - PaidTiles(voucher.Channel)));
+    }
+
+    /// <summary>Redeems the best voucher of a channel, if it pays more than was claimed; returns the transaction and the amount paid.</summary>
+    public async Task<(string? Transaction, BigInteger Paid)> RedeemAsync(BigInteger channel)
+    {
+        var best = verifier.Latest(channel);
+        if (best is null) return (null, 0);
+        var state = await escrow.ChannelAsync(channel);
+        if (best.CumulativeAmount <= state.Claimed) return (null, 0);
+        var receipt = await escrow.RedeemAsync(best);
+        return (receipt.TransactionHash, best.CumulativeAmount - state.Claimed);
+    }
+}

@@ -1,0 +1,76 @@
+using System.Numerics;
+using Grpc.Core;
+using RenderNet.Core.Tiles;
+using RenderNet.Payments;
+using RenderNet.Protocol;
+
+namespace RenderNet.Farm.Tests;
+
+/// <summary>Farm jobs that pay their nodes per tile through TileEscrow, on a real anvil with real node processes.</summary>
+[Collection("farm")]
+public class PaidFarmTests
+{
+    static readonly BigInteger Price = 1_000_000_000_000_000; // 0.001 token
+
+    sealed class PaidChain : IAsyncDisposable
+    {
+        public AnvilChain Chain { get; } = AnvilChain.Start();
+        public PaymentContracts Contracts { get; private set; } = null!;
+        public async Task DeployAsync() => Contracts = await PaymentContracts.DeployAsync(Chain.Web3For(Chain.DevKeys[0]), BigInteger.Pow(10, 24), 3600, 3600);
+        public NodeProcess Node(int account, params string[] extra) => new(null, environment: new Dictionary<string, string> { ["RENDERNET_NODE_KEY"] = Chain.DevKeys[account] },
+            extraArgs: ["--rpc", Chain.RpcUrl, "--escrow", Contracts.Escrow, "--token", Contracts.Token, "--chain-id", Chain.ChainId.ToString(), "--price", Price.ToString(), .. extra]);
+        public FarmPayer Payer() => new(new EscrowClient(Chain.Web3For(Chain.DevKeys[0]), Contracts.Escrow, Contracts.Token),
+            new VoucherSigner(new EscrowDomain(Chain.ChainId, Contracts.Escrow), Chain.DevKeys[0]), Chain.ChainId);
+        public Task<BigInteger> BalanceOf(int account) => new TokenClient(Chain.Web3For(Chain.DevKeys[0]), Contracts.Token).BalanceOfAsync(PaymentKeys.AddressOf(Chain.DevKeys[account]));
+        public ValueTask DisposeAsync() { Chain.Dispose(); return ValueTask.CompletedTask; }
+    }
+
+    [Fact]
+    public async Task A_paid_four_node_job_pays_each_node_exactly_tiles_times_price()
+    {
+        await using var chain = new PaidChain();
+        await chain.DeployAsync();
+        using var a = chain.Node(1); using var b = chain.Node(2); using var c = chain.Node(3); using var d = chain.Node(4);
+        var frame = Jobs.Frame(64, 48, 4);
+        var result = await new TileFarm(Jobs.Spec(frame, 16), Jobs.Fast with { Payer = chain.Payer() }).RunAsync([a.Address, b.Address, c.Address, d.Address]);
+        Assert.True(result.Image.BitEquals(Jobs.Local(frame)));
+        int account = 1;
+        foreach (var node in new[] { a, b, c, d })
+        {
+            var report = result.Nodes.Single(n => n.Address == node.Address);
+            Assert.Equal(Price * report.Tiles, report.Paid);
+            Assert.Equal(Price * report.Tiles, await chain.BalanceOf(account++)); // exact to the wei
+            if (report.Tiles > 0) Assert.NotNull(report.RedeemTransaction);
+        }
+        Assert.Equal(12, result.Nodes.Sum(n => n.Tiles));
+    }
+
+    [Fact]
+    public async Task A_node_stops_working_for_a_payer_who_does_not_pay()
+    {
+        await using var chain = new PaidChain();
+        await chain.DeployAsync();
+        using var node = chain.Node(5, "--exposure-bound", "2");
+        using var client = new NodeClient(node.Address);
+        await client.EnsureSceneAsync(Jobs.Sha, Jobs.Glb, default);
+        var escrow = new EscrowClient(chain.Chain.Web3For(chain.Chain.DevKeys[0]), chain.Contracts.Escrow, chain.Contracts.Token);
+        var (channel, _) = await escrow.OpenAsync(PaymentKeys.AddressOf(chain.Chain.DevKeys[5]), Price * 100);
+        TileRequest Request(int i) => FrameMessages.ToRequest(Jobs.Sha, Jobs.Frame(32, 32, 1), new TileRect(0, 0, 8, 8), "deadbeat", i) is var r
+            ? new TileRequest(r) { PaymentChannel = channel.ToString() } : null!;
+
+        await client.RenderTileAsync(Request(0), DateTime.UtcNow.AddMinutes(1), default);
+        await client.RenderTileAsync(Request(1), DateTime.UtcNow.AddMinutes(1), default);
+        var refused = await Assert.ThrowsAsync<RpcException>(() => client.RenderTileAsync(Request(2), DateTime.UtcNow.AddMinutes(1), default));
+        Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
+        Assert.Contains("owes 2 delivered tiles", refused.Status.Detail);
+
+        // Paying for one tile frees one slot of exposure.
+        var signer = new VoucherSigner(new EscrowDomain(chain.Chain.ChainId, chain.Contracts.Escrow), chain.Chain.DevKeys[0]);
+        await client.SubmitVoucherAsync(signer.Sign(channel, Price, 1), default);
+        await client.RenderTileAsync(Request(3), DateTime.UtcNow.AddMinutes(1), default);
+
+        // Without a channel a paid node refuses outright.
+        var unpaid = await Assert.ThrowsAsync<RpcException>(() => client.RenderTileAsync(FrameMessages.ToRequest(Jobs.Sha, Jobs.Frame(32, 32, 1), new TileRect(0, 0, 8, 8), "free-rider", 9), DateTime.UtcNow.AddMinutes(1), default));
+        Assert.Contains("renders for pay", unpaid.Status.Detail);
+    }
+}
