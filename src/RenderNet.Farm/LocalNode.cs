@@ -115,12 +115,13 @@ public sealed class LocalNode : IDisposable
     }
 
     /// <summary>Starts <paramref name="count"/> nodes at once and waits until all listen.</summary>
-    public static IReadOnlyList<LocalNode> StartMany(int count, NodeCommandLine command, Func<int, IEnumerable<string>> arguments, TimeSpan? timeout = null)
+    public static IReadOnlyList<LocalNode> StartMany(int count, NodeCommandLine command, Func<int, IEnumerable<string>> arguments, TimeSpan? timeout = null,
+        Func<int, IReadOnlyDictionary<string, string>?>? environment = null)
     {
         var nodes = new List<LocalNode>();
         try
         {
-            for (int i = 0; i < count; i++) nodes.Add(new LocalNode(command, arguments(i), null));
+            for (int i = 0; i < count; i++) nodes.Add(new LocalNode(command, arguments(i), environment?.Invoke(i)));
             foreach (var node in nodes) node.WaitUntilListening(timeout ?? TimeSpan.FromSeconds(60));
             return nodes;
         }

@@ -191,3 +191,37 @@ public class FarmCliTests : IDisposable
         Assert.StartsWith("Unavailable", downJson.RootElement[0].GetProperty("error").GetString());
     }
 }
+
+[Collection("farm")]
+public class PaidFarmCliTests
+{
+    [Fact]
+    public async Task A_paid_local_job_prints_a_receipt_with_exact_amounts()
+    {
+        string dir = Directory.CreateTempSubdirectory("rendernet-paid").FullName;
+        try
+        {
+            var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in new[] { NodeProcess.RendernetDll, "render", "--width", "64", "--height", "48", "--spp", "2", "--tile", "16",
+                         "--local-nodes", "2", "--pay", "--price", "7", "--out", Path.Combine(dir, "x.png"), "--journal", dir, "--json" })
+                psi.ArgumentList.Add(a);
+            using var p = System.Diagnostics.Process.Start(psi)!;
+            var stderrTask = p.StandardError.ReadToEndAsync();
+            string stdout = await p.StandardOutput.ReadToEndAsync();
+            string stderr = await stderrTask;
+            await p.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
+            Assert.True(p.ExitCode == 0, stderr);
+            using var json = System.Text.Json.JsonDocument.Parse(stdout);
+            var nodes = json.RootElement.GetProperty("nodes").EnumerateArray().ToList();
+            Assert.Equal(12, nodes.Sum(n => n.GetProperty("tiles").GetInt32()));
+            foreach (var n in nodes)
+            {
+                int tiles = n.GetProperty("tiles").GetInt32();
+                Assert.Equal((7 * tiles).ToString(), n.GetProperty("paid").GetString());
+                if (tiles > 0) Assert.Matches("^0x[0-9a-f]{64}$", n.GetProperty("redeem_tx").GetString());
+            }
+            Assert.DoesNotContain("ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80", stdout + stderr); // dev key 0 never printed
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+}

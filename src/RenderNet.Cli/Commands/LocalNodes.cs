@@ -14,13 +14,21 @@ sealed class LocalNodes : IDisposable
 
     public IReadOnlyList<string> Addresses => nodes.Select(n => n.Address).ToList();
 
-    public static LocalNodes Start(int count, string? device, TimeSpan timeout)
+    /// <param name="payment">For paid nodes: the chain, the contracts, the price and each node's key (passed in the
+    /// environment, never on the command line where a process listing would show it).</param>
+    public static LocalNodes Start(int count, string? device, TimeSpan timeout, LocalPayment? payment = null)
     {
         try
         {
             var command = NodeCommandLine.ForCurrentProcess(typeof(LocalNodes).Assembly.Location);
             return new LocalNodes(LocalNode.StartMany(count, command, i =>
-                device is null ? ["--node-id", $"local-{i + 1}"] : ["--node-id", $"local-{i + 1}", "--device", device], timeout));
+            {
+                var args = new List<string> { "--node-id", $"local-{i + 1}" };
+                if (device is not null) args.AddRange(["--device", device]);
+                if (payment is not null)
+                    args.AddRange(["--rpc", payment.RpcUrl, "--chain-id", payment.ChainId.ToString(), "--escrow", payment.Escrow, "--token", payment.Token, "--price", payment.PricePerTile.ToString()]);
+                return args;
+            }, timeout, i => payment is null ? null : new Dictionary<string, string> { ["RENDERNET_NODE_KEY"] = payment.NodeKeys[i] }));
         }
         catch (InvalidOperationException ex)
         {
@@ -33,3 +41,9 @@ sealed class LocalNodes : IDisposable
 
 /// <summary>A local render node could not be started.</summary>
 sealed class LocalNodeException(string message) : Exception(message);
+
+/// <summary>What paid local nodes need to know.</summary>
+sealed record LocalPayment(string RpcUrl, long ChainId, string Escrow, string Token, ulong PricePerTile, IReadOnlyList<string> NodeKeys)
+{
+    public override string ToString() => $"LocalPayment({RpcUrl}, escrow {Escrow})"; // never the keys
+}

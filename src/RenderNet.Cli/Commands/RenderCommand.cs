@@ -10,6 +10,7 @@ using RenderNet.Core.Samples;
 using RenderNet.Core.Scenes;
 using RenderNet.Core.Tiles;
 using RenderNet.Farm;
+using RenderNet.Payments;
 using RenderNet.Vulkan;
 using Spectre.Console;
 
@@ -25,7 +26,7 @@ static class RenderCommand
 
     sealed record Request(string? Scene, int Width, int Height, int Spp, int Bounces, int Tile, uint Seed, string? Camera,
         string? Device, string? Background, string Output, int BitDepth, bool Validation, bool Json,
-        string[] Nodes, int LocalNodes, string Journal, string? Resume, bool AllowMixed, double TileTimeout)
+        string[] Nodes, int LocalNodes, string Journal, string? Resume, bool AllowMixed, double TileTimeout, bool Pay, ulong Price)
     {
         public bool Farmed => Nodes.Length > 0 || LocalNodes > 0 || Resume is not null;
     }
@@ -52,18 +53,20 @@ static class RenderCommand
         var resume = new Option<string?>("--resume") { Description = "Finish an interrupted farm job from its journal (tiles already delivered are kept)" };
         var allowMixed = new Option<bool>("--allow-mixed-pipelines") { Description = "Use nodes whose pipeline fingerprint differs from the job's" };
         var tileTimeout = new Option<double>("--tile-timeout") { Description = "Seconds a tile may take before any node's speed is known", DefaultValueFactory = _ => 120 };
+        var pay = new Option<bool>("--pay") { Description = "Pay the local nodes per tile in tokens, on a local anvil chain started for the job (with --local-nodes)" };
+        var price = new Option<ulong>("--price") { Description = "With --pay: price per tile, in the token's smallest unit", DefaultValueFactory = _ => 1_000_000_000_000_000UL };
 
         var command = new Command("render", "Path trace a glTF 2.0 scene to an image")
         {
             scene, width, height, spp, bounces, tile, seed, camera, device, background, output, bitDepth, validation, json,
-            nodes, localNodes, journal, resume, allowMixed, tileTimeout,
+            nodes, localNodes, journal, resume, allowMixed, tileTimeout, pay, price,
         };
         command.SetAction((parse, cancellation) => UserErrors.Run(() => Execute(new Request(
             parse.GetValue(scene), parse.GetValue(width), parse.GetValue(height), parse.GetValue(spp), parse.GetValue(bounces),
             parse.GetValue(tile), parse.GetValue(seed), parse.GetValue(camera), parse.GetValue(device), parse.GetValue(background),
             parse.GetValue(output)!, parse.GetValue(bitDepth), parse.GetValue(validation), parse.GetValue(json),
             parse.GetValue(nodes) ?? [], parse.GetValue(localNodes), parse.GetValue(journal)!, parse.GetValue(resume),
-            parse.GetValue(allowMixed), parse.GetValue(tileTimeout)), cancellation)));
+            parse.GetValue(allowMixed), parse.GetValue(tileTimeout), parse.GetValue(pay), parse.GetValue(price)), cancellation)));
         return command;
     }
 
@@ -75,6 +78,7 @@ static class RenderCommand
         if (r.BitDepth is not (8 or 16)) throw new ArgumentException($"bit depth must be 8 or 16, got {r.BitDepth}");
         if (r.LocalNodes < 0 || r.LocalNodes > 64) throw new ArgumentException($"--local-nodes must be between 0 and 64, got {r.LocalNodes}");
         if (!(r.TileTimeout > 0)) throw new ArgumentException($"--tile-timeout must be positive, got {r.TileTimeout}");
+        if (r.Pay && r.LocalNodes == 0) throw new ArgumentException("--pay runs on a local chain with --local-nodes N; paying remote nodes needs --rpc and contract addresses, which are not supported yet");
         var format = ImageWriter.FormatFor(r.Output, r.BitDepth);
         Vector3? explicitBackground = r.Background is null ? null : ParseColor(r.Background);
         FrameSettings.ValidateLimits(r.Width, r.Height, r.Spp, r.Bounces, explicitBackground ?? Vector3.Zero);
@@ -165,11 +169,25 @@ static class RenderCommand
         Console.Error.WriteLine($"rendernet: job {spec.JobId} ({frame.Width}x{frame.Height}, {frame.SamplesPerPixel} spp, {spec.Plan.Tiles.Count} tiles); " +
             $"resume with --resume {spec.JobId}" + (r.Journal != DefaultJournalDirectory ? $" --journal {r.Journal}" : ""));
 
-        using var local = r.LocalNodes > 0 ? LocalNodes.Start(r.LocalNodes, r.Device, TimeSpan.FromSeconds(60)) : null;
+        // With --pay: a local chain for this job, stopped when it ends, with the contracts deployed; the payer is dev
+        // account 0 and local node i is paid to dev account i + 1.
+        using var chain = r.Pay ? AnvilChain.Start() : null;
+        FarmPayer? payer = null;
+        LocalPayment? localPayment = null;
+        if (chain is not null)
+        {
+            if (chain.DevKeys.Count < r.LocalNodes + 1) throw new ArgumentException($"the local chain has {chain.DevKeys.Count} dev accounts: at most {chain.DevKeys.Count - 1} paid local nodes");
+            var contracts = await PaymentContracts.DeployAsync(chain.Web3For(chain.DevKeys[0]), System.Numerics.BigInteger.Pow(10, 27), 3600, 3600);
+            payer = new FarmPayer(new EscrowClient(chain.Web3For(chain.DevKeys[0]), contracts.Escrow, contracts.Token),
+                new VoucherSigner(new EscrowDomain(chain.ChainId, contracts.Escrow), chain.DevKeys[0]), chain.ChainId);
+            localPayment = new LocalPayment(chain.RpcUrl, chain.ChainId, contracts.Escrow, contracts.Token, r.Price, chain.DevKeys.Skip(1).Take(r.LocalNodes).ToList());
+            Console.Error.WriteLine($"rendernet: local chain {chain.RpcUrl}: escrow {contracts.Escrow}, token {contracts.Token}, payer {payer.PayerAddress}");
+        }
+        using var local = r.LocalNodes > 0 ? LocalNodes.Start(r.LocalNodes, r.Device, TimeSpan.FromSeconds(60), localPayment) : null;
         var addresses = r.Nodes.Concat(local?.Addresses ?? []).ToList();
         if (addresses.Count == 0) throw new ArgumentException("no render nodes: give --nodes host:port,... or --local-nodes N");
 
-        var options = new FarmOptions { AllowMixedPipelines = r.AllowMixed, InitialTileTimeout = TimeSpan.FromSeconds(r.TileTimeout) };
+        var options = new FarmOptions { AllowMixedPipelines = r.AllowMixed, InitialTileTimeout = TimeSpan.FromSeconds(r.TileTimeout), Payer = payer };
         var renderWatch = Stopwatch.StartNew();
         long perTile = (long)frame.SamplesPerPixel;
         var result = await WithProgressAsync(r.Json, spec.Plan.Tiles.Count, (long)frame.Width * frame.Height * perTile, async report =>
@@ -200,6 +218,7 @@ static class RenderCommand
                 {
                     address = n.Address, node_id = n.NodeId, device = n.Device, fingerprint = n.Fingerprint,
                     tiles = n.Tiles, render_s = n.RenderTime.TotalSeconds, failures = n.Failures, excluded = n.Excluded,
+                    paid = n.Paid.ToString(), redeem_tx = n.RedeemTransaction,
                 }),
                 image_sha256 = result.Image.ContentHash(),
                 warnings = result.Warnings,
@@ -211,6 +230,13 @@ static class RenderCommand
             foreach (var n in result.Nodes)
                 table.AddRow(Markup.Escape(n.NodeId ?? "-"), Markup.Escape(n.Address),
                     n.Tiles.ToString(), $"{n.RenderTime.TotalSeconds:F2} s", n.Failures.ToString(), Markup.Escape(n.Excluded ?? "ok"));
+            if (payer is not null)
+            {
+                StderrConsole.Write(table);
+                table = new Table().Title("receipt").AddColumns("Node", "Tiles", "Paid (RNT)", "Redeem transaction");
+                foreach (var n in result.Nodes)
+                    table.AddRow(Markup.Escape(n.NodeId ?? n.Address), n.Tiles.ToString(), Nethereum.Web3.Web3.Convert.FromWei(n.Paid).ToString(), n.RedeemTransaction ?? "-");
+            }
             StderrConsole.Write(table);
             Console.Error.WriteLine($"rendernet: wrote {r.Output} in {total.Elapsed.TotalSeconds:F2} s (render {renderTime.TotalSeconds:F2} s on {result.Nodes.Count(n => n.Tiles > 0)} node(s)" +
                 (result.TilesFromJournal > 0 ? $", {result.TilesFromJournal} tiles from the journal" : "") + ")");
