@@ -37,5 +37,10 @@ public sealed record NodeOptions
 /// </summary>
 public sealed record NodePayment(string RpcUrl, long ChainId, string EscrowAddress, string TokenAddress, string NodeKey, int ExposureBound = 2)
 {
+    /// <summary>Where accepted vouchers are kept (redeemed at the next start after a crash); null keeps them in memory only.</summary>
+    public string? StateDirectory { get; init; }
+    /// <summary>Redeem as soon as a channel's unredeemed amount reaches this many tiles' worth (0: only at job end).</summary>
+    public int RedeemThresholdTiles { get; init; } = 100;
+
     public override string ToString() => $"NodePayment({RpcUrl}, chain {ChainId}, escrow {EscrowAddress})"; // never the key
 }

@@ -17,6 +17,7 @@ public sealed class TileLedger
     readonly EscrowClient escrow;
     readonly VoucherVerifier verifier;
     readonly Dictionary<BigInteger, Account> accounts = [];
+    readonly VoucherStore? store;
     readonly Lock gate = new();
 
     sealed class Account(ChannelState state)
@@ -33,6 +34,22 @@ public sealed class TileLedger
         escrow = new EscrowClient(web3, config.EscrowAddress, config.TokenAddress);
         Address = PaymentKeys.AddressOf(config.NodeKey);
         verifier = new VoucherVerifier(new EscrowDomain(config.ChainId, config.EscrowAddress), Address, escrow);
+        if (config.StateDirectory is { } dir) store = new VoucherStore(dir);
+    }
+
+    /// <summary>Redeems what a previous run of this node was paid and had not redeemed (after a crash, say).</summary>
+    public async Task<IReadOnlyList<(BigInteger Channel, string? Transaction, BigInteger Paid)>> RedeemStoredAsync()
+    {
+        var results = new List<(BigInteger, string?, BigInteger)>();
+        if (store is null) return results;
+        foreach (var voucher in store.Load())
+        {
+            try { await verifier.AcceptAsync(voucher); }
+            catch (VoucherRejectedException) { continue; } // already redeemed, or the channel closed
+            var (tx, paid) = await RedeemAsync(voucher.Channel);
+            results.Add((voucher.Channel, tx, paid));
+        }
+        return results;
     }
 
     public string Address { get; }
@@ -95,8 +112,21 @@ public sealed class TileLedger
     public async Task<(BigInteger Total, int Unpaid)> AcceptAsync(Voucher voucher)
     {
         await verifier.AcceptAsync(voucher);
+        store?.Save(voucher); // on disk before the payer hears it was accepted
         var account = await AccountFor(voucher.Channel, refresh: false);
+        if (config.RedeemThresholdTiles > 0 && voucher.CumulativeAmount - account.State.Claimed >= Price * config.RedeemThresholdTiles)
+            _ = RedeemInBackground(voucher.Channel);
         lock (gate) return (voucher.CumulativeAmount, Math.Max(0, account.Delivered - PaidTiles(voucher.Channel)));
+    }
+
+    async Task RedeemInBackground(BigInteger channel)
+    {
+        try
+        {
+            await RedeemAsync(channel);
+            await AccountFor(channel, refresh: true); // the new claimed amount resets the threshold
+        }
+        catch (PaymentException) { } // the voucher is kept: the next threshold or the end of the job redeems it
     }
 
     /// <summary>Redeems the best voucher of a channel, if it pays more than was claimed; returns the transaction and the amount paid.</summary>

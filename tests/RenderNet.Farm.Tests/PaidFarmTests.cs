@@ -46,11 +46,54 @@ public class PaidFarmTests
     }
 
     [Fact]
+    public async Task A_node_killed_mid_job_redeems_after_restart_exactly_what_it_was_paid_and_the_payer_reclaims_the_rest()
+    {
+        await using var chain = new PaidChain();
+        await chain.DeployAsync();
+        string state = Directory.CreateTempSubdirectory("rendernet-node-state").FullName;
+        try
+        {
+            var victim = chain.Node(6, "--state", state);
+            using var b = chain.Node(7); using var c = chain.Node(8);
+            var payer = chain.Payer();
+            int victimTiles = 0;
+            var frame = Jobs.Frame(96, 64, 6);
+            var farm = new TileFarm(Jobs.Spec(frame, 16), Jobs.Fast with { Payer = payer }, onTile: e =>
+            {
+                if (e.Node.Contains(victim.Address) && Interlocked.Increment(ref victimTiles) == 3) victim.Kill();
+            });
+            var result = await farm.RunAsync([victim.Address, b.Address, c.Address]);
+            Assert.True(result.Image.BitEquals(Jobs.Local(frame)));
+            Assert.True(victim.WaitForExit(TimeSpan.FromSeconds(10)));
+            victim.Dispose();
+            Assert.Equal(0, await chain.BalanceOf(6)); // it died before redeeming
+
+            var stored = Assert.Single(new RenderNet.Node.VoucherStore(state).Load());
+            Assert.True(stored.CumulativeAmount >= Price, $"the node kept {stored.CumulativeAmount}"); // vouchers it had accepted before it died
+            using (chain.Node(6, "--state", state)) // a restart redeems what it was paid
+            {
+                Assert.Equal(stored.CumulativeAmount, await chain.BalanceOf(6));
+            }
+
+            var (channel, issued, _) = payer.Account(victim.Address)!.Value;
+            Assert.True(issued >= stored.CumulativeAmount);
+            var escrow = new EscrowClient(chain.Chain.Web3For(chain.Chain.DevKeys[0]), chain.Contracts.Escrow, chain.Contracts.Token);
+            var deposit = (await escrow.ChannelAsync(channel)).Deposit;
+            await escrow.RequestUnlockAsync(channel);
+            await chain.Chain.AdvanceTimeAsync(3601);
+            var before = await chain.BalanceOf(0);
+            await escrow.ReclaimAsync(channel);
+            Assert.Equal(before + deposit - stored.CumulativeAmount, await chain.BalanceOf(0));
+        }
+        finally { Directory.Delete(state, true); }
+    }
+
+    [Fact]
     public async Task A_node_stops_working_for_a_payer_who_does_not_pay()
     {
         await using var chain = new PaidChain();
         await chain.DeployAsync();
-        using var node = chain.Node(5, "--exposure-bound", "2");
+        using var node = chain.Node(5, "--exposure-bound", "2", "--redeem-threshold", "1");
         using var client = new NodeClient(node.Address);
         await client.EnsureSceneAsync(Jobs.Sha, Jobs.Glb, default);
         var escrow = new EscrowClient(chain.Chain.Web3For(chain.Chain.DevKeys[0]), chain.Contracts.Escrow, chain.Contracts.Token);
@@ -68,6 +111,11 @@ public class PaidFarmTests
         var signer = new VoucherSigner(new EscrowDomain(chain.Chain.ChainId, chain.Contracts.Escrow), chain.Chain.DevKeys[0]);
         await client.SubmitVoucherAsync(signer.Sign(channel, Price, 1), default);
         await client.RenderTileAsync(Request(3), DateTime.UtcNow.AddMinutes(1), default);
+
+        // Past its redeem threshold (one tile's worth here) the node redeems by itself.
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (await chain.BalanceOf(5) == 0 && DateTime.UtcNow < deadline) await Task.Delay(100);
+        Assert.Equal(Price, await chain.BalanceOf(5));
 
         // Without a channel a paid node refuses outright.
         var unpaid = await Assert.ThrowsAsync<RpcException>(() => client.RenderTileAsync(FrameMessages.ToRequest(Jobs.Sha, Jobs.Frame(32, 32, 1), new TileRect(0, 0, 8, 8), "free-rider", 9), DateTime.UtcNow.AddMinutes(1), default));

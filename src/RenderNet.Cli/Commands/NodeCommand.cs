@@ -26,9 +26,11 @@ static class NodeCommand
         var tokenAddress = new Option<string?>("--token") { Description = "Render for pay: RenderToken address" };
         var chainId = new Option<long>("--chain-id") { Description = "Render for pay: chain id", DefaultValueFactory = _ => 31337 };
         var keystore = new Option<string?>("--keystore") { Description = "Render for pay: the node's keystore (password in $RENDERNET_KEYSTORE_PASSWORD); default: the key in $RENDERNET_NODE_KEY" };
+        var state = new Option<string?>("--state") { Description = "Render for pay: directory where accepted vouchers are kept, so a restarted node still redeems them" };
+        var threshold = new Option<int>("--redeem-threshold") { Description = "Render for pay: redeem once a channel owes this many tiles' worth (0: only when asked at job end)", DefaultValueFactory = _ => 100 };
         var exposure = new Option<int>("--exposure-bound") { Description = "Render for pay: delivered tiles a payer may owe before the node stops working for it", DefaultValueFactory = _ => 2 };
         var exitWithStdin = new Option<bool>("--exit-on-stdin-close") { Description = "Stop when standard input closes (set by --local-nodes, so workers never outlive their coordinator)" };
-        var command = new Command("node", "Run a headless render node (gRPC over HTTP/2)") { listen, maxTiles, maxScene, cache, price, device, cert, nodeId, drain, rpc, escrow, tokenAddress, chainId, keystore, exposure, exitWithStdin };
+        var command = new Command("node", "Run a headless render node (gRPC over HTTP/2)") { listen, maxTiles, maxScene, cache, price, device, cert, nodeId, drain, rpc, escrow, tokenAddress, chainId, keystore, exposure, state, threshold, exitWithStdin };
         command.SetAction((parse, cancellation) => UserErrors.Run(async () =>
         {
             int max = parse.GetValue(maxTiles);
@@ -56,7 +58,11 @@ static class NodeCommand
                 options = options with
                 {
                     Payment = new NodePayment(parse.GetValue(rpc) ?? throw new ArgumentException("--escrow needs --rpc"), parse.GetValue(chainId), escrowAddress,
-                        parse.GetValue(tokenAddress) ?? throw new ArgumentException("--escrow needs --token"), key, parse.GetValue(exposure)),
+                        parse.GetValue(tokenAddress) ?? throw new ArgumentException("--escrow needs --token"), key, parse.GetValue(exposure))
+                    {
+                        StateDirectory = parse.GetValue(state),
+                        RedeemThresholdTiles = parse.GetValue(threshold),
+                    },
                 };
             }
             await using var host = await NodeHost.StartAsync(options, cancellation);
