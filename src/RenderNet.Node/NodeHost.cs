@@ -95,8 +95,11 @@ public sealed class NodeHost : IAsyncDisposable
             var state = app.Services.GetRequiredService<NodeState>();
             app.Lifetime.ApplicationStopping.Register(state.StartDraining);
             if (app.Services.GetService<TileLedger>() is { } ledger)
+            {
                 foreach (var (channel, tx, paid) in await ledger.RedeemStoredAsync())
                     app.Logger.LogInformation("redeemed stored voucher channel={Channel} paid={Paid} tx={Tx}", channel, paid, tx ?? "-");
+                _ = ledger.WatchUnlocksAsync(TimeSpan.FromSeconds(1), app.Lifetime.ApplicationStopping);
+            }
             await app.StartAsync(cancellation);
 
             var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

@@ -37,6 +37,36 @@ public sealed class TileLedger
         if (config.StateDirectory is { } dir) store = new VoucherStore(dir);
     }
 
+    /// <summary>
+    /// Watches the channels this node holds unredeemed vouchers for and redeems as soon as a payer requests an unlock, so
+    /// the payer's reclaim can never take what the node earned. Runs until <paramref name="stopping"/> is cancelled.
+    /// </summary>
+    public async Task WatchUnlocksAsync(TimeSpan interval, CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            try { await Task.Delay(interval, stopping); }
+            catch (OperationCanceledException) { return; }
+            List<BigInteger> channels;
+            lock (gate) channels = accounts.Keys.ToList();
+            foreach (var channel in channels)
+            {
+                var best = verifier.Latest(channel);
+                if (best is null) continue;
+                try
+                {
+                    var account = await AccountFor(channel, refresh: true);
+                    if (account.State.UnlockAt != 0 && !account.State.Closed && best.CumulativeAmount > account.State.Claimed)
+                    {
+                        await RedeemAsync(channel);
+                        await AccountFor(channel, refresh: true);
+                    }
+                }
+                catch (PaymentException) { } // the chain is unreachable or refused: try again next round
+            }
+        }
+    }
+
     /// <summary>Redeems what a previous run of this node was paid and had not redeemed (after a crash, say).</summary>
     public async Task<IReadOnlyList<(BigInteger Channel, string? Transaction, BigInteger Paid)>> RedeemStoredAsync()
     {

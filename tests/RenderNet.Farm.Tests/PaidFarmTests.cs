@@ -117,6 +117,13 @@ public class PaidFarmTests
         while (await chain.BalanceOf(5) == 0 && DateTime.UtcNow < deadline) await Task.Delay(100);
         Assert.Equal(Price, await chain.BalanceOf(5));
 
+        // When the payer asks to unlock, the node redeems its best voucher before the payer can reclaim.
+        await client.SubmitVoucherAsync(signer.Sign(channel, Price * 3, 3), default);
+        await escrow.RequestUnlockAsync(channel);
+        deadline = DateTime.UtcNow.AddSeconds(20);
+        while (await chain.BalanceOf(5) < Price * 3 && DateTime.UtcNow < deadline) await Task.Delay(100);
+        Assert.Equal(Price * 3, await chain.BalanceOf(5));
+
         // Without a channel a paid node refuses outright.
         var unpaid = await Assert.ThrowsAsync<RpcException>(() => client.RenderTileAsync(FrameMessages.ToRequest(Jobs.Sha, Jobs.Frame(32, 32, 1), new TileRect(0, 0, 8, 8), "free-rider", 9), DateTime.UtcNow.AddMinutes(1), default));
         Assert.Contains("renders for pay", unpaid.Status.Detail);
