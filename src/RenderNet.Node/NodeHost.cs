@@ -94,16 +94,18 @@ public sealed class NodeHost : IAsyncDisposable
             app.MapGrpcService<RenderNodeService>();
             var state = app.Services.GetRequiredService<NodeState>();
             app.Lifetime.ApplicationStopping.Register(state.StartDraining);
+            await app.StartAsync(cancellation);
+            var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            var uri = new Uri(bound);
             if (app.Services.GetService<TileLedger>() is { } ledger)
             {
                 foreach (var (channel, tx, paid) in await ledger.RedeemStoredAsync())
                     app.Logger.LogInformation("redeemed stored voucher channel={Channel} paid={Paid} tx={Tx}", channel, paid, tx ?? "-");
                 _ = ledger.WatchUnlocksAsync(TimeSpan.FromSeconds(1), app.Lifetime.ApplicationStopping);
+                if (options.Payment!.RegistryAddress is { } registry)
+                    await Announce(options, registry, $"{uri.Host}:{uri.Port}");
             }
-            await app.StartAsync(cancellation);
 
-            var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            var uri = new Uri(bound);
             return new NodeHost(app, options, $"{uri.Host}:{uri.Port}", renderer);
         }
         catch
@@ -111,6 +113,16 @@ public sealed class NodeHost : IAsyncDisposable
             renderer.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Registers (or updates) this node's endpoint and price in the NodeRegistry, where coordinators look for nodes.</summary>
+    static async Task Announce(NodeOptions options, string registryAddress, string endpoint)
+    {
+        var pay = options.Payment!;
+        var web3 = new Nethereum.Web3.Web3(new Nethereum.Web3.Accounts.Account(pay.NodeKey, pay.ChainId), pay.RpcUrl);
+        var registry = new RenderNet.Payments.RegistryClient(web3, registryAddress, pay.TokenAddress);
+        try { await registry.RegisterAsync(endpoint, options.PricePerTile, 0); }
+        catch (RenderNet.Payments.PaymentException ex) when (ex.Message.Contains("AlreadyRegistered")) { await registry.UpdateAsync(endpoint, options.PricePerTile); }
     }
 
     static IPEndPoint ParseEndpoint(string listen)

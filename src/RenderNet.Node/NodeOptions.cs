@@ -41,6 +41,8 @@ public sealed record NodePayment(string RpcUrl, long ChainId, string EscrowAddre
     public string? StateDirectory { get; init; }
     /// <summary>Redeem as soon as a channel's unredeemed amount reaches this many tiles' worth (0: only at job end).</summary>
     public int RedeemThresholdTiles { get; init; } = 100;
+    /// <summary>When set, the node announces its endpoint and price in this NodeRegistry on start.</summary>
+    public string? RegistryAddress { get; init; }
 
     public override string ToString() => $"NodePayment({RpcUrl}, chain {ChainId}, escrow {EscrowAddress})"; // never the key
 }

@@ -44,7 +44,8 @@ public sealed class VoucherSigner(EscrowDomain domain, string payerPrivateKey)
     public Voucher Sign(BigInteger channel, BigInteger cumulativeAmount, BigInteger tiles)
     {
         var message = new VoucherMessage { Channel = channel, CumulativeAmount = cumulativeAmount, Tiles = tiles };
-        return new Voucher(channel, cumulativeAmount, tiles, signer.SignTypedDataV4(message, typedData, key));
+        // Nethereum's typed-data signer keeps encoding state: concurrent signatures must take turns.
+        lock (signer) return new Voucher(channel, cumulativeAmount, tiles, signer.SignTypedDataV4(message, typedData, key));
     }
 
     public override string ToString() => $"VoucherSigner({PayerAddress})"; // never the key

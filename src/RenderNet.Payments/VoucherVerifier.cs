@@ -30,8 +30,12 @@ public sealed class VoucherVerifier(EscrowDomain domain, string nodeAddress, Fun
     }
 
     /// <summary>The address whose key signed <paramref name="voucher"/> under this domain (no chain access).</summary>
-    public string RecoverSigner(Voucher voucher) => signer.RecoverFromSignatureV4(
-        new VoucherMessage { Channel = voucher.Channel, CumulativeAmount = voucher.CumulativeAmount, Tiles = voucher.Tiles }, typedData, voucher.Signature);
+    public string RecoverSigner(Voucher voucher)
+    {
+        var message = new VoucherMessage { Channel = voucher.Channel, CumulativeAmount = voucher.CumulativeAmount, Tiles = voucher.Tiles };
+        // Nethereum's typed-data signer keeps encoding state: concurrent recoveries must take turns.
+        lock (signer) return signer.RecoverFromSignatureV4(message, typedData, voucher.Signature);
+    }
 
     /// <summary>Verifies and records <paramref name="voucher"/>; returns the amount it adds over the previous one.</summary>
     /// <exception cref="VoucherRejectedException">The voucher does not pay this node, with the reason.</exception>

@@ -32,8 +32,11 @@ public class PaidFarmTests
         await chain.DeployAsync();
         using var a = chain.Node(1); using var b = chain.Node(2); using var c = chain.Node(3); using var d = chain.Node(4);
         var frame = Jobs.Frame(64, 48, 4);
-        var result = await new TileFarm(Jobs.Spec(frame, 16), Jobs.Fast with { Payer = chain.Payer() }).RunAsync([a.Address, b.Address, c.Address, d.Address]);
+        var warnings = new List<string>();
+        var result = await new TileFarm(Jobs.Spec(frame, 16), Jobs.Fast with { Payer = chain.Payer() }, onWarning: w => { lock (warnings) warnings.Add(w); })
+            .RunAsync([a.Address, b.Address, c.Address, d.Address]);
         Assert.True(result.Image.BitEquals(Jobs.Local(frame)));
+        Assert.Empty(warnings); // every voucher was accepted
         int account = 1;
         foreach (var node in new[] { a, b, c, d })
         {

@@ -26,7 +26,8 @@ sealed class LocalNodes : IDisposable
                 var args = new List<string> { "--node-id", $"local-{i + 1}" };
                 if (device is not null) args.AddRange(["--device", device]);
                 if (payment is not null)
-                    args.AddRange(["--rpc", payment.RpcUrl, "--chain-id", payment.ChainId.ToString(), "--escrow", payment.Escrow, "--token", payment.Token, "--price", payment.PricePerTile.ToString()]);
+                    args.AddRange(["--rpc", payment.RpcUrl, "--chain-id", payment.ChainId.ToString(), "--escrow", payment.Escrow, "--token", payment.Token,
+                        "--price", payment.PricePerTile.ToString(), "--registry", payment.Registry]);
                 return args;
             }, timeout, i => payment is null ? null : new Dictionary<string, string> { ["RENDERNET_NODE_KEY"] = payment.NodeKeys[i] }));
         }
@@ -43,7 +44,7 @@ sealed class LocalNodes : IDisposable
 sealed class LocalNodeException(string message) : Exception(message);
 
 /// <summary>What paid local nodes need to know.</summary>
-sealed record LocalPayment(string RpcUrl, long ChainId, string Escrow, string Token, ulong PricePerTile, IReadOnlyList<string> NodeKeys)
+sealed record LocalPayment(string RpcUrl, long ChainId, string Escrow, string Token, string Registry, ulong PricePerTile, IReadOnlyList<string> NodeKeys)
 {
     public override string ToString() => $"LocalPayment({RpcUrl}, escrow {Escrow})"; // never the keys
 }

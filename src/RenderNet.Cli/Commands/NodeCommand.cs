@@ -28,9 +28,10 @@ static class NodeCommand
         var keystore = new Option<string?>("--keystore") { Description = "Render for pay: the node's keystore (password in $RENDERNET_KEYSTORE_PASSWORD); default: the key in $RENDERNET_NODE_KEY" };
         var state = new Option<string?>("--state") { Description = "Render for pay: directory where accepted vouchers are kept, so a restarted node still redeems them" };
         var threshold = new Option<int>("--redeem-threshold") { Description = "Render for pay: redeem once a channel owes this many tiles' worth (0: only when asked at job end)", DefaultValueFactory = _ => 100 };
+        var registry = new Option<string?>("--registry") { Description = "Render for pay: announce this node (endpoint, price) in this NodeRegistry on start" };
         var exposure = new Option<int>("--exposure-bound") { Description = "Render for pay: delivered tiles a payer may owe before the node stops working for it", DefaultValueFactory = _ => 2 };
         var exitWithStdin = new Option<bool>("--exit-on-stdin-close") { Description = "Stop when standard input closes (set by --local-nodes, so workers never outlive their coordinator)" };
-        var command = new Command("node", "Run a headless render node (gRPC over HTTP/2)") { listen, maxTiles, maxScene, cache, price, device, cert, nodeId, drain, rpc, escrow, tokenAddress, chainId, keystore, exposure, state, threshold, exitWithStdin };
+        var command = new Command("node", "Run a headless render node (gRPC over HTTP/2)") { listen, maxTiles, maxScene, cache, price, device, cert, nodeId, drain, rpc, escrow, tokenAddress, chainId, keystore, exposure, state, threshold, registry, exitWithStdin };
         command.SetAction((parse, cancellation) => UserErrors.Run(async () =>
         {
             int max = parse.GetValue(maxTiles);
@@ -62,6 +63,7 @@ static class NodeCommand
                     {
                         StateDirectory = parse.GetValue(state),
                         RedeemThresholdTiles = parse.GetValue(threshold),
+                        RegistryAddress = parse.GetValue(registry),
                     },
                 };
             }

@@ -174,17 +174,22 @@ static class RenderCommand
         using var chain = r.Pay ? AnvilChain.Start() : null;
         FarmPayer? payer = null;
         LocalPayment? localPayment = null;
+        RegistryClient? registryClient = null;
         if (chain is not null)
         {
             if (chain.DevKeys.Count < r.LocalNodes + 1) throw new ArgumentException($"the local chain has {chain.DevKeys.Count} dev accounts: at most {chain.DevKeys.Count - 1} paid local nodes");
             var contracts = await PaymentContracts.DeployAsync(chain.Web3For(chain.DevKeys[0]), System.Numerics.BigInteger.Pow(10, 27), 3600, 3600);
             payer = new FarmPayer(new EscrowClient(chain.Web3For(chain.DevKeys[0]), contracts.Escrow, contracts.Token),
                 new VoucherSigner(new EscrowDomain(chain.ChainId, contracts.Escrow), chain.DevKeys[0]), chain.ChainId);
-            localPayment = new LocalPayment(chain.RpcUrl, chain.ChainId, contracts.Escrow, contracts.Token, r.Price, chain.DevKeys.Skip(1).Take(r.LocalNodes).ToList());
+            localPayment = new LocalPayment(chain.RpcUrl, chain.ChainId, contracts.Escrow, contracts.Token, contracts.Registry, r.Price, chain.DevKeys.Skip(1).Take(r.LocalNodes).ToList());
+            registryClient = new RegistryClient(chain.Web3For(chain.DevKeys[0]), contracts.Registry, contracts.Token);
             Console.Error.WriteLine($"rendernet: local chain {chain.RpcUrl}: escrow {contracts.Escrow}, token {contracts.Token}, payer {payer.PayerAddress}");
         }
         using var local = r.LocalNodes > 0 ? LocalNodes.Start(r.LocalNodes, r.Device, TimeSpan.FromSeconds(60), localPayment) : null;
-        var addresses = r.Nodes.Concat(local?.Addresses ?? []).ToList();
+        // Paid local nodes announce themselves in the registry; the job finds them there, as it would find any node.
+        var discovered = registryClient is null ? [] : (await registryClient.NodesAsync()).Select(n => n.Endpoint).ToList();
+        if (registryClient is not null) Console.Error.WriteLine($"rendernet: {discovered.Count} node(s) found in the registry");
+        var addresses = r.Nodes.Concat(registryClient is null ? local?.Addresses ?? [] : discovered).Distinct().ToList();
         if (addresses.Count == 0) throw new ArgumentException("no render nodes: give --nodes host:port,... or --local-nodes N");
 
         var options = new FarmOptions { AllowMixedPipelines = r.AllowMixed, InitialTileTimeout = TimeSpan.FromSeconds(r.TileTimeout), Payer = payer };
