@@ -66,6 +66,8 @@ public sealed class TileFarm
         public double Rate;
         /// <summary>The payment channel to this node ("" for a node that renders for free).</summary>
         public string Channel = "";
+        /// <summary>Vouchers to one node are signed and sent one at a time, so they arrive in increasing order.</summary>
+        public readonly SemaphoreSlim PayLock = new(1, 1);
         public string? RedeemTransaction;
         public string Name => Caps?.NodeId is { Length: > 0 } id ? $"{id} ({Client.Address})" : Client.Address;
     }
@@ -377,16 +379,24 @@ public sealed class TileFarm
     async Task PayAsync(NodeState node, CancellationToken cancellation)
     {
         if (node.Channel.Length == 0 || options.Payer is not { } payer) return;
-        var voucher = payer.PayTile(node.Client.Address);
-        journal?.SaveVoucher(node.Name, voucher);
+        await node.PayLock.WaitAsync(CancellationToken.None);
         try
         {
-            await node.Client.SubmitVoucherAsync(voucher, cancellation);
+            var voucher = payer.PayTile(node.Client.Address);
+            journal?.SaveVoucher(node.Name, voucher);
+            try
+            {
+                await node.Client.SubmitVoucherAsync(voucher, cancellation);
+            }
+            catch (RpcException ex) when (!cancellation.IsCancellationRequested)
+            {
+                // The node still gets paid: a later voucher (or this one from the journal) carries the cumulative amount.
+                Warn($"node {node.Name}: voucher for {voucher.Tiles} tiles not delivered: {ex.Status.Detail}");
+            }
         }
-        catch (RpcException ex) when (!cancellation.IsCancellationRequested)
+        finally
         {
-            // The node still gets paid: a later voucher (or this one from the journal) carries the cumulative amount.
-            Warn($"node {node.Name}: voucher for {voucher.Tiles} tiles not delivered: {ex.Status.Detail}");
+            node.PayLock.Release();
         }
     }
 
