@@ -227,3 +227,50 @@ public class PaidFarmCliTests
         finally { Directory.Delete(dir, true); }
     }
 }
+
+[Collection("farm")]
+public class ExistingChainCliTests
+{
+    [Fact]
+    public async Task A_job_on_an_existing_chain_finds_its_nodes_in_the_registry_and_pays_them_exactly()
+    {
+        await using var chain = new PaidFarmTests.PaidChain();
+        await chain.DeployAsync();
+        using var a = chain.Node(1, "--registry", chain.Contracts.Registry);
+        using var b = chain.Node(2, "--registry", chain.Contracts.Registry);
+        string dir = Directory.CreateTempSubdirectory("rendernet-rpc").FullName;
+        try
+        {
+            var key = new Nethereum.Signer.EthECKey(chain.Chain.DevKeys[0]);
+            string keystore = Path.Combine(dir, "payer.json");
+            File.WriteAllText(keystore, new Nethereum.KeyStore.KeyStoreScryptService().EncryptAndGenerateKeyStoreAsJson("payer-pass", key.GetPrivateKeyAsBytes(),
+                key.GetPublicAddress(), new Nethereum.KeyStore.Model.ScryptParams { Dklen = 32, N = 1024, R = 8, P = 1 }));
+            var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+            psi.Environment["RENDERNET_PAYER_PASSWORD"] = "payer-pass";
+            foreach (var arg in new[] { NodeProcess.RendernetDll, "render", "--width", "48", "--height", "32", "--spp", "2", "--tile", "16",
+                         "--rpc", chain.Chain.RpcUrl, "--escrow", chain.Contracts.Escrow, "--token", chain.Contracts.Token, "--registry", chain.Contracts.Registry,
+                         "--payer-keystore", keystore, "--out", Path.Combine(dir, "x.png"), "--journal", dir, "--json" })
+                psi.ArgumentList.Add(arg);
+            using var p = System.Diagnostics.Process.Start(psi)!;
+            var stderrTask = p.StandardError.ReadToEndAsync();
+            string stdout = await p.StandardOutput.ReadToEndAsync();
+            string stderr = await stderrTask;
+            await p.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
+            Assert.True(p.ExitCode == 0, stderr);
+            Assert.Contains("2 node(s) found in the registry", stderr);
+            Assert.DoesNotContain("payer-pass", stdout + stderr);
+            using var json = System.Text.Json.JsonDocument.Parse(stdout);
+            var nodes = json.RootElement.GetProperty("nodes").EnumerateArray().ToList();
+            Assert.Equal(6, nodes.Sum(n => n.GetProperty("tiles").GetInt32()));
+            int account = 1;
+            foreach (var node in new[] { a, b })
+            {
+                var report = nodes.Single(n => n.GetProperty("address").GetString() == node.Address);
+                var owed = PaidFarmTests.Price * report.GetProperty("tiles").GetInt32();
+                Assert.Equal(owed.ToString(), report.GetProperty("paid").GetString());
+                Assert.Equal(owed, await chain.BalanceOf(account++));
+            }
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+}

@@ -10,9 +10,9 @@ namespace RenderNet.Farm.Tests;
 [Collection("farm")]
 public class PaidFarmTests
 {
-    static readonly BigInteger Price = 1_000_000_000_000_000; // 0.001 token
+    internal static readonly BigInteger Price = 1_000_000_000_000_000; // 0.001 token
 
-    sealed class PaidChain : IAsyncDisposable
+    internal sealed class PaidChain : IAsyncDisposable
     {
         public AnvilChain Chain { get; } = AnvilChain.Start();
         public PaymentContracts Contracts { get; private set; } = null!;

@@ -26,9 +26,10 @@ static class RenderCommand
 
     sealed record Request(string? Scene, int Width, int Height, int Spp, int Bounces, int Tile, uint Seed, string? Camera,
         string? Device, string? Background, string Output, int BitDepth, bool Validation, bool Json,
-        string[] Nodes, int LocalNodes, string Journal, string? Resume, bool AllowMixed, double TileTimeout, bool Pay, ulong Price)
+        string[] Nodes, int LocalNodes, string Journal, string? Resume, bool AllowMixed, double TileTimeout, bool Pay, ulong Price,
+        string? Rpc, string? Escrow, string? Token, string? Registry, string? PayerKeystore)
     {
-        public bool Farmed => Nodes.Length > 0 || LocalNodes > 0 || Resume is not null;
+        public bool Farmed => Nodes.Length > 0 || LocalNodes > 0 || Resume is not null || Rpc is not null;
     }
 
     public static Command Create()
@@ -54,19 +55,25 @@ static class RenderCommand
         var allowMixed = new Option<bool>("--allow-mixed-pipelines") { Description = "Use nodes whose pipeline fingerprint differs from the job's" };
         var tileTimeout = new Option<double>("--tile-timeout") { Description = "Seconds a tile may take before any node's speed is known", DefaultValueFactory = _ => 120 };
         var pay = new Option<bool>("--pay") { Description = "Pay the local nodes per tile in tokens, on a local anvil chain started for the job (with --local-nodes)" };
+        var rpc = new Option<string?>("--rpc") { Description = "Pay on this chain (JSON-RPC URL) instead of a local one: with --escrow, --token and --payer-keystore" };
+        var escrowOption = new Option<string?>("--escrow") { Description = "With --rpc: the TileEscrow address" };
+        var tokenOption = new Option<string?>("--token") { Description = "With --rpc: the RenderToken address" };
+        var registryOption = new Option<string?>("--registry") { Description = "With --rpc: find nodes in this NodeRegistry (when no --nodes are given)" };
+        var payerKeystore = new Option<string?>("--payer-keystore") { Description = "With --rpc: the payer's keystore (password in $RENDERNET_PAYER_PASSWORD)" };
         var price = new Option<ulong>("--price") { Description = "With --pay: price per tile, in the token's smallest unit", DefaultValueFactory = _ => 1_000_000_000_000_000UL };
 
         var command = new Command("render", "Path trace a glTF 2.0 scene to an image")
         {
             scene, width, height, spp, bounces, tile, seed, camera, device, background, output, bitDepth, validation, json,
-            nodes, localNodes, journal, resume, allowMixed, tileTimeout, pay, price,
+            nodes, localNodes, journal, resume, allowMixed, tileTimeout, pay, price, rpc, escrowOption, tokenOption, registryOption, payerKeystore,
         };
         command.SetAction((parse, cancellation) => UserErrors.Run(() => Execute(new Request(
             parse.GetValue(scene), parse.GetValue(width), parse.GetValue(height), parse.GetValue(spp), parse.GetValue(bounces),
             parse.GetValue(tile), parse.GetValue(seed), parse.GetValue(camera), parse.GetValue(device), parse.GetValue(background),
             parse.GetValue(output)!, parse.GetValue(bitDepth), parse.GetValue(validation), parse.GetValue(json),
             parse.GetValue(nodes) ?? [], parse.GetValue(localNodes), parse.GetValue(journal)!, parse.GetValue(resume),
-            parse.GetValue(allowMixed), parse.GetValue(tileTimeout), parse.GetValue(pay), parse.GetValue(price)), cancellation)));
+            parse.GetValue(allowMixed), parse.GetValue(tileTimeout), parse.GetValue(pay), parse.GetValue(price),
+            parse.GetValue(rpc), parse.GetValue(escrowOption), parse.GetValue(tokenOption), parse.GetValue(registryOption), parse.GetValue(payerKeystore)), cancellation)));
         return command;
     }
 
@@ -78,7 +85,10 @@ static class RenderCommand
         if (r.BitDepth is not (8 or 16)) throw new ArgumentException($"bit depth must be 8 or 16, got {r.BitDepth}");
         if (r.LocalNodes < 0 || r.LocalNodes > 64) throw new ArgumentException($"--local-nodes must be between 0 and 64, got {r.LocalNodes}");
         if (!(r.TileTimeout > 0)) throw new ArgumentException($"--tile-timeout must be positive, got {r.TileTimeout}");
-        if (r.Pay && r.LocalNodes == 0) throw new ArgumentException("--pay runs on a local chain with --local-nodes N; paying remote nodes needs --rpc and contract addresses, which are not supported yet");
+        if (r.Pay && r.LocalNodes == 0) throw new ArgumentException("--pay runs on a local chain with --local-nodes N; to pay nodes on another chain give --rpc, --escrow, --token and --payer-keystore");
+        if (r.Pay && r.Rpc is not null) throw new ArgumentException("--pay starts a local chain; --rpc uses an existing one: give one of them");
+        if (r.Rpc is not null && (r.Escrow is null || r.Token is null || r.PayerKeystore is null))
+            throw new ArgumentException("--rpc needs --escrow, --token and --payer-keystore");
         var format = ImageWriter.FormatFor(r.Output, r.BitDepth);
         Vector3? explicitBackground = r.Background is null ? null : ParseColor(r.Background);
         FrameSettings.ValidateLimits(r.Width, r.Height, r.Spp, r.Bounces, explicitBackground ?? Vector3.Zero);
@@ -185,11 +195,21 @@ static class RenderCommand
             registryClient = new RegistryClient(chain.Web3For(chain.DevKeys[0]), contracts.Registry, contracts.Token);
             Console.Error.WriteLine($"rendernet: local chain {chain.RpcUrl}: escrow {contracts.Escrow}, token {contracts.Token}, payer {payer.PayerAddress}");
         }
+        if (r.Rpc is not null)
+        {
+            // An existing chain: the payer's key from its keystore, the chain id from the chain itself.
+            string payerKey = PaymentKeys.FromKeystore(r.PayerKeystore!, "RENDERNET_PAYER_PASSWORD");
+            long chainId = (long)(await new Nethereum.Web3.Web3(r.Rpc).Eth.ChainId.SendRequestAsync()).Value;
+            var web3 = new Nethereum.Web3.Web3(new Nethereum.Web3.Accounts.Account(payerKey, chainId), r.Rpc);
+            payer = new FarmPayer(new EscrowClient(web3, r.Escrow!, r.Token!), new VoucherSigner(new EscrowDomain(chainId, r.Escrow!), payerKey), chainId);
+            if (r.Registry is not null) registryClient = new RegistryClient(web3, r.Registry, r.Token!);
+        }
         using var local = r.LocalNodes > 0 ? LocalNodes.Start(r.LocalNodes, r.Device, TimeSpan.FromSeconds(60), localPayment) : null;
         // Paid local nodes announce themselves in the registry; the job finds them there, as it would find any node.
-        var discovered = registryClient is null ? [] : (await registryClient.NodesAsync()).Select(n => n.Endpoint).ToList();
-        if (registryClient is not null) Console.Error.WriteLine($"rendernet: {discovered.Count} node(s) found in the registry");
-        var addresses = r.Nodes.Concat(registryClient is null ? local?.Addresses ?? [] : discovered).Distinct().ToList();
+        bool discover = registryClient is not null && r.Nodes.Length == 0;
+        var discovered = discover ? (await registryClient!.NodesAsync()).Select(n => n.Endpoint).ToList() : [];
+        if (discover) Console.Error.WriteLine($"rendernet: {discovered.Count} node(s) found in the registry");
+        var addresses = r.Nodes.Concat(discover ? discovered : local?.Addresses ?? []).Distinct().ToList();
         if (addresses.Count == 0) throw new ArgumentException("no render nodes: give --nodes host:port,... or --local-nodes N");
 
         var options = new FarmOptions { AllowMixedPipelines = r.AllowMixed, InitialTileTimeout = TimeSpan.FromSeconds(r.TileTimeout), Payer = payer };
