@@ -25,6 +25,12 @@ public sealed class FarmPayer(EscrowClient escrow, VoucherSigner signer, long ch
         return channel;
     }
 
+    /// <summary>Continues paying on a channel opened earlier in this job (a resumed job), from its last voucher.</summary>
+    public void Restore(string nodeKey, BigInteger channel, BigInteger pricePerTile, Voucher? latest)
+    {
+        lock (gate) channels[nodeKey] = (channel, pricePerTile, latest is null ? 0 : (int)latest.Tiles);
+    }
+
     /// <summary>The voucher for one more accepted tile of a node (cumulative: it replaces all earlier ones).</summary>
     public Voucher PayTile(string nodeKey)
     {

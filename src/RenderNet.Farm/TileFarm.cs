@@ -367,7 +367,28 @@ public sealed class TileFarm
         }
         try
         {
-            node.Channel = (await payer.OpenAsync(node.Client.Address, caps.PaymentAddress, caps.PricePerTile, tiles.Length - done)).ToString();
+            // A resumed job keeps paying on the channel it opened before, from its last journaled voucher, and re-sends
+            // that voucher in case the crash came between journaling and sending it. No tile is ever paid twice.
+            if (journal?.PaymentState(node.Client.Address, payer.EscrowAddress, payer.ChainId) is var (channel, price, latest))
+            {
+                payer.Restore(node.Client.Address, channel, price, latest);
+                node.Channel = channel.ToString();
+                // Tiles it delivered whose voucher the crash prevented are paid now, in one cumulative voucher.
+                int delivered = journal.TilesDeliveredBy(node.Client.Address);
+                int paid = latest is null ? 0 : (int)latest.Tiles;
+                for (int i = paid; i < delivered - 1; i++) payer.PayTile(node.Client.Address);
+                var resend = delivered > paid ? payer.PayTile(node.Client.Address) : latest;
+                if (resend is not null)
+                {
+                    if (resend != latest) journal.SaveVoucher(node.Client.Address, resend);
+                    try { await node.Client.SubmitVoucherAsync(resend, CancellationToken.None); }
+                    catch (RpcException) { } // it had it already; the next tile's voucher carries the total anyway
+                }
+                return;
+            }
+            var opened = await payer.OpenAsync(node.Client.Address, caps.PaymentAddress, caps.PricePerTile, tiles.Length - done);
+            journal?.SaveChannel(node.Client.Address, opened, caps.PricePerTile, payer.EscrowAddress, payer.ChainId);
+            node.Channel = opened.ToString();
         }
         catch (RenderNet.Payments.PaymentException ex)
         {
@@ -383,7 +404,7 @@ public sealed class TileFarm
         try
         {
             var voucher = payer.PayTile(node.Client.Address);
-            journal?.SaveVoucher(node.Name, voucher);
+            journal?.SaveVoucher(node.Client.Address, voucher);
             try
             {
                 await node.Client.SubmitVoucherAsync(voucher, cancellation);

@@ -42,6 +42,7 @@ public sealed class TileJournal : IDisposable
                                  finished TEXT NOT NULL, outcome TEXT NOT NULL);
             CREATE TABLE voucher(id INTEGER PRIMARY KEY AUTOINCREMENT, node TEXT NOT NULL, channel TEXT NOT NULL, cumulative_amount TEXT NOT NULL,
                                  tiles TEXT NOT NULL, signature TEXT NOT NULL, issued TEXT NOT NULL);
+            CREATE TABLE channel(node TEXT PRIMARY KEY, channel TEXT NOT NULL, price TEXT NOT NULL, escrow TEXT NOT NULL, chain_id INTEGER NOT NULL);
             """);
         using var insert = db.CreateCommand();
         insert.CommandText = "INSERT INTO job(id, created, scene_sha256, scene, frame, tile_width, tile_height) VALUES ($id, $created, $sha, $scene, $frame, $tw, $th)";
@@ -172,6 +173,67 @@ public sealed class TileJournal : IDisposable
                 list.Add((reader.GetInt32(0), reader.GetString(1), DateTime.Parse(reader.GetString(2), null, System.Globalization.DateTimeStyles.RoundtripKind), reader.GetString(3)));
         }
         return list;
+    }
+
+    /// <summary>How many tiles of the job a node (by address) delivered.</summary>
+    public int TilesDeliveredBy(string address)
+    {
+        lock (gate)
+        {
+            using var query = db.CreateCommand();
+            query.CommandText = "SELECT node FROM tile";
+            using var reader = query.ExecuteReader();
+            int count = 0;
+            while (reader.Read())
+            {
+                string node = reader.GetString(0);
+                if (node == address || node.EndsWith($"({address})", StringComparison.Ordinal)) count++;
+            }
+            return count;
+        }
+    }
+
+    /// <summary>Records the channel a node is paid through, so a resumed job keeps paying on it.</summary>
+    public void SaveChannel(string node, System.Numerics.BigInteger channel, System.Numerics.BigInteger price, string escrow, long chainId)
+    {
+        lock (gate)
+        {
+            using var insert = db.CreateCommand();
+            insert.CommandText = "INSERT OR REPLACE INTO channel(node, channel, price, escrow, chain_id) VALUES ($node, $channel, $price, $escrow, $chain)";
+            insert.Parameters.AddWithValue("$node", node);
+            insert.Parameters.AddWithValue("$channel", channel.ToString());
+            insert.Parameters.AddWithValue("$price", price.ToString());
+            insert.Parameters.AddWithValue("$escrow", escrow);
+            insert.Parameters.AddWithValue("$chain", chainId);
+            insert.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>A node's channel on the given escrow, with its latest journaled voucher, if the job paid it before.</summary>
+    public (System.Numerics.BigInteger Channel, System.Numerics.BigInteger Price, RenderNet.Payments.Voucher? Latest)? PaymentState(string node, string escrow, long chainId)
+    {
+        lock (gate)
+        {
+            using var query = db.CreateCommand();
+            query.CommandText = "SELECT channel, price FROM channel WHERE node = $node AND escrow = $escrow AND chain_id = $chain";
+            query.Parameters.AddWithValue("$node", node);
+            query.Parameters.AddWithValue("$escrow", escrow);
+            query.Parameters.AddWithValue("$chain", chainId);
+            using var reader = query.ExecuteReader();
+            if (!reader.Read()) return null;
+            var channel = System.Numerics.BigInteger.Parse(reader.GetString(0));
+            var price = System.Numerics.BigInteger.Parse(reader.GetString(1));
+            reader.Close();
+            using var latest = db.CreateCommand();
+            latest.CommandText = "SELECT cumulative_amount, tiles, signature FROM voucher WHERE node = $node AND channel = $channel ORDER BY id DESC LIMIT 1";
+            latest.Parameters.AddWithValue("$node", node);
+            latest.Parameters.AddWithValue("$channel", channel.ToString());
+            using var v = latest.ExecuteReader();
+            RenderNet.Payments.Voucher? voucher = v.Read()
+                ? new RenderNet.Payments.Voucher(channel, System.Numerics.BigInteger.Parse(v.GetString(0)), System.Numerics.BigInteger.Parse(v.GetString(1)), v.GetString(2))
+                : null;
+            return (channel, price, voucher);
+        }
     }
 
     /// <summary>Records a voucher before it is sent, so that no tile is ever paid twice, even across a resume.</summary>

@@ -231,6 +231,94 @@ public class PaidFarmCliTests
 [Collection("farm")]
 public class ExistingChainCliTests
 {
+    static string Keystore(string dir, string privateKey)
+    {
+        var key = new Nethereum.Signer.EthECKey(privateKey);
+        string path = Path.Combine(dir, "payer.json");
+        File.WriteAllText(path, new Nethereum.KeyStore.KeyStoreScryptService().EncryptAndGenerateKeyStoreAsJson("payer-pass", key.GetPrivateKeyAsBytes(),
+            key.GetPublicAddress(), new Nethereum.KeyStore.Model.ScryptParams { Dklen = 32, N = 1024, R = 8, P = 1 }));
+        return path;
+    }
+
+    static System.Diagnostics.Process StartCli(params string[] args)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.Environment["RENDERNET_PAYER_PASSWORD"] = "payer-pass";
+        psi.ArgumentList.Add(NodeProcess.RendernetDll);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        return System.Diagnostics.Process.Start(psi)!;
+    }
+
+    [Fact]
+    public async Task A_paid_job_killed_and_resumed_pays_every_tile_exactly_once()
+    {
+        await using var chain = new PaidFarmTests.PaidChain();
+        await chain.DeployAsync();
+        using var a = chain.Node(1, "--registry", chain.Contracts.Registry);
+        using var b = chain.Node(2, "--registry", chain.Contracts.Registry);
+        string dir = Directory.CreateTempSubdirectory("rendernet-paid-resume").FullName;
+        try
+        {
+            string keystore = Keystore(dir, chain.Chain.DevKeys[0]);
+            string[] payment = ["--rpc", chain.Chain.RpcUrl, "--escrow", chain.Contracts.Escrow, "--token", chain.Contracts.Token, "--payer-keystore", keystore, "--journal", dir];
+            using (var first = StartCli(["render", "--width", "96", "--height", "64", "--spp", "8", "--tile", "16", "--registry", chain.Contracts.Registry, "--out", Path.Combine(dir, "x.pfm"), .. payment]))
+            {
+                first.BeginOutputReadLine(); first.BeginErrorReadLine();
+                var deadline = DateTime.UtcNow.AddSeconds(120);
+                while (DateTime.UtcNow < deadline)
+                {
+                    var journalPath = Directory.EnumerateFiles(dir, "*.sqlite").FirstOrDefault();
+                    if (journalPath is not null && Count(journalPath, "tile") >= 6) break;
+                    await Task.Delay(30);
+                }
+                first.Kill();
+                await first.WaitForExitAsync();
+            }
+            string job = Path.GetFileNameWithoutExtension(Directory.EnumerateFiles(dir, "*.sqlite").Single());
+            Assert.InRange(Count(Path.Combine(dir, job + ".sqlite"), "tile"), 6, 23); // killed mid-job
+            using (var resumed = StartCli(["render", "--resume", job, "--nodes", $"{a.Address},{b.Address}", "--out", Path.Combine(dir, "x.pfm"), "--json", .. payment]))
+            {
+                var err = resumed.StandardError.ReadToEndAsync();
+                string stdout = await resumed.StandardOutput.ReadToEndAsync();
+                await resumed.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
+                Assert.True(resumed.ExitCode == 0, await err);
+            }
+            // Every tile of the job was delivered once and paid once: each node's balance is its tiles × price.
+            string journalFile = Path.Combine(dir, job + ".sqlite");
+            Assert.Equal(24, Count(journalFile, "tile"));
+            int account = 1;
+            foreach (var node in new[] { a, b })
+            {
+                int tiles = CountTilesOf(journalFile, node.Address);
+                Assert.Equal(PaidFarmTests.Price * tiles, await chain.BalanceOf(account++));
+            }
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    static int Count(string journal, string table)
+    {
+        try
+        {
+            using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={journal};Mode=ReadOnly;Pooling=False");
+            db.Open();
+            using var q = db.CreateCommand();
+            q.CommandText = $"SELECT COUNT(*) FROM {table}";
+            return Convert.ToInt32(q.ExecuteScalar());
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException) { return 0; }
+    }
+
+    static int CountTilesOf(string journal, string address)
+    {
+        using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={journal};Mode=ReadOnly;Pooling=False");
+        db.Open();
+        using var q = db.CreateCommand();
+        q.CommandText = "SELECT COUNT(*) FROM tile WHERE node LIKE '%(' || $a || ')'";
+        q.Parameters.AddWithValue("$a", address);
+        return Convert.ToInt32(q.ExecuteScalar());
+    }
+
     [Fact]
     public async Task A_job_on_an_existing_chain_finds_its_nodes_in_the_registry_and_pays_them_exactly()
     {
