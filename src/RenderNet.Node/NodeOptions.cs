@@ -43,6 +43,8 @@ public sealed record NodePayment(string RpcUrl, long ChainId, string EscrowAddre
     public int RedeemThresholdTiles { get; init; } = 100;
     /// <summary>When set, the node announces its endpoint and price in this NodeRegistry on start.</summary>
     public string? RegistryAddress { get; init; }
+    /// <summary>Tokens staked when the node first registers (the node's own, in the token's smallest unit).</summary>
+    public System.Numerics.BigInteger Stake { get; init; }
 
     public override string ToString() => $"NodePayment({RpcUrl}, chain {ChainId}, escrow {EscrowAddress})"; // never the key
 }

@@ -324,7 +324,11 @@ public class ExistingChainCliTests
     {
         await using var chain = new PaidFarmTests.PaidChain();
         await chain.DeployAsync();
-        using var a = chain.Node(1, "--registry", chain.Contracts.Registry);
+        await new RenderNet.Payments.TokenClient(chain.Chain.Web3For(chain.Chain.DevKeys[0]), chain.Contracts.Token)
+            .TransferAsync(RenderNet.Payments.PaymentKeys.AddressOf(chain.Chain.DevKeys[1]), 5000);
+        using var a = chain.Node(1, "--registry", chain.Contracts.Registry, "--stake", "5000");
+        var listed = await new RenderNet.Payments.RegistryClient(chain.Chain.Web3For(chain.Chain.DevKeys[0]), chain.Contracts.Registry, chain.Contracts.Token).NodesAsync();
+        Assert.Equal(5000, (int)listed.Single(n => n.Endpoint == a.Address).Stake);
         using var b = chain.Node(2, "--registry", chain.Contracts.Registry);
         string dir = Directory.CreateTempSubdirectory("rendernet-rpc").FullName;
         try
@@ -356,7 +360,7 @@ public class ExistingChainCliTests
                 var report = nodes.Single(n => n.GetProperty("address").GetString() == node.Address);
                 var owed = PaidFarmTests.Price * report.GetProperty("tiles").GetInt32();
                 Assert.Equal(owed.ToString(), report.GetProperty("paid").GetString());
-                Assert.Equal(owed, await chain.BalanceOf(account++));
+                Assert.Equal(owed, await chain.BalanceOf(account++)); // node 1 staked all it had: what it holds now it earned
             }
         }
         finally { Directory.Delete(dir, true); }

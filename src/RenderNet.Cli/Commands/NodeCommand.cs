@@ -29,9 +29,10 @@ static class NodeCommand
         var state = new Option<string?>("--state") { Description = "Render for pay: directory where accepted vouchers are kept, so a restarted node still redeems them" };
         var threshold = new Option<int>("--redeem-threshold") { Description = "Render for pay: redeem once a channel owes this many tiles' worth (0: only when asked at job end)", DefaultValueFactory = _ => 100 };
         var registry = new Option<string?>("--registry") { Description = "Render for pay: announce this node (endpoint, price) in this NodeRegistry on start" };
+        var stake = new Option<string>("--stake") { Description = "Render for pay: tokens (smallest unit) to stake when registering with --registry", DefaultValueFactory = _ => "0" };
         var exposure = new Option<int>("--exposure-bound") { Description = "Render for pay: delivered tiles a payer may owe before the node stops working for it", DefaultValueFactory = _ => 2 };
         var exitWithStdin = new Option<bool>("--exit-on-stdin-close") { Description = "Stop when standard input closes (set by --local-nodes, so workers never outlive their coordinator)" };
-        var command = new Command("node", "Run a headless render node (gRPC over HTTP/2)") { listen, maxTiles, maxScene, cache, price, device, cert, nodeId, drain, rpc, escrow, tokenAddress, chainId, keystore, exposure, state, threshold, registry, exitWithStdin };
+        var command = new Command("node", "Run a headless render node (gRPC over HTTP/2)") { listen, maxTiles, maxScene, cache, price, device, cert, nodeId, drain, rpc, escrow, tokenAddress, chainId, keystore, exposure, state, threshold, registry, stake, exitWithStdin };
         command.SetAction((parse, cancellation) => UserErrors.Run(async () =>
         {
             int max = parse.GetValue(maxTiles);
@@ -64,6 +65,8 @@ static class NodeCommand
                         StateDirectory = parse.GetValue(state),
                         RedeemThresholdTiles = parse.GetValue(threshold),
                         RegistryAddress = parse.GetValue(registry),
+                        Stake = System.Numerics.BigInteger.TryParse(parse.GetValue(stake), out var staked) && staked >= 0 ? staked
+                            : throw new ArgumentException($"--stake '{parse.GetValue(stake)}' is not a non-negative whole number"),
                     },
                 };
             }
