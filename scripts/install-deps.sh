@@ -17,7 +17,8 @@ command -v npm >/dev/null 2>&1 || missing+=(npm)
 install_npm_packages() {
   local anvil="contracts/node_modules/@foundry-rs/anvil-linux-$( [ "$(uname -m)" = aarch64 ] && echo arm64 || echo amd64 )/bin/anvil"
   if [ ! -x "$anvil" ] || [ contracts/package-lock.json -nt contracts/node_modules/.package-lock.json ]; then
-    (cd contracts && npm ci --no-audit --no-fund --loglevel=error >/dev/null 2>&1) || {
+    # --ignore-scripts: anvil's binary comes in its platform package; its postinstall would only try a download.
+    (cd contracts && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null 2>&1) || {
       echo "install-deps: npm ci in contracts/ failed; run it by hand to see why" >&2; exit 1; }
   fi
 }
