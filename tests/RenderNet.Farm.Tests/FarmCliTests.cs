@@ -192,6 +192,24 @@ public class FarmCliTests : IDisposable
     }
 }
 
+/// <summary>Runs `rendernet` to completion and returns its exit code and output.</summary>
+static class RendernetRun
+{
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IReadOnlyDictionary<string, string>? environment, params string[] args)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (environment is not null) foreach (var (k, v) in environment) psi.Environment[k] = v;
+        psi.ArgumentList.Add(NodeProcess.RendernetDll);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var stderrTask = p.StandardError.ReadToEndAsync();
+        string stdout = await p.StandardOutput.ReadToEndAsync();
+        string stderr = await stderrTask;
+        await p.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
+        return (p.ExitCode, stdout, stderr);
+    }
+}
+
 [Collection("farm")]
 public class PaidFarmCliTests
 {
@@ -201,16 +219,9 @@ public class PaidFarmCliTests
         string dir = Directory.CreateTempSubdirectory("rendernet-paid").FullName;
         try
         {
-            var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var a in new[] { NodeProcess.RendernetDll, "render", "--width", "64", "--height", "48", "--spp", "2", "--tile", "16",
-                         "--local-nodes", "2", "--pay", "--price", "7", "--out", Path.Combine(dir, "x.png"), "--journal", dir, "--json" })
-                psi.ArgumentList.Add(a);
-            using var p = System.Diagnostics.Process.Start(psi)!;
-            var stderrTask = p.StandardError.ReadToEndAsync();
-            string stdout = await p.StandardOutput.ReadToEndAsync();
-            string stderr = await stderrTask;
-            await p.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
-            Assert.True(p.ExitCode == 0, stderr);
+            var (exitCode, stdout, stderr) = await RendernetRun.RunAsync(null, "render", "--width", "64", "--height", "48", "--spp", "2", "--tile", "16",
+                "--local-nodes", "2", "--pay", "--price", "7", "--out", Path.Combine(dir, "x.png"), "--journal", dir, "--json");
+            Assert.True(exitCode == 0, stderr);
             Assert.False(stderr.Contains("warning"), stderr); // every voucher accepted, every node redeemed
             Assert.Contains("2 node(s) found in the registry", stderr);
             using var json = System.Text.Json.JsonDocument.Parse(stdout);
@@ -276,13 +287,9 @@ public class ExistingChainCliTests
             }
             string job = Path.GetFileNameWithoutExtension(Directory.EnumerateFiles(dir, "*.sqlite").Single());
             Assert.InRange(Count(Path.Combine(dir, job + ".sqlite"), "tile"), 6, 23); // killed mid-job
-            using (var resumed = StartCli(["render", "--resume", job, "--nodes", $"{a.Address},{b.Address}", "--out", Path.Combine(dir, "x.pfm"), "--json", .. payment]))
-            {
-                var err = resumed.StandardError.ReadToEndAsync();
-                string stdout = await resumed.StandardOutput.ReadToEndAsync();
-                await resumed.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
-                Assert.True(resumed.ExitCode == 0, await err);
-            }
+            var resumed = await RendernetRun.RunAsync(new Dictionary<string, string> { ["RENDERNET_PAYER_PASSWORD"] = "payer-pass" },
+                ["render", "--resume", job, "--nodes", $"{a.Address},{b.Address}", "--out", Path.Combine(dir, "x.pfm"), "--json", .. payment]);
+            Assert.True(resumed.ExitCode == 0, resumed.Stderr);
             // Every tile of the job was delivered once and paid once: each node's balance is its tiles × price.
             string journalFile = Path.Combine(dir, job + ".sqlite");
             Assert.Equal(24, Count(journalFile, "tile"));
@@ -333,22 +340,12 @@ public class ExistingChainCliTests
         string dir = Directory.CreateTempSubdirectory("rendernet-rpc").FullName;
         try
         {
-            var key = new Nethereum.Signer.EthECKey(chain.Chain.DevKeys[0]);
-            string keystore = Path.Combine(dir, "payer.json");
-            File.WriteAllText(keystore, new Nethereum.KeyStore.KeyStoreScryptService().EncryptAndGenerateKeyStoreAsJson("payer-pass", key.GetPrivateKeyAsBytes(),
-                key.GetPublicAddress(), new Nethereum.KeyStore.Model.ScryptParams { Dklen = 32, N = 1024, R = 8, P = 1 }));
-            var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-            psi.Environment["RENDERNET_PAYER_PASSWORD"] = "payer-pass";
-            foreach (var arg in new[] { NodeProcess.RendernetDll, "render", "--width", "48", "--height", "32", "--spp", "2", "--tile", "16",
-                         "--rpc", chain.Chain.RpcUrl, "--escrow", chain.Contracts.Escrow, "--token", chain.Contracts.Token, "--registry", chain.Contracts.Registry,
-                         "--payer-keystore", keystore, "--out", Path.Combine(dir, "x.png"), "--journal", dir, "--json" })
-                psi.ArgumentList.Add(arg);
-            using var p = System.Diagnostics.Process.Start(psi)!;
-            var stderrTask = p.StandardError.ReadToEndAsync();
-            string stdout = await p.StandardOutput.ReadToEndAsync();
-            string stderr = await stderrTask;
-            await p.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
-            Assert.True(p.ExitCode == 0, stderr);
+            string keystore = Keystore(dir, chain.Chain.DevKeys[0]);
+            var (exitCode, stdout, stderr) = await RendernetRun.RunAsync(new Dictionary<string, string> { ["RENDERNET_PAYER_PASSWORD"] = "payer-pass" },
+                "render", "--width", "48", "--height", "32", "--spp", "2", "--tile", "16",
+                "--rpc", chain.Chain.RpcUrl, "--escrow", chain.Contracts.Escrow, "--token", chain.Contracts.Token, "--registry", chain.Contracts.Registry,
+                "--payer-keystore", keystore, "--out", Path.Combine(dir, "x.png"), "--journal", dir, "--json");
+            Assert.True(exitCode == 0, stderr);
             Assert.Contains("2 node(s) found in the registry", stderr);
             Assert.DoesNotContain("payer-pass", stdout + stderr);
             using var json = System.Text.Json.JsonDocument.Parse(stdout);
