@@ -12,6 +12,10 @@ public sealed class FarmPayer(EscrowClient escrow, VoucherSigner signer, long ch
     readonly Dictionary<string, (BigInteger Channel, BigInteger Price, int Tiles)> channels = [];
     readonly Lock gate = new();
 
+    /// <summary>A payer on <paramref name="escrowAddress"/> paying from <paramref name="payerKey"/>'s account through <paramref name="web3"/>.</summary>
+    public static FarmPayer Create(Nethereum.Web3.Web3 web3, string payerKey, long chainId, string escrowAddress, string tokenAddress) =>
+        new(new EscrowClient(web3, escrowAddress, tokenAddress), new VoucherSigner(new EscrowDomain(chainId, escrowAddress), payerKey), chainId);
+
     public string EscrowAddress => escrow.Address;
     public long ChainId => chainId;
     public string PayerAddress => signer.PayerAddress;

@@ -188,11 +188,11 @@ static class RenderCommand
         if (chain is not null)
         {
             if (chain.DevKeys.Count < r.LocalNodes + 1) throw new ArgumentException($"the local chain has {chain.DevKeys.Count} dev accounts: at most {chain.DevKeys.Count - 1} paid local nodes");
-            var contracts = await PaymentContracts.DeployAsync(chain.Web3For(chain.DevKeys[0]), System.Numerics.BigInteger.Pow(10, 27), 3600, 3600);
-            payer = new FarmPayer(new EscrowClient(chain.Web3For(chain.DevKeys[0]), contracts.Escrow, contracts.Token),
-                new VoucherSigner(new EscrowDomain(chain.ChainId, contracts.Escrow), chain.DevKeys[0]), chain.ChainId);
+            var web3 = chain.Web3For(chain.DevKeys[0]);
+            var contracts = await PaymentContracts.DeployAsync(web3, System.Numerics.BigInteger.Pow(10, 27), 3600, 3600);
+            payer = FarmPayer.Create(web3, chain.DevKeys[0], chain.ChainId, contracts.Escrow, contracts.Token);
             localPayment = new LocalPayment(chain.RpcUrl, chain.ChainId, contracts.Escrow, contracts.Token, contracts.Registry, r.Price, chain.DevKeys.Skip(1).Take(r.LocalNodes).ToList());
-            registryClient = new RegistryClient(chain.Web3For(chain.DevKeys[0]), contracts.Registry, contracts.Token);
+            registryClient = new RegistryClient(web3, contracts.Registry, contracts.Token);
             Console.Error.WriteLine($"rendernet: local chain {chain.RpcUrl}: escrow {contracts.Escrow}, token {contracts.Token}, payer {payer.PayerAddress}");
         }
         if (r.Rpc is not null)
@@ -201,7 +201,7 @@ static class RenderCommand
             string payerKey = PaymentKeys.FromKeystore(r.PayerKeystore!, "RENDERNET_PAYER_PASSWORD");
             long chainId = (long)(await new Nethereum.Web3.Web3(r.Rpc).Eth.ChainId.SendRequestAsync()).Value;
             var web3 = new Nethereum.Web3.Web3(new Nethereum.Web3.Accounts.Account(payerKey, chainId), r.Rpc);
-            payer = new FarmPayer(new EscrowClient(web3, r.Escrow!, r.Token!), new VoucherSigner(new EscrowDomain(chainId, r.Escrow!), payerKey), chainId);
+            payer = FarmPayer.Create(web3, payerKey, chainId, r.Escrow!, r.Token!);
             if (r.Registry is not null) registryClient = new RegistryClient(web3, r.Registry, r.Token!);
         }
         using var local = r.LocalNodes > 0 ? LocalNodes.Start(r.LocalNodes, r.Device, TimeSpan.FromSeconds(60), localPayment) : null;
