@@ -1,9 +1,10 @@
 using System.CommandLine;
 using RenderNet.Cli.Commands;
 
-var root = new RootCommand("RenderNet: tiled Vulkan path tracing of glTF 2.0 scenes")
+var root = new RootCommand("RenderNet: tiled Vulkan path tracing of glTF 2.0 scenes and distributed video transcoding")
 {
     RenderCommand.Create(),
+    TranscodeCommand.Create(),
     DevicesCommand.Create(),
     SampleSceneCommand.Create(),
     NodeCommand.Create(),

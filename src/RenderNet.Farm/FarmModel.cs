@@ -45,6 +45,9 @@ public sealed record NodeReport(string Address, string? NodeId, string? Device, 
     public string? RedeemTransaction { get; init; }
 }
 
+/// <summary>What a finished job's nodes did; the results themselves are wherever the workload keeps them.</summary>
+public sealed record FarmRun(string JobId, IReadOnlyList<NodeReport> Nodes, int TilesFromJournal, IReadOnlyList<string> Warnings);
+
 public sealed record FarmResult(string JobId, FloatImage Image, IReadOnlyList<NodeReport> Nodes, int TilesFromJournal, IReadOnlyList<string> Warnings);
 
 /// <summary>The job cannot finish: the message says why, and the report says what each node did.</summary>

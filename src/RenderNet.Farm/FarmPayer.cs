@@ -35,13 +35,18 @@ public sealed class FarmPayer(EscrowClient escrow, VoucherSigner signer, long ch
         lock (gate) channels[nodeKey] = (channel, pricePerTile, latest is null ? 0 : (int)latest.Tiles);
     }
 
-    /// <summary>The voucher for one more accepted tile of a node (cumulative: it replaces all earlier ones).</summary>
-    public Voucher PayTile(string nodeKey)
+    /// <summary>
+    /// The voucher for one more accepted tile of a node, worth <paramref name="units"/> tiles' price (a transcode segment
+    /// is priced by its output pixels); cumulative: it replaces all earlier ones.
+    /// </summary>
+    public Voucher PayTile(string nodeKey, int units = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(units, 1);
         lock (gate)
         {
             var (channel, price, tiles) = channels[nodeKey];
-            channels[nodeKey] = (channel, price, ++tiles);
+            tiles += units;
+            channels[nodeKey] = (channel, price, tiles);
             return signer.Sign(channel, price * tiles, tiles);
         }
     }

@@ -68,6 +68,10 @@ public sealed class NodeClient : IDisposable
     public Task<TileResult> RenderTileAsync(TileRequest request, DateTime deadline, CancellationToken cancellation) =>
         client.RenderTileAsync(request, deadline: deadline, cancellationToken: cancellation).ResponseAsync;
 
+    /// <summary>Opens a segment transcode: write the header and the segment's bytes, then read the renditions.</summary>
+    public AsyncDuplexStreamingCall<SegmentUpload, SegmentOutput> TranscodeSegment(DateTime deadline, CancellationToken cancellation) =>
+        client.TranscodeSegment(deadline: deadline, cancellationToken: cancellation);
+
     public Task<VoucherReceipt> SubmitVoucherAsync(RenderNet.Payments.Voucher voucher, CancellationToken cancellation) =>
         client.SubmitVoucherAsync(new SignedVoucher
         {

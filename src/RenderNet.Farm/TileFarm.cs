@@ -1,13 +1,11 @@
 using System.Diagnostics;
 using Grpc.Core;
-using RenderNet.Core.Imaging;
-using RenderNet.Core.Tiles;
 using RenderNet.Protocol;
 
 namespace RenderNet.Farm;
 
 /// <summary>
-/// Runs one job on a set of render nodes. Tiles are a pull queue: every node runs as many workers as it has tile
+/// Runs one job (a <see cref="FarmWorkload"/>: tiles of a frame, segments of a video) on a set of nodes. Tiles are a pull queue: every node runs as many workers as it has tile
 /// slots, and each worker takes the next tile when it frees up, so fast nodes take more. A tile that fails, times out
 /// (deadline derived from observed speed) or comes back invalid goes back to the queue for a different node; once the
 /// queue is empty, idle nodes re-run the tiles still in flight and the first valid result wins. A tile is journaled
@@ -15,13 +13,12 @@ namespace RenderNet.Farm;
 /// </summary>
 public sealed class TileFarm
 {
-    readonly FarmJobSpec spec;
+    readonly FarmWorkload work;
     readonly FarmOptions options;
     readonly TileJournal? journal;
     readonly Action<TileEvent>? onTile;
     readonly Action<string>? onWarning;
     readonly Lock gate = new();
-    readonly FrameAssembler assembler;
     readonly TileState[] tiles;
     readonly LinkedList<int> pending = new();
     readonly List<NodeState> nodes = [];
@@ -31,10 +28,9 @@ public sealed class TileFarm
     int fromJournal;
     string? failure;
 
-    sealed class TileState(int index, TileRect rect)
+    sealed class TileState(int index)
     {
         public int Index { get; } = index;
-        public TileRect Rect { get; } = rect;
         public bool Done;
         public int Failures;
         public readonly HashSet<NodeState> FailedOn = [];
@@ -62,7 +58,7 @@ public sealed class TileFarm
         public int ConsecutiveFailures, Failures, Tiles;
         /// <summary>Render time the node reported for the tiles it delivered.</summary>
         public TimeSpan RenderTime;
-        /// <summary>Pixel-samples per second, smoothed over the tiles this node delivered.</summary>
+        /// <summary>Work per second (<see cref="FarmWorkload.WorkOf"/>), smoothed over the tiles this node delivered.</summary>
         public double Rate;
         /// <summary>The payment channel to this node ("" for a node that renders for free).</summary>
         public string Channel = "";
@@ -72,19 +68,33 @@ public sealed class TileFarm
         public string Name => Caps?.NodeId is { Length: > 0 } id ? $"{id} ({Client.Address})" : Client.Address;
     }
 
+    /// <summary>A path-traced frame: <see cref="RunAsync"/> returns the assembled image.</summary>
     public TileFarm(FarmJobSpec spec, FarmOptions? options = null, TileJournal? journal = null, Action<TileEvent>? onTile = null, Action<string>? onWarning = null)
+        : this(new RenderWorkload(spec, journal), options, journal, onTile, onWarning)
     {
-        this.spec = spec;
+    }
+
+    /// <param name="journal">Where attempts and payments are journaled (the workload journals its own results).</param>
+    public TileFarm(FarmWorkload work, FarmOptions? options = null, TileJournal? journal = null, Action<TileEvent>? onTile = null, Action<string>? onWarning = null)
+    {
+        this.work = work;
         this.options = options ?? new FarmOptions();
         this.journal = journal;
         this.onTile = onTile;
         this.onWarning = onWarning;
-        spec.Frame.Validate();
-        assembler = new FrameAssembler(spec.Frame.Width, spec.Frame.Height);
-        tiles = spec.Plan.Tiles.Select((t, i) => new TileState(i, t) { Work = (long)t.PixelCount * spec.Frame.SamplesPerPixel }).ToArray();
+        tiles = Enumerable.Range(0, work.Count).Select(i => new TileState(i) { Work = work.WorkOf(i) }).ToArray();
     }
 
+    /// <summary>Runs a path-traced frame (built with the <see cref="FarmJobSpec"/> constructor) and returns its image.</summary>
     public async Task<FarmResult> RunAsync(IReadOnlyList<string> nodeAddresses, CancellationToken cancellation = default)
+    {
+        if (work is not RenderWorkload render) throw new InvalidOperationException("RunAsync returns a frame: use RunWorkAsync for other workloads");
+        var run = await RunWorkAsync(nodeAddresses, cancellation);
+        return new FarmResult(run.JobId, render.Assembler.Frame, run.Nodes, run.TilesFromJournal, run.Warnings);
+    }
+
+    /// <summary>Runs every unit of the workload to completion; the results are wherever the workload keeps them.</summary>
+    public async Task<FarmRun> RunWorkAsync(IReadOnlyList<string> nodeAddresses, CancellationToken cancellation = default)
     {
         if (nodeAddresses.Count == 0) throw new ArgumentException("no render nodes were given");
         foreach (var address in nodeAddresses.Distinct()) nodes.Add(new NodeState(new NodeClient(address)));
@@ -126,7 +136,7 @@ public sealed class TileFarm
             }
             await Task.WhenAll(nodes.Where(n => n.Channel.Length > 0).Select(RedeemAsync));
             journal?.MarkCompleted();
-            return new FarmResult(spec.JobId, assembler.Frame, Reports(), fromJournal, warnings);
+            return new FarmRun(work.JobId, Reports(), fromJournal, warnings);
         }
         finally
         {
@@ -136,15 +146,13 @@ public sealed class TileFarm
 
     void RestoreFromJournal()
     {
-        if (journal is null) return;
-        foreach (var (index, (pixels, node)) in journal.DeliveredTiles())
+        foreach (var (index, node, bytes) in work.Restore())
         {
             var tile = tiles[index];
-            assembler.Place(tile.Rect, pixels);
             tile.Done = true;
             done++;
             fromJournal++;
-            onTile?.Invoke(new TileEvent(index, tile.Rect, node, TimeSpan.Zero, pixels.Length * 4L, false, true, done, tiles.Length));
+            onTile?.Invoke(new TileEvent(index, work.RectOf(index), node, TimeSpan.Zero, bytes, false, true, done, tiles.Length));
         }
     }
 
@@ -153,7 +161,7 @@ public sealed class TileFarm
         try
         {
             node.Caps = await node.Client.GetCapabilitiesAsync(options.ConnectTimeout, cancellation);
-            if (!node.Caps.JobKinds.Contains("path-trace")) node.Excluded = "does not offer path-trace jobs";
+            if (!node.Caps.JobKinds.Contains(work.JobKind)) node.Excluded = $"does not offer {work.JobKind} jobs";
         }
         catch (RpcException ex) when (!cancellation.IsCancellationRequested)
         {
@@ -166,10 +174,10 @@ public sealed class TileFarm
         var reachable = nodes.Where(n => n.Healthy).ToList();
         if (reachable.Count == 0) return;
         string expected = options.ExpectedFingerprint
-            ?? reachable.GroupBy(n => n.Caps!.PipelineFingerprint).OrderByDescending(g => g.Count()).ThenBy(g => reachable.IndexOf(g.First())).First().Key;
-        foreach (var node in reachable.Where(n => n.Caps!.PipelineFingerprint != expected))
+            ?? reachable.GroupBy(n => work.FingerprintOf(n.Caps!)).OrderByDescending(g => g.Count()).ThenBy(g => reachable.IndexOf(g.First())).First().Key;
+        foreach (var node in reachable.Where(n => work.FingerprintOf(n.Caps!) != expected))
         {
-            string message = $"node {node.Name} has pipeline fingerprint {Short(node.Caps!.PipelineFingerprint)}, the job's is {Short(expected)}: its tiles would not be bit-identical";
+            string message = $"node {node.Name} has pipeline fingerprint {Short(work.FingerprintOf(node.Caps!))}, the job's is {Short(expected)}: its tiles would not be bit-identical";
             if (options.AllowMixedPipelines)
                 Warn(message + " (allowed)");
             else
@@ -184,13 +192,11 @@ public sealed class TileFarm
     {
         try
         {
-            if ((ulong)spec.SceneGlb.Length > node.Caps!.MaxSceneBytes)
+            if (await work.PrepareAsync(node.Client, node.Caps!, cancellation) is { } reason)
             {
-                node.Excluded = $"the scene ({spec.SceneGlb.Length:N0} bytes) exceeds its limit of {node.Caps.MaxSceneBytes:N0} bytes";
+                node.Excluded = reason;
                 Warn($"node {node.Name}: {node.Excluded}");
-                return;
             }
-            await node.Client.EnsureSceneAsync(spec.SceneSha256, spec.SceneGlb, cancellation);
         }
         catch (RpcException ex) when (!cancellation.IsCancellationRequested)
         {
@@ -262,34 +268,31 @@ public sealed class TileFarm
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         attempt.Cancel = cancel;
         string outcome = "ok";
-        var request = FrameMessages.ToRequest(spec.SceneSha256, spec.Frame, tile.Rect, spec.JobId, tile.Index);
-        request.PaymentChannel = node.Channel;
         try
         {
             // The node cancels by itself too if the coordinator vanishes: an outer deadline that no estimate can exceed.
-            var result = await node.Client.RenderTileAsync(request, DateTime.UtcNow + options.InitialTileTimeout, cancel.Token);
-            var pixels = TilePixels.Decode(result, tile.Rect);
+            var result = await work.RunAsync(node.Client, tile.Index, node.Channel, DateTime.UtcNow + options.InitialTileTimeout, cancel.Token);
             lock (gate)
             {
-                if (tile.Done) { outcome = "superseded"; return; }
-                tile.Done = true; // claimed: no other attempt may place it
+                if (tile.Done) { outcome = "superseded"; }
+                else tile.Done = true; // claimed: no other attempt may place it
             }
-            journal?.SaveTile(tile.Index, node.Name, result);
+            if (outcome == "superseded") { work.Discard(result); return; }
+            work.Accept(tile.Index, node.Name, result);
             TileEvent tileEvent;
             lock (gate)
             {
-                assembler.Place(tile.Rect, pixels);
                 done++;
                 node.Tiles++;
                 node.ConsecutiveFailures = 0;
-                node.RenderTime += TimeSpan.FromSeconds(result.RenderSeconds);
+                node.RenderTime += TimeSpan.FromSeconds(result.NodeSeconds);
                 double rate = tile.Work / Math.Max(attempt.Clock.Elapsed.TotalSeconds, 1e-3);
                 node.Rate = node.Rate > 0 ? 0.7 * node.Rate + 0.3 * rate : rate;
                 foreach (var other in tile.Active.Where(a => a != attempt)) other.Cancel?.Cancel();
-                tileEvent = new TileEvent(tile.Index, tile.Rect, node.Name, attempt.Clock.Elapsed, result.PixelsZlib.Length, attempt.Speculative, false, done, tiles.Length);
+                tileEvent = new TileEvent(tile.Index, work.RectOf(tile.Index), node.Name, attempt.Clock.Elapsed, result.Bytes, attempt.Speculative, false, done, tiles.Length);
             }
             onTile?.Invoke(tileEvent);
-            await PayAsync(node, cancellation);
+            await PayAsync(node, work.PriceUnitsOf(tile.Index), cancellation);
         }
         catch (Exception ex) when (ex is RpcException or InvalidDataException or OperationCanceledException && !cancellation.IsCancellationRequested)
         {
@@ -386,7 +389,8 @@ public sealed class TileFarm
                 }
                 return;
             }
-            var opened = await payer.OpenAsync(node.Client.Address, caps.PaymentAddress, caps.PricePerTile, tiles.Length - done);
+            int units = tiles.Where(t => !t.Done).Sum(t => work.PriceUnitsOf(t.Index));
+            var opened = await payer.OpenAsync(node.Client.Address, caps.PaymentAddress, caps.PricePerTile, units);
             journal?.SaveChannel(node.Client.Address, opened, caps.PricePerTile, payer.EscrowAddress, payer.ChainId);
             node.Channel = opened.ToString();
         }
@@ -397,13 +401,13 @@ public sealed class TileFarm
         }
     }
 
-    async Task PayAsync(NodeState node, CancellationToken cancellation)
+    async Task PayAsync(NodeState node, int units, CancellationToken cancellation)
     {
         if (node.Channel.Length == 0 || options.Payer is not { } payer) return;
         await node.PayLock.WaitAsync(CancellationToken.None);
         try
         {
-            var voucher = payer.PayTile(node.Client.Address);
+            var voucher = payer.PayTile(node.Client.Address, units);
             journal?.SaveVoucher(node.Client.Address, voucher);
             try
             {
@@ -434,7 +438,7 @@ public sealed class TileFarm
         }
     }
 
-    /// <summary>Median pixel-samples per second over the nodes that delivered tiles (0 before any did).</summary>
+    /// <summary>Median work per second over the nodes that delivered tiles (0 before any did).</summary>
     double FleetRate()
     {
         var rates = nodes.Where(n => n.Rate > 0).Select(n => n.Rate).Order().ToList();

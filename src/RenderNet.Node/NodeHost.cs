@@ -71,7 +71,7 @@ public sealed class NodeHost : IAsyncDisposable
             builder.Services.AddSingleton<IHostLifetime, SignalFreeLifetime>(); // the command owns signals: see DrainAndStopAsync
             builder.WebHost.ConfigureKestrel(k =>
             {
-                k.Limits.MaxRequestBodySize = options.MaxSceneBytes + (16 << 20);
+                k.Limits.MaxRequestBodySize = Math.Max(options.MaxSceneBytes, options.MaxSegmentBytes) + (16 << 20);
                 k.Listen(endpoint, listen =>
                 {
                     listen.Protocols = HttpProtocols.Http2;
@@ -87,12 +87,15 @@ public sealed class NodeHost : IAsyncDisposable
             builder.Services.AddSingleton(options);
             builder.Services.AddSingleton(new SceneCache(options.SceneCacheBytes));
             builder.Services.AddSingleton(renderer);
+            var (segments, noTranscode) = await SegmentWorker.TryCreateAsync(renderer);
+            if (segments is not null) builder.Services.AddSingleton(segments);
             builder.Services.AddSingleton<NodeState>();
             if (options.Payment is { } payment)
                 builder.Services.AddSingleton(new TileLedger(payment, options.PricePerTile));
             var app = builder.Build();
             app.MapGrpcService<RenderNodeService>();
             var state = app.Services.GetRequiredService<NodeState>();
+            if (noTranscode is not null) app.Logger.LogWarning("no transcode jobs on this node: {Reason}", noTranscode);
             app.Lifetime.ApplicationStopping.Register(state.StartDraining);
             await app.StartAsync(cancellation);
             var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

@@ -15,6 +15,8 @@ public sealed record NodeOptions
     public int MaxConcurrentTiles { get; init; } = 2;
     public long MaxSceneBytes { get; init; } = 512L << 20;
     public long SceneCacheBytes { get; init; } = 2L << 30;
+    /// <summary>Largest transcode segment (input bytes) the node accepts.</summary>
+    public long MaxSegmentBytes { get; init; } = 1L << 30;
     public ulong PricePerTile { get; init; }
     public string? Device { get; init; }
     public string NodeId { get; init; } = $"{Environment.MachineName}-{Guid.NewGuid().ToString("N")[..8]}";

@@ -11,7 +11,7 @@ namespace RenderNet.Node;
 
 /// <summary>The gRPC face of a render node: capabilities, content-addressed scene upload, tile rendering, health.</summary>
 public sealed class RenderNodeService(NodeOptions options, SceneCache cache, TileRenderer renderer, NodeState state, ILogger<RenderNodeService> log,
-    TileLedger? ledger = null)
+    TileLedger? ledger = null, SegmentWorker? segments = null)
     : RenderNode.RenderNodeBase
 {
     const int MaxChunkBytes = 4 << 20;
@@ -44,6 +44,12 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
             MaxSceneBytes = (ulong)Math.Min(options.MaxSceneBytes, cache.CapacityBytes),
         };
         caps.JobKinds.Add("path-trace");
+        if (segments is not null)
+        {
+            caps.JobKinds.Add("transcode");
+            caps.TranscodeFingerprint = options.Fault == NodeFault.OtherFingerprint ? "0000" + segments.Fingerprint[4..] : segments.Fingerprint;
+            caps.MaxSegmentBytes = (ulong)options.MaxSegmentBytes;
+        }
         if (ledger is not null && options.Payment is { } pay)
         {
             caps.PaymentAddress = ledger.Address;
@@ -172,6 +178,69 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
             // One structured line per tile.
             log.LogInformation("tile {Job} #{Index} {Tile} spp={Spp} scene={Scene} outcome={Outcome} seconds={Seconds:F3}",
                 request.JobId, request.TileIndex, tile.ToString(), request.SamplesPerPixel, request.SceneSha256[..Math.Min(12, request.SceneSha256.Length)], outcome, watch.Elapsed.TotalSeconds);
+        }
+    }
+
+    public override async Task TranscodeSegment(IAsyncStreamReader<SegmentUpload> requestStream, IServerStreamWriter<SegmentOutput> responseStream, ServerCallContext context)
+    {
+        var cancellation = context.CancellationToken;
+        if (!await requestStream.MoveNext(cancellation))
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "no segment was sent"));
+        var first = requestStream.Current;
+        CheckVersion(first.ProtocolVersion);
+        if (segments is null)
+            throw new RpcException(new Status(StatusCode.Unimplemented, "this node does not transcode (ffmpeg is not installed on it)"));
+        if (state.Draining)
+            throw new RpcException(new Status(StatusCode.Unavailable, "the node is shutting down"));
+        var header = first.Header ?? throw new RpcException(new Status(StatusCode.InvalidArgument, "the first segment message must carry the header"));
+        Core.Media.SegmentSpec spec;
+        try { spec = SegmentMessages.FromHeader(header); }
+        catch (ArgumentException ex) { throw new RpcException(new Status(StatusCode.InvalidArgument, ex.Message)); }
+        if ((long)header.InputBytes > options.MaxSegmentBytes)
+            throw new RpcException(new Status(StatusCode.ResourceExhausted, $"a segment of {header.InputBytes:N0} bytes exceeds this node's limit of {options.MaxSegmentBytes:N0} bytes"));
+        int units = spec.PriceUnits;
+        BigInteger? channel = null;
+        if (ledger is not null)
+        {
+            if (!BigInteger.TryParse(header.PaymentChannel, out var id))
+                throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                    $"this node works for pay: open a channel to {ledger.Address} on escrow {options.Payment!.EscrowAddress} and name it in the request"));
+            try { await ledger.ReserveAsync(id, units); }
+            catch (PaymentRequiredException ex) { throw new RpcException(new Status(StatusCode.FailedPrecondition, ex.Message)); }
+            catch (PaymentException ex) { throw new RpcException(new Status(StatusCode.Unavailable, $"the chain cannot be read: {ex.Message}")); }
+            channel = id;
+        }
+        if (!state.TryEnter(options.MaxConcurrentTiles))
+        {
+            if (channel is { } c) ledger!.Release(c, delivered: false, units);
+            throw new RpcException(new Status(StatusCode.ResourceExhausted, $"node busy: {options.MaxConcurrentTiles} tiles in flight"));
+        }
+        var watch = Stopwatch.StartNew();
+        string outcome = "error";
+        var work = Directory.CreateTempSubdirectory("rendernet-segment-");
+        try
+        {
+            var input = Path.Combine(work.FullName, "input.mkv");
+            await SegmentWorker.ReceiveAsync(first, requestStream, header, input, cancellation);
+            if (options.Fault == NodeFault.Hang)
+                await Task.Delay(Timeout.Infinite, cancellation);
+            await segments.TranscodeAsync(spec, input, work.FullName, responseStream, options.Fault, cancellation);
+            state.TileRendered();
+            outcome = "ok";
+            if (channel is { } c) { ledger!.Release(c, delivered: true, units); channel = null; }
+        }
+        catch (OperationCanceledException)
+        {
+            outcome = "cancelled";
+            throw new RpcException(new Status(StatusCode.Cancelled, "the segment was cancelled by the caller or its deadline passed"));
+        }
+        finally
+        {
+            if (channel is { } c) ledger!.Release(c, delivered: false, units);
+            state.Leave();
+            try { work.Delete(recursive: true); } catch (IOException) { }
+            log.LogInformation("segment {Job} #{Index} frames={Frames} renditions={Renditions} outcome={Outcome} seconds={Seconds:F3}",
+                header.JobId, header.SegmentIndex, header.Frames, header.Renditions.Count, outcome, watch.Elapsed.TotalSeconds);
         }
     }
 

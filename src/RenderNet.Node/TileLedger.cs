@@ -23,7 +23,11 @@ public sealed class TileLedger
     sealed class Account(ChannelState state)
     {
         public ChannelState State = state;
-        public int Delivered, InFlight;
+        /// <summary>Price units delivered and in flight (a tile is 1; a transcode segment one per started output megapixel).</summary>
+        public long Delivered, InFlight;
+        /// <summary>The cumulative units owed after each delivered piece of work, to count how many pieces are unpaid.</summary>
+        public readonly List<long> Milestones = [];
+        public int UnpaidPieces(long paidUnits) => Milestones.Count - Milestones.FindLastIndex(m => m <= paidUnits) - 1;
     }
 
     public TileLedger(NodePayment config, ulong pricePerTile)
@@ -103,10 +107,10 @@ public sealed class TileLedger
         }
     }
 
-    int PaidTiles(BigInteger channel) => Price.IsZero ? int.MaxValue : (int)((verifier.Latest(channel)?.CumulativeAmount ?? 0) / Price);
+    long PaidUnits(BigInteger channel) => Price.IsZero ? long.MaxValue : (long)((verifier.Latest(channel)?.CumulativeAmount ?? 0) / Price);
 
-    /// <summary>Reserves the channel's credit for one tile, or says why not.</summary>
-    public async Task ReserveAsync(BigInteger channel)
+    /// <summary>Reserves the channel's credit for one piece of work worth <paramref name="units"/> tiles, or says why not.</summary>
+    public async Task ReserveAsync(BigInteger channel, int units = 1)
     {
         var account = await AccountFor(channel, refresh: false);
         for (int pass = 0; ; pass++)
@@ -114,27 +118,29 @@ public sealed class TileLedger
             lock (gate)
             {
                 if (account.State.Closed) throw new PaymentRequiredException($"channel {channel} is closed");
-                int unpaid = account.Delivered - PaidTiles(channel);
+                int unpaid = account.UnpaidPieces(PaidUnits(channel));
                 if (unpaid >= config.ExposureBound)
                     throw new PaymentRequiredException($"the payer owes {unpaid} delivered tiles on channel {channel}; this node works on at most {config.ExposureBound} unpaid");
-                if (account.State.Deposit >= Price * (account.Delivered + account.InFlight + 1))
+                if (account.State.Deposit >= Price * (account.Delivered + account.InFlight + units))
                 {
-                    account.InFlight++;
+                    account.InFlight += units;
                     return;
                 }
             }
-            if (pass > 0) throw new PaymentRequiredException($"channel {channel} cannot cover another tile at {Price} per tile (deposit {account.State.Deposit})");
+            if (pass > 0) throw new PaymentRequiredException($"channel {channel} cannot cover {units} more tile(s) at {Price} per tile (deposit {account.State.Deposit})");
             account = await AccountFor(channel, refresh: true); // maybe topped up since
         }
     }
 
-    public void Release(BigInteger channel, bool delivered)
+    public void Release(BigInteger channel, bool delivered, int units = 1)
     {
         lock (gate)
         {
             var account = accounts[channel];
-            account.InFlight--;
-            if (delivered) account.Delivered++;
+            account.InFlight -= units;
+            if (!delivered) return;
+            account.Delivered += units;
+            account.Milestones.Add(account.Delivered);
         }
     }
 
@@ -146,7 +152,7 @@ public sealed class TileLedger
         var account = await AccountFor(voucher.Channel, refresh: false);
         if (config.RedeemThresholdTiles > 0 && voucher.CumulativeAmount - account.State.Claimed >= Price * config.RedeemThresholdTiles)
             _ = RedeemInBackground(voucher.Channel);
-        lock (gate) return (voucher.CumulativeAmount, Math.Max(0, account.Delivered - PaidTiles(voucher.Channel)));
+        lock (gate) return (voucher.CumulativeAmount, account.UnpaidPieces(PaidUnits(voucher.Channel)));
     }
 
     async Task RedeemInBackground(BigInteger channel)

@@ -1,5 +1,6 @@
 using RenderNet.Core.Acceleration;
 using RenderNet.Core.Gltf;
+using RenderNet.Core.Media;
 using RenderNet.Core.Rendering;
 using RenderNet.Core.Tiles;
 using RenderNet.Vulkan;
@@ -27,6 +28,34 @@ public sealed class TileRenderer : IDisposable
 
     public GpuDeviceInfo Device => device.Info;
     public string Fingerprint { get; }
+
+    /// <summary>
+    /// Video scalers on this node's device for transcode segments. Path-traced tiles and video frames share the device
+    /// (and its one command buffer) frame by frame: each scale takes the device lock for the time of one submit.
+    /// </summary>
+    public VideoFrameScalerFactory Scalers => (layout, colors, targets) =>
+    {
+        gpu.Wait();
+        try { return new DeviceLockedScaler(new VideoScaler(device, layout, colors, targets), gpu); }
+        finally { gpu.Release(); }
+    };
+
+    sealed class DeviceLockedScaler(IVideoFrameScaler inner, SemaphoreSlim gpu) : IVideoFrameScaler
+    {
+        public void Scale(ReadOnlySpan<byte> source, IReadOnlyList<byte[]> outputs, IReadOnlyList<bool> wanted)
+        {
+            gpu.Wait();
+            try { inner.Scale(source, outputs, wanted); }
+            finally { gpu.Release(); }
+        }
+
+        public void Dispose()
+        {
+            gpu.Wait();
+            try { inner.Dispose(); }
+            finally { gpu.Release(); }
+        }
+    }
 
     /// <returns>The tile's pixels and the seconds it held the device (queueing for it excluded).</returns>
     public async Task<(float[] Pixels, double Seconds)> RenderAsync(string sceneHash, Func<byte[]?> sceneBytes, FrameSettings frame, TileRect tile, CancellationToken cancellation)

@@ -6,6 +6,13 @@ namespace RenderNet.Vulkan;
 public static class ShaderLibrary
 {
     public const string PathTracer = "pathtrace.comp";
+    public const string YuvToRgb = "yuv_to_rgb.comp";
+    public const string ResampleHorizontal = "resample_h.comp";
+    public const string ResampleVertical = "resample_v.comp";
+    public const string RgbToYuv420 = "rgb_to_yuv420.comp";
+
+    /// <summary>The transcode kernels, in pipeline order.</summary>
+    public static readonly string[] Transcode = [YuvToRgb, ResampleHorizontal, ResampleVertical, RgbToYuv420];
 
     public static byte[] Load(string name)
     {

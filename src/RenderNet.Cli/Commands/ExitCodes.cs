@@ -14,5 +14,7 @@ public static class ExitCodes
     public const int FarmFailed = 5;
     /// <summary>A chain or payment operation failed (no anvil, a refused transaction, an unreadable keystore).</summary>
     public const int PaymentFailed = 6;
+    /// <summary>A tool the job needs is not installed (ffmpeg for transcode jobs).</summary>
+    public const int MissingTool = 7;
     public const int Cancelled = 130;
 }

@@ -29,7 +29,8 @@ static class RenderCommand
         string[] Nodes, int LocalNodes, string Journal, string? Resume, bool AllowMixed, double TileTimeout, bool Pay, ulong Price,
         string? Rpc, string? Escrow, string? Token, string? Registry, string? PayerKeystore)
     {
-        public bool Farmed => Nodes.Length > 0 || LocalNodes > 0 || Resume is not null || Rpc is not null;
+        public FarmSessionRequest Session => new(Nodes, LocalNodes, Device, Pay, Price, Rpc, Escrow, Token, Registry, PayerKeystore);
+        public bool Farmed => Session.Farmed || Resume is not null;
     }
 
     public static Command Create()
@@ -83,12 +84,8 @@ static class RenderCommand
         // Check everything the user typed before any expensive work.
         if (r.Tile <= 0) throw new ArgumentException($"tile size must be at least 1, got {r.Tile}");
         if (r.BitDepth is not (8 or 16)) throw new ArgumentException($"bit depth must be 8 or 16, got {r.BitDepth}");
-        if (r.LocalNodes < 0 || r.LocalNodes > 64) throw new ArgumentException($"--local-nodes must be between 0 and 64, got {r.LocalNodes}");
         if (!(r.TileTimeout > 0)) throw new ArgumentException($"--tile-timeout must be positive, got {r.TileTimeout}");
-        if (r.Pay && r.LocalNodes == 0) throw new ArgumentException("--pay runs on a local chain with --local-nodes N; to pay nodes on another chain give --rpc, --escrow, --token and --payer-keystore");
-        if (r.Pay && r.Rpc is not null) throw new ArgumentException("--pay starts a local chain; --rpc uses an existing one: give one of them");
-        if (r.Rpc is not null && (r.Escrow is null || r.Token is null || r.PayerKeystore is null))
-            throw new ArgumentException("--rpc needs --escrow, --token and --payer-keystore");
+        r.Session.Validate();
         var format = ImageWriter.FormatFor(r.Output, r.BitDepth);
         Vector3? explicitBackground = r.Background is null ? null : ParseColor(r.Background);
         FrameSettings.ValidateLimits(r.Width, r.Height, r.Spp, r.Bounces, explicitBackground ?? Vector3.Zero);
@@ -179,38 +176,9 @@ static class RenderCommand
         Console.Error.WriteLine($"rendernet: job {spec.JobId} ({frame.Width}x{frame.Height}, {frame.SamplesPerPixel} spp, {spec.Plan.Tiles.Count} tiles); " +
             $"resume with --resume {spec.JobId}" + (r.Journal != DefaultJournalDirectory ? $" --journal {r.Journal}" : ""));
 
-        // With --pay: a local chain for this job, stopped when it ends, with the contracts deployed; the payer is dev
-        // account 0 and local node i is paid to dev account i + 1.
-        using var chain = r.Pay ? AnvilChain.Start() : null;
-        FarmPayer? payer = null;
-        LocalPayment? localPayment = null;
-        RegistryClient? registryClient = null;
-        if (chain is not null)
-        {
-            if (chain.DevKeys.Count < r.LocalNodes + 1) throw new ArgumentException($"the local chain has {chain.DevKeys.Count} dev accounts: at most {chain.DevKeys.Count - 1} paid local nodes");
-            var web3 = chain.Web3For(chain.DevKeys[0]);
-            var contracts = await PaymentContracts.DeployAsync(web3, System.Numerics.BigInteger.Pow(10, 27), 3600, 3600);
-            payer = FarmPayer.Create(web3, chain.DevKeys[0], chain.ChainId, contracts.Escrow, contracts.Token);
-            localPayment = new LocalPayment(chain.RpcUrl, chain.ChainId, contracts.Escrow, contracts.Token, contracts.Registry, r.Price, chain.DevKeys.Skip(1).Take(r.LocalNodes).ToList());
-            registryClient = new RegistryClient(web3, contracts.Registry, contracts.Token);
-            Console.Error.WriteLine($"rendernet: local chain {chain.RpcUrl}: escrow {contracts.Escrow}, token {contracts.Token}, payer {payer.PayerAddress}");
-        }
-        if (r.Rpc is not null)
-        {
-            // An existing chain: the payer's key from its keystore, the chain id from the chain itself.
-            string payerKey = PaymentKeys.FromKeystore(r.PayerKeystore!, "RENDERNET_PAYER_PASSWORD");
-            long chainId = (long)(await new Nethereum.Web3.Web3(r.Rpc).Eth.ChainId.SendRequestAsync()).Value;
-            var web3 = new Nethereum.Web3.Web3(new Nethereum.Web3.Accounts.Account(payerKey, chainId), r.Rpc);
-            payer = FarmPayer.Create(web3, payerKey, chainId, r.Escrow!, r.Token!);
-            if (r.Registry is not null) registryClient = new RegistryClient(web3, r.Registry, r.Token!);
-        }
-        using var local = r.LocalNodes > 0 ? LocalNodes.Start(r.LocalNodes, r.Device, TimeSpan.FromSeconds(60), localPayment) : null;
-        // Paid local nodes announce themselves in the registry; the job finds them there, as it would find any node.
-        bool discover = registryClient is not null && r.Nodes.Length == 0;
-        var discovered = discover ? (await registryClient!.NodesAsync()).Select(n => n.Endpoint).ToList() : [];
-        if (discover) Console.Error.WriteLine($"rendernet: {discovered.Count} node(s) found in the registry");
-        var addresses = r.Nodes.Concat(discover ? discovered : local?.Addresses ?? []).Distinct().ToList();
-        if (addresses.Count == 0) throw new ArgumentException("no render nodes: give --nodes host:port,... or --local-nodes N");
+        using var session = await FarmSession.StartAsync(r.Session);
+        var payer = session.Payer;
+        var addresses = session.Addresses;
 
         var options = new FarmOptions { AllowMixedPipelines = r.AllowMixed, InitialTileTimeout = TimeSpan.FromSeconds(r.TileTimeout), Payer = payer };
         var renderWatch = Stopwatch.StartNew();
@@ -251,25 +219,14 @@ static class RenderCommand
         }
         else
         {
-            var table = new Table().AddColumns("Node", "Address", "Tiles", "Render time", "Failures", "Status");
-            foreach (var n in result.Nodes)
-                table.AddRow(Markup.Escape(n.NodeId ?? "-"), Markup.Escape(n.Address),
-                    n.Tiles.ToString(), $"{n.RenderTime.TotalSeconds:F2} s", n.Failures.ToString(), Markup.Escape(n.Excluded ?? "ok"));
-            if (payer is not null)
-            {
-                StderrConsole.Write(table);
-                table = new Table().Title("receipt").AddColumns("Node", "Tiles", "Paid (RNT)", "Redeem transaction");
-                foreach (var n in result.Nodes)
-                    table.AddRow(Markup.Escape(n.NodeId ?? n.Address), n.Tiles.ToString(), Nethereum.Web3.Web3.Convert.FromWei(n.Paid).ToString(), n.RedeemTransaction ?? "-");
-            }
-            StderrConsole.Write(table);
+            session.PrintReport(result.Nodes, "Tiles");
             Console.Error.WriteLine($"rendernet: wrote {r.Output} in {total.Elapsed.TotalSeconds:F2} s (render {renderTime.TotalSeconds:F2} s on {result.Nodes.Count(n => n.Tiles > 0)} node(s)" +
                 (result.TilesFromJournal > 0 ? $", {result.TilesFromJournal} tiles from the journal" : "") + ")");
         }
         return ExitCodes.Success;
     }
 
-    static IAnsiConsole StderrConsole { get; } = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+    static IAnsiConsole StderrConsole => FarmSession.Stderr;
 
     static void PrintJson(object value) => Console.WriteLine(JsonSerializer.Serialize(value, new JsonSerializerOptions { WriteIndented = true }));
 

@@ -30,7 +30,8 @@ static class UserErrors
 
     static int? Classify(Exception ex) => ex switch
     {
-        SceneException or ArgumentException or FileNotFoundException => ExitCodes.InvalidInput,
+        RenderNet.Media.MediaToolMissingException => ExitCodes.MissingTool,
+        SceneException or ArgumentException or FileNotFoundException or RenderNet.Media.MediaException => ExitCodes.InvalidInput,
         VulkanException => ExitCodes.DeviceError,
         FarmException or LocalNodeException => ExitCodes.FarmFailed,
         RenderNet.Payments.PaymentException => ExitCodes.PaymentFailed,

@@ -1,0 +1,109 @@
+using RenderNet.Farm;
+using RenderNet.Payments;
+using Spectre.Console;
+
+namespace RenderNet.Cli.Commands;
+
+/// <summary>How a farm job finds and pays its nodes, as the user asked on the command line.</summary>
+sealed record FarmSessionRequest(string[] Nodes, int LocalNodes, string? Device, bool Pay, ulong Price,
+    string? Rpc, string? Escrow, string? Token, string? Registry, string? PayerKeystore)
+{
+    public bool Farmed => Nodes.Length > 0 || LocalNodes > 0 || Rpc is not null;
+
+    /// <summary>Checks the combination before any work is spent.</summary>
+    public void Validate()
+    {
+        if (LocalNodes < 0 || LocalNodes > 64) throw new ArgumentException($"--local-nodes must be between 0 and 64, got {LocalNodes}");
+        if (Pay && LocalNodes == 0) throw new ArgumentException("--pay runs on a local chain with --local-nodes N; to pay nodes on another chain give --rpc, --escrow, --token and --payer-keystore");
+        if (Pay && Rpc is not null) throw new ArgumentException("--pay starts a local chain; --rpc uses an existing one: give one of them");
+        if (Rpc is not null && (Escrow is null || Token is null || PayerKeystore is null))
+            throw new ArgumentException("--rpc needs --escrow, --token and --payer-keystore");
+    }
+}
+
+/// <summary>
+/// The nodes and the payer of one farm job: a local anvil chain with the contracts (with --pay), or an existing chain
+/// (--rpc), local nodes (--local-nodes, registered in the chain's registry when paid), and the addresses to use —
+/// given, discovered in the registry, or the local ones. Disposing stops the local nodes, then the chain.
+/// </summary>
+sealed class FarmSession : IDisposable
+{
+    AnvilChain? chain;
+    LocalNodes? local;
+
+    public FarmPayer? Payer { get; private set; }
+    public IReadOnlyList<string> Addresses { get; private set; } = [];
+
+    public static async Task<FarmSession> StartAsync(FarmSessionRequest r)
+    {
+        var session = new FarmSession();
+        try
+        {
+            await session.Start(r);
+            return session;
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    async Task Start(FarmSessionRequest r)
+    {
+        // With --pay: a local chain for this job, stopped when it ends, with the contracts deployed; the payer is dev
+        // account 0 and local node i is paid to dev account i + 1.
+        LocalPayment? localPayment = null;
+        RegistryClient? registryClient = null;
+        if (r.Pay)
+        {
+            chain = AnvilChain.Start();
+            if (chain.DevKeys.Count < r.LocalNodes + 1) throw new ArgumentException($"the local chain has {chain.DevKeys.Count} dev accounts: at most {chain.DevKeys.Count - 1} paid local nodes");
+            var web3 = chain.Web3For(chain.DevKeys[0]);
+            var contracts = await PaymentContracts.DeployAsync(web3, System.Numerics.BigInteger.Pow(10, 27), 3600, 3600);
+            Payer = FarmPayer.Create(web3, chain.DevKeys[0], chain.ChainId, contracts.Escrow, contracts.Token);
+            localPayment = new LocalPayment(chain.RpcUrl, chain.ChainId, contracts.Escrow, contracts.Token, contracts.Registry, r.Price, chain.DevKeys.Skip(1).Take(r.LocalNodes).ToList());
+            registryClient = new RegistryClient(web3, contracts.Registry, contracts.Token);
+            Console.Error.WriteLine($"rendernet: local chain {chain.RpcUrl}: escrow {contracts.Escrow}, token {contracts.Token}, payer {Payer.PayerAddress}");
+        }
+        if (r.Rpc is not null)
+        {
+            // An existing chain: the payer's key from its keystore, the chain id from the chain itself.
+            string payerKey = PaymentKeys.FromKeystore(r.PayerKeystore!, "RENDERNET_PAYER_PASSWORD");
+            long chainId = (long)(await new Nethereum.Web3.Web3(r.Rpc).Eth.ChainId.SendRequestAsync()).Value;
+            var web3 = new Nethereum.Web3.Web3(new Nethereum.Web3.Accounts.Account(payerKey, chainId), r.Rpc);
+            Payer = FarmPayer.Create(web3, payerKey, chainId, r.Escrow!, r.Token!);
+            if (r.Registry is not null) registryClient = new RegistryClient(web3, r.Registry, r.Token!);
+        }
+        local = r.LocalNodes > 0 ? LocalNodes.Start(r.LocalNodes, r.Device, TimeSpan.FromSeconds(60), localPayment) : null;
+        // Paid local nodes announce themselves in the registry; the job finds them there, as it would find any node.
+        bool discover = registryClient is not null && r.Nodes.Length == 0;
+        var discovered = discover ? (await registryClient!.NodesAsync()).Select(n => n.Endpoint).ToList() : [];
+        if (discover) Console.Error.WriteLine($"rendernet: {discovered.Count} node(s) found in the registry");
+        Addresses = r.Nodes.Concat(discover ? discovered : local?.Addresses ?? []).Distinct().ToList();
+        if (Addresses.Count == 0) throw new ArgumentException("no render nodes: give --nodes host:port,... or --local-nodes N");
+    }
+
+    /// <summary>The per-node table, and with a payer the receipt, on stderr.</summary>
+    public void PrintReport(IReadOnlyList<NodeReport> nodes, string unit)
+    {
+        var table = new Table().AddColumns("Node", "Address", unit, "Work time", "Failures", "Status");
+        foreach (var n in nodes)
+            table.AddRow(Markup.Escape(n.NodeId ?? "-"), Markup.Escape(n.Address),
+                n.Tiles.ToString(), $"{n.RenderTime.TotalSeconds:F2} s", n.Failures.ToString(), Markup.Escape(n.Excluded ?? "ok"));
+        Stderr.Write(table);
+        if (Payer is null) return;
+        table = new Table().Title("receipt").AddColumns("Node", unit, "Paid (RNT)", "Redeem transaction");
+        foreach (var n in nodes)
+            table.AddRow(Markup.Escape(n.NodeId ?? n.Address), n.Tiles.ToString(), Nethereum.Web3.Web3.Convert.FromWei(n.Paid).ToString(), n.RedeemTransaction ?? "-");
+        Stderr.Write(table);
+    }
+
+    public static IAnsiConsole Stderr { get; } = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+
+    public void Dispose()
+    {
+        local?.Dispose();
+        chain?.Dispose();
+    }
+}

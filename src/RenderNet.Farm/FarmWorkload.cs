@@ -1,0 +1,46 @@
+using RenderNet.Core.Tiles;
+using RenderNet.Protocol;
+
+namespace RenderNet.Farm;
+
+/// <summary>
+/// What a <see cref="TileFarm"/> farms out: a number of independent units ("tiles": rectangles of a frame, segments of a
+/// video), how to run one on a node and check what comes back, and what to do with an accepted result. The farm owns
+/// the scheduling, deadlines, retries, speculation and payment; a workload owns everything about its kind of work.
+/// </summary>
+public abstract class FarmWorkload
+{
+    public abstract string JobId { get; }
+    /// <summary>The job kind a node must list in its capabilities ("path-trace", "transcode").</summary>
+    public abstract string JobKind { get; }
+    public abstract int Count { get; }
+    /// <summary>Relative cost of a unit; deadlines come from each node's observed work per second.</summary>
+    public abstract long WorkOf(int unit);
+    /// <summary>How many tiles' price a unit costs.</summary>
+    public virtual int PriceUnitsOf(int unit) => 1;
+    /// <summary>Where a unit lands in the frame (empty for work without a picture).</summary>
+    public virtual TileRect RectOf(int unit) => default;
+    /// <summary>The fingerprint results must share to be interchangeable (the pipeline's, for this kind of work).</summary>
+    public abstract string FingerprintOf(Capabilities caps);
+
+    /// <summary>Gets a node ready (e.g. uploads the scene); returns why the node cannot take part, or null.</summary>
+    public virtual Task<string?> PrepareAsync(NodeClient node, Capabilities caps, CancellationToken cancellation) => Task.FromResult<string?>(null);
+
+    /// <summary>
+    /// Runs one unit on a node and checks the result; throws <see cref="Grpc.Core.RpcException"/> for the node's
+    /// refusals and failures and <see cref="InvalidDataException"/> for a result that fails the checks.
+    /// </summary>
+    public abstract Task<FarmDelivery> RunAsync(NodeClient node, int unit, string paymentChannel, DateTime deadline, CancellationToken cancellation);
+
+    /// <summary>Keeps an accepted result (journal first, then the output); called once per unit.</summary>
+    public abstract void Accept(int unit, string node, FarmDelivery delivery);
+
+    /// <summary>Discards a valid result that lost the race to another node's.</summary>
+    public virtual void Discard(FarmDelivery delivery) { }
+
+    /// <summary>Units delivered in an earlier run of the job (from its journal), with the node that delivered each.</summary>
+    public virtual IEnumerable<(int Unit, string Node, long Bytes)> Restore() => [];
+}
+
+/// <summary>A checked result of one unit: how long the node worked on it and how many bytes came back.</summary>
+public abstract record FarmDelivery(double NodeSeconds, long Bytes);

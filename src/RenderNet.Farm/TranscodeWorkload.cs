@@ -1,0 +1,154 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Google.Protobuf;
+using Grpc.Core;
+using RenderNet.Media;
+using RenderNet.Protocol;
+
+namespace RenderNet.Farm;
+
+/// <summary>
+/// The segments of a transcode job as farm work: each segment (with all its renditions) goes to one node, comes back
+/// as one MP4 per rendition, and is accepted only when every file matches its hash and demuxes as H.264 of the right
+/// size with the right number of frames, starting at a keyframe. A segment is priced by its output pixels.
+/// </summary>
+public sealed class TranscodeWorkload : FarmWorkload
+{
+    readonly TranscodeJob job;
+    readonly FfmpegTools tools;
+    readonly string jobId;
+    readonly ConcurrentDictionary<int, IReadOnlyList<RenditionSegment>> results = new();
+
+    sealed record SegmentDelivery(double Seconds, long Size, string Directory, IReadOnlyList<RenditionSegment> Renditions) : FarmDelivery(Seconds, Size);
+
+    public TranscodeWorkload(TranscodeJob job, FfmpegTools tools, string jobId)
+    {
+        this.job = job;
+        this.tools = tools;
+        this.jobId = jobId;
+    }
+
+    /// <summary>Every accepted segment's rendition files, by segment index: what <see cref="TranscodeJob.PackageAsync"/> joins.</summary>
+    public IReadOnlyDictionary<int, IReadOnlyList<RenditionSegment>> Results => results;
+
+    public override string JobId => jobId;
+    public override string JobKind => "transcode";
+    public override int Count => job.Segments.Count;
+    public override int PriceUnitsOf(int unit) => job.SpecFor(job.Segments[unit]).PriceUnits;
+    public override string FingerprintOf(Capabilities caps) => caps.TranscodeFingerprint;
+
+    public override long WorkOf(int unit)
+    {
+        var spec = job.SpecFor(job.Segments[unit]);
+        return spec.Renditions.Sum(r => r.PixelsPerFrame * spec.KeptFrames(r));
+    }
+
+    public override Task<string?> PrepareAsync(NodeClient node, Capabilities caps, CancellationToken cancellation)
+    {
+        long largest = job.Segments.Max(s => new FileInfo(s.Path).Length);
+        return Task.FromResult(largest > (long)caps.MaxSegmentBytes
+            ? $"the largest segment ({largest:N0} bytes) exceeds its limit of {caps.MaxSegmentBytes:N0} bytes"
+            : null);
+    }
+
+    public override async Task<FarmDelivery> RunAsync(NodeClient node, int unit, string paymentChannel, DateTime deadline, CancellationToken cancellation)
+    {
+        var segment = job.Segments[unit];
+        var spec = job.SpecFor(segment);
+        var directory = $"{job.SegmentDirectory(unit)}.{Guid.NewGuid():N}";
+        Directory.CreateDirectory(directory);
+        try
+        {
+            var input = await File.ReadAllBytesAsync(segment.Path, cancellation);
+            using var call = node.TranscodeSegment(deadline, cancellation);
+            var header = SegmentMessages.ToHeader(spec, jobId, unit, input.Length, Convert.ToHexStringLower(SHA256.HashData(input)), paymentChannel);
+            for (int offset = 0; offset < input.Length || offset == 0; offset += SegmentMessages.ChunkBytes)
+            {
+                var message = new SegmentUpload
+                {
+                    ProtocolVersion = ProtocolVersion.Current,
+                    Data = ByteString.CopyFrom(input, offset, Math.Min(SegmentMessages.ChunkBytes, input.Length - offset)),
+                };
+                if (offset == 0) message.Header = header;
+                await call.RequestStream.WriteAsync(message, cancellation);
+                if (input.Length == 0) break;
+            }
+            await call.RequestStream.CompleteAsync();
+
+            var files = new (string Path, ulong Size, string Sha256, uint Frames, FileStream? Stream, long Received)[spec.Renditions.Count];
+            double seconds = 0;
+            long total = 0;
+            int current = -1;
+            try
+            {
+                await foreach (var reply in call.ResponseStream.ReadAllAsync(cancellation))
+                {
+                    int r = (int)reply.Rendition;
+                    if (r >= files.Length || r < current) throw new InvalidDataException($"reply for rendition {r} out of order");
+                    if (r != current)
+                    {
+                        current = r;
+                        var path = Path.Combine(directory, $"{r:D2}-{spec.Renditions[r].Name}.mp4");
+                        files[r] = (path, reply.TotalBytes, reply.Sha256, reply.Frames, reply.TotalBytes > 0 ? File.Create(path) : null, 0);
+                        seconds = reply.TranscodeSeconds;
+                    }
+                    ref var f = ref files[r];
+                    f.Received += reply.Data.Length;
+                    if ((ulong)f.Received > f.Size) throw new InvalidDataException($"{spec.Renditions[r].Name}: more bytes than the announced {f.Size:N0}");
+                    if (f.Stream is not null) await f.Stream.WriteAsync(reply.Data.Memory, cancellation);
+                }
+            }
+            finally
+            {
+                foreach (var f in files) f.Stream?.Dispose();
+            }
+
+            var renditions = new List<RenditionSegment>();
+            for (int r = 0; r < files.Length; r++)
+            {
+                var rendition = spec.Renditions[r];
+                var f = files[r];
+                int expected = spec.KeptFrames(rendition);
+                if (f.Path is null) throw new InvalidDataException($"{rendition.Name}: no output came back");
+                if ((ulong)f.Received != f.Size) throw new InvalidDataException($"{rendition.Name}: {f.Received:N0} of {f.Size:N0} bytes arrived");
+                if (f.Frames != expected) throw new InvalidDataException($"{rendition.Name}: the node reports {f.Frames} frames, the segment keeps {expected}");
+                if (expected == 0)
+                {
+                    renditions.Add(new RenditionSegment(rendition, null, 0));
+                    continue;
+                }
+                var actual = Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(f.Path, cancellation)));
+                if (actual != f.Sha256) throw new InvalidDataException($"{rendition.Name}: the bytes hash to {actual[..12]}…, not the announced {f.Sha256[..Math.Min(12, f.Sha256.Length)]}…");
+                try { await RenditionCheck.VerifyAsync(tools, f.Path, rendition, expected, cancellation); }
+                catch (MediaException ex) { throw new InvalidDataException(ex.Message); }
+                renditions.Add(new RenditionSegment(rendition, f.Path, expected));
+                total += f.Received;
+            }
+            return new SegmentDelivery(seconds, total, directory, renditions);
+        }
+        catch
+        {
+            TryDelete(directory);
+            throw;
+        }
+    }
+
+    public override void Accept(int unit, string node, FarmDelivery delivery)
+    {
+        var segment = (SegmentDelivery)delivery;
+        var final = job.SegmentDirectory(unit);
+        if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
+        Directory.Move(segment.Directory, final);
+        results[unit] = segment.Renditions
+            .Select(r => r with { Path = r.Path is null ? null : Path.Combine(final, Path.GetFileName(r.Path)) })
+            .ToList();
+    }
+
+    public override void Discard(FarmDelivery delivery) => TryDelete(((SegmentDelivery)delivery).Directory);
+
+    static void TryDelete(string directory)
+    {
+        try { if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true); }
+        catch (IOException) { }
+    }
+}

@@ -1,0 +1,139 @@
+using System.Security.Cryptography;
+using System.Text;
+using Google.Protobuf;
+using Grpc.Core;
+using RenderNet.Core.Media;
+using RenderNet.Media;
+using RenderNet.Protocol;
+using RenderNet.Vulkan;
+
+namespace RenderNet.Node;
+
+/// <summary>
+/// The node's transcode side: receives a segment into a private temporary directory, checks it against the announced
+/// size and hash, runs <see cref="SegmentTranscoder"/> on the node's device, and streams each rendition back with its
+/// hash. Exists only where ffmpeg is installed.
+/// </summary>
+public sealed class SegmentWorker
+{
+    /// <summary>Bump when CPU-side code that decides transcode bytes changes without a kernel change.</summary>
+    public const string TranscodeCodeVersion = "transcode-1";
+
+    readonly FfmpegTools tools;
+    readonly TileRenderer renderer;
+
+    SegmentWorker(FfmpegTools tools, TileRenderer renderer, string fingerprint)
+    {
+        this.tools = tools;
+        this.renderer = renderer;
+        Fingerprint = fingerprint;
+    }
+
+    /// <summary>
+    /// SHA-256 over the transcode kernels' SPIR-V, this code's version and a probe encode with the pinned x264 settings.
+    /// No device identity: the kernels are integer-exact, so any conformant device writes the same bytes.
+    /// </summary>
+    public string Fingerprint { get; }
+
+    /// <summary>A worker, or the reason this node cannot transcode (no ffmpeg).</summary>
+    public static async Task<(SegmentWorker? Worker, string? Reason)> TryCreateAsync(TileRenderer renderer)
+    {
+        try
+        {
+            var tools = FfmpegTools.Locate();
+            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            foreach (var kernel in ShaderLibrary.Transcode) sha.AppendData(ShaderLibrary.Load(kernel));
+            sha.AppendData(Encoding.UTF8.GetBytes($"|{TranscodeCodeVersion}|{await tools.EncoderFingerprintAsync()}"));
+            return (new SegmentWorker(tools, renderer, Convert.ToHexStringLower(sha.GetHashAndReset())), null);
+        }
+        catch (MediaException ex)
+        {
+            return (null, ex.Message);
+        }
+    }
+
+    /// <summary>Receives the segment's bytes (the first message's and the rest of the stream) into <paramref name="path"/>.</summary>
+    public static async Task ReceiveAsync(SegmentUpload first, IAsyncStreamReader<SegmentUpload> rest, SegmentHeader header, string path, CancellationToken cancellation)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        long received = 0;
+        await using (var file = File.Create(path))
+        {
+            async Task Append(ByteString data)
+            {
+                received += data.Length;
+                if (received > (long)header.InputBytes)
+                    throw new RpcException(new Status(StatusCode.InvalidArgument, $"the segment is longer than the announced {header.InputBytes:N0} bytes"));
+                sha.AppendData(data.Span);
+                await file.WriteAsync(data.Memory, cancellation);
+            }
+            await Append(first.Data);
+            while (await rest.MoveNext(cancellation)) await Append(rest.Current.Data);
+        }
+        if (received != (long)header.InputBytes)
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"the segment upload ended after {received:N0} of {header.InputBytes:N0} bytes"));
+        var actual = Convert.ToHexStringLower(sha.GetHashAndReset());
+        if (!string.Equals(actual, header.InputSha256, StringComparison.OrdinalIgnoreCase))
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"the segment bytes hash to {actual}, not the announced {header.InputSha256}"));
+    }
+
+    /// <summary>Transcodes a received segment and streams every rendition back, in order.</summary>
+    public async Task TranscodeAsync(SegmentSpec spec, string input, string workDirectory, IServerStreamWriter<SegmentOutput> replies, NodeFault fault, CancellationToken cancellation)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        IReadOnlyList<RenditionSegment> outputs;
+        try
+        {
+            outputs = await SegmentTranscoder.RunAsync(tools, spec, input, Path.Combine(workDirectory, "out"), renderer.Scalers, cancellation);
+        }
+        catch (MediaException ex)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, ex.Message));
+        }
+        catch (VulkanException ex)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, ex.Message));
+        }
+        double seconds = watch.Elapsed.TotalSeconds;
+        for (int i = 0; i < outputs.Count; i++)
+        {
+            var o = outputs[i];
+            var bytes = o.Path is null ? [] : await File.ReadAllBytesAsync(o.Path, cancellation);
+            string hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
+            (bytes, hash) = ApplyFault(fault, bytes, hash);
+            for (int offset = 0; offset < bytes.Length || offset == 0; offset += SegmentMessages.ChunkBytes)
+            {
+                var reply = new SegmentOutput { Rendition = (uint)i, Data = ByteString.CopyFrom(bytes, offset, Math.Min(SegmentMessages.ChunkBytes, bytes.Length - offset)) };
+                if (offset == 0)
+                {
+                    reply.TotalBytes = (ulong)bytes.Length;
+                    reply.Sha256 = hash;
+                    reply.Frames = (uint)o.Frames;
+                    reply.TranscodeSeconds = seconds;
+                    reply.TranscodeFingerprint = Fingerprint;
+                }
+                await replies.WriteAsync(reply, cancellation);
+                if (bytes.Length == 0) break;
+            }
+        }
+    }
+
+    /// <summary>Lying nodes for the coordinator's tests: a damaged file with a matching hash, a bad hash, a truncated file.</summary>
+    static (byte[] Bytes, string Hash) ApplyFault(NodeFault fault, byte[] bytes, string hash)
+    {
+        switch (fault)
+        {
+            case NodeFault.BadHash:
+                return (bytes, new string('0', 64));
+            case NodeFault.CorruptPixels when bytes.Length > 0:
+                var damaged = (byte[])bytes.Clone();
+                for (int i = damaged.Length / 3; i < damaged.Length; i += 7) damaged[i] ^= 0x5A;
+                return (damaged, Convert.ToHexStringLower(SHA256.HashData(damaged)));
+            case NodeFault.WrongSize when bytes.Length > 0:
+                var cut = bytes[..(bytes.Length / 2)];
+                return (cut, Convert.ToHexStringLower(SHA256.HashData(cut)));
+            default:
+                return (bytes, hash);
+        }
+    }
+}

@@ -1,0 +1,213 @@
+using RenderNet.Core.Media;
+using Silk.NET.Vulkan;
+
+namespace RenderNet.Vulkan;
+
+/// <summary>
+/// The transcode pipeline's GPU stage: one upload of a decoded yuv420p frame serves every rendition. YUV→RGB12 with the
+/// source's matrix and range; per rendition a separable Lanczos-3 resample (horizontal, then vertical) to the luma
+/// grid and another to the chroma grid (chroma filtered over its footprint, see <see cref="Lanczos3.ForChroma"/>);
+/// then RGB→YUV 4:2:0 in BT.709 limited range. All integer arithmetic (see <see cref="YuvColorSpace"/> and
+/// <see cref="Lanczos3"/>), so lavapipe and GPUs write identical bytes. One command buffer per frame.
+/// </summary>
+public sealed class VideoScaler : IVideoFrameScaler
+{
+    readonly VulkanDevice device;
+    readonly Yuv420Layout source;
+    readonly List<IDisposable> owned = [];
+    readonly GpuBuffer upload, sourceBytes, rgb;
+    readonly ComputeKernel toRgb;
+    readonly Target[] targets;
+    readonly YuvToRgbParams toRgbParams;
+    readonly RgbToYuvParams toYuvTemplate;
+
+    record struct YuvToRgbParams(int Width, int Height, int LumaOffset, int Cy, int Crv, int Cgu, int Cgv, int Cbu);
+    record struct ResampleParams(int In, int Out, int Other);
+    record struct RgbToYuvParams(int Width, int Height, int LumaOffset, int Yr, int Yg, int Yb, int Ur, int Ug, int Ub, int Vr, int Vg, int Vb);
+
+    /// <summary>A separable resample of the source RGB to one grid: two passes and their buffers.</summary>
+    sealed record Resample(ComputeKernel Horizontal, ComputeKernel Vertical, int Width, int Height);
+
+    sealed class Target
+    {
+        public required Yuv420Layout Layout;
+        public Resample? Luma;
+        public required Resample Chroma;
+        public required ComputeKernel ToYuv;
+        public required GpuBuffer Output, Readback;
+        public ulong OutputBytes;
+    }
+
+    /// <summary>Makes scalers on <paramref name="device"/> for the transcode pipeline.</summary>
+    public static VideoFrameScalerFactory FactoryFor(VulkanDevice device) =>
+        (layout, colors, targets) => new VideoScaler(device, layout, colors, targets);
+
+    public VideoScaler(VulkanDevice device, Yuv420Layout source, YuvColorSpace sourceColors, IReadOnlyList<Yuv420Layout> targetLayouts)
+    {
+        this.device = device;
+        this.source = source;
+        try
+        {
+            const BufferUsageFlags storage = BufferUsageFlags.StorageBufferBit;
+            ulong sourceSize = Words(source.FrameBytes);
+            upload = Own(GpuBuffer.CreateHostVisible(device, sourceSize, BufferUsageFlags.TransferSrcBit));
+            sourceBytes = Own(GpuBuffer.CreateDeviceLocal(device, sourceSize, storage));
+            rgb = Own(GpuBuffer.CreateDeviceLocal(device, 12UL * (ulong)source.LumaBytes, storage));
+            toRgb = Own(new ComputeKernel(device, ShaderLibrary.Load(ShaderLibrary.YuvToRgb), [DescriptorType.StorageBuffer, DescriptorType.StorageBuffer], 32));
+            toRgb.Bind(0, sourceBytes);
+            toRgb.Bind(1, rgb);
+            var d = sourceColors.Decode;
+            toRgbParams = new YuvToRgbParams(source.Width, source.Height, d.LumaOffset, d.Cy, d.Crv, d.Cgu, d.Cgv, d.Cbu);
+            var e = YuvColorSpace.Delivery.Encode;
+            toYuvTemplate = new RgbToYuvParams(0, 0, e.LumaOffset, e.Yr, e.Yg, e.Yb, e.Ur, e.Ug, e.Ub, e.Vr, e.Vg, e.Vb);
+            targets = targetLayouts.Select(CreateTarget).ToArray();
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    static ulong Words(int bytes) => (ulong)(bytes + 3) / 4 * 4;
+
+    T Own<T>(T item) where T : IDisposable
+    {
+        owned.Add(item);
+        return item;
+    }
+
+    Target CreateTarget(Yuv420Layout layout)
+    {
+        Resample? luma = null;
+        GpuBuffer lumaRgb = rgb;
+        if (layout.Width != source.Width || layout.Height != source.Height)
+            (luma, lumaRgb) = CreateResample(new Lanczos3(source.Width, layout.Width), new Lanczos3(source.Height, layout.Height));
+        var (chroma, chromaRgb) = CreateResample(Lanczos3.ForChroma(source.Width, layout.Width, cosited: true), Lanczos3.ForChroma(source.Height, layout.Height, cosited: false));
+        ulong bytes = Words(layout.FrameBytes);
+        var output = Own(GpuBuffer.CreateDeviceLocal(device, bytes, BufferUsageFlags.StorageBufferBit));
+        var readback = Own(GpuBuffer.CreateHostVisible(device, bytes, BufferUsageFlags.TransferDstBit));
+        var toYuv = Own(new ComputeKernel(device, ShaderLibrary.Load(ShaderLibrary.RgbToYuv420), [DescriptorType.StorageBuffer, DescriptorType.StorageBuffer, DescriptorType.StorageBuffer], 48));
+        toYuv.Bind(0, lumaRgb);
+        toYuv.Bind(1, chromaRgb);
+        toYuv.Bind(2, output);
+        return new Target { Layout = layout, Luma = luma, Chroma = chroma, ToYuv = toYuv, Output = output, Readback = readback, OutputBytes = bytes };
+    }
+
+    /// <summary>Kernels and buffers resampling the source RGB through <paramref name="across"/> then <paramref name="down"/>; returns the result buffer.</summary>
+    (Resample, GpuBuffer) CreateResample(Lanczos3 across, Lanczos3 down)
+    {
+        const BufferUsageFlags storage = BufferUsageFlags.StorageBufferBit;
+        var buffers3 = new[] { DescriptorType.StorageBuffer, DescriptorType.StorageBuffer, DescriptorType.StorageBuffer };
+        var acrossTable = Own(GpuBuffer.CreateWithData<int>(device, across.Packed(), storage));
+        var downTable = Own(GpuBuffer.CreateWithData<int>(device, down.Packed(), storage));
+        var between = Own(GpuBuffer.CreateDeviceLocal(device, 12UL * (ulong)across.TargetSize * (ulong)source.Height, storage));
+        var result = Own(GpuBuffer.CreateDeviceLocal(device, 12UL * (ulong)across.TargetSize * (ulong)down.TargetSize, storage));
+        var horizontal = Own(new ComputeKernel(device, ShaderLibrary.Load(ShaderLibrary.ResampleHorizontal), buffers3, 12));
+        horizontal.Bind(0, rgb);
+        horizontal.Bind(1, between);
+        horizontal.Bind(2, acrossTable);
+        var vertical = Own(new ComputeKernel(device, ShaderLibrary.Load(ShaderLibrary.ResampleVertical), buffers3, 12));
+        vertical.Bind(0, between);
+        vertical.Bind(1, result);
+        vertical.Bind(2, downTable);
+        return (new Resample(horizontal, vertical, across.TargetSize, down.TargetSize), result);
+    }
+
+    public void Scale(ReadOnlySpan<byte> frame, IReadOnlyList<byte[]> outputs, IReadOnlyList<bool> wanted)
+    {
+        if (frame.Length != source.FrameBytes)
+            throw new ArgumentException($"a {source.Width}x{source.Height} yuv420p frame is {source.FrameBytes} bytes, not {frame.Length}", nameof(frame));
+        upload.Write(frame);
+        var vk = device.Api;
+        device.Submit(cmd =>
+        {
+            var copy = new BufferCopy(0, 0, Words(source.FrameBytes));
+            vk.CmdCopyBuffer(cmd, upload.Handle, sourceBytes.Handle, 1, in copy);
+            Barrier(cmd, AccessFlags.TransferWriteBit, PipelineStageFlags.TransferBit);
+            toRgb.RecordDispatch(cmd, toRgbParams, Groups(source.Width, 16), Groups(source.Height, 16));
+            Barrier(cmd, AccessFlags.ShaderWriteBit, PipelineStageFlags.ComputeShaderBit);
+            // Stage by stage across all renditions: fewer barriers, and independent renditions can overlap on the device.
+            var active = targets.Where((_, i) => wanted[i]).ToList();
+            var resamples = active.SelectMany(t => t.Luma is null ? new[] { t.Chroma } : [t.Luma, t.Chroma]).ToList();
+            foreach (var x in resamples)
+                x.Horizontal.RecordDispatch(cmd, new ResampleParams(source.Width, x.Width, source.Height), Groups(x.Width, 16), Groups(source.Height, 16));
+            Barrier(cmd, AccessFlags.ShaderWriteBit, PipelineStageFlags.ComputeShaderBit);
+            foreach (var x in resamples)
+                x.Vertical.RecordDispatch(cmd, new ResampleParams(x.Width, source.Height, x.Height), Groups(x.Width, 16), Groups(x.Height, 16));
+            Barrier(cmd, AccessFlags.ShaderWriteBit, PipelineStageFlags.ComputeShaderBit);
+            foreach (var t in active)
+                t.ToYuv.RecordDispatch(cmd, toYuvTemplate with { Width = t.Layout.Width, Height = t.Layout.Height }, Groups((int)(t.OutputBytes / 4), 256), 1);
+            Barrier(cmd, AccessFlags.ShaderWriteBit, PipelineStageFlags.ComputeShaderBit, AccessFlags.TransferReadBit, PipelineStageFlags.TransferBit);
+            foreach (var t in active)
+            {
+                var back = new BufferCopy(0, 0, t.OutputBytes);
+                vk.CmdCopyBuffer(cmd, t.Output.Handle, t.Readback.Handle, 1, in back);
+            }
+            Barrier(cmd, AccessFlags.TransferWriteBit, PipelineStageFlags.TransferBit, AccessFlags.HostReadBit, PipelineStageFlags.HostBit);
+        }, "video scale");
+        for (int i = 0; i < targets.Length; i++)
+            if (wanted[i]) targets[i].Readback.Read(outputs[i].AsSpan(0, targets[i].Layout.FrameBytes));
+    }
+
+    /// <summary>
+    /// Test access to the colour conversions alone: planar RGB12 at the source size through the first rendition's
+    /// chroma filter and RGB→YUV (the rendition must have the source's size), then back through YUV→RGB.
+    /// </summary>
+    internal (byte[] Yuv, int[] Rgb) RoundTripRgb(int[] rgb12)
+    {
+        var t = targets[0];
+        if (t.Luma is not null || rgb12.Length != 3 * source.LumaBytes) throw new ArgumentException("round trip needs a same-size rendition and a full RGB frame");
+        var vk = device.Api;
+        ulong rgbBytes = 12UL * (ulong)source.LumaBytes;
+        using var staging = GpuBuffer.CreateHostVisible(device, rgbBytes, BufferUsageFlags.TransferSrcBit | BufferUsageFlags.TransferDstBit);
+        staging.Write<int>(rgb12);
+        device.Submit(cmd =>
+        {
+            var copy = new BufferCopy(0, 0, rgbBytes);
+            vk.CmdCopyBuffer(cmd, staging.Handle, rgb.Handle, 1, in copy);
+            Barrier(cmd, AccessFlags.TransferWriteBit, PipelineStageFlags.TransferBit);
+            t.Chroma.Horizontal.RecordDispatch(cmd, new ResampleParams(source.Width, t.Chroma.Width, source.Height), Groups(t.Chroma.Width, 16), Groups(source.Height, 16));
+            Barrier(cmd, AccessFlags.ShaderWriteBit, PipelineStageFlags.ComputeShaderBit);
+            t.Chroma.Vertical.RecordDispatch(cmd, new ResampleParams(t.Chroma.Width, source.Height, t.Chroma.Height), Groups(t.Chroma.Width, 16), Groups(t.Chroma.Height, 16));
+            Barrier(cmd, AccessFlags.ShaderWriteBit, PipelineStageFlags.ComputeShaderBit);
+            t.ToYuv.RecordDispatch(cmd, toYuvTemplate with { Width = source.Width, Height = source.Height }, Groups((int)(t.OutputBytes / 4), 256), 1);
+            Barrier(cmd, AccessFlags.ShaderWriteBit, PipelineStageFlags.ComputeShaderBit, AccessFlags.TransferReadBit, PipelineStageFlags.TransferBit);
+            var back = new BufferCopy(0, 0, t.OutputBytes);
+            vk.CmdCopyBuffer(cmd, t.Output.Handle, t.Readback.Handle, 1, in back);
+            Barrier(cmd, AccessFlags.TransferWriteBit, PipelineStageFlags.TransferBit, AccessFlags.HostReadBit, PipelineStageFlags.HostBit);
+        }, "colour round trip (encode)");
+        var yuv = new byte[source.FrameBytes];
+        t.Readback.Read<byte>(yuv);
+        upload.Write<byte>(yuv);
+        device.Submit(cmd =>
+        {
+            var copy = new BufferCopy(0, 0, Words(source.FrameBytes));
+            vk.CmdCopyBuffer(cmd, upload.Handle, sourceBytes.Handle, 1, in copy);
+            Barrier(cmd, AccessFlags.TransferWriteBit, PipelineStageFlags.TransferBit);
+            toRgb.RecordDispatch(cmd, toRgbParams, Groups(source.Width, 16), Groups(source.Height, 16));
+            Barrier(cmd, AccessFlags.ShaderWriteBit, PipelineStageFlags.ComputeShaderBit, AccessFlags.TransferReadBit, PipelineStageFlags.TransferBit);
+            var back = new BufferCopy(0, 0, rgbBytes);
+            vk.CmdCopyBuffer(cmd, rgb.Handle, staging.Handle, 1, in back);
+            Barrier(cmd, AccessFlags.TransferWriteBit, PipelineStageFlags.TransferBit, AccessFlags.HostReadBit, PipelineStageFlags.HostBit);
+        }, "colour round trip (decode)");
+        var result = new int[rgb12.Length];
+        staging.Read<int>(result);
+        return (yuv, result);
+    }
+
+    static uint Groups(int n, int size) => (uint)((n + size - 1) / size);
+
+    void Barrier(CommandBuffer cmd, AccessFlags src, PipelineStageFlags srcStage,
+        AccessFlags dst = AccessFlags.ShaderReadBit | AccessFlags.ShaderWriteBit, PipelineStageFlags dstStage = PipelineStageFlags.ComputeShaderBit)
+    {
+        var barrier = new MemoryBarrier { SType = StructureType.MemoryBarrier, SrcAccessMask = src, DstAccessMask = dst };
+        unsafe { device.Api.CmdPipelineBarrier(cmd, srcStage, dstStage, 0, 1, in barrier, 0, null, 0, null); }
+    }
+
+    public void Dispose()
+    {
+        for (int i = owned.Count - 1; i >= 0; i--) owned[i].Dispose();
+        owned.Clear();
+    }
+}
