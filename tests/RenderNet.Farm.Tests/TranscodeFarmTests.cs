@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Numerics;
+using System.Security.Cryptography;
+using RenderNet.Media;
+using RenderNet.Vulkan;
+
+namespace RenderNet.Farm.Tests;
+
+/// <summary>Transcode jobs across real node processes: same bytes as one process, dead and lying nodes, payment per segment.</summary>
+[Collection("farm")]
+public class TranscodeFarmTests : IDisposable
+{
+    const string Ladder = "90p,60p:crf=30";
+    readonly string dir = Directory.CreateTempSubdirectory("rendernet-transcode-farm").FullName;
+    readonly FfmpegTools tools = FfmpegTools.Locate();
+
+    public void Dispose() => Directory.Delete(dir, true);
+
+    /// <summary>testsrc2 with a tone, 160x90 at 12 fps, a keyframe every 6 frames: 0.5 s segments.</summary>
+    string Clip(double seconds)
+    {
+        var path = Path.Combine(dir, $"clip{seconds}.mp4");
+        if (File.Exists(path)) return path;
+        var psi = new ProcessStartInfo(tools.Ffmpeg) { RedirectStandardError = true };
+        foreach (var a in (string[])["-v", "error", "-f", "lavfi", "-i", $"testsrc2=s=160x90:r=12:d={seconds}", "-f", "lavfi", "-i", $"sine=d={seconds}",
+                     "-c:v", "libx264", "-g", "6", "-pix_fmt", "yuv420p", "-c:a", "aac", "-y", path])
+            psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, err);
+        return path;
+    }
+
+    Task<TranscodeJob> Prepare(string input, string name, string ladder = Ladder) =>
+        TranscodeJob.PrepareAsync(tools, new MediaInput(input), ladder, Path.Combine(dir, name), name, 0.5);
+
+    async Task<List<byte[]>> LocalRun(string input)
+    {
+        using var job = await Prepare(input, "local");
+        using var device = VulkanDevice.Open();
+        var outputs = await LocalTranscode.RunAsync(tools, job, VideoScaler.FactoryFor(device));
+        return outputs.Select(o => File.ReadAllBytes(o.Mp4)).ToList();
+    }
+
+    async Task<(List<byte[]> Files, FarmRun Run, TranscodeJob Job)> FarmRun(string input, string name, FarmOptions options, IReadOnlyList<string> nodes,
+        Action<TileEvent>? onSegment = null, string ladder = Ladder)
+    {
+        var job = await Prepare(input, name, ladder);
+        var work = new TranscodeWorkload(job, tools, name);
+        var run = await new TileFarm(work, options, onTile: onSegment).RunWorkAsync(nodes);
+        var outputs = await job.PackageAsync(work.Results);
+        return (outputs.Select(o => File.ReadAllBytes(o.Mp4)).ToList(), run, job);
+    }
+
+    static void AssertSameFiles(List<byte[]> expected, List<byte[]> actual)
+    {
+        Assert.Equal(expected.Count, actual.Count);
+        for (int i = 0; i < expected.Count; i++)
+            Assert.True(expected[i].AsSpan().SequenceEqual(actual[i]), $"rendition {i}: {actual[i].Length} bytes differ from the local run's {expected[i].Length}");
+    }
+
+    [Fact]
+    public async Task Three_nodes_write_the_same_renditions_as_one_process()
+    {
+        var input = Clip(3);
+        using var a = new NodeProcess(); using var b = new NodeProcess(); using var c = new NodeProcess();
+        var (files, run, job) = await FarmRun(input, "three", Jobs.Fast, [a.Address, b.Address, c.Address]);
+        Assert.Equal(6, job.Segments.Count);
+        Assert.Equal(6, run.Nodes.Sum(n => n.Tiles));
+        Assert.True(run.Nodes.Count(n => n.Tiles > 0) >= 2, "segments should spread over the nodes");
+        AssertSameFiles(await LocalRun(input), files);
+    }
+
+    [Fact]
+    public async Task A_node_killed_mid_segment_leaves_the_output_unchanged()
+    {
+        var input = Clip(4);
+        using var victim = new NodeProcess(); using var b = new NodeProcess(); using var c = new NodeProcess();
+        int delivered = 0;
+        var (files, run, _) = await FarmRun(input, "killed", Jobs.Fast, [victim.Address, b.Address, c.Address], _ =>
+        {
+            if (Interlocked.Increment(ref delivered) == 2) victim.Kill(); // SIGKILL while it holds segments
+        });
+        Assert.True(victim.WaitForExit(TimeSpan.FromSeconds(10)));
+        Assert.Equal(8, run.Nodes.Sum(n => n.Tiles));
+        Assert.True(run.Nodes.Single(n => n.Address == victim.Address).Failures >= 1);
+        AssertSameFiles(await LocalRun(input), files);
+    }
+
+    [Theory]
+    [InlineData("WrongSize")] // a truncated MP4 with a matching hash: fails the demux check
+    [InlineData("BadHash")]
+    public async Task A_lying_node_is_caught_and_its_segments_redone(string fault)
+    {
+        var input = Clip(2);
+        using var liar = new NodeProcess(fault); using var good = new NodeProcess();
+        var (files, run, _) = await FarmRun(input, "liar-" + fault, Jobs.Fast with { SpeculativeStragglers = false }, [liar.Address, good.Address]);
+        var report = run.Nodes.Single(n => n.Address == liar.Address);
+        Assert.Equal(0, report.Tiles);
+        Assert.True(report.Failures >= 1);
+        AssertSameFiles(await LocalRun(input), files);
+    }
+
+    [Fact]
+    public async Task Paid_segments_cost_one_tile_price_per_started_output_megapixel()
+    {
+        var input = Clip(2);
+        await using var chain = new PaidFarmTests.PaidChain();
+        await chain.DeployAsync();
+        using var a = chain.Node(1); using var b = chain.Node(2);
+        var unitsByNode = new Dictionary<string, int>();
+        // 720p (upscaled) + 90p: a 0.5 s segment holds 6 frames of each, (1280x720 + 160x90) x 6 = 5,616,000 pixels:
+        // 6 started megapixels (2^20 pixels), so each segment is paid 6 tiles' price.
+        var (_, run, job) = await FarmRun(input, "paid", Jobs.Fast with { Payer = chain.Payer() }, [a.Address, b.Address], e =>
+        {
+            lock (unitsByNode) unitsByNode[e.Node] = unitsByNode.GetValueOrDefault(e.Node) + 6;
+        }, ladder: "720p,90p");
+        Assert.Equal(4 * 6, job.PriceUnits);
+        BigInteger total = 0;
+        int account = 1;
+        foreach (var node in new[] { a, b })
+        {
+            var report = run.Nodes.Single(n => n.Address == node.Address);
+            var units = unitsByNode.Where(kv => kv.Key.Contains(node.Address)).Sum(kv => kv.Value);
+            Assert.Equal(6 * report.Tiles, units);
+            Assert.Equal(PaidFarmTests.Price * units, report.Paid);
+            Assert.Equal(report.Paid, await chain.BalanceOf(account++)); // redeemed on chain, exact to the wei
+            total += report.Paid;
+        }
+        Assert.Equal(PaidFarmTests.Price * job.PriceUnits, total);
+    }
+}
