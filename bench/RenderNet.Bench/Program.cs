@@ -23,6 +23,7 @@ var root = new RootCommand("RenderNet benchmarks (default: the render core)") { 
 root.SetAction(parse => Run(parse.GetValue(size), parse.GetValue(spp), parse.GetValue(tile), parse.GetValue(triangles), parse.GetValue(device), parse.GetValue(json)));
 root.Subcommands.Add(FarmBench.Create());
 root.Subcommands.Add(PaymentsBench.Create());
+root.Subcommands.Add(TranscodeBench.Create());
 return root.Parse(args).Invoke();
 
 static int Run(int size, int spp, int tileSize, int triangleCount, string? deviceSelector, bool json)
