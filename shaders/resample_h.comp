@@ -14,12 +14,19 @@ void main()
     int taps = filt[0];
     int start = filt[1 + x];
     int w0 = 1 + p.outWidth + x * taps;
-    for (int c = 0; c < 3; c++)
+    int plane = p.inWidth * p.height;
+    int row = y * p.inWidth;
+    // The three channels share each weight and source index (one load of each per tap).
+    ivec3 acc = ivec3(0);
+    for (int k = 0; k < taps; k++)
     {
-        int row = c * p.inWidth * p.height + y * p.inWidth;
-        int acc = 0;
-        for (int k = 0; k < taps; k++)
-            acc += filt[w0 + k] * src[row + clamp(start + k, 0, p.inWidth - 1)];
-        dst[c * p.outWidth * p.height + y * p.outWidth + x] = (acc + 8192) >> 14;
+        int w = filt[w0 + k];
+        int at = row + clamp(start + k, 0, p.inWidth - 1);
+        acc += w * ivec3(src[at], src[plane + at], src[2 * plane + at]);
     }
+    int outPlane = p.outWidth * p.height, outAt = y * p.outWidth + x;
+    ivec3 v = (acc + 8192) >> 14;
+    dst[outAt] = v.r;
+    dst[outPlane + outAt] = v.g;
+    dst[2 * outPlane + outAt] = v.b;
 }

@@ -15,12 +15,17 @@ void main()
     int taps = filt[0];
     int start = filt[1 + y];
     int w0 = 1 + p.outHeight + y * taps;
-    for (int c = 0; c < 3; c++)
+    int plane = p.width * p.inHeight;
+    ivec3 acc = ivec3(0);
+    for (int k = 0; k < taps; k++)
     {
-        int plane = c * p.width * p.inHeight;
-        int acc = 0;
-        for (int k = 0; k < taps; k++)
-            acc += filt[w0 + k] * src[plane + clamp(start + k, 0, p.inHeight - 1) * p.width + x];
-        dst[c * p.width * p.outHeight + y * p.width + x] = clamp((acc + 8192) >> 14, -8192, 12288);
+        int w = filt[w0 + k];
+        int at = clamp(start + k, 0, p.inHeight - 1) * p.width + x;
+        acc += w * ivec3(src[at], src[plane + at], src[2 * plane + at]);
     }
+    int outPlane = p.width * p.outHeight, outAt = y * p.width + x;
+    ivec3 v = clamp((acc + 8192) >> 14, ivec3(-8192), ivec3(12288));
+    dst[outAt] = v.r;
+    dst[outPlane + outAt] = v.g;
+    dst[2 * outPlane + outAt] = v.b;
 }

@@ -32,8 +32,15 @@ public sealed class RenderWorkload : FarmWorkload
     {
         if ((ulong)spec.SceneGlb.Length > caps.MaxSceneBytes)
             return $"the scene ({spec.SceneGlb.Length:N0} bytes) exceeds its limit of {caps.MaxSceneBytes:N0} bytes";
-        await node.EnsureSceneAsync(spec.SceneSha256, spec.SceneGlb, cancellation);
-        return null;
+        try
+        {
+            await node.EnsureSceneAsync(spec.SceneSha256, spec.SceneGlb, cancellation);
+            return null;
+        }
+        catch (Grpc.Core.RpcException ex) when (!cancellation.IsCancellationRequested)
+        {
+            return $"scene upload failed: {ex.Status.Detail}";
+        }
     }
 
     public override async Task<FarmDelivery> RunAsync(NodeClient node, int unit, string paymentChannel, DateTime deadline, CancellationToken cancellation)

@@ -107,7 +107,7 @@ public sealed class TileFarm
             ApplyFingerprintPolicy();
             if (done < tiles.Length)
             {
-                await Task.WhenAll(nodes.Where(n => n.Healthy).Select(n => UploadAsync(n, cancellation)));
+                await Task.WhenAll(nodes.Where(n => n.Healthy).Select(n => PrepareAsync(n, cancellation)));
                 foreach (var n in nodes.Where(n => n.Healthy)) await OpenChannelAsync(n);
                 if (!nodes.Any(n => n.Healthy))
                     throw new FarmException($"no usable render node: {Describe()}", Reports());
@@ -188,7 +188,7 @@ public sealed class TileFarm
         }
     }
 
-    async Task UploadAsync(NodeState node, CancellationToken cancellation)
+    async Task PrepareAsync(NodeState node, CancellationToken cancellation)
     {
         try
         {
@@ -200,7 +200,7 @@ public sealed class TileFarm
         }
         catch (RpcException ex) when (!cancellation.IsCancellationRequested)
         {
-            node.Excluded = $"scene upload failed: {ex.Status.Detail}";
+            node.Excluded = $"could not be prepared for the job ({work.JobKind}): {ex.Status.Detail}";
             Warn($"node {node.Name}: {node.Excluded}");
         }
     }

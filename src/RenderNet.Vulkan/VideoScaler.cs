@@ -26,7 +26,7 @@ public sealed class VideoScaler : IVideoFrameScaler
     record struct RgbToYuvParams(int Width, int Height, int LumaOffset, int Yr, int Yg, int Yb, int Ur, int Ug, int Ub, int Vr, int Vg, int Vb);
 
     /// <summary>A separable resample of the source RGB to one grid: two passes and their buffers.</summary>
-    sealed record Resample(ComputeKernel Horizontal, ComputeKernel Vertical, int Width, int Height);
+    sealed record Resample(ComputeKernel Horizontal, ComputeKernel Vertical, int InWidth, int InHeight, int Width, int Height);
 
     sealed class Target
     {
@@ -82,8 +82,13 @@ public sealed class VideoScaler : IVideoFrameScaler
         Resample? luma = null;
         GpuBuffer lumaRgb = rgb;
         if (layout.Width != source.Width || layout.Height != source.Height)
-            (luma, lumaRgb) = CreateResample(new Lanczos3(source.Width, layout.Width), new Lanczos3(source.Height, layout.Height));
-        var (chroma, chromaRgb) = CreateResample(Lanczos3.ForChroma(source.Width, layout.Width, cosited: true), Lanczos3.ForChroma(source.Height, layout.Height, cosited: false));
+            (luma, lumaRgb) = CreateResample(rgb, new Lanczos3(source.Width, layout.Width), new Lanczos3(source.Height, layout.Height));
+        // Chroma from the rendition-size RGB when shrinking a lot (a 2:1 filter on the smaller image: far fewer taps),
+        // from the source RGB otherwise (one filter, no double softening). Both are exact integer filters.
+        bool fromRendition = luma is not null && source.Width >= 2 * layout.Width && source.Height >= 2 * layout.Height;
+        var (chroma, chromaRgb) = fromRendition
+            ? CreateResample(lumaRgb, Lanczos3.ForChroma(layout.Width, layout.Width, cosited: true), Lanczos3.ForChroma(layout.Height, layout.Height, cosited: false))
+            : CreateResample(rgb, Lanczos3.ForChroma(source.Width, layout.Width, cosited: true), Lanczos3.ForChroma(source.Height, layout.Height, cosited: false));
         ulong bytes = Words(layout.FrameBytes);
         var output = Own(GpuBuffer.CreateDeviceLocal(device, bytes, BufferUsageFlags.StorageBufferBit));
         var readback = Own(GpuBuffer.CreateHostVisible(device, bytes, BufferUsageFlags.TransferDstBit));
@@ -95,23 +100,23 @@ public sealed class VideoScaler : IVideoFrameScaler
     }
 
     /// <summary>Kernels and buffers resampling the source RGB through <paramref name="across"/> then <paramref name="down"/>; returns the result buffer.</summary>
-    (Resample, GpuBuffer) CreateResample(Lanczos3 across, Lanczos3 down)
+    (Resample, GpuBuffer) CreateResample(GpuBuffer input, Lanczos3 across, Lanczos3 down)
     {
         const BufferUsageFlags storage = BufferUsageFlags.StorageBufferBit;
         var buffers3 = new[] { DescriptorType.StorageBuffer, DescriptorType.StorageBuffer, DescriptorType.StorageBuffer };
         var acrossTable = Own(GpuBuffer.CreateWithData<int>(device, across.Packed(), storage));
         var downTable = Own(GpuBuffer.CreateWithData<int>(device, down.Packed(), storage));
-        var between = Own(GpuBuffer.CreateDeviceLocal(device, 12UL * (ulong)across.TargetSize * (ulong)source.Height, storage));
+        var between = Own(GpuBuffer.CreateDeviceLocal(device, 12UL * (ulong)across.TargetSize * (ulong)down.SourceSize, storage));
         var result = Own(GpuBuffer.CreateDeviceLocal(device, 12UL * (ulong)across.TargetSize * (ulong)down.TargetSize, storage));
         var horizontal = Own(new ComputeKernel(device, ShaderLibrary.Load(ShaderLibrary.ResampleHorizontal), buffers3, 12));
-        horizontal.Bind(0, rgb);
+        horizontal.Bind(0, input);
         horizontal.Bind(1, between);
         horizontal.Bind(2, acrossTable);
         var vertical = Own(new ComputeKernel(device, ShaderLibrary.Load(ShaderLibrary.ResampleVertical), buffers3, 12));
         vertical.Bind(0, between);
         vertical.Bind(1, result);
         vertical.Bind(2, downTable);
-        return (new Resample(horizontal, vertical, across.TargetSize, down.TargetSize), result);
+        return (new Resample(horizontal, vertical, across.SourceSize, down.SourceSize, across.TargetSize, down.TargetSize), result);
     }
 
     public void Scale(ReadOnlySpan<byte> frame, IReadOnlyList<byte[]> outputs, IReadOnlyList<bool> wanted)
@@ -129,13 +134,8 @@ public sealed class VideoScaler : IVideoFrameScaler
             Barrier(cmd, AccessFlags.ShaderWriteBit, PipelineStageFlags.ComputeShaderBit);
             // Stage by stage across all renditions: fewer barriers, and independent renditions can overlap on the device.
             var active = targets.Where((_, i) => wanted[i]).ToList();
-            var resamples = active.SelectMany(t => t.Luma is null ? new[] { t.Chroma } : [t.Luma, t.Chroma]).ToList();
-            foreach (var x in resamples)
-                x.Horizontal.RecordDispatch(cmd, new ResampleParams(source.Width, x.Width, source.Height), Groups(x.Width, 16), Groups(source.Height, 16));
-            Barrier(cmd, AccessFlags.ShaderWriteBit, PipelineStageFlags.ComputeShaderBit);
-            foreach (var x in resamples)
-                x.Vertical.RecordDispatch(cmd, new ResampleParams(x.Width, source.Height, x.Height), Groups(x.Width, 16), Groups(x.Height, 16));
-            Barrier(cmd, AccessFlags.ShaderWriteBit, PipelineStageFlags.ComputeShaderBit);
+            RecordResamples(cmd, active.Where(t => t.Luma is not null).Select(t => t.Luma!));
+            RecordResamples(cmd, active.Select(t => t.Chroma)); // after luma: it may read the luma result
             foreach (var t in active)
                 t.ToYuv.RecordDispatch(cmd, toYuvTemplate with { Width = t.Layout.Width, Height = t.Layout.Height }, Groups((int)(t.OutputBytes / 4), 256), 1);
             Barrier(cmd, AccessFlags.ShaderWriteBit, PipelineStageFlags.ComputeShaderBit, AccessFlags.TransferReadBit, PipelineStageFlags.TransferBit);
@@ -167,10 +167,7 @@ public sealed class VideoScaler : IVideoFrameScaler
             var copy = new BufferCopy(0, 0, rgbBytes);
             vk.CmdCopyBuffer(cmd, staging.Handle, rgb.Handle, 1, in copy);
             Barrier(cmd, AccessFlags.TransferWriteBit, PipelineStageFlags.TransferBit);
-            t.Chroma.Horizontal.RecordDispatch(cmd, new ResampleParams(source.Width, t.Chroma.Width, source.Height), Groups(t.Chroma.Width, 16), Groups(source.Height, 16));
-            Barrier(cmd, AccessFlags.ShaderWriteBit, PipelineStageFlags.ComputeShaderBit);
-            t.Chroma.Vertical.RecordDispatch(cmd, new ResampleParams(t.Chroma.Width, source.Height, t.Chroma.Height), Groups(t.Chroma.Width, 16), Groups(t.Chroma.Height, 16));
-            Barrier(cmd, AccessFlags.ShaderWriteBit, PipelineStageFlags.ComputeShaderBit);
+            RecordResamples(cmd, [t.Chroma]);
             t.ToYuv.RecordDispatch(cmd, toYuvTemplate with { Width = source.Width, Height = source.Height }, Groups((int)(t.OutputBytes / 4), 256), 1);
             Barrier(cmd, AccessFlags.ShaderWriteBit, PipelineStageFlags.ComputeShaderBit, AccessFlags.TransferReadBit, PipelineStageFlags.TransferBit);
             var back = new BufferCopy(0, 0, t.OutputBytes);
@@ -195,6 +192,22 @@ public sealed class VideoScaler : IVideoFrameScaler
         staging.Read<int>(result);
         return (yuv, result);
     }
+
+    /// <summary>Records the horizontal passes of all, a barrier, the vertical passes of all, a barrier.</summary>
+    static void RecordResamples(CommandBuffer cmd, IEnumerable<Resample> resamples, Action<CommandBuffer> barrier)
+    {
+        var list = resamples.ToList();
+        if (list.Count == 0) return;
+        foreach (var x in list)
+            x.Horizontal.RecordDispatch(cmd, new ResampleParams(x.InWidth, x.Width, x.InHeight), Groups(x.Width, 16), Groups(x.InHeight, 16));
+        barrier(cmd);
+        foreach (var x in list)
+            x.Vertical.RecordDispatch(cmd, new ResampleParams(x.Width, x.InHeight, x.Height), Groups(x.Width, 16), Groups(x.Height, 16));
+        barrier(cmd);
+    }
+
+    void RecordResamples(CommandBuffer cmd, IEnumerable<Resample> resamples) =>
+        RecordResamples(cmd, resamples, c => Barrier(c, AccessFlags.ShaderWriteBit, PipelineStageFlags.ComputeShaderBit));
 
     static uint Groups(int n, int size) => (uint)((n + size - 1) / size);
 
