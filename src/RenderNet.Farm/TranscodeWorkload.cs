@@ -88,7 +88,7 @@ public sealed class TranscodeWorkload : FarmWorkload
                     if (r != current)
                     {
                         current = r;
-                        var path = Path.Combine(directory, $"{r:D2}-{spec.Renditions[r].Name}.mp4");
+                        var path = TranscodeJob.RenditionFile(directory, r, spec.Renditions[r]);
                         files[r] = (path, reply.TotalBytes, reply.Sha256, reply.Frames, reply.TotalBytes > 0 ? File.Create(path) : null, 0);
                         seconds = reply.TranscodeSeconds;
                     }
@@ -136,12 +136,17 @@ public sealed class TranscodeWorkload : FarmWorkload
     public override void Accept(int unit, string node, FarmDelivery delivery)
     {
         var segment = (SegmentDelivery)delivery;
-        var final = job.SegmentDirectory(unit);
-        if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
-        Directory.Move(segment.Directory, final);
-        results[unit] = segment.Renditions
-            .Select(r => r with { Path = r.Path is null ? null : Path.Combine(final, Path.GetFileName(r.Path)) })
-            .ToList();
+        results[unit] = job.Keep(unit, segment.Directory, segment.Renditions);
+    }
+
+    /// <summary>Segments an earlier run of the job finished (see <see cref="TranscodeJob.FinishedSegments"/>).</summary>
+    public override IEnumerable<(int Unit, string Node, long Bytes)> Restore()
+    {
+        foreach (var (unit, files) in job.FinishedSegments())
+        {
+            results[unit] = files;
+            yield return (unit, "an earlier run", files.Where(f => f.Path is not null).Sum(f => new FileInfo(f.Path!).Length));
+        }
     }
 
     public override void Discard(FarmDelivery delivery) => TryDelete(((SegmentDelivery)delivery).Directory);

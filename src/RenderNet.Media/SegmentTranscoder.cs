@@ -21,7 +21,7 @@ public static class SegmentTranscoder
         var renditions = spec.Renditions;
         var layouts = renditions.Select(r => new Yuv420Layout(r.Width, r.Height)).ToList();
         var outputs = layouts.Select(l => new byte[l.FrameBytes]).ToList();
-        var paths = renditions.Select((r, i) => spec.KeptFrames(r) > 0 ? Path.Combine(outputDirectory, $"{i:D2}-{r.Name}.mp4") : null).ToList();
+        var paths = renditions.Select((r, i) => spec.KeptFrames(r) > 0 ? TranscodeJob.RenditionFile(outputDirectory, i, r) : null).ToList();
         var wanted = new bool[renditions.Count];
         var encoders = new H264SegmentEncoder?[renditions.Count];
         using var decoder = FfmpegProcess.Start(tools.Ffmpeg,

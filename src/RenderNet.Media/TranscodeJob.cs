@@ -1,3 +1,4 @@
+using System.Text.Json;
 using RenderNet.Core.Media;
 
 namespace RenderNet.Media;
@@ -8,13 +9,23 @@ public sealed record RenditionOutput(Rendition Rendition, string Mp4, string Pla
 /// <summary>
 /// The coordinator's side of one transcode job, whoever does the segments: probes the input, parses the ladder,
 /// cuts the input into segments in a staging directory inside the output directory, encodes the audio once, and at the
-/// end joins and packages the renditions. Outputs appear under their final names only when all of them are complete;
-/// a job that fails or is cancelled leaves no output and removes its staging directory.
+/// end joins and packages the renditions. Outputs appear under their final names only when all of them are complete.
+/// The staging directory (.rendernet-JOB) holds the job's manifest, the input segments and every accepted segment's
+/// renditions, each moved in whole: a job killed or cancelled midway is resumed from it (<see cref="ResumeAsync"/>)
+/// without redoing a finished segment. It is removed when the job is packaged, or discarded.
 /// </summary>
 public sealed class TranscodeJob : IDisposable
 {
+    const string ManifestFile = "job.json";
     readonly FfmpegTools tools;
     Task? audio;
+    bool remove;
+
+    /// <summary>What a resumed job needs to rebuild itself; written once the input is split.</summary>
+    sealed record Manifest(string JobId, string Input, string? SequenceRate, string Ladder, double SegmentSeconds, int Frames, List<Manifest.Piece> Segments)
+    {
+        public sealed record Piece(int Index, string File, long FirstFrame, int Frames);
+    }
 
     public MediaInput Input { get; }
     public MediaInfo Info { get; }
@@ -23,16 +34,20 @@ public sealed class TranscodeJob : IDisposable
     public string OutputDirectory { get; }
     public string Staging { get; }
     public double SegmentSeconds { get; }
+    public string JobId { get; }
     string AudioPath => Path.Combine(Staging, "audio.m4a");
+
+    public static string StagingFor(string outputDirectory, string jobId) => Path.Combine(Path.GetFullPath(outputDirectory), $".rendernet-{jobId}");
 
     TranscodeJob(FfmpegTools tools, MediaInput input, MediaInfo info, IReadOnlyList<Rendition> renditions, string outputDirectory, string jobId, double segmentSeconds)
     {
         this.tools = tools;
+        JobId = jobId;
         Input = input;
         Info = info;
         Renditions = renditions;
         OutputDirectory = Path.GetFullPath(outputDirectory);
-        Staging = Path.Combine(OutputDirectory, $".rendernet-{jobId}");
+        Staging = StagingFor(outputDirectory, jobId);
         SegmentSeconds = segmentSeconds;
     }
 
@@ -58,14 +73,88 @@ public sealed class TranscodeJob : IDisposable
         {
             Directory.CreateDirectory(job.Staging);
             job.Segments = await SegmentSplitter.SplitAsync(tools, input, info, segmentSeconds, Path.Combine(job.Staging, "input"), cancellation);
-            if (info.HasAudio) job.audio = RenditionPackager.EncodeAudioAsync(tools, input, job.AudioPath, cancellation);
+            var manifest = new Manifest(jobId, Path.GetFullPath(input.Path), input.SequenceRate?.ToString(), ladder, segmentSeconds, info.Frames,
+                job.Segments.Select(x => new Manifest.Piece(x.Index, Path.GetFileName(x.Path), x.FirstFrame, x.Frames)).ToList());
+            var path = Path.Combine(job.Staging, ManifestFile);
+            await File.WriteAllTextAsync(path + ".partial", JsonSerializer.Serialize(manifest), cancellation);
+            File.Move(path + ".partial", path, overwrite: true);
+            job.StartAudio(cancellation);
             return job;
         }
         catch
         {
-            job.Dispose();
+            job.Discard(); // nothing worth resuming yet
             throw;
         }
+    }
+
+    /// <summary>Reopens an interrupted job from its staging directory in <paramref name="outputDirectory"/>.</summary>
+    public static async Task<TranscodeJob> ResumeAsync(FfmpegTools tools, string outputDirectory, string jobId, CancellationToken cancellation = default)
+    {
+        var staging = StagingFor(outputDirectory, jobId);
+        var manifestPath = Path.Combine(staging, ManifestFile);
+        if (!File.Exists(manifestPath))
+            throw new MediaException($"there is no interrupted transcode job {jobId} in {outputDirectory} (no {manifestPath})");
+        var manifest = JsonSerializer.Deserialize<Manifest>(await File.ReadAllTextAsync(manifestPath, cancellation))
+            ?? throw new MediaException($"{manifestPath} is damaged");
+        FrameRate? rate = manifest.SequenceRate is null ? null : FrameRate.TryParse(manifest.SequenceRate, out var r) ? r : throw new MediaException($"{manifestPath} is damaged");
+        var input = new MediaInput(manifest.Input, rate);
+        var info = await MediaInfo.ProbeAsync(tools, input, cancellation);
+        if (info.Frames != manifest.Frames)
+            throw new MediaException($"{manifest.Input} has {info.Frames} frames now, {manifest.Frames} when job {jobId} started: it changed, start a new job");
+        var job = new TranscodeJob(tools, input, info, Rendition.ParseLadder(manifest.Ladder, info.Width, info.Height), outputDirectory, jobId, manifest.SegmentSeconds)
+        {
+            Segments = manifest.Segments.Select(p => new InputSegment(p.Index, Path.Combine(staging, "input", p.File), p.FirstFrame, p.Frames)).ToList(),
+        };
+        var lost = job.Segments.FirstOrDefault(x => !File.Exists(x.Path));
+        if (lost is not null) throw new MediaException($"job {jobId}: its input segment {lost.Path} is gone; start a new job");
+        job.StartAudio(cancellation);
+        return job;
+    }
+
+    /// <summary>Encodes the audio once, unless an earlier run of the job already did (written whole, then renamed).</summary>
+    void StartAudio(CancellationToken cancellation)
+    {
+        if (!Info.HasAudio || File.Exists(AudioPath)) return;
+        audio = Task.Run(async () =>
+        {
+            await RenditionPackager.EncodeAudioAsync(tools, Input, AudioPath + ".partial", cancellation);
+            File.Move(AudioPath + ".partial", AudioPath, overwrite: true);
+        }, cancellation);
+    }
+
+    /// <summary>The file a segment's rendition is kept in, inside <paramref name="directory"/>.</summary>
+    public static string RenditionFile(string directory, int rendition, Rendition r) => Path.Combine(directory, $"{rendition:D2}-{r.Name}.mp4");
+
+    /// <summary>Segments finished by an earlier run of this job (their directory complete), with their rendition files.</summary>
+    public IReadOnlyDictionary<int, IReadOnlyList<RenditionSegment>> FinishedSegments()
+    {
+        var done = new Dictionary<int, IReadOnlyList<RenditionSegment>>();
+        foreach (var segment in Segments)
+        {
+            var dir = SegmentDirectory(segment.Index);
+            if (!Directory.Exists(dir)) continue;
+            var spec = SpecFor(segment);
+            var files = Renditions.Select((r, i) => new RenditionSegment(r, spec.KeptFrames(r) > 0 ? RenditionFile(dir, i, r) : null, spec.KeptFrames(r))).ToList();
+            if (files.All(f => f.Path is null || File.Exists(f.Path))) done[segment.Index] = files;
+        }
+        return done;
+    }
+
+    /// <summary>Moves a checked segment's files (written in <paramref name="attemptDirectory"/>) into place in one rename.</summary>
+    public IReadOnlyList<RenditionSegment> Keep(int segment, string attemptDirectory, IReadOnlyList<RenditionSegment> files)
+    {
+        var final = SegmentDirectory(segment);
+        if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
+        Directory.Move(attemptDirectory, final);
+        return files.Select(r => r with { Path = r.Path is null ? null : Path.Combine(final, Path.GetFileName(r.Path)) }).ToList();
+    }
+
+    /// <summary>Gives up on the job: its staging directory goes when it is disposed.</summary>
+    public void Discard()
+    {
+        remove = true;
+        Dispose();
     }
 
     public SegmentSpec SpecFor(InputSegment segment) =>
@@ -93,29 +182,30 @@ public sealed class TranscodeJob : IDisposable
             var rendition = Renditions[r];
             var parts = Segments.Select(s => segments[s.Index][r]).Where(p => p.Path is not null).ToList();
             var mp4 = Path.Combine(final, rendition.Name + ".mp4");
-            await RenditionPackager.JoinAsync(tools, parts.Select(p => p.Path!).ToList(), audio is null ? null : AudioPath, mp4, cancellation);
+            await RenditionPackager.JoinAsync(tools, parts.Select(p => p.Path!).ToList(), Info.HasAudio ? AudioPath : null, mp4, cancellation);
             long peak = await RenditionPackager.WriteHlsAsync(tools, mp4, Path.Combine(hls, rendition.Name), SegmentSeconds, cancellation);
             variants.Add((rendition, $"{rendition.Name}/index.m3u8", peak, Info.Rate.DividedBy(rendition.FrameRateDivisor)));
             outputs.Add(new RenditionOutput(rendition, Path.Combine(OutputDirectory, rendition.Name + ".mp4"),
                 Path.Combine(OutputDirectory, "hls", rendition.Name, "index.m3u8"), parts.Sum(p => p.Frames)));
         }
-        RenditionPackager.WriteMasterPlaylist(Path.Combine(hls, "master.m3u8"), variants, audio is not null);
+        RenditionPackager.WriteMasterPlaylist(Path.Combine(hls, "master.m3u8"), variants, Info.HasAudio);
 
         // Everything is complete: only now do the results take their final names.
         foreach (var o in outputs) File.Move(Path.Combine(final, o.Rendition.Name + ".mp4"), o.Mp4, overwrite: true);
         var hlsTarget = Path.Combine(OutputDirectory, "hls");
         if (Directory.Exists(hlsTarget)) Directory.Delete(hlsTarget, recursive: true);
         Directory.Move(hls, hlsTarget);
-        Dispose();
+        Discard();
         return outputs;
     }
 
     public string MasterPlaylist => Path.Combine(OutputDirectory, "hls", "master.m3u8");
 
-    /// <summary>Removes the staging directory (the job's intermediate files).</summary>
+    /// <summary>Waits for the audio encoder; removes the staging directory if the job was packaged or discarded.</summary>
     public void Dispose()
     {
         try { audio?.Wait(TimeSpan.FromSeconds(30)); } catch (AggregateException) { }
+        if (!remove) return;
         try { if (Directory.Exists(Staging)) Directory.Delete(Staging, recursive: true); }
         catch (IOException) { }
     }
@@ -127,10 +217,13 @@ public static class LocalTranscode
     public static async Task<IReadOnlyList<RenditionOutput>> RunAsync(FfmpegTools tools, TranscodeJob job, VideoFrameScalerFactory scalers,
         Action<InputSegment>? onSegment = null, CancellationToken cancellation = default)
     {
-        var results = new Dictionary<int, IReadOnlyList<RenditionSegment>>();
-        foreach (var segment in job.Segments)
+        var results = new Dictionary<int, IReadOnlyList<RenditionSegment>>(job.FinishedSegments());
+        foreach (var segment in job.Segments.Where(x => !results.ContainsKey(x.Index)))
         {
-            results[segment.Index] = await SegmentTranscoder.RunAsync(tools, job.SpecFor(segment), segment.Path, job.SegmentDirectory(segment.Index), scalers, cancellation);
+            var attempt = job.SegmentDirectory(segment.Index) + ".partial";
+            if (Directory.Exists(attempt)) Directory.Delete(attempt, recursive: true);
+            var files = await SegmentTranscoder.RunAsync(tools, job.SpecFor(segment), segment.Path, attempt, scalers, cancellation);
+            results[segment.Index] = job.Keep(segment.Index, attempt, files);
             onSegment?.Invoke(segment);
         }
         return await job.PackageAsync(results, cancellation);

@@ -12,7 +12,7 @@ public class FarmCliTests : IDisposable
     readonly string dir = Directory.CreateTempSubdirectory("rendernet-farmcli").FullName;
     public void Dispose() => Directory.Delete(dir, true);
 
-    sealed class Cli : IDisposable
+    internal sealed class Cli : IDisposable
     {
         readonly Process process;
         readonly System.Text.StringBuilder stdout = new(), stderr = new();

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Diagnostics;
 using System.Numerics;
 using System.Security.Cryptography;
@@ -130,5 +131,63 @@ public class TranscodeFarmTests : IDisposable
             total += report.Paid;
         }
         Assert.Equal(PaidFarmTests.Price * job.PriceUnits, total);
+    }
+}
+
+/// <summary>`rendernet transcode` on local nodes as a user runs it: a killed coordinator and its resume.</summary>
+[Collection("farm")]
+public class TranscodeCliTests : IDisposable
+{
+    readonly string dir = Directory.CreateTempSubdirectory("rendernet-transcode-cli").FullName;
+    public void Dispose() => Directory.Delete(dir, true);
+
+    static int FinishedSegments(string output) =>
+        Directory.EnumerateDirectories(output, ".rendernet-*").SelectMany(s => Directory.Exists(Path.Combine(s, "segments")) ? Directory.EnumerateDirectories(Path.Combine(s, "segments")) : [])
+            .Count(d => Path.GetFileName(d).Length == 5); // attempts in progress carry a suffix
+
+    [Fact]
+    public void A_killed_coordinator_resumes_without_redoing_a_finished_segment()
+    {
+        var input = Path.Combine(dir, "clip.mp4");
+        var psi = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true };
+        foreach (var a in (string[])["-v", "error", "-f", "lavfi", "-i", "testsrc2=s=160x90:r=12:d=8", "-f", "lavfi", "-i", "sine=d=8",
+                     "-c:v", "libx264", "-g", "6", "-pix_fmt", "yuv420p", "-c:a", "aac", "-y", input])
+            psi.ArgumentList.Add(a);
+        using (var ff = Process.Start(psi)!) { ff.StandardError.ReadToEnd(); ff.WaitForExit(); Assert.Equal(0, ff.ExitCode); }
+        string[] settings = ["transcode", input, "--renditions", "90p,60p:crf=30", "--segment-seconds", "0.5"];
+
+        var output = Path.Combine(dir, "farm");
+        string jobId;
+        int before;
+        using (var first = new FarmCliTests.Cli([.. settings, "--out", output, "--local-nodes", "2"]))
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(120);
+            while (DateTime.UtcNow < deadline && (!Directory.Exists(output) || FinishedSegments(output) < 3)) Thread.Sleep(50);
+            first.Process.Kill(); // SIGKILL: no cleanup
+            first.Wait();
+            before = FinishedSegments(output);
+            Assert.InRange(before, 3, 15);
+            Assert.Empty(Directory.EnumerateFiles(output, "*.mp4")); // nothing that looks like a result
+            jobId = Path.GetFileName(Directory.EnumerateDirectories(output, ".rendernet-*").Single())[".rendernet-".Length..];
+            Assert.Contains($"--resume {jobId}", first.Stderr);
+        }
+
+        using (var resumed = new FarmCliTests.Cli("transcode", "--resume", jobId, "--out", output, "--local-nodes", "2", "--json"))
+        {
+            Assert.True(resumed.Wait() == 0, resumed.Stderr);
+            using var json = JsonDocument.Parse(resumed.Stdout);
+            Assert.Equal(16, json.RootElement.GetProperty("segments").GetInt32());
+            Assert.Equal(before, json.RootElement.GetProperty("segments_from_earlier_run").GetInt32());
+            // The nodes did only what was left.
+            Assert.Equal(16 - before, json.RootElement.GetProperty("nodes").EnumerateArray().Sum(n => n.GetProperty("segments").GetInt32()));
+        }
+        Assert.Empty(Directory.EnumerateDirectories(output, ".rendernet-*")); // staging removed once packaged
+
+        // The same bytes as one uninterrupted run in one process.
+        var local = Path.Combine(dir, "local");
+        using (var straight = new FarmCliTests.Cli([.. settings, "--out", local]))
+            Assert.True(straight.Wait() == 0, straight.Stderr);
+        foreach (var name in new[] { "90p.mp4", "60p.mp4" })
+            Assert.True(File.ReadAllBytes(Path.Combine(local, name)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(output, name))), $"{name} differs");
     }
 }

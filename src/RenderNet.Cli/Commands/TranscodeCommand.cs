@@ -16,12 +16,13 @@ namespace RenderNet.Cli.Commands;
 /// </summary>
 static class TranscodeCommand
 {
-    sealed record Request(string Input, string Renditions, string Output, double SegmentSeconds, string? Fps, string? Device, bool Json,
+    sealed record Request(string? Input, string? Resume, string Renditions, string Output, double SegmentSeconds, string? Fps, string? Device, bool Json,
         double Timeout, bool AllowMixed, FarmSessionRequest Session);
 
     public static Command Create()
     {
-        var input = new Argument<string>("input") { Description = "A video file ffmpeg reads, or an image sequence: a pattern such as frames/%04d.png or a directory of images" };
+        var input = new Argument<string?>("input") { Description = "A video file ffmpeg reads, or an image sequence: a pattern such as frames/%04d.png or a directory of images", Arity = ArgumentArity.ZeroOrOne };
+        var resume = new Option<string?>("--resume") { Description = "Finish an interrupted job (its id, printed at the start) in --out; finished segments are kept" };
         var renditions = new Option<string>("--renditions", "-r") { Description = "The ladder: heights or sizes, with options (720p:crf=20, 480p:b=900k, 720p:fps=/2)", DefaultValueFactory = _ => "1080p,720p,480p" };
         var output = new Option<string>("--out", "-o") { Description = "Output directory: NAME.mp4 per rendition and hls/master.m3u8", DefaultValueFactory = _ => "transcode" };
         var segment = new Option<double>("--segment-seconds") { Description = "Target segment length; cuts fall on the input's keyframes", DefaultValueFactory = _ => 4 };
@@ -42,10 +43,10 @@ static class TranscodeCommand
 
         var command = new Command("transcode", "Transcode video or an image sequence into an H.264 ladder (MP4 + HLS)")
         {
-            input, renditions, output, segment, fps, device, json, nodes, localNodes, timeout, allowMixed, pay, price, rpc, escrow, token, registry, payerKeystore,
+            input, resume, renditions, output, segment, fps, device, json, nodes, localNodes, timeout, allowMixed, pay, price, rpc, escrow, token, registry, payerKeystore,
         };
         command.SetAction((parse, cancellation) => UserErrors.Run(() => Execute(new Request(
-            parse.GetValue(input)!, parse.GetValue(renditions)!, parse.GetValue(output)!, parse.GetValue(segment), parse.GetValue(fps),
+            parse.GetValue(input), parse.GetValue(resume), parse.GetValue(renditions)!, parse.GetValue(output)!, parse.GetValue(segment), parse.GetValue(fps),
             parse.GetValue(device), parse.GetValue(json), parse.GetValue(timeout), parse.GetValue(allowMixed),
             new FarmSessionRequest(parse.GetValue(nodes) ?? [], parse.GetValue(localNodes), parse.GetValue(device), parse.GetValue(pay), parse.GetValue(price),
                 parse.GetValue(rpc), parse.GetValue(escrow), parse.GetValue(token), parse.GetValue(registry), parse.GetValue(payerKeystore))), cancellation)));
@@ -60,13 +61,17 @@ static class TranscodeCommand
         FrameRate? rate = null;
         if (r.Fps is not null)
             rate = FrameRate.TryParse(r.Fps, out var parsed) ? parsed : throw new ArgumentException($"--fps '{r.Fps}' is not a frame rate (e.g. 24 or 30000/1001)");
+        if ((r.Input is null) == (r.Resume is null)) throw new ArgumentException("give an INPUT to transcode, or --resume JOB to finish an interrupted job");
         var tools = FfmpegTools.Locate();
-        var jobId = FarmJobSpec.NewJobId();
-        using var job = await TranscodeJob.PrepareAsync(tools, new MediaInput(r.Input, rate), r.Renditions, r.Output, jobId, r.SegmentSeconds, cancellation);
+        using var job = r.Resume is not null
+            ? await TranscodeJob.ResumeAsync(tools, r.Output, r.Resume, cancellation)
+            : await TranscodeJob.PrepareAsync(tools, new MediaInput(r.Input!, rate), r.Renditions, r.Output, FarmJobSpec.NewJobId(), r.SegmentSeconds, cancellation);
+        var jobId = job.JobId;
         var info = job.Info;
-        if (!r.Json)
-            Console.Error.WriteLine($"rendernet: {r.Input}: {info.Width}x{info.Height} {info.Codec} {info.PixelFormat} ({info.Colors}), {info.Frames} frames at {info.Rate.PerSecond:0.###} fps" +
-                $"{(info.HasAudio ? ", audio" : "")}; {job.Segments.Count} segment(s) -> {string.Join(", ", job.Renditions)}");
+        int earlier = job.FinishedSegments().Count;
+        Console.Error.WriteLine($"rendernet: job {jobId}: {job.Input.Path}: {info.Width}x{info.Height} {info.Codec} {info.PixelFormat} ({info.Colors}), {info.Frames} frames at {info.Rate.PerSecond:0.###} fps" +
+            $"{(info.HasAudio ? ", audio" : "")}; {job.Segments.Count} segment(s){(earlier > 0 ? $", {earlier} done before" : "")} -> {string.Join(", ", job.Renditions)}; " +
+            $"if interrupted, resume with --resume {jobId} --out {r.Output}");
         foreach (var rendition in job.Renditions.Where(x => x.Height > info.Height))
             Console.Error.WriteLine($"rendernet: warning: rendition {rendition.Name} is larger than the source ({info.Width}x{info.Height}): it is upscaled");
 
@@ -111,11 +116,12 @@ static class TranscodeCommand
             Console.WriteLine(JsonSerializer.Serialize(new
             {
                 job = jobId,
-                input = Path.GetFullPath(r.Input),
+                input = Path.GetFullPath(job.Input.Path),
                 output = job.OutputDirectory,
                 hls = job.MasterPlaylist,
                 source = new { width = info.Width, height = info.Height, codec = info.Codec, pixel_format = info.PixelFormat, colors = info.Colors.ToString(), frames = info.Frames, fps = info.Rate.ToString(), audio = info.HasAudio },
                 segments = job.Segments.Count,
+                segments_from_earlier_run = earlier,
                 renditions = outputs.Select(o => new
                 {
                     name = o.Rendition.Name, width = o.Rendition.Width, height = o.Rendition.Height, crf = o.Rendition.BitrateKbps > 0 ? (int?)null : o.Rendition.Crf,
