@@ -12,41 +12,49 @@ layout(push_constant) uniform Params { int width, height, lumaOffset, cy, crv, c
 
 int byteAt(int i) { return int((src[i >> 2] >> ((i & 3) * 8)) & 0xFFu); }
 
-// One chroma row interpolated at luma column x, times 16.
-int chromaRow(int planeStart, int cw, int row, int x)
+// One invocation converts a 2x2 quad of luma pixels, which share their chroma taps: rows j-2..j+2 of each chroma
+// plane, each interpolated once at the even (x16) and odd (-1 9 9 -1) luma column.
+void chromaColumns(int planeStart, int cw, int ch, int i, int j, out int even[5], out int odd[5])
 {
-    int base = planeStart + row * cw;
-    int i = x >> 1;
-    if ((x & 1) == 0) return 16 * byteAt(base + i);
-    int a = byteAt(base + max(i - 1, 0)), b = byteAt(base + i), c = byteAt(base + min(i + 1, cw - 1)), d = byteAt(base + min(i + 2, cw - 1));
-    return -a + 9 * b + 9 * c - d;
+    for (int k = 0; k < 5; k++)
+    {
+        int base = planeStart + clamp(j - 2 + k, 0, ch - 1) * cw;
+        int a = byteAt(base + max(i - 1, 0)), b = byteAt(base + i), c = byteAt(base + min(i + 1, cw - 1)), d = byteAt(base + min(i + 2, cw - 1));
+        even[k] = 16 * b;
+        odd[k] = -a + 9 * b + 9 * c - d;
+    }
 }
 
-// Chroma at luma pixel (x, y), times 16 (rounded).
-int chroma16(int planeStart, int cw, int ch, int x, int y)
+// Vertical Catmull-Rom over rows: even luma rows use rows j-2..j+1, odd ones j-1..j+2 (x16, rounded).
+int vertical(int rows[5], bool oddRow)
 {
-    int j = y >> 1;
-    // Rows j-2..j+1 for even y (sample sits 3/4 of the way from row j-1 to row j), j-1..j+2 for odd y.
-    int first = (y & 1) == 0 ? j - 2 : j - 1;
-    ivec4 w = (y & 1) == 0 ? ivec4(-3, 29, 111, -9) : ivec4(-9, 111, 29, -3);
-    int sum = 0;
-    for (int k = 0; k < 4; k++)
-        sum += w[k] * chromaRow(planeStart, cw, clamp(first + k, 0, ch - 1), x);
+    int sum = oddRow ? -9 * rows[1] + 111 * rows[2] + 29 * rows[3] - 3 * rows[4]
+                     : -3 * rows[0] + 29 * rows[1] + 111 * rows[2] - 9 * rows[3];
     return (sum + 64) >> 7;
 }
 
 void main()
 {
-    int x = int(gl_GlobalInvocationID.x), y = int(gl_GlobalInvocationID.y);
-    if (x >= p.width || y >= p.height) return;
+    int i = int(gl_GlobalInvocationID.x), j = int(gl_GlobalInvocationID.y);
     int cw = (p.width + 1) / 2, ch = (p.height + 1) / 2;
+    if (i >= cw || j >= ch) return;
     int lumaBytes = p.width * p.height;
-    int luma = (byteAt(y * p.width + x) - p.lumaOffset) * 16;
-    int u = chroma16(lumaBytes, cw, ch, x, y) - 2048;
-    int v = chroma16(lumaBytes + cw * ch, cw, ch, x, y) - 2048;
+    int ue[5], uo[5], ve[5], vo[5];
+    chromaColumns(lumaBytes, cw, ch, i, j, ue, uo);
+    chromaColumns(lumaBytes + cw * ch, cw, ch, i, j, ve, vo);
     const int roundHalf = 1 << 15; // round half up, then >> 16 (12 fraction bits + 4 for the x16 inputs)
-    int plane = p.width * p.height, at = y * p.width + x;
-    rgb[at] = (p.cy * luma + p.crv * v + roundHalf) >> 16;
-    rgb[plane + at] = (p.cy * luma + p.cgu * u + p.cgv * v + roundHalf) >> 16;
-    rgb[2 * plane + at] = (p.cy * luma + p.cbu * u + roundHalf) >> 16;
+    int plane = p.width * p.height;
+    for (int q = 0; q < 4; q++)
+    {
+        int x = 2 * i + (q & 1), y = 2 * j + (q >> 1);
+        if (x >= p.width || y >= p.height) continue;
+        bool oddColumn = (q & 1) == 1, oddRow = (q >> 1) == 1;
+        int u = vertical(oddColumn ? uo : ue, oddRow) - 2048;
+        int v = vertical(oddColumn ? vo : ve, oddRow) - 2048;
+        int luma = (byteAt(y * p.width + x) - p.lumaOffset) * 16;
+        int at = y * p.width + x;
+        rgb[at] = (p.cy * luma + p.crv * v + roundHalf) >> 16;
+        rgb[plane + at] = (p.cy * luma + p.cgu * u + p.cgv * v + roundHalf) >> 16;
+        rgb[2 * plane + at] = (p.cy * luma + p.cbu * u + roundHalf) >> 16;
+    }
 }

@@ -31,6 +31,8 @@ public sealed class VideoScaler : IVideoFrameScaler
     sealed class Target
     {
         public required Yuv420Layout Layout;
+        /// <summary>Same size and already in the delivery colour space: the frame is passed through untouched.</summary>
+        public bool Passthrough;
         public Resample? Luma;
         public required Resample Chroma;
         public required ComputeKernel ToYuv;
@@ -43,6 +45,13 @@ public sealed class VideoScaler : IVideoFrameScaler
         (layout, colors, targets) => new VideoScaler(device, layout, colors, targets);
 
     public VideoScaler(VulkanDevice device, Yuv420Layout source, YuvColorSpace sourceColors, IReadOnlyList<Yuv420Layout> targetLayouts)
+        : this(device, source, sourceColors, targetLayouts, passthrough: true)
+    {
+    }
+
+    /// <param name="passthrough">Pass same-size renditions of a source already in the delivery colour space through
+    /// untouched (false only to test the kernels on them).</param>
+    internal VideoScaler(VulkanDevice device, Yuv420Layout source, YuvColorSpace sourceColors, IReadOnlyList<Yuv420Layout> targetLayouts, bool passthrough)
     {
         this.device = device;
         this.source = source;
@@ -60,7 +69,9 @@ public sealed class VideoScaler : IVideoFrameScaler
             toRgbParams = new YuvToRgbParams(source.Width, source.Height, d.LumaOffset, d.Cy, d.Crv, d.Cgu, d.Cgv, d.Cbu);
             var e = YuvColorSpace.Delivery.Encode;
             toYuvTemplate = new RgbToYuvParams(0, 0, e.LumaOffset, e.Yr, e.Yg, e.Yb, e.Ur, e.Ug, e.Ub, e.Vr, e.Vg, e.Vb);
-            targets = targetLayouts.Select(CreateTarget).ToArray();
+            targets = targetLayouts.Select(l => passthrough && l == source && sourceColors == YuvColorSpace.Delivery
+                ? new Target { Layout = l, Passthrough = true, Chroma = null!, ToYuv = null!, Output = null!, Readback = null! }
+                : CreateTarget(l)).ToArray();
         }
         catch
         {
@@ -123,31 +134,38 @@ public sealed class VideoScaler : IVideoFrameScaler
     {
         if (frame.Length != source.FrameBytes)
             throw new ArgumentException($"a {source.Width}x{source.Height} yuv420p frame is {source.FrameBytes} bytes, not {frame.Length}", nameof(frame));
-        upload.Write(frame);
         var vk = device.Api;
-        device.Submit(cmd =>
+        if (targets.Where((t, i) => wanted[i] && !t.Passthrough).Any())
         {
-            var copy = new BufferCopy(0, 0, Words(source.FrameBytes));
-            vk.CmdCopyBuffer(cmd, upload.Handle, sourceBytes.Handle, 1, in copy);
-            Barrier(cmd, AccessFlags.TransferWriteBit, PipelineStageFlags.TransferBit);
-            toRgb.RecordDispatch(cmd, toRgbParams, Groups(source.Width, 16), Groups(source.Height, 16));
-            Barrier(cmd, AccessFlags.ShaderWriteBit, PipelineStageFlags.ComputeShaderBit);
-            // Stage by stage across all renditions: fewer barriers, and independent renditions can overlap on the device.
-            var active = targets.Where((_, i) => wanted[i]).ToList();
-            RecordResamples(cmd, active.Where(t => t.Luma is not null).Select(t => t.Luma!));
-            RecordResamples(cmd, active.Select(t => t.Chroma)); // after luma: it may read the luma result
-            foreach (var t in active)
-                t.ToYuv.RecordDispatch(cmd, toYuvTemplate with { Width = t.Layout.Width, Height = t.Layout.Height }, Groups((int)(t.OutputBytes / 4), 256), 1);
-            Barrier(cmd, AccessFlags.ShaderWriteBit, PipelineStageFlags.ComputeShaderBit, AccessFlags.TransferReadBit, PipelineStageFlags.TransferBit);
-            foreach (var t in active)
+            upload.Write(frame);
+            device.Submit(cmd =>
             {
-                var back = new BufferCopy(0, 0, t.OutputBytes);
-                vk.CmdCopyBuffer(cmd, t.Output.Handle, t.Readback.Handle, 1, in back);
-            }
-            Barrier(cmd, AccessFlags.TransferWriteBit, PipelineStageFlags.TransferBit, AccessFlags.HostReadBit, PipelineStageFlags.HostBit);
-        }, "video scale");
+                var copy = new BufferCopy(0, 0, Words(source.FrameBytes));
+                vk.CmdCopyBuffer(cmd, upload.Handle, sourceBytes.Handle, 1, in copy);
+                Barrier(cmd, AccessFlags.TransferWriteBit, PipelineStageFlags.TransferBit);
+                toRgb.RecordDispatch(cmd, toRgbParams, Groups(source.ChromaWidth, 16), Groups(source.ChromaHeight, 16)); // one invocation per 2x2 quad
+                Barrier(cmd, AccessFlags.ShaderWriteBit, PipelineStageFlags.ComputeShaderBit);
+                // Stage by stage across all renditions: fewer barriers, and independent renditions can overlap on the device.
+                var active = targets.Where((t, i) => wanted[i] && !t.Passthrough).ToList();
+                RecordResamples(cmd, active.Where(t => t.Luma is not null).Select(t => t.Luma!));
+                RecordResamples(cmd, active.Select(t => t.Chroma)); // after luma: it may read the luma result
+                foreach (var t in active)
+                    t.ToYuv.RecordDispatch(cmd, toYuvTemplate with { Width = t.Layout.Width, Height = t.Layout.Height }, Groups((int)(t.OutputBytes / 4), 256), 1);
+                Barrier(cmd, AccessFlags.ShaderWriteBit, PipelineStageFlags.ComputeShaderBit, AccessFlags.TransferReadBit, PipelineStageFlags.TransferBit);
+                foreach (var t in active)
+                {
+                    var back = new BufferCopy(0, 0, t.OutputBytes);
+                    vk.CmdCopyBuffer(cmd, t.Output.Handle, t.Readback.Handle, 1, in back);
+                }
+                Barrier(cmd, AccessFlags.TransferWriteBit, PipelineStageFlags.TransferBit, AccessFlags.HostReadBit, PipelineStageFlags.HostBit);
+            }, "video scale");
+        }
         for (int i = 0; i < targets.Length; i++)
-            if (wanted[i]) targets[i].Readback.Read(outputs[i].AsSpan(0, targets[i].Layout.FrameBytes));
+        {
+            if (!wanted[i]) continue;
+            if (targets[i].Passthrough) frame.CopyTo(outputs[i]);
+            else targets[i].Readback.Read(outputs[i].AsSpan(0, targets[i].Layout.FrameBytes));
+        }
     }
 
     /// <summary>
@@ -157,7 +175,7 @@ public sealed class VideoScaler : IVideoFrameScaler
     internal (byte[] Yuv, int[] Rgb) RoundTripRgb(int[] rgb12)
     {
         var t = targets[0];
-        if (t.Luma is not null || rgb12.Length != 3 * source.LumaBytes) throw new ArgumentException("round trip needs a same-size rendition and a full RGB frame");
+        if (t.Passthrough || t.Luma is not null || rgb12.Length != 3 * source.LumaBytes) throw new ArgumentException("round trip needs a same-size rendition and a full RGB frame");
         var vk = device.Api;
         ulong rgbBytes = 12UL * (ulong)source.LumaBytes;
         using var staging = GpuBuffer.CreateHostVisible(device, rgbBytes, BufferUsageFlags.TransferSrcBit | BufferUsageFlags.TransferDstBit);
@@ -182,7 +200,7 @@ public sealed class VideoScaler : IVideoFrameScaler
             var copy = new BufferCopy(0, 0, Words(source.FrameBytes));
             vk.CmdCopyBuffer(cmd, upload.Handle, sourceBytes.Handle, 1, in copy);
             Barrier(cmd, AccessFlags.TransferWriteBit, PipelineStageFlags.TransferBit);
-            toRgb.RecordDispatch(cmd, toRgbParams, Groups(source.Width, 16), Groups(source.Height, 16));
+            toRgb.RecordDispatch(cmd, toRgbParams, Groups(source.ChromaWidth, 16), Groups(source.ChromaHeight, 16)); // one invocation per 2x2 quad
             Barrier(cmd, AccessFlags.ShaderWriteBit, PipelineStageFlags.ComputeShaderBit, AccessFlags.TransferReadBit, PipelineStageFlags.TransferBit);
             var back = new BufferCopy(0, 0, rgbBytes);
             vk.CmdCopyBuffer(cmd, rgb.Handle, staging.Handle, 1, in back);
