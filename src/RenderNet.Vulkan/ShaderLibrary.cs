@@ -11,6 +11,10 @@ public static class ShaderLibrary
     public const string ResampleVertical = "resample_v.comp";
     public const string RgbToYuv420 = "rgb_to_yuv420.comp";
 
+    public const string RasterVertex = "raster.vert";
+    public const string RasterFragment = "raster.frag";
+    public const string RasterIdFragment = "raster_id.frag";
+
     /// <summary>The transcode kernels, in pipeline order.</summary>
     public static readonly string[] Transcode = [YuvToRgb, ResampleHorizontal, ResampleVertical, RgbToYuv420];
 

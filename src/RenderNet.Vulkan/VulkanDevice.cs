@@ -61,8 +61,10 @@ public sealed unsafe class VulkanDevice : IDisposable
         Api.GetPhysicalDeviceQueueFamilyProperties(PhysicalDevice, ref familyCount, null);
         var families = new QueueFamilyProperties[familyCount];
         fixed (QueueFamilyProperties* f = families) Api.GetPhysicalDeviceQueueFamilyProperties(PhysicalDevice, ref familyCount, f);
-        // Prefer a compute-only family (async compute on discrete GPUs), else any with compute.
-        int family = Array.FindIndex(families, f => (f.QueueFlags & QueueFlags.ComputeBit) != 0 && (f.QueueFlags & QueueFlags.GraphicsBit) == 0);
+        // One queue does everything (path tracing, video kernels, rasterising), so it must do graphics and compute:
+        // every graphics-capable family of a Vulkan device also offers compute. A compute-only device still path traces.
+        int family = Array.FindIndex(families, f => (f.QueueFlags & (QueueFlags.ComputeBit | QueueFlags.GraphicsBit)) == (QueueFlags.ComputeBit | QueueFlags.GraphicsBit));
+        SupportsGraphics = family >= 0;
         if (family < 0) family = Array.FindIndex(families, f => (f.QueueFlags & QueueFlags.ComputeBit) != 0);
         QueueFamily = (uint)family;
 
@@ -106,6 +108,9 @@ public sealed unsafe class VulkanDevice : IDisposable
     }
 
     internal PhysicalDevice PhysicalDevice { get; }
+
+    /// <summary>Whether the device's queue can rasterise (false only on compute-only devices).</summary>
+    public bool SupportsGraphics { get; }
 
     /// <summary>
     /// Upload through a staging buffer even where device-local memory is host-visible, as on discrete GPUs; lets the

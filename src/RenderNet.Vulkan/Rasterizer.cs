@@ -1,0 +1,189 @@
+using System.Numerics;
+using RenderNet.Core.Rendering;
+using RenderNet.Core.Scenes;
+using RenderNet.Core.Tiles;
+using Silk.NET.Vulkan;
+
+namespace RenderNet.Vulkan;
+
+/// <summary>
+/// The rasteriser: draws any rectangle of a frame of a scene with a Vulkan graphics pipeline, 4× MSAA resolved, in the
+/// path tracer's camera conventions. A tile costs its own pixels only: the framebuffer is the tile, and the viewport
+/// is placed so that the tile's pixels are the full frame's (see <see cref="RasterGeometry"/> for why tiles are
+/// bit-exact). Geometry is prepared once per frame (camera and size) and reused by every tile of it.
+/// </summary>
+public sealed unsafe class Rasterizer : IDisposable
+{
+    const Format ColorFormat = Format.R32G32B32A32Sfloat;
+    const Format IdFormat = Format.R32Uint;
+    readonly VulkanDevice device;
+    readonly Scene scene;
+    readonly RasterPipeline shaded, ids;
+    (SceneCamera Camera, int Width, int Height)? preparedFor;
+    int drawnTriangles;
+
+    record struct Push(int TileX, int TileY, int ViewportX, int ViewportY, float ViewportSize, float Ambient, Vector2 Pad, Vector4 Background);
+
+    /// <summary>Pixels around the frame inside the viewport: more than RasterGeometry's clip margin, so nothing is clipped by the device.</summary>
+    const int ViewportMargin = 8;
+    readonly uint maxViewport;
+
+    public Rasterizer(VulkanDevice device, Scene scene)
+    {
+        if (!device.SupportsGraphics) throw new NoVulkanDeviceException($"{device.Info.Name} has no graphics queue: it cannot rasterise");
+        this.device = device;
+        this.scene = scene;
+        device.Api.GetPhysicalDeviceProperties(device.PhysicalDevice, out var properties);
+        maxViewport = Math.Min(properties.Limits.MaxViewportDimensions[0], properties.Limits.MaxViewportDimensions[1]);
+        try
+        {
+            shaded = new RasterPipeline(device, ShaderLibrary.RasterVertex, ShaderLibrary.RasterFragment, ColorFormat, SampleCountFlags.Count4Bit, 3, (uint)sizeof(Push));
+            ids = new RasterPipeline(device, ShaderLibrary.RasterVertex, ShaderLibrary.RasterIdFragment, IdFormat, SampleCountFlags.Count1Bit, 3, (uint)sizeof(Push));
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Triangles drawn for the current frame, after clipping.</summary>
+    public int DrawnTriangles => drawnTriangles;
+
+    /// <summary>Linear RGBA32F pixels of <paramref name="tile"/>, rows top to bottom.</summary>
+    public float[] RenderTile(FrameSettings frame, TileRect tile, float ambient = 0.03f)
+    {
+        var pixels = new float[tile.PixelCount * 4];
+        Draw(shaded, frame, tile, ambient, MemoryMarshalBytes(pixels));
+        return pixels;
+    }
+
+    /// <summary>Per pixel of <paramref name="tile"/>: the scene triangle seen through its centre plus one, 0 for none.</summary>
+    public uint[] RenderIds(FrameSettings frame, TileRect tile)
+    {
+        var result = new uint[tile.PixelCount];
+        Draw(ids, frame, tile, 0, MemoryMarshalBytes(result));
+        return result;
+    }
+
+    static Span<byte> MemoryMarshalBytes<T>(T[] array) where T : unmanaged => System.Runtime.InteropServices.MemoryMarshal.AsBytes(array.AsSpan());
+
+    GpuBuffer? windowBuffer, attributeBuffer, sourceBuffer;
+
+    void Prepare(FrameSettings frame)
+    {
+        if (preparedFor is { } p && p.Camera == frame.Camera && p.Width == frame.Width && p.Height == frame.Height) return;
+        var geometry = RasterGeometry.Build(scene, frame);
+        windowBuffer?.Dispose();
+        attributeBuffer?.Dispose();
+        sourceBuffer?.Dispose();
+        windowBuffer = attributeBuffer = sourceBuffer = null;
+        const BufferUsageFlags storage = BufferUsageFlags.StorageBufferBit;
+        windowBuffer = GpuBuffer.CreateWithData<float>(device, geometry.Window, storage);
+        attributeBuffer = GpuBuffer.CreateWithData<float>(device, geometry.Attributes, storage);
+        sourceBuffer = GpuBuffer.CreateWithData<int>(device, geometry.SourceTriangles, storage);
+        foreach (var pipeline in new[] { shaded, ids })
+        {
+            pipeline.Bind(0, windowBuffer);
+            pipeline.Bind(1, attributeBuffer);
+            pipeline.Bind(2, sourceBuffer);
+        }
+        drawnTriangles = geometry.TriangleCount;
+        preparedFor = (frame.Camera, frame.Width, frame.Height);
+    }
+
+    void Draw(RasterPipeline pipeline, FrameSettings frame, TileRect tile, float ambient, Span<byte> destination)
+    {
+        frame.Validate();
+        if (tile.X < 0 || tile.Y < 0 || tile.Width <= 0 || tile.Height <= 0 || tile.X + tile.Width > frame.Width || tile.Y + tile.Height > frame.Height)
+            throw new ArgumentOutOfRangeException(nameof(tile), $"tile {tile} is not inside the {frame.Width}x{frame.Height} frame");
+        Prepare(frame);
+        var vk = device.Api;
+        int w = tile.Width, h = tile.Height;
+        using var color = new GpuImage(device, w, h, pipeline.ColorFormat, pipeline.Samples,
+            ImageUsageFlags.ColorAttachmentBit | (pipeline.Resolves ? ImageUsageFlags.TransientAttachmentBit : ImageUsageFlags.TransferSrcBit), ImageAspectFlags.ColorBit);
+        using var depth = new GpuImage(device, w, h, RasterPipeline.DepthFormat, pipeline.Samples, ImageUsageFlags.DepthStencilAttachmentBit, ImageAspectFlags.DepthBit);
+        using var resolved = pipeline.Resolves
+            ? new GpuImage(device, w, h, pipeline.ColorFormat, SampleCountFlags.Count1Bit, ImageUsageFlags.ColorAttachmentBit | ImageUsageFlags.TransferSrcBit, ImageAspectFlags.ColorBit)
+            : null;
+        var views = pipeline.Resolves ? stackalloc ImageView[] { color.View, depth.View, resolved!.View } : stackalloc ImageView[] { color.View, depth.View };
+        Framebuffer framebuffer;
+        fixed (ImageView* v = views)
+        {
+            var info = new FramebufferCreateInfo
+            {
+                SType = StructureType.FramebufferCreateInfo, RenderPass = pipeline.RenderPass, AttachmentCount = (uint)views.Length, PAttachments = v,
+                Width = (uint)w, Height = (uint)h, Layers = 1,
+            };
+            vk.CreateFramebuffer(device.Handle, in info, null, out framebuffer).Check("vkCreateFramebuffer");
+        }
+        try
+        {
+            ulong bytes = (ulong)destination.Length;
+            using var readback = GpuBuffer.CreateHostVisible(device, bytes, BufferUsageFlags.TransferDstBit);
+            var source = (resolved ?? color).Handle;
+            // The viewport covers the whole frame (plus a margin), placed so the tile's pixels are the frame's: every
+            // clipped vertex is inside it, so the device clips nothing, and with a power-of-two size the viewport
+            // transform of snapped coordinates is exact. The framebuffer and scissor are the tile alone.
+            float viewport = 1;
+            while (viewport < Math.Max(frame.Width, frame.Height) + 2 * ViewportMargin) viewport *= 2;
+            if (viewport > maxViewport)
+                throw new ArgumentException($"the rasteriser draws frames up to {maxViewport / 2 - 2 * ViewportMargin} pixels on {device.Info.Name} (maxViewportDimensions {maxViewport}); {frame.Width}x{frame.Height} is larger");
+            var push = new Push(tile.X, tile.Y, -ViewportMargin, -ViewportMargin, viewport, ambient, default, new Vector4(frame.Background, 1));
+            float originX = -tile.X - ViewportMargin, originY = -tile.Y - ViewportMargin;
+            int vertices = drawnTriangles * 3;
+            var bg = frame.Background;
+            device.Submit(cmd =>
+            {
+                var clears = stackalloc ClearValue[3];
+                clears[0] = pipeline.ColorFormat == IdFormat
+                    ? new ClearValue(new ClearColorValue(0u, 0u, 0u, 0u))
+                    : new ClearValue(new ClearColorValue(bg.X, bg.Y, bg.Z, 1f));
+                clears[1] = new ClearValue(depthStencil: new ClearDepthStencilValue(1f, 0));
+                clears[2] = clears[0];
+                var begin = new RenderPassBeginInfo
+                {
+                    SType = StructureType.RenderPassBeginInfo, RenderPass = pipeline.RenderPass, Framebuffer = framebuffer,
+                    RenderArea = new Rect2D(new Offset2D(0, 0), new Extent2D((uint)w, (uint)h)), ClearValueCount = pipeline.Resolves ? 3u : 2u, PClearValues = clears,
+                };
+                vk.CmdBeginRenderPass(cmd, in begin, SubpassContents.Inline);
+                if (vertices > 0)
+                {
+                    vk.CmdBindPipeline(cmd, PipelineBindPoint.Graphics, pipeline.Pipeline);
+                    var set = pipeline.Set;
+                    vk.CmdBindDescriptorSets(cmd, PipelineBindPoint.Graphics, pipeline.Layout, 0, 1, &set, 0, null);
+                    var vp = new Viewport(originX, originY, viewport, viewport, 0, 1);
+                    vk.CmdSetViewport(cmd, 0, 1, in vp);
+                    var scissor = new Rect2D(new Offset2D(0, 0), new Extent2D((uint)w, (uint)h));
+                    vk.CmdSetScissor(cmd, 0, 1, in scissor);
+                    var constants = push; // a lambda cannot take a captured local's address
+                    vk.CmdPushConstants(cmd, pipeline.Layout, ShaderStageFlags.VertexBit | ShaderStageFlags.FragmentBit, 0, (uint)sizeof(Push), &constants);
+                    vk.CmdDraw(cmd, (uint)vertices, 1, 0, 0);
+                }
+                vk.CmdEndRenderPass(cmd);
+                var region = new BufferImageCopy
+                {
+                    ImageSubresource = new ImageSubresourceLayers(ImageAspectFlags.ColorBit, 0, 0, 1),
+                    ImageExtent = new Extent3D((uint)w, (uint)h, 1),
+                };
+                vk.CmdCopyImageToBuffer(cmd, source, ImageLayout.TransferSrcOptimal, readback.Handle, 1, in region);
+                var barrier = new MemoryBarrier { SType = StructureType.MemoryBarrier, SrcAccessMask = AccessFlags.TransferWriteBit, DstAccessMask = AccessFlags.HostReadBit };
+                vk.CmdPipelineBarrier(cmd, PipelineStageFlags.TransferBit, PipelineStageFlags.HostBit, 0, 1, in barrier, 0, null, 0, null);
+            }, "raster tile");
+            readback.Read(destination);
+        }
+        finally
+        {
+            vk.DestroyFramebuffer(device.Handle, framebuffer, null);
+        }
+    }
+
+    public void Dispose()
+    {
+        shaded?.Dispose();
+        ids?.Dispose();
+        windowBuffer?.Dispose();
+        attributeBuffer?.Dispose();
+        sourceBuffer?.Dispose();
+    }
+}
