@@ -2,22 +2,27 @@
 // full-frame coordinates, see RasterGeometry); barycentrics, depth and attributes are computed here from the
 // full-frame pixel position, so they are the same in whichever tile a pixel is drawn.
 layout(std430, set = 0, binding = 0) readonly buffer Window { vec4 window[]; };         // x, y, 1/w, depth key per vertex
-layout(std430, set = 0, binding = 1) readonly buffer Attributes { vec4 attributes[]; }; // world xyz + u, normal xyz + v
+layout(std430, set = 0, binding = 1) readonly buffer Attributes { vec4 attributes[]; }; // world xyz + u, normal xyz + v, colour
 layout(std430, set = 0, binding = 2) readonly buffer Sources { int sources[]; };        // scene triangle per drawn triangle
 
 layout(push_constant) uniform Push {
     ivec2 tileOrigin;     // the tile's top-left pixel in the full frame (gl_FragCoord is relative to it)
     ivec2 viewportOrigin; // the viewport's top-left corner in full-frame pixels (-margin, -margin)
     float viewportSize;   // a power of two covering the frame and the margin, so the viewport transform is exact
-    float ambient;
-    vec2 pad;
+    float ambient;        // scale of the ambient term (the background radiance, as the path tracer's environment)
+    uint lightCount;
+    uint orthographic;
     vec4 background;
+    vec4 cameraPosition;
+    vec4 cameraForward;
 } pc;
 
 struct Fragment {
     vec3 world;
     vec3 normal;
     vec2 uv;
+    vec4 color;
+    vec3 geometricNormal; // unnormalised, from the drawn triangle's corners
     float depth;
 };
 
@@ -32,11 +37,14 @@ Fragment interpolate(uint tri, vec2 pixel) {
     f.depth = clamp(w0 * a.w + w1 * b.w + w2 * c.w, 0.0, 1.0);
     vec3 p = vec3(w0 * a.z, w1 * b.z, w2 * c.z);
     p /= (p.x + p.y + p.z);
-    vec4 a0 = attributes[6u * tri], a1 = attributes[6u * tri + 1u];
-    vec4 b0 = attributes[6u * tri + 2u], b1 = attributes[6u * tri + 3u];
-    vec4 c0 = attributes[6u * tri + 4u], c1 = attributes[6u * tri + 5u];
+    uint base = 9u * tri;
+    vec4 a0 = attributes[base], a1 = attributes[base + 1u], a2 = attributes[base + 2u];
+    vec4 b0 = attributes[base + 3u], b1 = attributes[base + 4u], b2 = attributes[base + 5u];
+    vec4 c0 = attributes[base + 6u], c1 = attributes[base + 7u], c2 = attributes[base + 8u];
     f.world = p.x * a0.xyz + p.y * b0.xyz + p.z * c0.xyz;
     f.normal = p.x * a1.xyz + p.y * b1.xyz + p.z * c1.xyz;
     f.uv = p.x * vec2(a0.w, a1.w) + p.y * vec2(b0.w, b1.w) + p.z * vec2(c0.w, c1.w);
+    f.color = p.x * a2 + p.y * b2 + p.z * c2;
+    f.geometricNormal = cross(b0.xyz - a0.xyz, c0.xyz - a0.xyz);
     return f;
 }

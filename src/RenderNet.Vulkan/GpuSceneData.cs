@@ -89,6 +89,46 @@ public sealed class GpuSceneData
             d[4] = F(node.Max.X); d[5] = F(node.Max.Y); d[6] = F(node.Max.Z); d[7] = node.Count;
         }
 
+        var (materials, textures, texels, lights) = PackShading(scene);
+
+        // Emissive triangles with a CDF over power (area × luminance of the emissive factor), in slot order.
+        var emissive = new List<(int Slot, double Power)>();
+        for (int slot = 0; slot < n; slot++)
+        {
+            int t = bvh.TriangleOrder[slot];
+            var m = scene.Materials[scene.MaterialIds[t]];
+            if (!m.IsEmissive) continue;
+            var e1 = scene.Positions[3 * t + 1] - scene.Positions[3 * t];
+            var e2 = scene.Positions[3 * t + 2] - scene.Positions[3 * t];
+            double area = 0.5 * Vector3.Cross(e1, e2).Length();
+            double power = area * Luminance(m.Emissive);
+            if (power > 0) emissive.Add((slot, power));
+        }
+        double total = emissive.Sum(e => e.Power);
+        var emissiveData = new uint[Math.Max(1, emissive.Count) * 4];
+        double running = 0;
+        for (int i = 0; i < emissive.Count; i++)
+        {
+            running += emissive[i].Power;
+            emissiveData[4 * i] = (uint)emissive[i].Slot;
+            emissiveData[4 * i + 1] = F(i == emissive.Count - 1 ? 1f : (float)(running / total));
+        }
+
+        return new GpuSceneData
+        {
+            TriVerts = verts, TriShading = shading, Nodes = nodes, Materials = materials, Textures = textures,
+            Texels = texels, Lights = lights, EmissiveTriangles = emissiveData,
+            LightCount = scene.Lights.Count, EmissiveTriangleCount = emissive.Count, EmissivePower = (float)total,
+            TriangleCount = n,
+        };
+    }
+
+    /// <summary>
+    /// Materials, the texture table, texels and punctual lights as shaders/scene_shading.glsl reads them: what the
+    /// path tracer and the rasteriser shade with (no geometry, so no BVH needed).
+    /// </summary>
+    public static (uint[] Materials, uint[] Textures, uint[] Texels, float[] Lights) PackShading(Scene scene)
+    {
         var materials = new uint[Math.Max(1, scene.Materials.Count) * MaterialWords];
         for (int i = 0; i < scene.Materials.Count; i++)
         {
@@ -128,36 +168,7 @@ public sealed class GpuSceneData
             d[12] = MathF.Cos(l.InnerConeAngle); d[13] = MathF.Cos(l.OuterConeAngle);
         }
 
-        // Emissive triangles with a CDF over power (area × luminance of the emissive factor), in slot order.
-        var emissive = new List<(int Slot, double Power)>();
-        for (int slot = 0; slot < n; slot++)
-        {
-            int t = bvh.TriangleOrder[slot];
-            var m = scene.Materials[scene.MaterialIds[t]];
-            if (!m.IsEmissive) continue;
-            var e1 = scene.Positions[3 * t + 1] - scene.Positions[3 * t];
-            var e2 = scene.Positions[3 * t + 2] - scene.Positions[3 * t];
-            double area = 0.5 * Vector3.Cross(e1, e2).Length();
-            double power = area * Luminance(m.Emissive);
-            if (power > 0) emissive.Add((slot, power));
-        }
-        double total = emissive.Sum(e => e.Power);
-        var emissiveData = new uint[Math.Max(1, emissive.Count) * 4];
-        double running = 0;
-        for (int i = 0; i < emissive.Count; i++)
-        {
-            running += emissive[i].Power;
-            emissiveData[4 * i] = (uint)emissive[i].Slot;
-            emissiveData[4 * i + 1] = F(i == emissive.Count - 1 ? 1f : (float)(running / total));
-        }
-
-        return new GpuSceneData
-        {
-            TriVerts = verts, TriShading = shading, Nodes = nodes, Materials = materials, Textures = textures,
-            Texels = texels, Lights = lights, EmissiveTriangles = emissiveData,
-            LightCount = scene.Lights.Count, EmissiveTriangleCount = emissive.Count, EmissivePower = (float)total,
-            TriangleCount = n,
-        };
+        return (materials, textures, texels, lights);
     }
 
     /// <summary>Rec. 709 luminance, the same weights as luminance() in the shader.</summary>

@@ -22,7 +22,11 @@ public sealed unsafe class Rasterizer : IDisposable
     (SceneCamera Camera, int Width, int Height)? preparedFor;
     int drawnTriangles;
 
-    record struct Push(int TileX, int TileY, int ViewportX, int ViewportY, float ViewportSize, float Ambient, Vector2 Pad, Vector4 Background);
+    record struct Push(int TileX, int TileY, int ViewportX, int ViewportY, float ViewportSize, float Ambient, uint LightCount, uint Orthographic,
+        Vector4 Background, Vector4 CameraPosition, Vector4 CameraForward);
+
+    const int Bindings = 8; // 0-2 geometry of the frame, 3 material per scene triangle, 4-7 as in scene_shading.glsl
+    readonly List<GpuBuffer> shading = [];
 
     /// <summary>Pixels around the frame inside the viewport: more than RasterGeometry's clip margin, so nothing is clipped by the device.</summary>
     const int ViewportMargin = 8;
@@ -37,8 +41,17 @@ public sealed unsafe class Rasterizer : IDisposable
         maxViewport = Math.Min(properties.Limits.MaxViewportDimensions[0], properties.Limits.MaxViewportDimensions[1]);
         try
         {
-            shaded = new RasterPipeline(device, ShaderLibrary.RasterVertex, ShaderLibrary.RasterFragment, ColorFormat, SampleCountFlags.Count4Bit, 3, (uint)sizeof(Push));
-            ids = new RasterPipeline(device, ShaderLibrary.RasterVertex, ShaderLibrary.RasterIdFragment, IdFormat, SampleCountFlags.Count1Bit, 3, (uint)sizeof(Push));
+            shaded = new RasterPipeline(device, ShaderLibrary.RasterVertex, ShaderLibrary.RasterFragment, ColorFormat, SampleCountFlags.Count4Bit, Bindings, (uint)sizeof(Push));
+            ids = new RasterPipeline(device, ShaderLibrary.RasterVertex, ShaderLibrary.RasterIdFragment, IdFormat, SampleCountFlags.Count1Bit, Bindings, (uint)sizeof(Push));
+            const BufferUsageFlags storage = BufferUsageFlags.StorageBufferBit;
+            var (materials, textures, texels, lights) = GpuSceneData.PackShading(scene);
+            shading.Add(GpuBuffer.CreateWithData<int>(device, scene.MaterialIds.Length > 0 ? scene.MaterialIds : [0], storage));
+            shading.Add(GpuBuffer.CreateWithData<uint>(device, materials, storage));
+            shading.Add(GpuBuffer.CreateWithData<uint>(device, textures, storage));
+            shading.Add(GpuBuffer.CreateWithData<uint>(device, texels, storage));
+            shading.Add(GpuBuffer.CreateWithData<float>(device, lights, storage));
+            foreach (var pipeline in new[] { shaded, ids })
+                for (int i = 0; i < shading.Count; i++) pipeline.Bind(3 + i, shading[i]);
         }
         catch
         {
@@ -51,7 +64,8 @@ public sealed unsafe class Rasterizer : IDisposable
     public int DrawnTriangles => drawnTriangles;
 
     /// <summary>Linear RGBA32F pixels of <paramref name="tile"/>, rows top to bottom.</summary>
-    public float[] RenderTile(FrameSettings frame, TileRect tile, float ambient = 0.03f)
+    /// <param name="ambient">Scale of the ambient term: the background radiance reflected by each surface's diffuse colour.</param>
+    public float[] RenderTile(FrameSettings frame, TileRect tile, float ambient = 1f)
     {
         var pixels = new float[tile.PixelCount * 4];
         Draw(shaded, frame, tile, ambient, MemoryMarshalBytes(pixels));
@@ -129,7 +143,9 @@ public sealed unsafe class Rasterizer : IDisposable
             while (viewport < Math.Max(frame.Width, frame.Height) + 2 * ViewportMargin) viewport *= 2;
             if (viewport > maxViewport)
                 throw new ArgumentException($"the rasteriser draws frames up to {maxViewport / 2 - 2 * ViewportMargin} pixels on {device.Info.Name} (maxViewportDimensions {maxViewport}); {frame.Width}x{frame.Height} is larger");
-            var push = new Push(tile.X, tile.Y, -ViewportMargin, -ViewportMargin, viewport, ambient, default, new Vector4(frame.Background, 1));
+            var rays = CameraRays.For(frame.Camera, frame.Width, frame.Height);
+            var push = new Push(tile.X, tile.Y, -ViewportMargin, -ViewportMargin, viewport, ambient, (uint)scene.Lights.Count, rays.Orthographic ? 1u : 0u,
+                new Vector4(frame.Background, 1), new Vector4(rays.Position, 1), new Vector4(rays.Forward, 0));
             float originX = -tile.X - ViewportMargin, originY = -tile.Y - ViewportMargin;
             int vertices = drawnTriangles * 3;
             var bg = frame.Background;
@@ -185,5 +201,6 @@ public sealed unsafe class Rasterizer : IDisposable
         windowBuffer?.Dispose();
         attributeBuffer?.Dispose();
         sourceBuffer?.Dispose();
+        foreach (var b in shading) b.Dispose();
     }
 }

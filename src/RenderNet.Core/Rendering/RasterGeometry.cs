@@ -16,7 +16,7 @@ public sealed class RasterGeometry
     /// <summary>Sub-pixel precision of the snapped window coordinates (Vulkan guarantees at least 8 bits).</summary>
     public const float SnapScale = 256f;
     public const int WindowFloats = 4;     // x, y (full-frame pixels), 1/w for perspective correction, depth key
-    public const int AttributeFloats = 8;  // world position, u | normal, v
+    public const int AttributeFloats = 12; // world position, u | normal, v | vertex colour RGBA
 
     public required float[] Window { get; init; }
     public required float[] Attributes { get; init; }
@@ -24,7 +24,7 @@ public sealed class RasterGeometry
     public required int[] SourceTriangles { get; init; }
     public int TriangleCount => SourceTriangles.Length;
 
-    readonly record struct Vertex(Vector3 Camera, Vector3 World, Vector3 Normal, Vector2 Uv);
+    readonly record struct Vertex(Vector3 Camera, Vector3 World, Vector3 Normal, Vector2 Uv, Vector4 Color);
 
     public static RasterGeometry Build(Scene scene, FrameSettings frame, float marginPixels = 4)
     {
@@ -68,8 +68,10 @@ public sealed class RasterGeometry
                 int i = 3 * t + k;
                 var p = scene.Positions[i];
                 var rel = p - rays.Position;
+                uint c = scene.Colors[i];
+                var color = new Vector4(c & 0xFF, (c >> 8) & 0xFF, (c >> 16) & 0xFF, c >> 24) / 255f; // RGBA8, R in the low byte
                 polygon.Add(new Vertex(new Vector3(Vector3.Dot(rel, rays.Right), Vector3.Dot(rel, rays.Up), Vector3.Dot(rel, rays.Forward)),
-                    p, scene.Normals[i], scene.TexCoords[i]));
+                    p, scene.Normals[i], scene.TexCoords[i], color));
             }
             // Sutherland–Hodgman: attributes are affine in camera space, so they interpolate linearly along edges.
             foreach (var plane in planes)
@@ -85,7 +87,7 @@ public sealed class RasterGeometry
                     {
                         float s = da / (da - db);
                         next.Add(new Vertex(Vector3.Lerp(a.Camera, b.Camera, s), Vector3.Lerp(a.World, b.World, s),
-                            Vector3.Lerp(a.Normal, b.Normal, s), Vector2.Lerp(a.Uv, b.Uv, s)));
+                            Vector3.Lerp(a.Normal, b.Normal, s), Vector2.Lerp(a.Uv, b.Uv, s), Vector4.Lerp(a.Color, b.Color, s)));
                     }
                 }
                 (polygon, next) = (next, polygon);
@@ -105,7 +107,7 @@ public sealed class RasterGeometry
                     window.Add(rays.Orthographic ? 1f : 1f / depth);
                     // A depth key that is affine in screen space (so it interpolates with plain barycentrics), in [0, 1).
                     window.Add(rays.Orthographic ? Math.Clamp((depth - near) / (farthest + extent), 0f, 1f) : 1f - near / depth);
-                    attributes.AddRange([v.World.X, v.World.Y, v.World.Z, v.Uv.X, v.Normal.X, v.Normal.Y, v.Normal.Z, v.Uv.Y]);
+                    attributes.AddRange([v.World.X, v.World.Y, v.World.Z, v.Uv.X, v.Normal.X, v.Normal.Y, v.Normal.Z, v.Uv.Y, v.Color.X, v.Color.Y, v.Color.Z, v.Color.W]);
                 }
                 sources.Add(t);
             }

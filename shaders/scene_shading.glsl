@@ -1,0 +1,154 @@
+// Materials, textures, punctual lights and the glTF BRDF: shared by the path tracer and the rasteriser, so both
+// shade with the same code (the same buffers, packed by GpuSceneData, bound at the same binding numbers).
+const float PI = 3.14159265358979;
+
+layout(std430, set = 0, binding = 4) readonly buffer Materials { uvec4 materials[]; };   // 4 per material
+layout(std430, set = 0, binding = 5) readonly buffer Textures { uvec4 textures[]; };     // offset, w, h, flags
+layout(std430, set = 0, binding = 6) readonly buffer Texels { uint texels[]; };
+layout(std430, set = 0, binding = 7) readonly buffer Lights { vec4 lights[]; };          // 4 per light
+
+// ---------------------------------------------------------------- textures
+uint wrapCoord(int i, int n, uint mode) {
+    if (mode == 1u) return uint(clamp(i, 0, n - 1));                  // clamp to edge
+    if (mode == 2u) {                                                  // mirrored repeat
+        int period = 2 * n;
+        int k = ((i % period) + period) % period;
+        return uint(k < n ? k : period - 1 - k);
+    }
+    return uint(((i % n) + n) % n);                                    // repeat
+}
+
+vec3 srgbToLinear(vec3 c) {
+    return mix(c / 12.92, pow((c + 0.055) / 1.055, vec3(2.4)), greaterThan(c, vec3(0.04045)));
+}
+
+vec4 texel(uvec4 info, int x, int y) {
+    uint w = info.y, h = info.z;
+    uint tx = wrapCoord(x, int(w), info.w & 3u);
+    uint ty = wrapCoord(y, int(h), (info.w >> 2u) & 3u);
+    vec4 c = unpackUnorm4x8(texels[info.x + ty * w + tx]);
+    if ((info.w & 16u) != 0u) c.rgb = srgbToLinear(c.rgb);
+    return c;
+}
+
+// Bilinear filtering in linear space, written out so every device computes the same value.
+vec4 sampleTexture(uint index, vec2 uv) {
+    uvec4 info = textures[index];
+    vec2 p = uv * vec2(float(info.y), float(info.z)) - 0.5;
+    vec2 base = floor(p);
+    vec2 f = p - base;
+    int x = int(base.x), y = int(base.y);
+    vec4 a = mix(texel(info, x, y), texel(info, x + 1, y), f.x);
+    vec4 b = mix(texel(info, x, y + 1), texel(info, x + 1, y + 1), f.x);
+    return mix(a, b, f.y);
+}
+
+struct Surface {
+    vec3 position;
+    vec3 ng;          // geometric normal, facing the incoming ray
+    vec3 n;           // shading normal, same hemisphere as ng
+    bool frontFace;   // the ray hit the counter-clockwise side
+    vec3 baseColor;
+    float metallic;
+    float alpha;      // GGX alpha = roughness^2
+    vec3 emission;    // emitted radiance toward the ray (zero on a single-sided back face)
+    uint material;
+};
+
+vec3 materialEmission(uint mat, vec2 uv) {
+    uvec4 m1 = materials[4u * mat + 1u];
+    vec3 e = uintBitsToFloat(m1.xyz);
+    int tex = int(materials[4u * mat + 3u].z);
+    if (tex >= 0) e *= sampleTexture(uint(tex), uv).rgb;
+    return e;
+}
+
+bool materialDoubleSided(uint mat) { return (materials[4u * mat + 3u].w & 1u) != 0u; }
+
+// Base colour, metallic, roughness (as GGX alpha) and emission of a material at a point.
+void applyMaterial(inout Surface s, uint mat, vec2 uv, vec4 vertexColor) {
+    s.material = mat;
+    vec4 baseColor = uintBitsToFloat(materials[4u * mat]) * vertexColor;
+    uvec4 m2 = materials[4u * mat + 2u];
+    ivec4 tex = ivec4(materials[4u * mat + 3u]);
+    if (tex.x >= 0) baseColor *= sampleTexture(uint(tex.x), uv);
+    float metallic = uintBitsToFloat(m2.x);
+    float roughness = uintBitsToFloat(m2.y);
+    if (tex.y >= 0) {
+        vec4 mr = sampleTexture(uint(tex.y), uv);
+        roughness *= mr.g;
+        metallic *= mr.b;
+    }
+    s.baseColor = baseColor.rgb;
+    s.metallic = clamp(metallic, 0.0, 1.0);
+    roughness = clamp(roughness, 0.0, 1.0);
+    // alpha floor: a perfectly smooth GGX lobe is a delta that NEE cannot sample; 1e-3 is visually a mirror.
+    s.alpha = max(roughness * roughness, 1e-3);
+    s.emission = (s.frontFace || materialDoubleSided(mat)) ? materialEmission(mat, uv) : vec3(0.0);
+}
+
+// ---------------------------------------------------------------- glTF metallic-roughness BRDF (spec appendix B)
+float luminance(vec3 c) { return dot(c, vec3(0.2126, 0.7152, 0.0722)); }
+
+float ggxD(float nh, float a2) {
+    float k = nh * nh * (a2 - 1.0) + 1.0;
+    return a2 / (PI * k * k);
+}
+
+// Height-correlated Smith visibility V = G / (4 NdotL NdotV).
+float smithV(float nl, float nv, float a2) {
+    float gv = nl * sqrt(nv * nv * (1.0 - a2) + a2);
+    float gl = nv * sqrt(nl * nl * (1.0 - a2) + a2);
+    float s = gv + gl;
+    return s > 0.0 ? 0.5 / s : 0.0;
+}
+
+float smithG1(float nv, float a2) {
+    return 2.0 * nv / (nv + sqrt(a2 + (1.0 - a2) * nv * nv));
+}
+
+vec3 evalBrdf(Surface s, vec3 v, vec3 l) {
+    float nl = dot(s.n, l), nv = dot(s.n, v);
+    if (nl <= 0.0 || nv <= 0.0) return vec3(0.0);
+    vec3 h = normalize(l + v);
+    float nh = max(dot(s.n, h), 0.0);
+    float vh = max(dot(v, h), 0.0);
+    float a2 = s.alpha * s.alpha;
+    vec3 f0 = mix(vec3(0.04), s.baseColor, s.metallic);
+    vec3 F = f0 + (1.0 - f0) * pow(1.0 - vh, 5.0);
+    vec3 diffuse = (1.0 - F) * (1.0 - s.metallic) * s.baseColor / PI;
+    return diffuse + F * ggxD(nh, a2) * smithV(nl, nv, a2);
+}
+
+// Irradiance (on a surface facing the light) at p from punctual light i, the direction to it and its distance.
+vec3 punctualIrradiance(uint i, vec3 p, out vec3 l, out float dist) {
+    vec4 posKind = lights[4u * i];
+    vec4 dirRange = lights[4u * i + 1u];
+    vec3 intensity = lights[4u * i + 2u].rgb;
+    vec4 cone = lights[4u * i + 3u];
+    uint kind = uint(posKind.w);
+    if (kind == 0u) {               // directional, lux
+        l = -dirRange.xyz;
+        dist = INF;
+        return intensity;
+    }
+    // point or spot, candela
+    vec3 toLight = posKind.xyz - p;
+    float d2 = dot(toLight, toLight);
+    dist = sqrt(d2);
+    l = toLight / dist;
+    float range = dirRange.w;
+    float falloff = 1.0;
+    if (range > 0.0) {          // KHR_lights_punctual recommended window
+        float r = dist / range;
+        falloff = clamp(1.0 - r * r * r * r, 0.0, 1.0);
+        falloff *= falloff;
+    }
+    vec3 irradiance = intensity * falloff / max(d2, 1e-8);
+    if (kind == 2u) {
+        float cd = dot(dirRange.xyz, -l);
+        float t = clamp((cd - cone.y) / max(cone.x - cone.y, 1e-4), 0.0, 1.0);
+        irradiance *= t * t;
+    }
+    return irradiance;
+}
