@@ -11,7 +11,7 @@ namespace RenderNet.Vulkan.Tests;
 public class PhysicsTests(DeviceFixture gpu, ITestOutputHelper output)
 {
     /// <summary>The glTF metallic-roughness BRDF (spec appendix B), written independently of the shader, in double.</summary>
-    static double GltfBrdf(double baseColor, double metallic, double roughness, Vector3 n, Vector3 v, Vector3 l)
+    internal static double GltfBrdf(double baseColor, double metallic, double roughness, Vector3 n, Vector3 v, Vector3 l)
     {
         double nl = Vector3.Dot(n, l), nv = Vector3.Dot(n, v);
         var h = Vector3.Normalize(l + v);
@@ -25,7 +25,7 @@ public class PhysicsTests(DeviceFixture gpu, ITestOutputHelper output)
         return (1 - F) * (1 - metallic) * baseColor / Math.PI + F * D * vis;
     }
 
-    static Scene Plane(PunctualLight light, float albedo = 0.5f)
+    internal static Scene Plane(PunctualLight light, float albedo = 0.5f)
     {
         var b = new SceneBuilder();
         int m = b.AddMaterial(new PbrMaterial { BaseColorFactor = new Vector4(albedo, albedo, albedo, 1), MetallicFactor = 0, RoughnessFactor = 1 });

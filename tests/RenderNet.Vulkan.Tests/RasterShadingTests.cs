@@ -1,0 +1,73 @@
+using System.Numerics;
+using RenderNet.Core.Imaging;
+using RenderNet.Core.Rendering;
+using RenderNet.Core.Scenes;
+using RenderNet.Core.Tiles;
+using Xunit.Abstractions;
+
+namespace RenderNet.Vulkan.Tests;
+
+/// <summary>The rasteriser shades right, not just consistently: analytic lighting and exact texture colours.</summary>
+[Collection("device")]
+public class RasterShadingTests(DeviceFixture gpu, ITestOutputHelper output)
+{
+    float[] Raster(Scene scene, int size, Vector3 background = default)
+    {
+        var frame = new FrameSettings { Width = size, Height = size, Camera = scene.Cameras[0], Background = background };
+        using var raster = new Rasterizer(gpu.Device, scene);
+        var pixels = raster.RenderTile(frame, new TileRect(0, 0, size, size));
+        Assert.Equal(0, gpu.Device.ValidationErrors);
+        return pixels;
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(45.0)]
+    [InlineData(60.0)]
+    public void A_Lambertian_plane_under_a_directional_light_has_the_analytic_radiance(double degrees)
+    {
+        float theta = (float)(degrees * Math.PI / 180);
+        var toLight = new Vector3(MathF.Sin(theta), MathF.Cos(theta), 0);
+        const float lux = 2000f;
+        var scene = PhysicsTests.Plane(new PunctualLight("sun", LightKind.Directional, Vector3.Zero, -toLight, Vector3.One, lux, float.PositiveInfinity, 0, 0));
+        var pixels = Raster(scene, 8);
+        double expected = PhysicsTests.GltfBrdf(0.5, 0, 1, Vector3.UnitY, Vector3.UnitY, toLight) * (lux / 683.0) * Math.Cos(theta);
+        output.WriteLine($"{degrees}°: expected {expected:F6}, got {pixels[0]:F6}");
+        for (int i = 0; i < pixels.Length; i += 4)
+        {
+            Assert.Equal(expected, pixels[i], expected * 1e-4);
+            Assert.Equal(pixels[i], pixels[i + 1]);
+            Assert.Equal(pixels[i], pixels[i + 2]);
+        }
+    }
+
+    [Fact]
+    public void An_sRGB_texture_round_trips_through_shading_and_the_PNG_encoder()
+    {
+        // A 4x4 sRGB texture seen straight on so each pixel centre falls on a texel centre, lit only by a white
+        // environment (ambient = background x base colour): every pixel is its texel decoded to linear, and encoding
+        // it back to 8-bit sRGB gives the texel.
+        byte[] levels = [0, 1, 17, 50, 90, 127, 128, 160, 188, 200, 222, 240, 250, 253, 254, 255];
+        var texels = Enumerable.Range(0, 16).Select(i => (uint)(levels[i] | levels[15 - i] << 8 | levels[(i * 7) % 16] << 16 | 0xFFu << 24)).ToArray();
+        var b = new SceneBuilder();
+        b.Textures.Add(new SceneTexture("levels", 4, 4, texels, TextureWrap.ClampToEdge, TextureWrap.ClampToEdge, IsSrgb: true));
+        int m = b.AddMaterial(new PbrMaterial { BaseColorFactor = Vector4.One, MetallicFactor = 0, RoughnessFactor = 1, BaseColorTexture = 0 });
+        const float h = 1;
+        // Image rows run toward +z under LookDown; texel (i, j) is centred on pixel (i, j).
+        b.Triangle(m, new(-h, 0, -h), new(h, 0, h), new(h, 0, -h));
+        b.WithUv(new(0, 0), new(1, 1), new(1, 0));
+        b.Triangle(m, new(-h, 0, -h), new(-h, 0, h), new(h, 0, h));
+        b.WithUv(new(0, 0), new(0, 1), new(1, 1));
+        b.Cameras.Add(SceneBuilder.LookDown(new Vector3(0, 5, 0), h));
+        var pixels = Raster(b.Build(), 4, Vector3.One);
+        for (int i = 0; i < 16; i++)
+            for (int c = 0; c < 3; c++)
+            {
+                int expectedByte = (int)(texels[i] >> (8 * c) & 0xFF);
+                double expectedLinear = expectedByte / 255.0 <= 0.04045 ? expectedByte / 255.0 / 12.92 : Math.Pow((expectedByte / 255.0 + 0.055) / 1.055, 2.4);
+                float actual = pixels[4 * i + c];
+                Assert.Equal(expectedLinear, actual, 2e-5);
+                Assert.Equal(expectedByte, (int)MathF.Round(ImageWriter.LinearToSrgb(actual) * 255));
+            }
+    }
+}
