@@ -24,7 +24,7 @@ public sealed class RenderWorkload : FarmWorkload
     public override string JobId => spec.JobId;
     public override string JobKind => "path-trace";
     public override int Count => spec.Plan.Tiles.Count;
-    public override long WorkOf(int unit) => (long)spec.Plan.Tiles[unit].PixelCount * spec.Frame.SamplesPerPixel;
+    public override long WorkOf(int unit) => (long)spec.Plan.Tiles[unit].PixelCount * spec.Frame.WorkPerPixel;
     public override TileRect RectOf(int unit) => spec.Plan.Tiles[unit];
     public override string FingerprintOf(Capabilities caps) => caps.PipelineFingerprint;
 

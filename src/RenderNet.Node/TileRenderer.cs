@@ -1,6 +1,7 @@
 using RenderNet.Core.Acceleration;
 using RenderNet.Core.Gltf;
 using RenderNet.Core.Media;
+using RenderNet.Core.Scenes;
 using RenderNet.Core.Rendering;
 using RenderNet.Core.Tiles;
 using RenderNet.Vulkan;
@@ -17,8 +18,10 @@ public sealed class TileRenderer : IDisposable
     readonly VulkanDevice device;
     readonly SemaphoreSlim gpu = new(1, 1);
     string? residentHash;
+    Scene? resident;
     GpuScene? residentScene;
     PathTracer? tracer;
+    Rasterizer? rasterizer;
 
     public TileRenderer(string? deviceSelector)
     {
@@ -67,16 +70,21 @@ public sealed class TileRenderer : IDisposable
             if (residentHash != sceneHash)
             {
                 var bytes = sceneBytes() ?? throw new KeyNotFoundException($"scene {sceneHash} is not cached on this node");
-                var scene = GltfSceneLoader.LoadGlb(bytes, sceneHash[..12]);
-                var bvh = BvhBuilder.Build(scene.Positions);
-                tracer?.Dispose();
-                residentScene?.Dispose();
-                tracer = null;
-                residentScene = null;
-                residentHash = null;
-                residentScene = new GpuScene(device, scene, bvh);
-                tracer = new PathTracer(device, residentScene);
+                ReleaseResident();
+                resident = GltfSceneLoader.LoadGlb(bytes, sceneHash[..12]);
                 residentHash = sceneHash;
+            }
+            if (frame.Mode == RenderMode.Raster)
+            {
+                rasterizer ??= new Rasterizer(device, resident!);
+                var raster = rasterizer;
+                return (await Task.Run(() => raster.RenderTile(frame, tile), cancellation), watch.Elapsed.TotalSeconds);
+            }
+            if (tracer is null)
+            {
+                // Path tracing needs the BVH and the packed scene; built on the first path-traced tile of a scene.
+                residentScene = new GpuScene(device, resident!, BvhBuilder.Build(resident!.Positions));
+                tracer = new PathTracer(device, residentScene);
             }
             // Rendering is synchronous on the device; run it off the request thread.
             var pixels = await Task.Run(() => tracer!.RenderTile(frame, tile, null, cancellation), cancellation);
@@ -88,10 +96,21 @@ public sealed class TileRenderer : IDisposable
         }
     }
 
-    public void Dispose()
+    void ReleaseResident()
     {
         tracer?.Dispose();
         residentScene?.Dispose();
+        rasterizer?.Dispose();
+        tracer = null;
+        residentScene = null;
+        rasterizer = null;
+        resident = null;
+        residentHash = null;
+    }
+
+    public void Dispose()
+    {
+        ReleaseResident();
         device.Dispose();
         gpu.Dispose();
     }

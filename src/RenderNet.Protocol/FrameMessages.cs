@@ -29,6 +29,7 @@ public static class FrameMessages
             Height = (uint)tile.Height,
             JobId = jobId,
             TileIndex = (uint)tileIndex,
+            RenderMode = (uint)frame.Mode,
         };
         return request;
     }
@@ -66,6 +67,12 @@ public static class FrameMessages
             MaxBounces = checked((int)request.MaxBounces),
             Seed = request.Seed,
             Background = new Vector3(request.BackgroundR, request.BackgroundG, request.BackgroundB),
+            Mode = request.RenderMode switch
+            {
+                0 => RenderMode.PathTrace,
+                1 => RenderMode.Raster,
+                var m => throw new ArgumentException($"render mode {m} is unknown (0: path trace, 1: raster)"),
+            },
         };
         frame.Validate();
         var tile = new TileRect(checked((int)request.X), checked((int)request.Y), checked((int)request.Width), checked((int)request.Height));

@@ -127,8 +127,9 @@ public sealed class GpuSceneData
     /// Materials, the texture table, texels and punctual lights as shaders/scene_shading.glsl reads them: what the
     /// path tracer and the rasteriser shade with (no geometry, so no BVH needed).
     /// </summary>
-    public static (uint[] Materials, uint[] Textures, uint[] Texels, float[] Lights) PackShading(Scene scene)
+    public static (uint[] Materials, uint[] Textures, uint[] Texels, float[] Lights) PackShading(Scene scene, IReadOnlyList<PunctualLight>? lightsOverride = null)
     {
+        var sceneLights = lightsOverride ?? scene.Lights;
         var materials = new uint[Math.Max(1, scene.Materials.Count) * MaterialWords];
         for (int i = 0; i < scene.Materials.Count; i++)
         {
@@ -156,10 +157,10 @@ public sealed class GpuSceneData
             offset += tex.Texels.Length;
         }
 
-        var lights = new float[Math.Max(1, scene.Lights.Count) * LightFloats];
-        for (int i = 0; i < scene.Lights.Count; i++)
+        var lights = new float[Math.Max(1, sceneLights.Count) * LightFloats];
+        for (int i = 0; i < sceneLights.Count; i++)
         {
-            var l = scene.Lights[i];
+            var l = sceneLights[i];
             var d = lights.AsSpan(i * LightFloats, LightFloats);
             d[0] = l.Position.X; d[1] = l.Position.Y; d[2] = l.Position.Z; d[3] = (int)l.Kind;
             d[4] = l.Direction.X; d[5] = l.Direction.Y; d[6] = l.Direction.Z; d[7] = float.IsFinite(l.Range) ? l.Range : 0f;

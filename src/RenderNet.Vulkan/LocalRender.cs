@@ -33,6 +33,7 @@ public static class LocalRender
         if (plan.FrameWidth != frame.Width || plan.FrameHeight != frame.Height)
             throw new ArgumentException($"tile plan is for {plan.FrameWidth}x{plan.FrameHeight} but the frame is {frame.Width}x{frame.Height}");
 
+        if (frame.Mode == RenderMode.Raster) return Rasterise(device, scene, frame, plan, progress, cancellation);
         var watch = Stopwatch.StartNew();
         var bvh = BvhBuilder.Build(scene.Positions);
         var bvhTime = watch.Elapsed;
@@ -63,5 +64,33 @@ public static class LocalRender
         var renderTime = watch.Elapsed;
         return (assembler.Frame, new RenderStats(device.Info, scene.TriangleCount, bvh.Nodes.Length, bvh.Depth,
             bvhTime, uploadTime, renderTime, finished, tracer.RaysTraced, plan.Tiles.Count));
+    }
+
+    static (FloatImage Image, RenderStats Stats) Rasterise(VulkanDevice device, Scene scene, FrameSettings frame, TilePlan plan,
+        Action<RenderProgress>? progress, CancellationToken cancellation)
+    {
+        var watch = Stopwatch.StartNew();
+        using var raster = new Rasterizer(device, scene);
+        var uploadTime = watch.Elapsed;
+        var assembler = new FrameAssembler(frame.Width, frame.Height);
+        long total = (long)frame.Width * frame.Height, finished = 0;
+        int tilesDone = 0;
+        watch.Restart();
+        foreach (var tile in plan.Tiles)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            assembler.Place(tile, frame.Output == RenderOutput.PrimaryHit ? IdsAsPixels(raster.RenderIds(frame, tile)) : raster.RenderTile(frame, tile));
+            finished += tile.PixelCount;
+            progress?.Invoke(new RenderProgress(++tilesDone, plan.Tiles.Count, finished, total, tile));
+        }
+        return (assembler.Frame, new RenderStats(device.Info, scene.TriangleCount, 0, 0, TimeSpan.Zero, uploadTime, watch.Elapsed, finished, 0, plan.Tiles.Count));
+    }
+
+    /// <summary>The rasteriser's ids in the path tracer's primary-hit layout: R = triangle (-1 for none).</summary>
+    static float[] IdsAsPixels(uint[] ids)
+    {
+        var pixels = new float[ids.Length * 4];
+        for (int i = 0; i < ids.Length; i++) { pixels[4 * i] = (float)ids[i] - 1; pixels[4 * i + 3] = 1; }
+        return pixels;
     }
 }

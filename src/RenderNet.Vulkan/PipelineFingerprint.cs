@@ -16,7 +16,8 @@ public static class PipelineFingerprint
     public static string For(GpuDeviceInfo device)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        sha.AppendData(ShaderLibrary.Load(ShaderLibrary.PathTracer));
+        foreach (var shader in (string[])[ShaderLibrary.PathTracer, ShaderLibrary.RasterVertex, ShaderLibrary.RasterFragment])
+            sha.AppendData(ShaderLibrary.Load(shader));
         sha.AppendData(Encoding.UTF8.GetBytes($"|{RenderCodeVersion}|{device.VendorId:x}:{device.DeviceId:x}|{device.Name}|{device.DriverName}|{device.DriverInfo}"));
         return Convert.ToHexStringLower(sha.GetHashAndReset());
     }

@@ -27,6 +27,7 @@ public sealed unsafe class Rasterizer : IDisposable
 
     const int Bindings = 8; // 0-2 geometry of the frame, 3 material per scene triangle, 4-7 as in scene_shading.glsl
     readonly List<GpuBuffer> shading = [];
+    readonly int lightCount;
 
     /// <summary>Pixels around the frame inside the viewport: more than RasterGeometry's clip margin, so nothing is clipped by the device.</summary>
     const int ViewportMargin = 8;
@@ -44,7 +45,10 @@ public sealed unsafe class Rasterizer : IDisposable
             shaded = new RasterPipeline(device, ShaderLibrary.RasterVertex, ShaderLibrary.RasterFragment, ColorFormat, SampleCountFlags.Count4Bit, Bindings, (uint)sizeof(Push));
             ids = new RasterPipeline(device, ShaderLibrary.RasterVertex, ShaderLibrary.RasterIdFragment, IdFormat, SampleCountFlags.Count1Bit, Bindings, (uint)sizeof(Push));
             const BufferUsageFlags storage = BufferUsageFlags.StorageBufferBit;
-            var (materials, textures, texels, lights) = GpuSceneData.PackShading(scene);
+            // Punctual lights as they are, and each emissive material as a point light standing in for its area.
+            var allLights = scene.Lights.Concat(EmissiveProxyLights.For(scene, GpuSceneData.LumensPerWatt)).ToList();
+            lightCount = allLights.Count;
+            var (materials, textures, texels, lights) = GpuSceneData.PackShading(scene, allLights);
             shading.Add(GpuBuffer.CreateWithData<int>(device, scene.MaterialIds.Length > 0 ? scene.MaterialIds : [0], storage));
             shading.Add(GpuBuffer.CreateWithData<uint>(device, materials, storage));
             shading.Add(GpuBuffer.CreateWithData<uint>(device, textures, storage));
@@ -144,7 +148,7 @@ public sealed unsafe class Rasterizer : IDisposable
             if (viewport > maxViewport)
                 throw new ArgumentException($"the rasteriser draws frames up to {maxViewport / 2 - 2 * ViewportMargin} pixels on {device.Info.Name} (maxViewportDimensions {maxViewport}); {frame.Width}x{frame.Height} is larger");
             var rays = CameraRays.For(frame.Camera, frame.Width, frame.Height);
-            var push = new Push(tile.X, tile.Y, -ViewportMargin, -ViewportMargin, viewport, ambient, (uint)scene.Lights.Count, rays.Orthographic ? 1u : 0u,
+            var push = new Push(tile.X, tile.Y, -ViewportMargin, -ViewportMargin, viewport, ambient, (uint)lightCount, rays.Orthographic ? 1u : 0u,
                 new Vector4(frame.Background, 1), new Vector4(rays.Position, 1), new Vector4(rays.Forward, 0));
             float originX = -tile.X - ViewportMargin, originY = -tile.Y - ViewportMargin;
             int vertices = drawnTriangles * 3;

@@ -27,7 +27,7 @@ static class RenderCommand
     sealed record Request(string? Scene, int Width, int Height, int Spp, int Bounces, int Tile, uint Seed, string? Camera,
         string? Device, string? Background, string Output, int BitDepth, bool Validation, bool Json,
         string[] Nodes, int LocalNodes, string Journal, string? Resume, bool AllowMixed, double TileTimeout, bool Pay, ulong Price,
-        string? Rpc, string? Escrow, string? Token, string? Registry, string? PayerKeystore)
+        string? Rpc, string? Escrow, string? Token, string? Registry, string? PayerKeystore, string Mode)
     {
         public FarmSessionRequest Session => new(Nodes, LocalNodes, Device, Pay, Price, Rpc, Escrow, Token, Registry, PayerKeystore);
         public bool Farmed => Session.Farmed || Resume is not null;
@@ -61,12 +61,14 @@ static class RenderCommand
         var tokenOption = new Option<string?>("--token") { Description = "With --rpc: the RenderToken address" };
         var registryOption = new Option<string?>("--registry") { Description = "With --rpc: find nodes in this NodeRegistry (when no --nodes are given)" };
         var payerKeystore = new Option<string?>("--payer-keystore") { Description = "With --rpc: the payer's keystore (password in $RENDERNET_PAYER_PASSWORD)" };
+        var mode = new Option<string>("--mode") { Description = "path (path traced, the default) or raster (rasterised preview: punctual lights and an ambient term)", DefaultValueFactory = _ => "path" };
+        mode.AcceptOnlyFromAmong("path", "raster");
         var price = new Option<ulong>("--price") { Description = "With --pay: price per tile, in the token's smallest unit", DefaultValueFactory = _ => 1_000_000_000_000_000UL };
 
         var command = new Command("render", "Path trace a glTF 2.0 scene to an image")
         {
             scene, width, height, spp, bounces, tile, seed, camera, device, background, output, bitDepth, validation, json,
-            nodes, localNodes, journal, resume, allowMixed, tileTimeout, pay, price, rpc, escrowOption, tokenOption, registryOption, payerKeystore,
+            nodes, localNodes, journal, resume, allowMixed, tileTimeout, pay, price, rpc, escrowOption, tokenOption, registryOption, payerKeystore, mode,
         };
         command.SetAction((parse, cancellation) => UserErrors.Run(() => Execute(new Request(
             parse.GetValue(scene), parse.GetValue(width), parse.GetValue(height), parse.GetValue(spp), parse.GetValue(bounces),
@@ -74,7 +76,7 @@ static class RenderCommand
             parse.GetValue(output)!, parse.GetValue(bitDepth), parse.GetValue(validation), parse.GetValue(json),
             parse.GetValue(nodes) ?? [], parse.GetValue(localNodes), parse.GetValue(journal)!, parse.GetValue(resume),
             parse.GetValue(allowMixed), parse.GetValue(tileTimeout), parse.GetValue(pay), parse.GetValue(price),
-            parse.GetValue(rpc), parse.GetValue(escrowOption), parse.GetValue(tokenOption), parse.GetValue(registryOption), parse.GetValue(payerKeystore)), cancellation)));
+            parse.GetValue(rpc), parse.GetValue(escrowOption), parse.GetValue(tokenOption), parse.GetValue(registryOption), parse.GetValue(payerKeystore), parse.GetValue(mode)!), cancellation)));
         return command;
     }
 
@@ -114,6 +116,7 @@ static class RenderCommand
             Camera = scene.ResolveCamera(r.Camera),
             Seed = r.Seed,
             Background = explicitBackground ?? (hasLights ? Vector3.Zero : Vector3.One),
+            Mode = r.Mode == "raster" ? RenderMode.Raster : RenderMode.PathTrace,
         };
         if (explicitBackground is null && !hasLights)
             Console.Error.WriteLine("rendernet: note: the scene has no lights; it is lit by a uniform white environment (set --background to change)");
@@ -131,7 +134,7 @@ static class RenderCommand
     {
         using var gpu = VulkanDevice.Open(r.Device, r.Validation);
         if (gpu.ValidationWarning is { } vw) Console.Error.WriteLine($"rendernet: warning: {vw}");
-        if (!r.Json) Console.Error.WriteLine($"rendernet: {scene.Name}: {scene.TriangleCount:N0} triangles, {r.Width}x{r.Height}, {r.Spp} spp on {gpu.Info.Name} ({gpu.Info.Type})");
+        if (!r.Json) Console.Error.WriteLine($"rendernet: {scene.Name}: {scene.TriangleCount:N0} triangles, {r.Width}x{r.Height}, {(frame.Mode == RenderMode.Raster ? "rasterised" : $"{r.Spp} spp")} on {gpu.Info.Name} ({gpu.Info.Type})");
 
         var plan = new TilePlan(r.Width, r.Height, r.Tile);
         (FloatImage image, RenderStats stats) = WithProgress(r.Json, plan.Tiles.Count, (long)r.Width * r.Height * r.Spp, report =>
@@ -145,6 +148,7 @@ static class RenderCommand
                 scene = r.Scene ?? CornellBox.FileName,
                 output = Path.GetFullPath(r.Output),
                 format = format.ToString().ToLowerInvariant(),
+                mode = frame.Mode == RenderMode.Raster ? "raster" : "path",
                 width = r.Width, height = r.Height, spp = r.Spp, bounces = r.Bounces, seed = r.Seed, tile = r.Tile,
                 tiles = stats.Tiles,
                 camera = frame.Camera.Name,
@@ -164,7 +168,9 @@ static class RenderCommand
         else
         {
             Console.Error.WriteLine($"rendernet: wrote {r.Output} in {total.Elapsed.TotalSeconds:F2} s " +
-                $"(render {stats.Render.TotalSeconds:F2} s, {stats.SamplesPerSecond / 1e6:F2} M samples/s, {stats.RaysPerSecond / 1e6:F2} M rays/s, {stats.Tiles} tile{(stats.Tiles == 1 ? "" : "s")})");
+                $"(render {stats.Render.TotalSeconds:F2} s, " +
+                (frame.Mode == RenderMode.Raster ? "" : $"{stats.SamplesPerSecond / 1e6:F2} M samples/s, {stats.RaysPerSecond / 1e6:F2} M rays/s, ") +
+                $"{stats.Tiles} tile{(stats.Tiles == 1 ? "" : "s")})");
         }
         return ExitCodes.Success;
     }

@@ -6,6 +6,9 @@ namespace RenderNet.Core.Rendering;
 /// <summary>What a render computes: radiance, or (for tests and tooling) the primary-hit triangle id and distance.</summary>
 public enum RenderOutput { Radiance = 0, PrimaryHit = 1 }
 
+/// <summary>How a frame is drawn: path traced (the reference), or rasterised (milliseconds; punctual lights and an ambient term).</summary>
+public enum RenderMode { PathTrace = 0, Raster = 1 }
+
 /// <summary>
 /// Everything besides the scene that decides a pixel. Two renders with equal settings produce bit-identical pixels
 /// on the same pipeline, whatever tiles they are split into.
@@ -25,6 +28,10 @@ public sealed record FrameSettings
     /// <summary>Radiance of the uniform environment seen by rays that leave the scene.</summary>
     public Vector3 Background { get; init; } = Vector3.Zero;
     public RenderOutput Output { get; init; } = RenderOutput.Radiance;
+    public RenderMode Mode { get; init; } = RenderMode.PathTrace;
+
+    /// <summary>Relative cost of a pixel: its samples when path traced, one when rasterised.</summary>
+    public int WorkPerPixel => Mode == RenderMode.Raster ? 1 : SamplesPerPixel;
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting that is out of range.</summary>
     public void Validate() => ValidateLimits(Width, Height, SamplesPerPixel, MaxBounces, Background);
