@@ -24,6 +24,16 @@ public class FarmTests
     }
 
     [Fact]
+    public async Task Rasterised_frames_on_nodes_equal_one_process_bit_for_bit()
+    {
+        using var a = new NodeProcess(); using var b = new NodeProcess();
+        var frame = Jobs.Frame(96, 72, 1) with { Mode = Core.Rendering.RenderMode.Raster, Background = new System.Numerics.Vector3(0.2f) };
+        var result = await new TileFarm(Jobs.Spec(frame, 20), Jobs.Fast).RunAsync([a.Address, b.Address]);
+        Assert.True(result.Image.BitEquals(Jobs.Local(frame)));
+        Assert.Equal(20, result.Nodes.Sum(n => n.Tiles));
+    }
+
+    [Fact]
     public async Task A_node_killed_mid_job_does_not_lose_tiles()
     {
         using var victim = new NodeProcess(); using var b = new NodeProcess(); using var c = new NodeProcess();
