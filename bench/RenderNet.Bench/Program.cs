@@ -24,6 +24,7 @@ root.SetAction(parse => Run(parse.GetValue(size), parse.GetValue(spp), parse.Get
 root.Subcommands.Add(FarmBench.Create());
 root.Subcommands.Add(PaymentsBench.Create());
 root.Subcommands.Add(TranscodeBench.Create());
+root.Subcommands.Add(RasterBench.Create());
 return root.Parse(args).Invoke();
 
 static int Run(int size, int spp, int tileSize, int triangleCount, string? deviceSelector, bool json)

@@ -118,28 +118,11 @@ public sealed unsafe class Rasterizer : IDisposable
         Prepare(frame);
         var vk = device.Api;
         int w = tile.Width, h = tile.Height;
-        using var color = new GpuImage(device, w, h, pipeline.ColorFormat, pipeline.Samples,
-            ImageUsageFlags.ColorAttachmentBit | (pipeline.Resolves ? ImageUsageFlags.TransientAttachmentBit : ImageUsageFlags.TransferSrcBit), ImageAspectFlags.ColorBit);
-        using var depth = new GpuImage(device, w, h, RasterPipeline.DepthFormat, pipeline.Samples, ImageUsageFlags.DepthStencilAttachmentBit, ImageAspectFlags.DepthBit);
-        using var resolved = pipeline.Resolves
-            ? new GpuImage(device, w, h, pipeline.ColorFormat, SampleCountFlags.Count1Bit, ImageUsageFlags.ColorAttachmentBit | ImageUsageFlags.TransferSrcBit, ImageAspectFlags.ColorBit)
-            : null;
-        var views = pipeline.Resolves ? stackalloc ImageView[] { color.View, depth.View, resolved!.View } : stackalloc ImageView[] { color.View, depth.View };
-        Framebuffer framebuffer;
-        fixed (ImageView* v = views)
+        var target = TargetFor(pipeline, w, h, (ulong)destination.Length);
         {
-            var info = new FramebufferCreateInfo
-            {
-                SType = StructureType.FramebufferCreateInfo, RenderPass = pipeline.RenderPass, AttachmentCount = (uint)views.Length, PAttachments = v,
-                Width = (uint)w, Height = (uint)h, Layers = 1,
-            };
-            vk.CreateFramebuffer(device.Handle, in info, null, out framebuffer).Check("vkCreateFramebuffer");
-        }
-        try
-        {
-            ulong bytes = (ulong)destination.Length;
-            using var readback = GpuBuffer.CreateHostVisible(device, bytes, BufferUsageFlags.TransferDstBit);
-            var source = (resolved ?? color).Handle;
+            var readback = target.Readback;
+            var framebuffer = target.Framebuffer;
+            var source = target.Result.Handle;
             // The viewport covers the whole frame (plus a margin), placed so the tile's pixels are the frame's: every
             // clipped vertex is inside it, so the device clips nothing, and with a power-of-two size the viewport
             // transform of snapped coordinates is exact. The framebuffer and scissor are the tile alone.
@@ -192,14 +175,26 @@ public sealed unsafe class Rasterizer : IDisposable
             }, "raster tile");
             readback.Read(destination);
         }
-        finally
+    }
+
+    readonly Dictionary<(RasterPipeline, int, int), RasterTarget> targets = [];
+
+    /// <summary>The attachments for a tile size, kept for the next tile of that size (a frame has at most four).</summary>
+    RasterTarget TargetFor(RasterPipeline pipeline, int width, int height, ulong readbackBytes)
+    {
+        if (targets.TryGetValue((pipeline, width, height), out var target)) return target;
+        if (targets.Count >= 8)
         {
-            vk.DestroyFramebuffer(device.Handle, framebuffer, null);
+            foreach (var t in targets.Values) t.Dispose();
+            targets.Clear();
         }
+        return targets[(pipeline, width, height)] = new RasterTarget(device, pipeline, width, height, readbackBytes);
     }
 
     public void Dispose()
     {
+        foreach (var t in targets.Values) t.Dispose();
+        targets.Clear();
         shaded?.Dispose();
         ids?.Dispose();
         windowBuffer?.Dispose();
