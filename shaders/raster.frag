@@ -28,7 +28,10 @@ void main() {
     if (!s.frontFace) n = -n;
     if (dot(n, ng) <= 0.0) n = ng;
     s.n = n;
-    applyMaterial(s, uint(materialIds[sources[triangle]]), f.uv, f.color);
+    uint mat = uint(materialIds[sources[triangle]]);
+    applyMaterial(s, mat, f.uv, f.color);
+    uint alphaMode = materialAlphaMode(mat);
+    if (alphaMode == ALPHA_MASK && s.opacity < materialAlphaCutoff(mat)) discard;
 
     vec3 c = s.emission + pc.ambient * pc.background.rgb * s.baseColor * (1.0 - s.metallic);
     for (uint i = 0u; i < pc.lightCount; i++) {
@@ -39,5 +42,6 @@ void main() {
         if (nl <= 0.0 || dot(s.ng, l) <= 0.0) continue;
         c += evalBrdf(s, v, l) * irradiance * nl;
     }
-    color = vec4(c, 1.0);
+    // Blended triangles are drawn after the opaque ones, back to front, with "over" blending (straight alpha).
+    color = vec4(c, alphaMode == ALPHA_BLEND ? clamp(s.opacity, 0.0, 1.0) : 1.0);
 }

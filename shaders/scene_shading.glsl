@@ -53,6 +53,7 @@ struct Surface {
     float alpha;      // GGX alpha = roughness^2
     vec3 emission;    // emitted radiance toward the ray (zero on a single-sided back face)
     uint material;
+    float opacity;    // base colour alpha (the rasteriser's alpha modes use it; the path tracer renders opaque)
 };
 
 vec3 materialEmission(uint mat, vec2 uv) {
@@ -64,6 +65,12 @@ vec3 materialEmission(uint mat, vec2 uv) {
 }
 
 bool materialDoubleSided(uint mat) { return (materials[4u * mat + 3u].w & 1u) != 0u; }
+
+const uint ALPHA_OPAQUE = 0u;
+const uint ALPHA_MASK = 1u;
+const uint ALPHA_BLEND = 2u;
+uint materialAlphaMode(uint mat) { return (materials[4u * mat + 3u].w >> 1u) & 3u; }
+float materialAlphaCutoff(uint mat) { return uintBitsToFloat(materials[4u * mat + 1u].w); }
 
 // Base colour, metallic, roughness (as GGX alpha) and emission of a material at a point.
 void applyMaterial(inout Surface s, uint mat, vec2 uv, vec4 vertexColor) {
@@ -80,6 +87,7 @@ void applyMaterial(inout Surface s, uint mat, vec2 uv, vec4 vertexColor) {
         metallic *= mr.b;
     }
     s.baseColor = baseColor.rgb;
+    s.opacity = baseColor.a;
     s.metallic = clamp(metallic, 0.0, 1.0);
     roughness = clamp(roughness, 0.0, 1.0);
     // alpha floor: a perfectly smooth GGX lobe is a delta that NEE cannot sample; 1e-3 is visually a mirror.

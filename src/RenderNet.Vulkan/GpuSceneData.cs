@@ -139,7 +139,7 @@ public sealed class GpuSceneData
             d[4] = F(m.Emissive.X); d[5] = F(m.Emissive.Y); d[6] = F(m.Emissive.Z); d[7] = F(m.AlphaCutoff);
             d[8] = F(m.MetallicFactor); d[9] = F(m.RoughnessFactor);
             d[12] = I(m.BaseColorTexture); d[13] = I(m.MetallicRoughnessTexture); d[14] = I(m.EmissiveTexture);
-            d[15] = m.DoubleSided ? 1u : 0u;
+            d[15] = (m.DoubleSided ? 1u : 0u) | (uint)m.AlphaMode << 1; // bit 0: double-sided; bits 1-2: alpha mode (raster)
         }
 
         var textures = new uint[Math.Max(1, scene.Textures.Count) * 4];

@@ -13,6 +13,7 @@ sealed unsafe class RasterPipeline : IDisposable
 {
     public const Format DepthFormat = Format.D32Sfloat;
     readonly VulkanDevice device;
+    readonly bool blend;
     ShaderModule vertexModule, fragmentModule;
     DescriptorSetLayout setLayout;
     DescriptorPool pool;
@@ -25,8 +26,11 @@ sealed unsafe class RasterPipeline : IDisposable
     public SampleCountFlags Samples { get; }
     public bool Resolves => Samples != SampleCountFlags.Count1Bit;
 
-    public RasterPipeline(VulkanDevice device, string vertexShader, string fragmentShader, Format colorFormat, SampleCountFlags samples, int bindings, uint pushConstantSize)
+    /// <param name="blend">"Over" blending with straight alpha and no depth writes (for alpha mode Blend), else opaque.</param>
+    public RasterPipeline(VulkanDevice device, string vertexShader, string fragmentShader, Format colorFormat, SampleCountFlags samples, int bindings, uint pushConstantSize,
+        bool blend = false)
     {
+        this.blend = blend;
         this.device = device;
         ColorFormat = colorFormat;
         Samples = samples;
@@ -148,20 +152,23 @@ sealed unsafe class RasterPipeline : IDisposable
             var multisample = new PipelineMultisampleStateCreateInfo { SType = StructureType.PipelineMultisampleStateCreateInfo, RasterizationSamples = Samples };
             var depthStencil = new PipelineDepthStencilStateCreateInfo
             {
-                SType = StructureType.PipelineDepthStencilStateCreateInfo, DepthTestEnable = true, DepthWriteEnable = true, DepthCompareOp = CompareOp.Less,
+                SType = StructureType.PipelineDepthStencilStateCreateInfo, DepthTestEnable = true, DepthWriteEnable = !blend, DepthCompareOp = CompareOp.Less,
             };
             var blendAttachment = new PipelineColorBlendAttachmentState
             {
                 ColorWriteMask = ColorComponentFlags.RBit | ColorComponentFlags.GBit | ColorComponentFlags.BBit | ColorComponentFlags.ABit,
+                BlendEnable = blend,
+                SrcColorBlendFactor = BlendFactor.SrcAlpha, DstColorBlendFactor = BlendFactor.OneMinusSrcAlpha, ColorBlendOp = BlendOp.Add,
+                SrcAlphaBlendFactor = BlendFactor.One, DstAlphaBlendFactor = BlendFactor.OneMinusSrcAlpha, AlphaBlendOp = BlendOp.Add,
             };
-            var blend = new PipelineColorBlendStateCreateInfo { SType = StructureType.PipelineColorBlendStateCreateInfo, AttachmentCount = 1, PAttachments = &blendAttachment };
+            var blendState = new PipelineColorBlendStateCreateInfo { SType = StructureType.PipelineColorBlendStateCreateInfo, AttachmentCount = 1, PAttachments = &blendAttachment };
             var dynamicStates = stackalloc DynamicState[] { DynamicState.Viewport, DynamicState.Scissor };
             var dynamic = new PipelineDynamicStateCreateInfo { SType = StructureType.PipelineDynamicStateCreateInfo, DynamicStateCount = 2, PDynamicStates = dynamicStates };
             var info = new GraphicsPipelineCreateInfo
             {
                 SType = StructureType.GraphicsPipelineCreateInfo, StageCount = 2, PStages = stages, PVertexInputState = &vertexInput,
                 PInputAssemblyState = &assembly, PViewportState = &viewport, PRasterizationState = &raster, PMultisampleState = &multisample,
-                PDepthStencilState = &depthStencil, PColorBlendState = &blend, PDynamicState = &dynamic, Layout = Layout, RenderPass = RenderPass, Subpass = 0,
+                PDepthStencilState = &depthStencil, PColorBlendState = &blendState, PDynamicState = &dynamic, Layout = Layout, RenderPass = RenderPass, Subpass = 0,
             };
             device.Api.CreateGraphicsPipelines(device.Handle, default, 1, in info, null, out var pipeline).Check("vkCreateGraphicsPipelines");
             Pipeline = pipeline;

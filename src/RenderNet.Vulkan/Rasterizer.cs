@@ -18,9 +18,9 @@ public sealed unsafe class Rasterizer : IDisposable
     const Format IdFormat = Format.R32Uint;
     readonly VulkanDevice device;
     readonly Scene scene;
-    readonly RasterPipeline shaded, ids;
+    readonly RasterPipeline shaded, blended, ids;
     (SceneCamera Camera, int Width, int Height)? preparedFor;
-    int drawnTriangles;
+    int drawnTriangles, blendedStart;
 
     record struct Push(int TileX, int TileY, int ViewportX, int ViewportY, float ViewportSize, float Ambient, uint LightCount, uint Orthographic,
         Vector4 Background, Vector4 CameraPosition, Vector4 CameraForward);
@@ -43,6 +43,7 @@ public sealed unsafe class Rasterizer : IDisposable
         try
         {
             shaded = new RasterPipeline(device, ShaderLibrary.RasterVertex, ShaderLibrary.RasterFragment, ColorFormat, SampleCountFlags.Count4Bit, Bindings, (uint)sizeof(Push));
+            blended = new RasterPipeline(device, ShaderLibrary.RasterVertex, ShaderLibrary.RasterFragment, ColorFormat, SampleCountFlags.Count4Bit, Bindings, (uint)sizeof(Push), blend: true);
             ids = new RasterPipeline(device, ShaderLibrary.RasterVertex, ShaderLibrary.RasterIdFragment, IdFormat, SampleCountFlags.Count1Bit, Bindings, (uint)sizeof(Push));
             const BufferUsageFlags storage = BufferUsageFlags.StorageBufferBit;
             // Punctual lights as they are, and each emissive material as a point light standing in for its area.
@@ -54,7 +55,7 @@ public sealed unsafe class Rasterizer : IDisposable
             shading.Add(GpuBuffer.CreateWithData<uint>(device, textures, storage));
             shading.Add(GpuBuffer.CreateWithData<uint>(device, texels, storage));
             shading.Add(GpuBuffer.CreateWithData<float>(device, lights, storage));
-            foreach (var pipeline in new[] { shaded, ids })
+            foreach (var pipeline in new[] { shaded, blended, ids })
                 for (int i = 0; i < shading.Count; i++) pipeline.Bind(3 + i, shading[i]);
         }
         catch
@@ -100,13 +101,14 @@ public sealed unsafe class Rasterizer : IDisposable
         windowBuffer = GpuBuffer.CreateWithData<float>(device, geometry.Window, storage);
         attributeBuffer = GpuBuffer.CreateWithData<float>(device, geometry.Attributes, storage);
         sourceBuffer = GpuBuffer.CreateWithData<int>(device, geometry.SourceTriangles, storage);
-        foreach (var pipeline in new[] { shaded, ids })
+        foreach (var pipeline in new[] { shaded, blended, ids })
         {
             pipeline.Bind(0, windowBuffer);
             pipeline.Bind(1, attributeBuffer);
             pipeline.Bind(2, sourceBuffer);
         }
         drawnTriangles = geometry.TriangleCount;
+        blendedStart = geometry.BlendedStart;
         preparedFor = (frame.Camera, frame.Width, frame.Height);
     }
 
@@ -134,7 +136,10 @@ public sealed unsafe class Rasterizer : IDisposable
             var push = new Push(tile.X, tile.Y, -ViewportMargin, -ViewportMargin, viewport, ambient, (uint)lightCount, rays.Orthographic ? 1u : 0u,
                 new Vector4(frame.Background, 1), new Vector4(rays.Position, 1), new Vector4(rays.Forward, 0));
             float originX = -tile.X - ViewportMargin, originY = -tile.Y - ViewportMargin;
-            int vertices = drawnTriangles * 3;
+            // Opaque and masked triangles, then (when shading) the blended ones back to front; ids treat all as opaque.
+            var draws = pipeline == shaded
+                ? new[] { (Pipeline: shaded, First: 0, Count: blendedStart * 3), (Pipeline: blended, First: blendedStart * 3, Count: (drawnTriangles - blendedStart) * 3) }
+                : new[] { (Pipeline: pipeline, First: 0, Count: drawnTriangles * 3) };
             var bg = frame.Background;
             device.Submit(cmd =>
             {
@@ -150,18 +155,20 @@ public sealed unsafe class Rasterizer : IDisposable
                     RenderArea = new Rect2D(new Offset2D(0, 0), new Extent2D((uint)w, (uint)h)), ClearValueCount = pipeline.Resolves ? 3u : 2u, PClearValues = clears,
                 };
                 vk.CmdBeginRenderPass(cmd, in begin, SubpassContents.Inline);
-                if (vertices > 0)
+                foreach (var draw in draws)
                 {
-                    vk.CmdBindPipeline(cmd, PipelineBindPoint.Graphics, pipeline.Pipeline);
-                    var set = pipeline.Set;
-                    vk.CmdBindDescriptorSets(cmd, PipelineBindPoint.Graphics, pipeline.Layout, 0, 1, &set, 0, null);
+                    if (draw.Count == 0) continue;
+                    var p = draw.Pipeline;
+                    vk.CmdBindPipeline(cmd, PipelineBindPoint.Graphics, p.Pipeline);
+                    var set = p.Set;
+                    vk.CmdBindDescriptorSets(cmd, PipelineBindPoint.Graphics, p.Layout, 0, 1, &set, 0, null);
                     var vp = new Viewport(originX, originY, viewport, viewport, 0, 1);
                     vk.CmdSetViewport(cmd, 0, 1, in vp);
                     var scissor = new Rect2D(new Offset2D(0, 0), new Extent2D((uint)w, (uint)h));
                     vk.CmdSetScissor(cmd, 0, 1, in scissor);
                     var constants = push; // a lambda cannot take a captured local's address
-                    vk.CmdPushConstants(cmd, pipeline.Layout, ShaderStageFlags.VertexBit | ShaderStageFlags.FragmentBit, 0, (uint)sizeof(Push), &constants);
-                    vk.CmdDraw(cmd, (uint)vertices, 1, 0, 0);
+                    vk.CmdPushConstants(cmd, p.Layout, ShaderStageFlags.VertexBit | ShaderStageFlags.FragmentBit, 0, (uint)sizeof(Push), &constants);
+                    vk.CmdDraw(cmd, (uint)draw.Count, 1, (uint)draw.First, 0);
                 }
                 vk.CmdEndRenderPass(cmd);
                 var region = new BufferImageCopy
@@ -196,6 +203,7 @@ public sealed unsafe class Rasterizer : IDisposable
         foreach (var t in targets.Values) t.Dispose();
         targets.Clear();
         shaded?.Dispose();
+        blended?.Dispose();
         ids?.Dispose();
         windowBuffer?.Dispose();
         attributeBuffer?.Dispose();

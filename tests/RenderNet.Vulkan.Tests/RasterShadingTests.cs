@@ -71,3 +71,57 @@ public class RasterShadingTests(DeviceFixture gpu, ITestOutputHelper output)
             }
     }
 }
+
+/// <summary>glTF alpha modes in the rasteriser: mask discards below the cutoff, blend composites back to front.</summary>
+[Collection("device")]
+public class RasterAlphaTests(DeviceFixture gpu)
+{
+    static int Flat(SceneBuilder b, Vector4 color, AlphaMode mode = AlphaMode.Opaque, float cutoff = 0.5f) =>
+        b.AddMaterial(new PbrMaterial { BaseColorFactor = color, MetallicFactor = 0, RoughnessFactor = 1, AlphaMode = mode, AlphaCutoff = cutoff, DoubleSided = true });
+
+    static void Square(SceneBuilder b, int material, float y, float x0 = -1, float x1 = 1) =>
+        b.Quad(material, new(x0, y, 1), new(x1, y, 1), new(x1, y, -1), new(x0, y, -1));
+
+    float[] Render(SceneBuilder b)
+    {
+        b.Cameras.Add(SceneBuilder.LookDown(new Vector3(0, 5, 0), 1));
+        var scene = b.Build();
+        using var raster = new Rasterizer(gpu.Device, scene);
+        // Lit by a white environment only: every surface shows its base colour.
+        var pixels = raster.RenderTile(new FrameSettings { Width = 8, Height = 8, Camera = scene.Cameras[0], Background = Vector3.One }, new TileRect(0, 0, 8, 8));
+        Assert.Equal(0, gpu.Device.ValidationErrors);
+        return pixels;
+    }
+
+    static void AssertPixel(float[] pixels, int x, float r, float g, float bl)
+    {
+        int i = (4 * 8 + x) * 4; // row 4
+        Assert.Equal(r, pixels[i], 1e-6f);
+        Assert.Equal(g, pixels[i + 1], 1e-6f);
+        Assert.Equal(bl, pixels[i + 2], 1e-6f);
+    }
+
+    [Fact]
+    public void Masked_texels_below_the_cutoff_are_cut_out()
+    {
+        var b = new SceneBuilder();
+        Square(b, Flat(b, new Vector4(1, 0, 0, 1)), 0);
+        Square(b, Flat(b, new Vector4(0, 1, 0, 0.3f), AlphaMode.Mask), 1, -1, 0); // left half: below the cutoff
+        Square(b, Flat(b, new Vector4(0, 1, 0, 0.7f), AlphaMode.Mask), 1, 0, 1);  // right half: kept, fully opaque
+        var pixels = Render(b);
+        AssertPixel(pixels, 1, 1, 0, 0);
+        AssertPixel(pixels, 6, 0, 1, 0);
+    }
+
+    [Fact]
+    public void Blended_surfaces_are_composited_back_to_front_whatever_their_order_in_the_scene()
+    {
+        var b = new SceneBuilder();
+        Square(b, Flat(b, new Vector4(0, 1, 0, 0.5f), AlphaMode.Blend), 2); // nearest, listed first
+        Square(b, Flat(b, new Vector4(1, 0, 0, 1)), 0);                     // opaque, farthest
+        Square(b, Flat(b, new Vector4(0, 0, 1, 0.5f), AlphaMode.Blend), 1); // between
+        var pixels = Render(b);
+        // green over (blue over red): 0.5 G + 0.5 (0.5 B + 0.5 R)
+        AssertPixel(pixels, 3, 0.25f, 0.5f, 0.25f);
+    }
+}

@@ -23,6 +23,11 @@ public sealed class RasterGeometry
     /// <summary>Per drawn triangle: the scene triangle it came from.</summary>
     public required int[] SourceTriangles { get; init; }
     public int TriangleCount => SourceTriangles.Length;
+    /// <summary>
+    /// Triangles [0, BlendedStart) are opaque or alpha-masked; the rest have alpha mode Blend and are sorted back to
+    /// front (by centroid depth, ties in scene order) so that "over" blending composites them in the right order.
+    /// </summary>
+    public int BlendedStart { get; init; }
 
     readonly record struct Vertex(Vector3 Camera, Vector3 World, Vector3 Normal, Vector2 Uv, Vector4 Color);
 
@@ -58,6 +63,7 @@ public sealed class RasterGeometry
         var window = new List<float>(scene.TriangleCount * 12);
         var attributes = new List<float>(scene.TriangleCount * 24);
         var sources = new List<int>(scene.TriangleCount);
+        var depths = new List<float>(scene.TriangleCount);
         var polygon = new List<Vertex>(9);
         var next = new List<Vertex>(9);
         for (int t = 0; t < scene.TriangleCount; t++)
@@ -96,6 +102,7 @@ public sealed class RasterGeometry
             if (polygon.Count < 3) continue;
             for (int k = 1; k + 1 < polygon.Count; k++)
             {
+                depths.Add((polygon[0].Camera.Z + polygon[k].Camera.Z + polygon[k + 1].Camera.Z) / 3);
                 foreach (var v in (ReadOnlySpan<Vertex>)[polygon[0], polygon[k], polygon[k + 1]])
                 {
                     float depth = v.Camera.Z;
@@ -112,7 +119,30 @@ public sealed class RasterGeometry
                 sources.Add(t);
             }
         }
-        return new RasterGeometry { Window = window.ToArray(), Attributes = attributes.ToArray(), SourceTriangles = sources.ToArray() };
+        // Opaque first (in scene order), then blended triangles far to near.
+        var order = Enumerable.Range(0, sources.Count)
+            .OrderBy(i => IsBlended(scene, sources[i]) ? 1 : 0)
+            .ThenBy(i => IsBlended(scene, sources[i]) ? -depths[i] : 0)
+            .ThenBy(i => i)
+            .ToArray();
+        int blendedStart = order.TakeWhile(i => !IsBlended(scene, sources[i])).Count();
+        return new RasterGeometry
+        {
+            Window = Permute(window, order, WindowFloats * 3),
+            Attributes = Permute(attributes, order, AttributeFloats * 3),
+            SourceTriangles = order.Select(i => sources[i]).ToArray(),
+            BlendedStart = blendedStart,
+        };
+    }
+
+    static bool IsBlended(Scene scene, int triangle) => scene.Materials[scene.MaterialIds[triangle]].AlphaMode == AlphaMode.Blend;
+
+    static float[] Permute(List<float> values, int[] order, int stride)
+    {
+        var result = new float[values.Count];
+        for (int i = 0; i < order.Length; i++)
+            for (int k = 0; k < stride; k++) result[i * stride + k] = values[order[i] * stride + k];
+        return result;
     }
 
     static float Snap(float v) => MathF.Round(v * SnapScale) / SnapScale;
