@@ -6,6 +6,37 @@ const float INF = 1e30;
 
 // Scene triangle -> material (binding 3); materials, textures and lights at the path tracer's bindings (4..7).
 layout(std430, set = 0, binding = 3) readonly buffer MaterialIds { int materialIds[]; };
+// Shadow maps (ShadowMaps): per light 20 words — view-projection, map offset, size, kind, texel size — and the depths.
+layout(std430, set = 0, binding = 8) readonly buffer ShadowInfo { uint shadowInfo[]; };
+layout(std430, set = 0, binding = 9) readonly buffer ShadowDepths { uint shadowDepths[]; };
+
+// Fraction of light i reaching p: a fixed 3x3 percentage-closer filter on its shadow map (1 without one).
+// The lookup point is pushed off the surface along the normal by ~1.5 texels (normal-offset bias), which removes
+// acne without the light leaks of a large depth bias.
+float shadowFactor(uint i, vec3 p, vec3 ng, float dist) {
+    uint b = 20u * i;
+    uint kind = shadowInfo[b + 18u];
+    if (kind == 0u) return 1.0;
+    mat4 m;
+    for (int c = 0; c < 4; c++)
+        m[c] = uintBitsToFloat(uvec4(shadowInfo[b + 4u * uint(c)], shadowInfo[b + 4u * uint(c) + 1u], shadowInfo[b + 4u * uint(c) + 2u], shadowInfo[b + 4u * uint(c) + 3u]));
+    float texel = uintBitsToFloat(shadowInfo[b + 19u]);
+    float offset = 1.5 * (kind == 1u ? texel : texel * dist);
+    vec4 clip = m * vec4(p + ng * offset, 1.0);
+    vec3 ndc = clip.xyz / clip.w;
+    if (any(greaterThan(abs(ndc.xy), vec2(1.0))) || ndc.z > 1.0 || ndc.z < 0.0) return 1.0;
+    uint offsetWords = shadowInfo[b + 16u];
+    int size = int(shadowInfo[b + 17u]);
+    ivec2 centre = ivec2(floor((ndc.xy * 0.5 + 0.5) * float(size)));
+    float lit = 0.0;
+    for (int dy = -1; dy <= 1; dy++)
+        for (int dx = -1; dx <= 1; dx++) {
+            ivec2 t = clamp(centre + ivec2(dx, dy), ivec2(0), ivec2(size - 1));
+            float stored = uintBitsToFloat(shadowDepths[offsetWords + uint(t.y * size + t.x)]);
+            lit += ndc.z <= stored ? 1.0 : 0.0;
+        }
+    return lit / 9.0;
+}
 
 layout(location = 0) flat in uint triangle;
 layout(location = 0) out vec4 color;
@@ -40,7 +71,7 @@ void main() {
         vec3 irradiance = punctualIrradiance(i, s.position, l, dist);
         float nl = dot(s.n, l);
         if (nl <= 0.0 || dot(s.ng, l) <= 0.0) continue;
-        c += evalBrdf(s, v, l) * irradiance * nl;
+        c += evalBrdf(s, v, l) * irradiance * nl * shadowFactor(i, s.position, s.ng, min(dist, 1e30));
     }
     // Blended triangles are drawn after the opaque ones, back to front, with "over" blending (straight alpha).
     color = vec4(c, alphaMode == ALPHA_BLEND ? clamp(s.opacity, 0.0, 1.0) : 1.0);

@@ -25,9 +25,10 @@ public sealed unsafe class Rasterizer : IDisposable
     record struct Push(int TileX, int TileY, int ViewportX, int ViewportY, float ViewportSize, float Ambient, uint LightCount, uint Orthographic,
         Vector4 Background, Vector4 CameraPosition, Vector4 CameraForward);
 
-    const int Bindings = 8; // 0-2 geometry of the frame, 3 material per scene triangle, 4-7 as in scene_shading.glsl
+    const int Bindings = 10; // 0-2 geometry of the frame, 3 material per scene triangle, 4-7 as in scene_shading.glsl, 8-9 shadow maps
     readonly List<GpuBuffer> shading = [];
     readonly int lightCount;
+    readonly ShadowMaps? shadows;
 
     /// <summary>Pixels around the frame inside the viewport: more than RasterGeometry's clip margin, so nothing is clipped by the device.</summary>
     const int ViewportMargin = 8;
@@ -55,8 +56,13 @@ public sealed unsafe class Rasterizer : IDisposable
             shading.Add(GpuBuffer.CreateWithData<uint>(device, textures, storage));
             shading.Add(GpuBuffer.CreateWithData<uint>(device, texels, storage));
             shading.Add(GpuBuffer.CreateWithData<float>(device, lights, storage));
+            shadows = new ShadowMaps(device, scene, lightCount);
             foreach (var pipeline in new[] { shaded, blended, ids })
+            {
                 for (int i = 0; i < shading.Count; i++) pipeline.Bind(3 + i, shading[i]);
+                pipeline.Bind(8, shadows.Info);
+                pipeline.Bind(9, shadows.Depths);
+            }
         }
         catch
         {
@@ -209,5 +215,6 @@ public sealed unsafe class Rasterizer : IDisposable
         attributeBuffer?.Dispose();
         sourceBuffer?.Dispose();
         foreach (var b in shading) b.Dispose();
+        shadows?.Dispose();
     }
 }

@@ -14,6 +14,8 @@ public static class ShaderLibrary
     public const string RasterVertex = "raster.vert";
     public const string RasterFragment = "raster.frag";
     public const string RasterIdFragment = "raster_id.frag";
+    public const string ShadowVertex = "shadow.vert";
+    public const string ShadowFragment = "shadow.frag";
 
     /// <summary>The transcode kernels, in pipeline order.</summary>
     public static readonly string[] Transcode = [YuvToRgb, ResampleHorizontal, ResampleVertical, RgbToYuv420];

@@ -76,11 +76,16 @@ public sealed unsafe class VulkanDevice : IDisposable
             QueueCount = 1,
             PQueuePriorities = &priority,
         };
+        // Shadow maps are written by fragment-shader atomics into a storage buffer (see ShadowMaps).
+        Api.GetPhysicalDeviceFeatures(PhysicalDevice, out var available);
+        var features = new PhysicalDeviceFeatures { FragmentStoresAndAtomics = available.FragmentStoresAndAtomics };
+        SupportsFragmentAtomics = available.FragmentStoresAndAtomics;
         var deviceInfo = new DeviceCreateInfo
         {
             SType = StructureType.DeviceCreateInfo,
             QueueCreateInfoCount = 1,
             PQueueCreateInfos = &queueInfo,
+            PEnabledFeatures = &features,
         };
         Api.CreateDevice(PhysicalDevice, in deviceInfo, null, out var device).Check("vkCreateDevice");
         Handle = device;
@@ -111,6 +116,9 @@ public sealed unsafe class VulkanDevice : IDisposable
 
     /// <summary>Whether the device's queue can rasterise (false only on compute-only devices).</summary>
     public bool SupportsGraphics { get; }
+
+    /// <summary>Whether fragment shaders may write storage buffers (the rasteriser's shadow maps need it).</summary>
+    public bool SupportsFragmentAtomics { get; private set; }
 
     /// <summary>
     /// Upload through a staging buffer even where device-local memory is host-visible, as on discrete GPUs; lets the

@@ -125,3 +125,43 @@ public class RasterAlphaTests(DeviceFixture gpu)
         AssertPixel(pixels, 3, 0.25f, 0.5f, 0.25f);
     }
 }
+
+/// <summary>Shadow maps: a directional light's occluder darkens exactly where its shadow falls, the same in any tiling.</summary>
+[Collection("device")]
+public class RasterShadowTests(DeviceFixture gpu)
+{
+    [Fact]
+    public void An_occluder_casts_a_shadow_from_a_directional_light()
+    {
+        // Light travelling along (1, -1, 0): an occluder 0.5 above the plane at x in [0, 0.5] shadows x in [0.5, 1].
+        var toLight = Vector3.Normalize(new Vector3(-1, 1, 0));
+        var scene = PhysicsTests.Plane(new PunctualLight("sun", LightKind.Directional, Vector3.Zero, -toLight, Vector3.One, 2000f, float.PositiveInfinity, 0, 0));
+        var b = new SceneBuilder();
+        int plane = b.AddMaterial(scene.Materials[0]);
+        b.Quad(plane, new(-10, 0, 10), new(10, 0, 10), new(10, 0, -10), new(-10, 0, -10));
+        int occluder = b.AddMaterial(new PbrMaterial { BaseColorFactor = new Vector4(0.5f, 0.5f, 0.5f, 1), MetallicFactor = 0, RoughnessFactor = 1, DoubleSided = true });
+        b.Quad(occluder, new(0, 0.5f, 0.25f), new(0.5f, 0.5f, 0.25f), new(0.5f, 0.5f, -0.25f), new(0, 0.5f, -0.25f));
+        b.Lights.AddRange(scene.Lights);
+        b.Cameras.Add(SceneBuilder.LookDown(new Vector3(0, 5, 0), 1));
+        var withOccluder = b.Build();
+        var frame = new FrameSettings { Width = 16, Height = 16, Camera = withOccluder.Cameras[0] };
+        using var raster = new Rasterizer(gpu.Device, withOccluder);
+        var pixels = raster.RenderTile(frame, new TileRect(0, 0, 16, 16));
+        Assert.Equal(0, gpu.Device.ValidationErrors);
+
+        double lit = PhysicsTests.GltfBrdf(0.5, 0, 1, Vector3.UnitY, Vector3.UnitY, toLight) * (2000 / 683.0) * toLight.Y;
+        float Pixel(int x, int y) => pixels[(y * 16 + x) * 4];
+        Assert.Equal(lit, Pixel(4, 8), lit * 1e-4);   // x = -0.44: in the open
+        Assert.Equal(0, Pixel(14, 8), 1e-6);         // x = 0.81, z = 0.06: in the shadow
+        Assert.Equal(lit, Pixel(14, 2), lit * 1e-4);  // x = 0.81, z = -0.69: beside the shadow
+
+        // Shadow maps are per scene, so tiles still equal the full frame bit for bit.
+        var tiled = new float[pixels.Length];
+        foreach (var tile in new TilePlan(16, 16, 5, 7).Tiles)
+        {
+            var part = raster.RenderTile(frame, tile);
+            for (int y = 0; y < tile.Height; y++) Array.Copy(part, y * tile.Width * 4, tiled, ((tile.Y + y) * 16 + tile.X) * 4, tile.Width * 4);
+        }
+        Assert.Equal(pixels, tiled);
+    }
+}
