@@ -19,7 +19,7 @@ public static class GltfSceneLoader
 {
     static readonly HashSet<string> SupportedExtensions = ["KHR_lights_punctual", "KHR_materials_emissive_strength"];
 
-    public static Scene Load(string path)
+    public static Scene Load(string path, AnimationPose? pose = null)
     {
         if (!File.Exists(path))
             throw new SceneException($"scene file '{path}' does not exist");
@@ -32,7 +32,7 @@ public static class GltfSceneLoader
         {
             throw new SceneException($"'{path}' is not a readable glTF 2.0 file: {FirstLine(ex.Message)}", ex);
         }
-        return Load(model, Path.GetFileName(path));
+        return Load(model, Path.GetFileName(path), pose);
     }
 
     /// <summary>
@@ -57,7 +57,7 @@ public static class GltfSceneLoader
     }
 
     /// <summary>Loads a scene from .glb bytes (see <see cref="ReadAsGlb"/>).</summary>
-    public static Scene LoadGlb(ReadOnlyMemory<byte> glb, string name)
+    public static Scene LoadGlb(ReadOnlyMemory<byte> glb, string name, AnimationPose? pose = null)
     {
         ModelRoot model;
         try
@@ -68,18 +68,38 @@ public static class GltfSceneLoader
         {
             throw new SceneException($"'{name}' is not a readable glTF 2.0 file: {FirstLine(ex.Message)}", ex);
         }
-        return Load(model, name);
+        return Load(model, name, pose);
     }
 
-    public static Scene Load(ModelRoot model, string name)
+    /// <param name="pose">An animation and time to pose the nodes at (SharpGLTF evaluates the TRS channels); the rest pose when null.</param>
+    public static Scene Load(ModelRoot model, string name, AnimationPose? pose = null)
     {
-        var builder = new Builder(model, name);
+        Animation? animation = null;
+        if (pose is not null)
+        {
+            if (pose.Animation < 0 || pose.Animation >= model.LogicalAnimations.Count)
+                throw new SceneException($"'{name}' has {model.LogicalAnimations.Count} animation(s); there is no animation #{pose.Animation}");
+            if (!float.IsFinite(pose.Time)) throw new SceneException($"animation time {pose.Time} is not a number of seconds");
+            animation = model.LogicalAnimations[pose.Animation];
+        }
+        var builder = new Builder(model, name, animation, pose?.Time ?? 0);
         return builder.Build();
+    }
+
+    /// <summary>The index of an animation given by name or index ("0", "Walk"); throws naming the ones there are.</summary>
+    public static int FindAnimation(ModelRoot model, string nameOrIndex)
+    {
+        if (int.TryParse(nameOrIndex, out int index) && index >= 0 && index < model.LogicalAnimations.Count) return index;
+        var byName = model.LogicalAnimations.FirstOrDefault(a => a.Name == nameOrIndex);
+        if (byName is not null) return byName.LogicalIndex;
+        throw new SceneException(model.LogicalAnimations.Count == 0
+            ? "the scene has no animations"
+            : $"no animation '{nameOrIndex}'; the scene has: {string.Join(", ", model.LogicalAnimations.Select(a => $"#{a.LogicalIndex} {a.Name}"))}");
     }
 
     static string FirstLine(string message) => message.Split('\n')[0].Trim();
 
-    sealed class Builder(ModelRoot model, string name)
+    sealed class Builder(ModelRoot model, string name, Animation? animation, float time)
     {
         readonly List<Vector3> positions = [];
         readonly List<Vector3> normals = [];
@@ -104,8 +124,8 @@ public static class GltfSceneLoader
                 ?? throw new SceneException($"'{name}' has no scene");
             if (model.LogicalScenes.Count > 1)
                 warnings.Add($"the file has {model.LogicalScenes.Count} scenes; only '{scene.Name ?? "#" + scene.LogicalIndex}' is rendered");
-            if (model.LogicalAnimations.Count > 0)
-                warnings.Add("animations are not applied: the rest pose is rendered");
+            if (model.LogicalAnimations.Count > 0 && animation is null)
+                warnings.Add("animations are not applied: the rest pose is rendered (render animated frames with --frames)");
 
             foreach (var root in scene.VisualChildren) Visit(root);
 
@@ -130,7 +150,7 @@ public static class GltfSceneLoader
 
         void Visit(Node node)
         {
-            var world = node.WorldMatrix;
+            var world = animation is null ? node.WorldMatrix : node.GetWorldMatrix(animation, time);
             if (node.Mesh is { } mesh) AddMesh(mesh, world, node);
             if (node.PunctualLight is { } light) AddLight(light, world, node);
             if (node.Camera is { } camera) AddCamera(camera, world, node);
