@@ -67,12 +67,14 @@ public sealed class TileRenderer : IDisposable
         var watch = System.Diagnostics.Stopwatch.StartNew();
         try
         {
-            if (residentHash != sceneHash)
+            // A scene is resident in one pose: an animated job's frames each load their own.
+            string key = frame.Animation is { } pose ? $"{sceneHash}@{pose.Animation}:{pose.Time:R}" : sceneHash;
+            if (residentHash != key)
             {
                 var bytes = sceneBytes() ?? throw new KeyNotFoundException($"scene {sceneHash} is not cached on this node");
                 ReleaseResident();
-                resident = GltfSceneLoader.LoadGlb(bytes, sceneHash[..12]);
-                residentHash = sceneHash;
+                resident = GltfSceneLoader.LoadGlb(bytes, sceneHash[..12], frame.Animation);
+                residentHash = key;
             }
             if (frame.Mode == RenderMode.Raster)
             {

@@ -30,6 +30,9 @@ public static class FrameMessages
             JobId = jobId,
             TileIndex = (uint)tileIndex,
             RenderMode = (uint)frame.Mode,
+            Animated = frame.Animation is not null,
+            Animation = (uint)(frame.Animation?.Animation ?? 0),
+            AnimationTime = frame.Animation?.Time ?? 0,
         };
         return request;
     }
@@ -73,6 +76,7 @@ public static class FrameMessages
                 1 => RenderMode.Raster,
                 var m => throw new ArgumentException($"render mode {m} is unknown (0: path trace, 1: raster)"),
             },
+            Animation = request.Animated ? new AnimationPose(checked((int)request.Animation), request.AnimationTime) : null,
         };
         frame.Validate();
         var tile = new TileRect(checked((int)request.X), checked((int)request.Y), checked((int)request.Width), checked((int)request.Height));

@@ -94,3 +94,36 @@ public class ChainCommandTests
     [System.Runtime.InteropServices.DllImport("libc")]
     static extern int kill(int pid, int signal);
 }
+
+/// <summary>`render --frames`: one image per frame of a glTF animation.</summary>
+public class AnimationRenderTests : IDisposable
+{
+    readonly string dir = Directory.CreateTempSubdirectory("rendernet-frames").FullName;
+    public void Dispose() => Directory.Delete(dir, true);
+
+    [Fact]
+    public void Frames_of_an_animation_are_rendered_one_image_each()
+    {
+        var model = RenderNet.Core.Tests.AnimationTests.AnimatedModel();
+        var camera = model.CreateCamera("camera");
+        camera.SetPerspectiveMode(null, 1.0f, 0.1f, 100f);
+        var cameraNode = model.DefaultScene.CreateNode("camera");
+        cameraNode.Camera = camera;
+        cameraNode.LocalMatrix = System.Numerics.Matrix4x4.CreateTranslation(2, 1, 10);
+        var glb = Path.Combine(dir, "animated.glb");
+        model.SaveGLB(glb);
+
+        var r = CliRunner.Run("render", glb, "--mode", "raster", "--frames", "0..2", "--fps", "1", "--background", "1", "-W", "64", "-H", "48",
+            "--out", Path.Combine(dir, "f%03d.png"));
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var frames = Enumerable.Range(0, 3).Select(i => Path.Combine(dir, $"f{i:D3}.png")).ToList();
+        Assert.All(frames, f => Assert.True(File.Exists(f), $"{f} is missing"));
+        // The triangle moves: consecutive frames differ.
+        Assert.NotEqual(File.ReadAllBytes(frames[0]), File.ReadAllBytes(frames[1]));
+        Assert.NotEqual(File.ReadAllBytes(frames[1]), File.ReadAllBytes(frames[2]));
+
+        var bad = CliRunner.Run("render", glb, "--frames", "0..1", "--animation", "walk", "--out", Path.Combine(dir, "x.png"));
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("no animation 'walk'", bad.Stderr);
+    }
+}

@@ -27,7 +27,8 @@ static class RenderCommand
     sealed record Request(string? Scene, int Width, int Height, int Spp, int Bounces, int Tile, uint Seed, string? Camera,
         string? Device, string? Background, string Output, int BitDepth, bool Validation, bool Json,
         string[] Nodes, int LocalNodes, string Journal, string? Resume, bool AllowMixed, double TileTimeout, bool Pay, ulong Price,
-        string? Rpc, string? Escrow, string? Token, string? Registry, string? PayerKeystore, string Mode)
+        string? Rpc, string? Escrow, string? Token, string? Registry, string? PayerKeystore, string Mode,
+        string? Frames = null, double Fps = 24, string Animation = "0")
     {
         public FarmSessionRequest Session => new(Nodes, LocalNodes, Device, Pay, Price, Rpc, Escrow, Token, Registry, PayerKeystore);
         public bool Farmed => Session.Farmed || Resume is not null;
@@ -63,12 +64,15 @@ static class RenderCommand
         var payerKeystore = new Option<string?>("--payer-keystore") { Description = "With --rpc: the payer's keystore (password in $RENDERNET_PAYER_PASSWORD)" };
         var mode = new Option<string>("--mode") { Description = "path (path traced, the default) or raster (rasterised preview: punctual lights and an ambient term)", DefaultValueFactory = _ => "path" };
         mode.AcceptOnlyFromAmong("path", "raster");
+        var frames = new Option<string?>("--frames") { Description = "Render frames A..B of the scene's animation (at --fps), writing one image per frame: OUT with %04d, or OUT-NNNN.ext" };
+        var fps = new Option<double>("--fps") { Description = "With --frames: frames per second of animation time", DefaultValueFactory = _ => 24 };
+        var animation = new Option<string>("--animation") { Description = "With --frames: the animation, by index or name", DefaultValueFactory = _ => "0" };
         var price = new Option<ulong>("--price") { Description = "With --pay: price per tile, in the token's smallest unit", DefaultValueFactory = _ => 1_000_000_000_000_000UL };
 
         var command = new Command("render", "Path trace a glTF 2.0 scene to an image")
         {
             scene, width, height, spp, bounces, tile, seed, camera, device, background, output, bitDepth, validation, json,
-            nodes, localNodes, journal, resume, allowMixed, tileTimeout, pay, price, rpc, escrowOption, tokenOption, registryOption, payerKeystore, mode,
+            nodes, localNodes, journal, resume, allowMixed, tileTimeout, pay, price, rpc, escrowOption, tokenOption, registryOption, payerKeystore, mode, frames, fps, animation,
         };
         command.SetAction((parse, cancellation) => UserErrors.Run(() => Execute(new Request(
             parse.GetValue(scene), parse.GetValue(width), parse.GetValue(height), parse.GetValue(spp), parse.GetValue(bounces),
@@ -76,7 +80,8 @@ static class RenderCommand
             parse.GetValue(output)!, parse.GetValue(bitDepth), parse.GetValue(validation), parse.GetValue(json),
             parse.GetValue(nodes) ?? [], parse.GetValue(localNodes), parse.GetValue(journal)!, parse.GetValue(resume),
             parse.GetValue(allowMixed), parse.GetValue(tileTimeout), parse.GetValue(pay), parse.GetValue(price),
-            parse.GetValue(rpc), parse.GetValue(escrowOption), parse.GetValue(tokenOption), parse.GetValue(registryOption), parse.GetValue(payerKeystore), parse.GetValue(mode)!), cancellation)));
+            parse.GetValue(rpc), parse.GetValue(escrowOption), parse.GetValue(tokenOption), parse.GetValue(registryOption), parse.GetValue(payerKeystore), parse.GetValue(mode)!,
+            parse.GetValue(frames), parse.GetValue(fps), parse.GetValue(animation)!), cancellation)));
         return command;
     }
 
@@ -103,9 +108,54 @@ static class RenderCommand
         var loadWatch = Stopwatch.StartNew();
         string sceneName = r.Scene is null ? CornellBox.FileName : Path.GetFileName(r.Scene);
         byte[] glb = r.Scene is null ? CornellBox.Build().WriteGLB().ToArray() : GltfSceneLoader.ReadAsGlb(r.Scene);
-        var scene = GltfSceneLoader.LoadGlb(glb, sceneName);
+        if (r.Frames is not null)
+        {
+            var (first, last) = ParseFrames(r.Frames);
+            if (!(r.Fps > 0 && r.Fps <= 1000)) throw new ArgumentException($"--fps must be between 0 and 1000, got {r.Fps}");
+            int animationIndex = GltfSceneLoader.FindAnimation(glb, r.Animation);
+            for (int f = first; f <= last; f++)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                var output = FramePath(r.Output, f);
+                Console.Error.WriteLine($"rendernet: frame {f} ({f / r.Fps:0.###} s) -> {output}");
+                int code = await RenderFrame(r with { Output = output, Frames = null }, glb, sceneName, new AnimationPose(animationIndex, (float)(f / r.Fps)),
+                    format, explicitBackground, Stopwatch.StartNew(), quiet: f != first, cancellation);
+                if (code != ExitCodes.Success) return code;
+            }
+            return ExitCodes.Success;
+        }
+        return await RenderFrame(r, glb, sceneName, null, format, explicitBackground, total, quiet: false, cancellation);
+    }
+
+    /// <summary>"A..B" or "N": an inclusive range of frame numbers.</summary>
+    static (int First, int Last) ParseFrames(string text)
+    {
+        var parts = text.Split("..");
+        if (parts.Length is 1 or 2 && int.TryParse(parts[0], out int a) && int.TryParse(parts[^1], out int b) && a >= 0 && b >= a && b - a < 100_000)
+            return (a, b);
+        throw new ArgumentException($"--frames '{text}' is not a frame range: give A..B (e.g. 0..47) or one frame number");
+    }
+
+    /// <summary>The image of frame <paramref name="frame"/>: a printf-style %0Nd in the name is replaced, else -NNNN goes before the extension.</summary>
+    static string FramePath(string output, int frame)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(output, @"%(0?)(\d*)d");
+        if (match.Success)
+        {
+            int width = match.Groups[2].Value.Length > 0 ? int.Parse(match.Groups[2].Value) : 0;
+            string number = frame.ToString().PadLeft(width, match.Groups[1].Value == "0" ? '0' : ' ');
+            return output[..match.Index] + number + output[(match.Index + match.Length)..];
+        }
+        return Path.Combine(Path.GetDirectoryName(output) ?? "", $"{Path.GetFileNameWithoutExtension(output)}-{frame:D4}{Path.GetExtension(output)}");
+    }
+
+    static async Task<int> RenderFrame(Request r, byte[] glb, string sceneName, AnimationPose? pose, ImageFormat format, Vector3? explicitBackground,
+        Stopwatch total, bool quiet, CancellationToken cancellation)
+    {
+        var loadWatch = Stopwatch.StartNew();
+        var scene = GltfSceneLoader.LoadGlb(glb, sceneName, pose);
         var loadTime = loadWatch.Elapsed;
-        foreach (var warning in scene.Warnings) Console.Error.WriteLine($"rendernet: warning: {warning}");
+        if (!quiet) foreach (var warning in scene.Warnings) Console.Error.WriteLine($"rendernet: warning: {warning}");
         bool hasLights = scene.Lights.Count > 0 || scene.Materials.Any(m => m.IsEmissive);
         var frame = new FrameSettings
         {
@@ -117,8 +167,9 @@ static class RenderCommand
             Seed = r.Seed,
             Background = explicitBackground ?? (hasLights ? Vector3.Zero : Vector3.One),
             Mode = r.Mode == "raster" ? RenderMode.Raster : RenderMode.PathTrace,
+            Animation = pose,
         };
-        if (explicitBackground is null && !hasLights)
+        if (explicitBackground is null && !hasLights && !quiet)
             Console.Error.WriteLine("rendernet: note: the scene has no lights; it is lit by a uniform white environment (set --background to change)");
 
         if (r.Farmed)

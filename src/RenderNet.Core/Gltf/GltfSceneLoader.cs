@@ -86,6 +86,10 @@ public static class GltfSceneLoader
         return builder.Build();
     }
 
+    /// <summary>The index of an animation of a .glb, by name or index.</summary>
+    public static int FindAnimation(ReadOnlyMemory<byte> glb, string nameOrIndex) =>
+        FindAnimation(ModelRoot.ParseGLB(new ArraySegment<byte>(glb.ToArray()), new ReadSettings { Validation = SharpGLTF.Validation.ValidationMode.TryFix }), nameOrIndex);
+
     /// <summary>The index of an animation given by name or index ("0", "Walk"); throws naming the ones there are.</summary>
     public static int FindAnimation(ModelRoot model, string nameOrIndex)
     {

@@ -29,6 +29,8 @@ public sealed record FrameSettings
     public Vector3 Background { get; init; } = Vector3.Zero;
     public RenderOutput Output { get; init; } = RenderOutput.Radiance;
     public RenderMode Mode { get; init; } = RenderMode.PathTrace;
+    /// <summary>The animation pose the scene is rendered at (null: the rest pose). Nodes load the scene posed so.</summary>
+    public AnimationPose? Animation { get; init; }
 
     /// <summary>Relative cost of a pixel: its samples when path traced, one when rasterised.</summary>
     public int WorkPerPixel => Mode == RenderMode.Raster ? 1 : SamplesPerPixel;
