@@ -283,7 +283,7 @@ float emissiveSelectionPdf(uint slot) {
     float total = frame.emissivePower.x;
     if (total <= 0.0) return 0.0;
     uint mat = materialOf(slot);
-    return luminance(uintBitsToFloat(materials[4u * mat + 1u].xyz)) * triangleArea(slot) / total;
+    return luminance(uintBitsToFloat(materials[MATERIAL_STRIDE * mat + 1u].xyz)) * triangleArea(slot) / total;
 }
 
 vec3 samplePunctualLights(Surface s, vec3 v) {

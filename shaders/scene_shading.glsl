@@ -2,7 +2,8 @@
 // shade with the same code (the same buffers, packed by GpuSceneData, bound at the same binding numbers).
 const float PI = 3.14159265358979;
 
-layout(std430, set = 0, binding = 4) readonly buffer Materials { uvec4 materials[]; };   // 4 per material
+layout(std430, set = 0, binding = 4) readonly buffer Materials { uvec4 materials[]; };   // MATERIAL_STRIDE per material
+const uint MATERIAL_STRIDE = 5u;
 layout(std430, set = 0, binding = 5) readonly buffer Textures { uvec4 textures[]; };     // offset, w, h, flags
 layout(std430, set = 0, binding = 6) readonly buffer Texels { uint texels[]; };
 layout(std430, set = 0, binding = 7) readonly buffer Lights { vec4 lights[]; };          // 4 per light
@@ -22,6 +23,7 @@ vec3 srgbToLinear(vec3 c) {
     return mix(c / 12.92, pow((c + 0.055) / 1.055, vec3(2.4)), greaterThan(c, vec3(0.04045)));
 }
 
+// info: (offset, width, height, flags) of one mip level.
 vec4 texel(uvec4 info, int x, int y) {
     uint w = info.y, h = info.z;
     uint tx = wrapCoord(x, int(w), info.w & 3u);
@@ -31,9 +33,8 @@ vec4 texel(uvec4 info, int x, int y) {
     return c;
 }
 
-// Bilinear filtering in linear space, written out so every device computes the same value.
-vec4 sampleTexture(uint index, vec2 uv) {
-    uvec4 info = textures[index];
+// Bilinear filtering of one level in linear space, written out so every device computes the same value.
+vec4 sampleLevel(uvec4 info, vec2 uv) {
     vec2 p = uv * vec2(float(info.y), float(info.z)) - 0.5;
     vec2 base = floor(p);
     vec2 f = p - base;
@@ -41,6 +42,36 @@ vec4 sampleTexture(uint index, vec2 uv) {
     vec4 a = mix(texel(info, x, y), texel(info, x + 1, y), f.x);
     vec4 b = mix(texel(info, x, y + 1), texel(info, x + 1, y + 1), f.x);
     return mix(a, b, f.y);
+}
+
+// Mip level k of a texture (levels follow each other in the texel buffer, each half the size of the one above).
+uvec4 levelInfo(uvec4 info, uint k) {
+    uint offset = info.x, w = info.y, h = info.z;
+    for (uint i = 0u; i < k; i++) {
+        offset += w * h;
+        w = max(w / 2u, 1u);
+        h = max(h / 2u, 1u);
+    }
+    return uvec4(offset, w, h, info.w);
+}
+
+// Texture-space footprint of one pixel, set by the rasteriser before shading (the path tracer leaves it at zero and
+// samples the full-resolution level). Computed from full-frame coordinates, never from quad derivatives, so the
+// level of detail does not depend on where a tile starts.
+vec2 uvDx = vec2(0.0), uvDy = vec2(0.0);
+
+// Trilinear filtering: the two mip levels around the footprint's level of detail, blended.
+vec4 sampleTexture(uint index, vec2 uv) {
+    uvec4 info = textures[index];
+    uint levels = max((info.w >> 8u) & 31u, 1u);
+    vec2 size = vec2(float(info.y), float(info.z));
+    float footprint = max(length(uvDx * size), length(uvDy * size));
+    if (footprint <= 1.0 || levels == 1u) return sampleLevel(info, uv);
+    float lod = min(log2(footprint), float(levels - 1u));
+    uint k = uint(floor(lod));
+    vec4 a = sampleLevel(levelInfo(info, k), uv);
+    if (k + 1u >= levels) return a;
+    return mix(a, sampleLevel(levelInfo(info, k + 1u), uv), lod - float(k));
 }
 
 struct Surface {
@@ -57,27 +88,27 @@ struct Surface {
 };
 
 vec3 materialEmission(uint mat, vec2 uv) {
-    uvec4 m1 = materials[4u * mat + 1u];
+    uvec4 m1 = materials[MATERIAL_STRIDE * mat + 1u];
     vec3 e = uintBitsToFloat(m1.xyz);
-    int tex = int(materials[4u * mat + 3u].z);
+    int tex = int(materials[MATERIAL_STRIDE * mat + 3u].z);
     if (tex >= 0) e *= sampleTexture(uint(tex), uv).rgb;
     return e;
 }
 
-bool materialDoubleSided(uint mat) { return (materials[4u * mat + 3u].w & 1u) != 0u; }
+bool materialDoubleSided(uint mat) { return (materials[MATERIAL_STRIDE * mat + 3u].w & 1u) != 0u; }
 
 const uint ALPHA_OPAQUE = 0u;
 const uint ALPHA_MASK = 1u;
 const uint ALPHA_BLEND = 2u;
-uint materialAlphaMode(uint mat) { return (materials[4u * mat + 3u].w >> 1u) & 3u; }
-float materialAlphaCutoff(uint mat) { return uintBitsToFloat(materials[4u * mat + 1u].w); }
+uint materialAlphaMode(uint mat) { return (materials[MATERIAL_STRIDE * mat + 3u].w >> 1u) & 3u; }
+float materialAlphaCutoff(uint mat) { return uintBitsToFloat(materials[MATERIAL_STRIDE * mat + 1u].w); }
 
 // Base colour, metallic, roughness (as GGX alpha) and emission of a material at a point.
 void applyMaterial(inout Surface s, uint mat, vec2 uv, vec4 vertexColor) {
     s.material = mat;
-    vec4 baseColor = uintBitsToFloat(materials[4u * mat]) * vertexColor;
-    uvec4 m2 = materials[4u * mat + 2u];
-    ivec4 tex = ivec4(materials[4u * mat + 3u]);
+    vec4 baseColor = uintBitsToFloat(materials[MATERIAL_STRIDE * mat]) * vertexColor;
+    uvec4 m2 = materials[MATERIAL_STRIDE * mat + 2u];
+    ivec4 tex = ivec4(materials[MATERIAL_STRIDE * mat + 3u]);
     if (tex.x >= 0) baseColor *= sampleTexture(uint(tex.x), uv);
     float metallic = uintBitsToFloat(m2.x);
     float roughness = uintBitsToFloat(m2.y);

@@ -14,7 +14,7 @@ public sealed class GpuSceneData
     public const int TriVertsWords = 12;    // v0 + material, e1 + original index, e2
     public const int TriShadingWords = 20;  // n0,u0 | n1,v0 | n2,u1 | v1,u2,v2 | c0,c1,c2
     public const int NodeWords = 8;
-    public const int MaterialWords = 16;
+    public const int MaterialWords = 20;
     public const int LightFloats = 16;
 
     /// <summary>
@@ -140,10 +140,14 @@ public sealed class GpuSceneData
             d[8] = F(m.MetallicFactor); d[9] = F(m.RoughnessFactor);
             d[12] = I(m.BaseColorTexture); d[13] = I(m.MetallicRoughnessTexture); d[14] = I(m.EmissiveTexture);
             d[15] = (m.DoubleSided ? 1u : 0u) | (uint)m.AlphaMode << 1; // bit 0: double-sided; bits 1-2: alpha mode (raster)
+            d[16] = I(m.NormalTexture); d[17] = I(m.OcclusionTexture); d[18] = F(m.NormalScale); d[19] = F(m.OcclusionStrength);
         }
 
+        // Each texture's mip chain, level after level from its offset (level 0 is what the path tracer samples);
+        // flags: bits 0-1 wrap S, 2-3 wrap T, 4 sRGB, 8-12 the number of levels.
         var textures = new uint[Math.Max(1, scene.Textures.Count) * 4];
-        long texelCount = scene.Textures.Sum(t => (long)t.Texels.Length);
+        var chains = scene.Textures.Select(TextureMips.Build).ToList();
+        long texelCount = chains.Sum(c => c.Sum(l => (long)l.Texels.Length));
         var texels = new uint[Math.Max(1, texelCount)];
         long offset = 0;
         for (int i = 0; i < scene.Textures.Count; i++)
@@ -152,9 +156,12 @@ public sealed class GpuSceneData
             textures[4 * i] = checked((uint)offset);
             textures[4 * i + 1] = (uint)tex.Width;
             textures[4 * i + 2] = (uint)tex.Height;
-            textures[4 * i + 3] = (uint)tex.WrapS | (uint)tex.WrapT << 2 | (tex.IsSrgb ? 16u : 0u);
-            tex.Texels.CopyTo(texels, offset);
-            offset += tex.Texels.Length;
+            textures[4 * i + 3] = (uint)tex.WrapS | (uint)tex.WrapT << 2 | (tex.IsSrgb ? 16u : 0u) | (uint)chains[i].Count << 8;
+            foreach (var level in chains[i])
+            {
+                level.Texels.CopyTo(texels, offset);
+                offset += level.Texels.Length;
+            }
         }
 
         var lights = new float[Math.Max(1, sceneLights.Count) * LightFloats];

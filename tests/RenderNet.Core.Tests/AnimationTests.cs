@@ -74,3 +74,22 @@ public class AnimationTests
         Assert.Contains("#0 move", Assert.Throws<SceneException>(() => GltfSceneLoader.FindAnimation(model, "walk")).Message);
     }
 }
+
+/// <summary>Mip chains: box-filtered, sRGB averaged in linear light.</summary>
+public class TextureMipsTests
+{
+    [Fact]
+    public void A_checker_averages_to_mid_grey_in_linear_light()
+    {
+        const uint Black = 0xFF000000, White = 0xFFFFFFFF;
+        var checker = Enumerable.Range(0, 16).Select(i => ((i % 4) + (i / 4)) % 2 == 0 ? Black : White).ToArray();
+        var levels = TextureMips.Build(new SceneTexture("checker", 4, 4, checker, TextureWrap.Repeat, TextureWrap.Repeat, IsSrgb: true));
+        Assert.Equal([(4, 4), (2, 2), (1, 1)], levels.Select(l => (l.Width, l.Height)));
+        // Half black, half white is 0.5 in linear light: 188 in sRGB (not 128, which would be an sRGB-space average).
+        Assert.All(levels[1].Texels.Concat(levels[2].Texels), t => Assert.Equal(0xFFBCBCBCu, t));
+        var linear = TextureMips.Build(new SceneTexture("checker", 4, 4, checker, TextureWrap.Repeat, TextureWrap.Repeat, IsSrgb: false));
+        Assert.All(linear[2].Texels, t => Assert.Equal(0xFF808080u, t));
+        // Odd sizes: 3x1 -> 1x1 averages the first two texels (the edge one is counted once per footprint).
+        Assert.Equal(2, TextureMips.Build(new SceneTexture("odd", 3, 1, [Black, White, Black], TextureWrap.Repeat, TextureWrap.Repeat, false)).Count);
+    }
+}

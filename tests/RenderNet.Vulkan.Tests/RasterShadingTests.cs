@@ -165,3 +165,74 @@ public class RasterShadowTests(DeviceFixture gpu)
         Assert.Equal(pixels, tiled);
     }
 }
+
+/// <summary>Mipmapped sampling and normal maps in the rasteriser.</summary>
+[Collection("device")]
+public class RasterTextureTests(DeviceFixture gpu)
+{
+    static Scene TexturedPlane(SceneTexture texture, PbrMaterial material, PunctualLight? light = null)
+    {
+        var b = new SceneBuilder();
+        b.Textures.Add(texture);
+        int m = b.AddMaterial(material);
+        // u along +x, v along +z; seen from above by an orthographic camera covering it exactly.
+        b.Triangle(m, new(-1, 0, -1), new(1, 0, 1), new(1, 0, -1));
+        b.WithUv(new(0, 0), new(1, 1), new(1, 0));
+        b.Triangle(m, new(-1, 0, -1), new(-1, 0, 1), new(1, 0, 1));
+        b.WithUv(new(0, 0), new(0, 1), new(1, 1));
+        if (light is not null) b.Lights.Add(light);
+        b.Cameras.Add(SceneBuilder.LookDown(new Vector3(0, 5, 0), 1));
+        return b.Build();
+    }
+
+    float[] Render(Scene scene, int size, Vector3 background)
+    {
+        using var raster = new Rasterizer(gpu.Device, scene);
+        var pixels = raster.RenderTile(new FrameSettings { Width = size, Height = size, Camera = scene.Cameras[0], Background = background }, new TileRect(0, 0, size, size));
+        Assert.Equal(0, gpu.Device.ValidationErrors);
+        return pixels;
+    }
+
+    [Fact]
+    public void A_fine_checker_seen_from_afar_is_filtered_to_grey_not_aliased()
+    {
+        const uint Black = 0xFF000000, White = 0xFFFFFFFF;
+        var checker = Enumerable.Range(0, 64 * 64).Select(i => ((i % 64) + (i / 64)) % 2 == 0 ? Black : White).ToArray();
+        var scene = TexturedPlane(new SceneTexture("checker", 64, 64, checker, TextureWrap.Repeat, TextureWrap.Repeat, IsSrgb: true),
+            new PbrMaterial { BaseColorTexture = 0, MetallicFactor = 0, RoughnessFactor = 1 });
+        var pixels = Render(scene, 8, Vector3.One); // 8 texels per pixel: level 3
+        for (int i = 0; i < pixels.Length; i += 4)
+            Assert.InRange(pixels[i], 0.48f, 0.52f);
+    }
+
+    [Fact]
+    public void An_occlusion_map_darkens_the_ambient_term_by_its_strength()
+    {
+        var map = new SceneTexture("occlusion", 1, 1, [0xFF000080u], TextureWrap.Repeat, TextureWrap.Repeat, IsSrgb: false); // R = 128
+        var material = new PbrMaterial { BaseColorFactor = new Vector4(0.5f, 0.5f, 0.5f, 1), MetallicFactor = 0, RoughnessFactor = 1, OcclusionTexture = 0, OcclusionStrength = 0.5f };
+        var pixels = Render(TexturedPlane(map, material), 4, Vector3.One);
+        double expected = 0.5 * (1 + 0.5 * (128 / 255.0 - 1)); // base colour x (1 + strength (ao - 1)), ambient only
+        for (int i = 0; i < pixels.Length; i += 4) Assert.Equal(expected, pixels[i], 1e-5);
+    }
+
+    [Fact]
+    public void A_normal_map_tilts_the_shading_normal()
+    {
+        // Tangent-space normal tilted 30 degrees toward +u (= +x), 8-bit encoded as glTF normal maps are.
+        byte r = (byte)Math.Round((0.5 + 1) / 2 * 255), g = 128, bl = (byte)Math.Round((Math.Cos(Math.PI / 6) + 1) / 2 * 255);
+        var map = new SceneTexture("normal", 1, 1, [(uint)(r | g << 8 | bl << 16 | 0xFF << 24)], TextureWrap.Repeat, TextureWrap.Repeat, IsSrgb: false);
+        const float lux = 2000f;
+        var sun = new PunctualLight("sun", LightKind.Directional, Vector3.Zero, -Vector3.UnitY, Vector3.One, lux, float.PositiveInfinity, 0, 0);
+        var material = new PbrMaterial { BaseColorFactor = new Vector4(0.5f, 0.5f, 0.5f, 1), MetallicFactor = 0, RoughnessFactor = 1, NormalTexture = 0 };
+        var pixels = Render(TexturedPlane(map, material, sun), 4, Vector3.Zero);
+
+        // World normal: tangent (+x) * ts.x + bitangent (+z, the direction v grows) * ts.y + up * ts.z.
+        var ts = new Vector3(r / 255f * 2 - 1, g / 255f * 2 - 1, bl / 255f * 2 - 1);
+        var n = Vector3.Normalize(new Vector3(ts.X, ts.Z, ts.Y));
+        double expected = PhysicsTests.GltfBrdf(0.5, 0, 1, n, Vector3.UnitY, Vector3.UnitY) * (lux / 683.0) * n.Y;
+        double flat = PhysicsTests.GltfBrdf(0.5, 0, 1, Vector3.UnitY, Vector3.UnitY, Vector3.UnitY) * (lux / 683.0);
+        Assert.True(expected < flat * 0.9, "the tilt must be visible");
+        for (int i = 0; i < pixels.Length; i += 4)
+            Assert.Equal(expected, pixels[i], expected * 1e-3);
+    }
+}

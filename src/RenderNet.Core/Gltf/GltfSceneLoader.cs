@@ -240,9 +240,11 @@ public static class GltfSceneLoader
             var baseColor = m.FindChannel("BaseColor");
             var mr = m.FindChannel("MetallicRoughness");
             var emissive = m.FindChannel("Emissive");
-            foreach (var key in new[] { "Normal", "Occlusion" })
-                if (m.FindChannel(key) is { Texture: not null })
-                    warnings.Add($"{key.ToLowerInvariant()} textures are not used by the path tracer");
+            var normal = m.FindChannel("Normal");
+            var occlusion = m.FindChannel("Occlusion");
+            foreach (var channel in new[] { normal, occlusion })
+                if (channel is { Texture: not null } c)
+                    warnings.Add($"{c.Key.ToLowerInvariant()} textures are used by the rasteriser, not by the path tracer");
             if (m.FindChannel("Diffuse") is not null)
                 warnings.Add($"material '{m.Name}': KHR_materials_pbrSpecularGlossiness is not supported; defaults are used");
 
@@ -258,6 +260,10 @@ public static class GltfSceneLoader
                     ? new Vector3(e.Color.X, e.Color.Y, e.Color.Z) * e.GetFactor("EmissiveStrength")
                     : Vector3.Zero,
                 EmissiveTexture = TextureFor(emissive, srgb: true),
+                NormalTexture = TextureFor(normal, srgb: false),
+                NormalScale = normal?.GetFactor("NormalScale") ?? 1f,
+                OcclusionTexture = TextureFor(occlusion, srgb: false),
+                OcclusionStrength = occlusion?.GetFactor("OcclusionStrength") ?? 1f,
                 DoubleSided = m.DoubleSided,
                 AlphaMode = m.Alpha switch { GltfAlphaMode.MASK => SceneAlphaMode.Mask, GltfAlphaMode.BLEND => SceneAlphaMode.Blend, _ => SceneAlphaMode.Opaque },
                 AlphaCutoff = m.AlphaCutoff,

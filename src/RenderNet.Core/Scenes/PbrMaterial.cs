@@ -21,6 +21,12 @@ public sealed record PbrMaterial
     /// <summary>Emissive factor already multiplied by KHR_materials_emissive_strength.</summary>
     public Vector3 Emissive { get; init; } = Vector3.Zero;
     public int EmissiveTexture { get; init; } = -1;
+    /// <summary>Tangent-space normal map (linear), and glTF's normalTexture.scale.</summary>
+    public int NormalTexture { get; init; } = -1;
+    public float NormalScale { get; init; } = 1f;
+    /// <summary>Ambient occlusion in R (linear), and glTF's occlusionTexture.strength.</summary>
+    public int OcclusionTexture { get; init; } = -1;
+    public float OcclusionStrength { get; init; } = 1f;
     public bool DoubleSided { get; init; }
     public AlphaMode AlphaMode { get; init; } = AlphaMode.Opaque;
     public float AlphaCutoff { get; init; } = 0.5f;
