@@ -1,6 +1,7 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 const float INF = 1e30;
+#define MIPMAPPED_TEXTURES
 #include "raster_common.glsl"
 #include "scene_shading.glsl"
 
@@ -66,9 +67,9 @@ bool tangentFrame(uint tri, vec3 n, out vec3 t, out vec3 b) {
 void main() {
     vec2 pixel = vec2(pc.tileOrigin) + gl_FragCoord.xy;
     Fragment f = interpolate(triangle, pixel);
-    // The texture footprint from the neighbouring pixel centres of the same triangle (its plane extended).
-    uvDx = interpolate(triangle, pixel + vec2(1.0, 0.0)).uv - f.uv;
-    uvDy = interpolate(triangle, pixel + vec2(0.0, 1.0)).uv - f.uv;
+    // The texture footprint: exact derivatives of the texture coordinates (see interpolate()).
+    uvDx = f.uvDx;
+    uvDy = f.uvDy;
     gl_FragDepth = f.depth;
     vec3 v = pc.orthographic != 0u ? -pc.cameraForward.xyz : normalize(pc.cameraPosition.xyz - f.world);
     Surface s;

@@ -24,6 +24,7 @@ struct Fragment {
     vec4 color;
     vec3 geometricNormal; // unnormalised, from the drawn triangle's corners
     float depth;
+    vec2 uvDx, uvDy;      // texture coordinates per pixel step in x and y (exact derivatives, for mip selection)
 };
 
 // Screen-space barycentrics at a full-frame point, then perspective-correct attributes.
@@ -36,14 +37,23 @@ Fragment interpolate(uint tri, vec2 pixel) {
     Fragment f;
     f.depth = clamp(w0 * a.w + w1 * b.w + w2 * c.w, 0.0, 1.0);
     vec3 p = vec3(w0 * a.z, w1 * b.z, w2 * c.z);
-    p /= (p.x + p.y + p.z);
+    float denominator = p.x + p.y + p.z;
+    p /= denominator;
     uint base = 9u * tri;
     vec4 a0 = attributes[base], a1 = attributes[base + 1u], a2 = attributes[base + 2u];
     vec4 b0 = attributes[base + 3u], b1 = attributes[base + 4u], b2 = attributes[base + 5u];
     vec4 c0 = attributes[base + 6u], c1 = attributes[base + 7u], c2 = attributes[base + 8u];
     f.world = p.x * a0.xyz + p.y * b0.xyz + p.z * c0.xyz;
     f.normal = p.x * a1.xyz + p.y * b1.xyz + p.z * c1.xyz;
-    f.uv = p.x * vec2(a0.w, a1.w) + p.y * vec2(b0.w, b1.w) + p.z * vec2(c0.w, c1.w);
+    vec2 uva = vec2(a0.w, a1.w), uvb = vec2(b0.w, b1.w), uvc = vec2(c0.w, c1.w);
+    f.uv = p.x * uva + p.y * uvb + p.z * uvc;
+    // d(uv)/dx of uv = sum(w_i z_i uv_i) / sum(w_i z_i), with the barycentrics affine in the pixel position: from the
+    // values already loaded, and a function of full-frame coordinates only (tile-independent, unlike quad derivatives).
+    vec3 dwdx = vec3(-(c.y - a.y) + (b.y - a.y), c.y - a.y, -(b.y - a.y)) / area;
+    vec3 dwdy = vec3((c.x - a.x) - (b.x - a.x), -(c.x - a.x), b.x - a.x) / area;
+    vec3 z = vec3(a.z, b.z, c.z);
+    f.uvDx = ((dwdx.x * z.x) * (uva - f.uv) + (dwdx.y * z.y) * (uvb - f.uv) + (dwdx.z * z.z) * (uvc - f.uv)) / denominator;
+    f.uvDy = ((dwdy.x * z.x) * (uva - f.uv) + (dwdy.y * z.y) * (uvb - f.uv) + (dwdy.z * z.z) * (uvc - f.uv)) / denominator;
     f.color = p.x * a2 + p.y * b2 + p.z * c2;
     f.geometricNormal = cross(b0.xyz - a0.xyz, c0.xyz - a0.xyz);
     return f;

@@ -55,9 +55,9 @@ uvec4 levelInfo(uvec4 info, uint k) {
     return uvec4(offset, w, h, info.w);
 }
 
-// Texture-space footprint of one pixel, set by the rasteriser before shading (the path tracer leaves it at zero and
-// samples the full-resolution level). Computed from full-frame coordinates, never from quad derivatives, so the
-// level of detail does not depend on where a tile starts.
+#ifdef MIPMAPPED_TEXTURES
+// Texture-space footprint of one pixel, set by the rasteriser before shading. Computed from full-frame coordinates,
+// never from quad derivatives, so the level of detail does not depend on where a tile starts.
 vec2 uvDx = vec2(0.0), uvDy = vec2(0.0);
 
 // Trilinear filtering: the two mip levels around the footprint's level of detail, blended.
@@ -73,6 +73,11 @@ vec4 sampleTexture(uint index, vec2 uv) {
     if (k + 1u >= levels) return a;
     return mix(a, sampleLevel(levelInfo(info, k + 1u), uv), lod - float(k));
 }
+#else
+// The path tracer samples the full-resolution level: its rays have no pixel footprint, and many samples per pixel
+// average the texture anyway. (Kept apart because CPU Vulkan drivers pay for every instruction a shader contains.)
+vec4 sampleTexture(uint index, vec2 uv) { return sampleLevel(textures[index], uv); }
+#endif
 
 struct Surface {
     vec3 position;
