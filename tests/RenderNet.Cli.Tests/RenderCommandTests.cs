@@ -122,6 +122,13 @@ public class AnimationRenderTests : IDisposable
         Assert.NotEqual(File.ReadAllBytes(frames[0]), File.ReadAllBytes(frames[1]));
         Assert.NotEqual(File.ReadAllBytes(frames[1]), File.ReadAllBytes(frames[2]));
 
+        // On two local nodes (started once for all the frames), the same images.
+        var farmed = CliRunner.Run("render", glb, "--mode", "raster", "--frames", "0..2", "--fps", "1", "--background", "1", "-W", "64", "-H", "48",
+            "--local-nodes", "2", "--tile", "16", "--journal", Path.Combine(dir, "jobs"), "--out", Path.Combine(dir, "n%03d.png"));
+        Assert.True(farmed.ExitCode == 0, farmed.Stderr);
+        for (int i = 0; i < 3; i++)
+            Assert.Equal(File.ReadAllBytes(frames[i]), File.ReadAllBytes(Path.Combine(dir, $"n{i:D3}.png")));
+
         var bad = CliRunner.Run("render", glb, "--frames", "0..1", "--animation", "walk", "--out", Path.Combine(dir, "x.png"));
         Assert.Equal(2, bad.ExitCode);
         Assert.Contains("no animation 'walk'", bad.Stderr);

@@ -166,6 +166,31 @@ public class RasterShadowTests(DeviceFixture gpu)
     }
 }
 
+/// <summary>A spot light's shadow map: the occluder's shadow is its projection from the light's position.</summary>
+[Collection("device")]
+public class RasterSpotShadowTests(DeviceFixture gpu)
+{
+    [Fact]
+    public void An_occluder_casts_a_shadow_from_a_spot_light()
+    {
+        var b = new SceneBuilder();
+        int grey = b.AddMaterial(new PbrMaterial { BaseColorFactor = new Vector4(0.5f, 0.5f, 0.5f, 1), MetallicFactor = 0, RoughnessFactor = 1, DoubleSided = true });
+        b.Quad(grey, new(-10, 0, 10), new(10, 0, 10), new(10, 0, -10), new(-10, 0, -10));
+        // Occluder at height 1 under a spot at height 3: its shadow is 1.5x as large, x in [0.375, 1.125].
+        b.Quad(grey, new(0.25f, 1, 0.25f), new(0.75f, 1, 0.25f), new(0.75f, 1, -0.25f), new(0.25f, 1, -0.25f));
+        b.Lights.Add(new PunctualLight("spot", LightKind.Spot, new Vector3(0, 3, 0), -Vector3.UnitY, Vector3.One, 5000f, float.PositiveInfinity, 0.6f, 0.8f));
+        b.Cameras.Add(SceneBuilder.LookDown(new Vector3(0, 5, 0), 1));
+        var scene = b.Build();
+        using var raster = new Rasterizer(gpu.Device, scene);
+        var pixels = raster.RenderTile(new FrameSettings { Width = 16, Height = 16, Camera = scene.Cameras[0] }, new TileRect(0, 0, 16, 16));
+        Assert.Equal(0, gpu.Device.ValidationErrors);
+        float Pixel(int x, int y) => pixels[(y * 16 + x) * 4];
+        Assert.Equal(0, Pixel(14, 8), 1e-6);     // x = 0.81, z = 0.06: in the shadow
+        Assert.True(Pixel(2, 8) > 0.05f);         // x = -0.69: lit
+        Assert.True(Pixel(14, 3) > 0.05f);        // x = 0.81, z = -0.56: beside the shadow
+    }
+}
+
 /// <summary>Mipmapped sampling and normal maps in the rasteriser.</summary>
 [Collection("device")]
 public class RasterTextureTests(DeviceFixture gpu)

@@ -113,18 +113,20 @@ static class RenderCommand
             var (first, last) = ParseFrames(r.Frames);
             if (!(r.Fps > 0 && r.Fps <= 1000)) throw new ArgumentException($"--fps must be between 0 and 1000, got {r.Fps}");
             int animationIndex = GltfSceneLoader.FindAnimation(glb, r.Animation);
+            // One set of nodes (and chain) for all the frames: the scene is uploaded once, each frame is one job.
+            using var shared = r.Session.Farmed ? await FarmSession.StartAsync(r.Session) : null;
             for (int f = first; f <= last; f++)
             {
                 cancellation.ThrowIfCancellationRequested();
                 var output = FramePath(r.Output, f);
                 Console.Error.WriteLine($"rendernet: frame {f} ({f / r.Fps:0.###} s) -> {output}");
                 int code = await RenderFrame(r with { Output = output, Frames = null }, glb, sceneName, new AnimationPose(animationIndex, (float)(f / r.Fps)),
-                    format, explicitBackground, Stopwatch.StartNew(), quiet: f != first, cancellation);
+                    format, explicitBackground, Stopwatch.StartNew(), quiet: f != first, cancellation, shared);
                 if (code != ExitCodes.Success) return code;
             }
             return ExitCodes.Success;
         }
-        return await RenderFrame(r, glb, sceneName, null, format, explicitBackground, total, quiet: false, cancellation);
+        return await RenderFrame(r, glb, sceneName, null, format, explicitBackground, total, quiet: false, cancellation, null);
     }
 
     /// <summary>"A..B" or "N": an inclusive range of frame numbers.</summary>
@@ -150,7 +152,7 @@ static class RenderCommand
     }
 
     static async Task<int> RenderFrame(Request r, byte[] glb, string sceneName, AnimationPose? pose, ImageFormat format, Vector3? explicitBackground,
-        Stopwatch total, bool quiet, CancellationToken cancellation)
+        Stopwatch total, bool quiet, CancellationToken cancellation, FarmSession? session)
     {
         var loadWatch = Stopwatch.StartNew();
         var scene = GltfSceneLoader.LoadGlb(glb, sceneName, pose);
@@ -176,7 +178,7 @@ static class RenderCommand
         {
             var spec = new FarmJobSpec(FarmJobSpec.NewJobId(), glb, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(glb)), frame, r.Tile, r.Tile);
             using var journal = TileJournal.Create(r.Journal, spec);
-            return await RenderOnFarm(r, journal, format, total, cancellation);
+            return await RenderOnFarm(r, journal, format, total, cancellation, session);
         }
         return RenderLocally(r, scene, frame, format, loadTime, total, cancellation);
     }
@@ -226,14 +228,16 @@ static class RenderCommand
         return ExitCodes.Success;
     }
 
-    static async Task<int> RenderOnFarm(Request r, TileJournal journal, ImageFormat format, Stopwatch total, CancellationToken cancellation)
+    static async Task<int> RenderOnFarm(Request r, TileJournal journal, ImageFormat format, Stopwatch total, CancellationToken cancellation,
+        FarmSession? shared = null)
     {
         var spec = journal.Spec;
         var frame = spec.Frame;
         Console.Error.WriteLine($"rendernet: job {spec.JobId} ({frame.Width}x{frame.Height}, {frame.SamplesPerPixel} spp, {spec.Plan.Tiles.Count} tiles); " +
             $"resume with --resume {spec.JobId}" + (r.Journal != DefaultJournalDirectory ? $" --journal {r.Journal}" : ""));
 
-        using var session = await FarmSession.StartAsync(r.Session);
+        using var owned = shared is null ? await FarmSession.StartAsync(r.Session) : null;
+        var session = shared ?? owned!;
         var payer = session.Payer;
         var addresses = session.Addresses;
 
