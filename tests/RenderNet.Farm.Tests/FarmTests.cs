@@ -38,10 +38,11 @@ public class FarmTests
     {
         using var victim = new NodeProcess(); using var b = new NodeProcess(); using var c = new NodeProcess();
         var frame = Jobs.Frame(96, 64, 6);
-        int delivered = 0;
-        var farm = new TileFarm(Jobs.Spec(frame, 16), Jobs.Fast, onTile: _ =>
+        int killed = 0;
+        var farm = new TileFarm(Jobs.Spec(frame, 16), Jobs.Fast, onTile: e =>
         {
-            if (Interlocked.Increment(ref delivered) == 4) victim.Kill(); // SIGKILL while it has tiles in flight
+            // SIGKILL right after its first tile: its other slot is busy with one, and the freed one asks for the next.
+            if (e.Node.Contains(victim.Address) && Interlocked.Exchange(ref killed, 1) == 0) victim.Kill();
         });
         var result = await farm.RunAsync([victim.Address, b.Address, c.Address]);
         Assert.True(victim.WaitForExit(TimeSpan.FromSeconds(10)));
