@@ -33,6 +33,15 @@ public sealed record FarmOptions
     public FarmPayer? Payer { get; init; }
 }
 
+/// <summary>
+/// One attempt at a tile on a node, as it ended: when it started and how long it ran (from the job's start), and its
+/// outcome ("ok", "superseded" when another node's copy won, "timeout", or the node's error).
+/// </summary>
+public sealed record FarmAttempt(int Tile, string Node, TimeSpan Start, TimeSpan Duration, string Outcome, bool Speculative)
+{
+    public bool Accepted => Outcome == "ok";
+}
+
 /// <summary>One tile accepted into the frame.</summary>
 public sealed record TileEvent(int Index, TileRect Rect, string Node, TimeSpan Duration, long Bytes, bool Speculative, bool FromJournal, int Done, int Total);
 

@@ -18,6 +18,8 @@ public sealed class TileFarm
     readonly TileJournal? journal;
     readonly Action<TileEvent>? onTile;
     readonly Action<string>? onWarning;
+    readonly Action<FarmAttempt>? onAttempt;
+    readonly Stopwatch jobClock = Stopwatch.StartNew();
     readonly Lock gate = new();
     readonly TileState[] tiles;
     readonly LinkedList<int> pending = new();
@@ -44,6 +46,7 @@ public sealed class TileFarm
         public NodeState Node { get; } = node;
         public bool Speculative { get; } = speculative;
         public Stopwatch Clock { get; } = Stopwatch.StartNew();
+        public TimeSpan Began { get; init; }
         public DateTime Started { get; } = DateTime.UtcNow;
         public CancellationTokenSource Cancel { get; set; } = null!;
         public bool TimedOut;
@@ -69,14 +72,18 @@ public sealed class TileFarm
     }
 
     /// <summary>A path-traced frame: <see cref="RunAsync"/> returns the assembled image.</summary>
-    public TileFarm(FarmJobSpec spec, FarmOptions? options = null, TileJournal? journal = null, Action<TileEvent>? onTile = null, Action<string>? onWarning = null)
-        : this(new RenderWorkload(spec, journal), options, journal, onTile, onWarning)
+    public TileFarm(FarmJobSpec spec, FarmOptions? options = null, TileJournal? journal = null, Action<TileEvent>? onTile = null, Action<string>? onWarning = null,
+        Action<FarmAttempt>? onAttempt = null)
+        : this(new RenderWorkload(spec, journal), options, journal, onTile, onWarning, onAttempt)
     {
     }
 
     /// <param name="journal">Where attempts and payments are journaled (the workload journals its own results).</param>
-    public TileFarm(FarmWorkload work, FarmOptions? options = null, TileJournal? journal = null, Action<TileEvent>? onTile = null, Action<string>? onWarning = null)
+    /// <param name="onAttempt">Every attempt as it ends, accepted or not (for timelines and monitoring).</param>
+    public TileFarm(FarmWorkload work, FarmOptions? options = null, TileJournal? journal = null, Action<TileEvent>? onTile = null, Action<string>? onWarning = null,
+        Action<FarmAttempt>? onAttempt = null)
     {
+        this.onAttempt = onAttempt;
         this.work = work;
         this.options = options ?? new FarmOptions();
         this.journal = journal;
@@ -256,7 +263,7 @@ public sealed class TileFarm
 
     Attempt Start(TileState tile, NodeState node, bool speculative)
     {
-        var attempt = new Attempt(tile, node, speculative);
+        var attempt = new Attempt(tile, node, speculative) { Began = jobClock.Elapsed };
         tile.Active.Add(attempt);
         return attempt;
     }
@@ -321,6 +328,7 @@ public sealed class TileFarm
             }
             if (!cancellation.IsCancellationRequested || outcome == "ok")
                 journal?.RecordAttempt(tile.Index, node.Name, attempt.Started, outcome);
+            onAttempt?.Invoke(new FarmAttempt(tile.Index, node.Name, attempt.Began, attempt.Clock.Elapsed, outcome, attempt.Speculative));
         }
     }
 

@@ -28,7 +28,7 @@ static class RenderCommand
         string? Device, string? Background, string Output, int BitDepth, bool Validation, bool Json,
         string[] Nodes, int LocalNodes, string Journal, string? Resume, bool AllowMixed, double TileTimeout, bool Pay, ulong Price,
         string? Rpc, string? Escrow, string? Token, string? Registry, string? PayerKeystore, string Mode,
-        string? Frames = null, double Fps = 24, string Animation = "0")
+        string? Frames = null, double Fps = 24, string Animation = "0", string? Timeline = null)
     {
         public FarmSessionRequest Session => new(Nodes, LocalNodes, Device, Pay, Price, Rpc, Escrow, Token, Registry, PayerKeystore);
         public bool Farmed => Session.Farmed || Resume is not null;
@@ -67,12 +67,13 @@ static class RenderCommand
         var frames = new Option<string?>("--frames") { Description = "Render frames A..B of the scene's animation (at --fps), writing one image per frame: OUT with %04d, or OUT-NNNN.ext" };
         var fps = new Option<double>("--fps") { Description = "With --frames: frames per second of animation time", DefaultValueFactory = _ => 24 };
         var animation = new Option<string>("--animation") { Description = "With --frames: the animation, by index or name", DefaultValueFactory = _ => "0" };
+        var timeline = new Option<string?>("--timeline") { Description = "With nodes: also draw the job as a PNG timeline (a row per node, a bar per tile attempt)" };
         var price = new Option<ulong>("--price") { Description = "With --pay: price per tile, in the token's smallest unit", DefaultValueFactory = _ => 1_000_000_000_000_000UL };
 
         var command = new Command("render", "Path trace a glTF 2.0 scene to an image")
         {
             scene, width, height, spp, bounces, tile, seed, camera, device, background, output, bitDepth, validation, json,
-            nodes, localNodes, journal, resume, allowMixed, tileTimeout, pay, price, rpc, escrowOption, tokenOption, registryOption, payerKeystore, mode, frames, fps, animation,
+            nodes, localNodes, journal, resume, allowMixed, tileTimeout, pay, price, rpc, escrowOption, tokenOption, registryOption, payerKeystore, mode, frames, fps, animation, timeline,
         };
         command.SetAction((parse, cancellation) => UserErrors.Run(() => Execute(new Request(
             parse.GetValue(scene), parse.GetValue(width), parse.GetValue(height), parse.GetValue(spp), parse.GetValue(bounces),
@@ -81,7 +82,7 @@ static class RenderCommand
             parse.GetValue(nodes) ?? [], parse.GetValue(localNodes), parse.GetValue(journal)!, parse.GetValue(resume),
             parse.GetValue(allowMixed), parse.GetValue(tileTimeout), parse.GetValue(pay), parse.GetValue(price),
             parse.GetValue(rpc), parse.GetValue(escrowOption), parse.GetValue(tokenOption), parse.GetValue(registryOption), parse.GetValue(payerKeystore), parse.GetValue(mode)!,
-            parse.GetValue(frames), parse.GetValue(fps), parse.GetValue(animation)!), cancellation)));
+            parse.GetValue(frames), parse.GetValue(fps), parse.GetValue(animation)!, parse.GetValue(timeline)), cancellation)));
         return command;
     }
 
@@ -93,6 +94,8 @@ static class RenderCommand
         if (r.BitDepth is not (8 or 16)) throw new ArgumentException($"bit depth must be 8 or 16, got {r.BitDepth}");
         if (!(r.TileTimeout > 0)) throw new ArgumentException($"--tile-timeout must be positive, got {r.TileTimeout}");
         r.Session.Validate();
+        if (r.Timeline is not null && !r.Farmed) throw new ArgumentException("--timeline draws a farm job: give --local-nodes N or --nodes …");
+        if (r.Timeline is not null) ImageWriter.EnsureWritable(r.Timeline);
         var format = ImageWriter.FormatFor(r.Output, r.BitDepth);
         Vector3? explicitBackground = r.Background is null ? null : ParseColor(r.Background);
         FrameSettings.ValidateLimits(r.Width, r.Height, r.Spp, r.Bounces, explicitBackground ?? Vector3.Zero);
@@ -244,16 +247,19 @@ static class RenderCommand
         var options = new FarmOptions { AllowMixedPipelines = r.AllowMixed, InitialTileTimeout = TimeSpan.FromSeconds(r.TileTimeout), Payer = payer };
         var renderWatch = Stopwatch.StartNew();
         long perTile = (long)frame.SamplesPerPixel;
+        var attempts = new List<FarmAttempt>();
         var result = await WithProgressAsync(r.Json, spec.Plan.Tiles.Count, (long)frame.Width * frame.Height * perTile, async report =>
         {
             long samples = 0;
             var farm = new TileFarm(spec, options, journal,
                 onTile: e => report(e.Done, Interlocked.Add(ref samples, (long)e.Rect.PixelCount * perTile)),
-                onWarning: w => Console.Error.WriteLine($"rendernet: warning: {w}"));
+                onWarning: w => Console.Error.WriteLine($"rendernet: warning: {w}"),
+                onAttempt: a => { lock (attempts) attempts.Add(a); });
             return await farm.RunAsync(addresses, cancellation);
         });
         var renderTime = renderWatch.Elapsed;
         ImageWriter.Write(result.Image, r.Output, format);
+        string? timelineLegend = r.Timeline is null ? null : JobTimeline.Write(r.Timeline, result.Nodes, attempts);
 
         if (r.Json)
         {
@@ -261,6 +267,7 @@ static class RenderCommand
             {
                 job = spec.JobId,
                 journal = Path.GetFullPath(journal.Path),
+                timeline = r.Timeline is null ? null : Path.GetFullPath(r.Timeline),
                 output = Path.GetFullPath(r.Output),
                 format = format.ToString().ToLowerInvariant(),
                 width = frame.Width, height = frame.Height, spp = frame.SamplesPerPixel, bounces = frame.MaxBounces, seed = frame.Seed,
@@ -281,6 +288,7 @@ static class RenderCommand
         else
         {
             session.PrintReport(result.Nodes, "Tiles");
+            if (timelineLegend is not null) Console.Error.WriteLine(timelineLegend);
             Console.Error.WriteLine($"rendernet: wrote {r.Output} in {total.Elapsed.TotalSeconds:F2} s (render {renderTime.TotalSeconds:F2} s on {result.Nodes.Count(n => n.Tiles > 0)} node(s)" +
                 (result.TilesFromJournal > 0 ? $", {result.TilesFromJournal} tiles from the journal" : "") + ")");
         }
