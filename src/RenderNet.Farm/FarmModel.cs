@@ -31,6 +31,12 @@ public sealed record FarmOptions
     public bool SpeculativeStragglers { get; init; } = true;
     /// <summary>Pays nodes that render for pay (one voucher per accepted tile); null: only free nodes can be used.</summary>
     public FarmPayer? Payer { get; init; }
+    /// <summary>
+    /// The most the job may spend, in the token's smallest unit (null: no cap). A tile is only handed to a node when
+    /// what is paid plus the price of every tile in flight stays within it; when no tile fits, the job stops with
+    /// <see cref="FarmBudgetException"/> and keeps what was delivered.
+    /// </summary>
+    public System.Numerics.BigInteger? Budget { get; init; }
 }
 
 /// <summary>
@@ -60,7 +66,18 @@ public sealed record FarmRun(string JobId, IReadOnlyList<NodeReport> Nodes, int 
 public sealed record FarmResult(string JobId, FloatImage Image, IReadOnlyList<NodeReport> Nodes, int TilesFromJournal, IReadOnlyList<string> Warnings);
 
 /// <summary>The job cannot finish: the message says why, and the report says what each node did.</summary>
-public sealed class FarmException(string message, IReadOnlyList<NodeReport> nodes) : Exception(message)
+public class FarmException(string message, IReadOnlyList<NodeReport> nodes) : Exception(message)
 {
     public IReadOnlyList<NodeReport> Nodes { get; } = nodes;
+}
+
+/// <summary>No node could take part at all (unreachable, another pipeline, not payable…): nothing was rendered.</summary>
+public sealed class NoUsableNodeException(string message, IReadOnlyList<NodeReport> nodes) : FarmException(message, nodes);
+
+/// <summary>The budget is spent before the job finished: the tiles delivered so far are kept (and paid for).</summary>
+public sealed class FarmBudgetException(string message, IReadOnlyList<NodeReport> nodes, int delivered, int total) : Exception(message)
+{
+    public IReadOnlyList<NodeReport> Nodes { get; } = nodes;
+    public int Delivered { get; } = delivered;
+    public int Total { get; } = total;
 }

@@ -13,7 +13,23 @@ public sealed record NodeCommandLine(string FileName, IReadOnlyList<string> Pref
         return Path.GetFileNameWithoutExtension(entry) == "dotnet" ? new(entry, [entryAssemblyPath]) : new(entry, []);
     }
 
-    public static NodeCommandLine ForDll(string rendernetDll) => new("dotnet", [rendernetDll]);
+    public static NodeCommandLine ForDll(string rendernetDll) =>
+        new(Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath! : "dotnet", [rendernetDll]);
+
+    public const string EnvironmentVariable = "RENDERNET_PROGRAM";
+
+    /// <summary>
+    /// The `rendernet` program for a process that is not `rendernet` itself (an engine plugin, a tool): the path in
+    /// $RENDERNET_PROGRAM (rendernet.dll or the apphost), else rendernet.dll beside this application.
+    /// </summary>
+    public static NodeCommandLine Locate()
+    {
+        string? path = Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } configured ? configured
+            : Path.Combine(AppContext.BaseDirectory, "rendernet.dll");
+        if (!File.Exists(path))
+            throw new LocalNodeException($"the rendernet program was not found at {path}: reference RenderNet.Cli from the application, or set ${EnvironmentVariable} to rendernet.dll");
+        return path.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) ? ForDll(path) : new(path, []);
+    }
 }
 
 /// <summary>

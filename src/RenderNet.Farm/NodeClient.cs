@@ -29,9 +29,10 @@ public sealed class NodeClient : IDisposable
         client = new RenderNode.RenderNodeClient(channel);
     }
 
-    public async Task<Capabilities> GetCapabilitiesAsync(TimeSpan timeout, CancellationToken cancellation)
+    /// <param name="calibrate">Have the node measure its speed first, when it has not yet (takes a moment, once).</param>
+    public async Task<Capabilities> GetCapabilitiesAsync(TimeSpan timeout, CancellationToken cancellation, bool calibrate = false)
     {
-        var caps = await client.GetCapabilitiesAsync(new CapabilitiesRequest { ProtocolVersion = ProtocolVersion.Current },
+        var caps = await client.GetCapabilitiesAsync(new CapabilitiesRequest { ProtocolVersion = ProtocolVersion.Current, Calibrate = calibrate },
             deadline: DateTime.UtcNow + timeout, cancellationToken: cancellation);
         if (caps.ProtocolVersion != ProtocolVersion.Current)
             throw new RpcException(new Status(StatusCode.FailedPrecondition, ProtocolVersion.Mismatch(caps.ProtocolVersion, "this coordinator")));

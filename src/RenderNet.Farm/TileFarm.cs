@@ -29,6 +29,10 @@ public sealed class TileFarm
     int done;
     int fromJournal;
     string? failure;
+    bool paused;
+    bool budgetStop;
+    /// <summary>Tokens paid plus tokens reserved for tiles in flight: never above <see cref="FarmOptions.Budget"/>.</summary>
+    System.Numerics.BigInteger committed;
 
     sealed class TileState(int index)
     {
@@ -38,6 +42,8 @@ public sealed class TileFarm
         public readonly HashSet<NodeState> FailedOn = [];
         public readonly List<Attempt> Active = [];
         public long Work;
+        /// <summary>The most any attempt in flight could cost when accepted (reserved against the budget).</summary>
+        public System.Numerics.BigInteger Reserved;
     }
 
     sealed class Attempt(TileState tile, NodeState node, bool speculative)
@@ -100,6 +106,33 @@ public sealed class TileFarm
         return new FarmResult(run.JobId, render.Assembler.Frame, run.Nodes, run.TilesFromJournal, run.Warnings);
     }
 
+    /// <summary>
+    /// Stops handing out tiles (tiles in flight finish and are kept) until <see cref="Resume"/>; deadlines keep running
+    /// for the tiles in flight only.
+    /// </summary>
+    public void Pause()
+    {
+        lock (gate) paused = true;
+    }
+
+    public void Resume()
+    {
+        lock (gate)
+        {
+            paused = false;
+            Pulse();
+        }
+    }
+
+    /// <summary>Tokens spent on accepted tiles so far, in the token's smallest unit.</summary>
+    public System.Numerics.BigInteger Spent
+    {
+        get
+        {
+            lock (gate) return committed - tiles.Aggregate(System.Numerics.BigInteger.Zero, (sum, t) => sum + t.Reserved);
+        }
+    }
+
     /// <summary>Runs every unit of the workload to completion; the results are wherever the workload keeps them.</summary>
     public async Task<FarmRun> RunWorkAsync(IReadOnlyList<string> nodeAddresses, CancellationToken cancellation = default)
     {
@@ -117,7 +150,7 @@ public sealed class TileFarm
                 await Task.WhenAll(nodes.Where(n => n.Healthy).Select(n => PrepareAsync(n, cancellation)));
                 foreach (var n in nodes.Where(n => n.Healthy)) await OpenChannelAsync(n);
                 if (!nodes.Any(n => n.Healthy))
-                    throw new FarmException($"no usable render node: {Describe()}", Reports());
+                    throw new NoUsableNodeException($"no usable render node: {Describe()}", Reports());
 
                 using var jobCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
                 var workers = nodes.Where(n => n.Healthy)
@@ -130,7 +163,9 @@ public sealed class TileFarm
                 }
                 catch (Exception) when (cancellation.IsCancellationRequested)
                 {
-                    // Calls cut short by the cancellation surface as RpcException(Cancelled): report the cancellation itself.
+                    // Calls cut short by the cancellation surface as RpcException(Cancelled): report the cancellation
+                    // itself. The nodes redeem what they were paid for the tiles they delivered.
+                    await Task.WhenAll(nodes.Where(n => n.Channel.Length > 0).Select(RedeemAsync));
                     throw new OperationCanceledException("the job was cancelled", cancellation);
                 }
                 finally
@@ -140,6 +175,13 @@ public sealed class TileFarm
                 }
                 cancellation.ThrowIfCancellationRequested();
                 if (failure is not null) throw new FarmException(failure, Reports());
+                if (budgetStop)
+                {
+                    await Task.WhenAll(nodes.Where(n => n.Channel.Length > 0).Select(RedeemAsync));
+                    throw new FarmBudgetException(
+                        $"the budget of {options.Budget} is spent: {done} of {tiles.Length} tiles delivered for {Spent}, and no node can take another tile within it",
+                        Reports(), done, tiles.Length);
+                }
             }
             await Task.WhenAll(nodes.Where(n => n.Channel.Length > 0).Select(RedeemAsync));
             journal?.MarkCompleted();
@@ -220,9 +262,15 @@ public sealed class TileFarm
             Task wake;
             lock (gate)
             {
-                if (done == tiles.Length || failure is not null || !node.Healthy) return;
-                attempt = NextFor(node);
+                if (done == tiles.Length || failure is not null || budgetStop || !node.Healthy) return;
+                attempt = paused ? null : NextFor(node);
                 wake = changed.Task;
+                if (attempt is null && !paused && BudgetExhausted())
+                {
+                    budgetStop = true;
+                    Pulse();
+                    return;
+                }
             }
             if (attempt is null)
             {
@@ -239,7 +287,7 @@ public sealed class TileFarm
         for (var item = pending.First; item is not null; item = item.Next)
         {
             var tile = tiles[item.Value];
-            if (tile.FailedOn.Contains(node)) continue;
+            if (tile.FailedOn.Contains(node) || !Affordable(tile, node)) continue;
             pending.Remove(item);
             return Start(tile, node, speculative: false);
         }
@@ -256,7 +304,7 @@ public sealed class TileFarm
         double fleet = FleetRate();
         if (fleet <= 0) return null;
         var straggler = tiles.Where(t => !t.Done && t.Active.Count == 1 && t.Active[0].Node != node && !t.FailedOn.Contains(node)
-                                         && t.Active[0].Clock.Elapsed.TotalSeconds > 1.5 * t.Work / fleet + 0.2)
+                                         && t.Active[0].Clock.Elapsed.TotalSeconds > 1.5 * t.Work / fleet + 0.2 && Affordable(t, node))
             .OrderByDescending(t => t.Active[0].Clock.Elapsed).FirstOrDefault();
         return straggler is null ? null : Start(straggler, node, speculative: true);
     }
@@ -265,8 +313,31 @@ public sealed class TileFarm
     {
         var attempt = new Attempt(tile, node, speculative) { Began = jobClock.Elapsed };
         tile.Active.Add(attempt);
+        var cost = CostOf(tile, node);
+        if (cost > tile.Reserved)
+        {
+            committed += cost - tile.Reserved;
+            tile.Reserved = cost;
+        }
         return attempt;
     }
+
+    /// <summary>What a tile costs when this node delivers it (0 for a node that renders for free).</summary>
+    System.Numerics.BigInteger CostOf(TileState tile, NodeState node) =>
+        node.Channel.Length == 0 ? System.Numerics.BigInteger.Zero : (System.Numerics.BigInteger)node.Caps!.PricePerTile * work.PriceUnitsOf(tile.Index);
+
+    /// <summary>Whether the budget leaves room for this node to take this tile (under the lock).</summary>
+    bool Affordable(TileState tile, NodeState node)
+    {
+        if (options.Budget is not { } budget) return true;
+        var cost = CostOf(tile, node);
+        return cost <= tile.Reserved || committed + (cost - tile.Reserved) <= budget;
+    }
+
+    /// <summary>Nothing in flight, tiles left, and none of them affordable on any healthy node (under the lock).</summary>
+    bool BudgetExhausted() =>
+        options.Budget is not null && pending.Count > 0 && tiles.All(t => t.Active.Count == 0)
+        && !pending.Any(i => nodes.Any(n => n.Healthy && Affordable(tiles[i], n)));
 
     async Task RunAsync(Attempt attempt, CancellationToken cancellation)
     {
@@ -295,6 +366,8 @@ public sealed class TileFarm
                 node.RenderTime += TimeSpan.FromSeconds(result.NodeSeconds);
                 double rate = tile.Work / Math.Max(attempt.Clock.Elapsed.TotalSeconds, 1e-3);
                 node.Rate = node.Rate > 0 ? 0.7 * node.Rate + 0.3 * rate : rate;
+                committed += CostOf(tile, node) - tile.Reserved; // the winner's price; the rest of the reservation is freed
+                tile.Reserved = 0;
                 foreach (var other in tile.Active.Where(a => a != attempt)) other.Cancel?.Cancel();
                 tileEvent = new TileEvent(tile.Index, work.RectOf(tile.Index), node.Name, attempt.Clock.Elapsed, result.Bytes, attempt.Speculative, false, done, tiles.Length);
             }
@@ -323,7 +396,12 @@ public sealed class TileFarm
             lock (gate)
             {
                 tile.Active.Remove(attempt);
-                if (!tile.Done && tile.Active.Count == 0 && !pending.Contains(tile.Index)) pending.AddFirst(tile.Index);
+                if (!tile.Done && tile.Active.Count == 0)
+                {
+                    committed -= tile.Reserved;
+                    tile.Reserved = 0;
+                    if (!pending.Contains(tile.Index)) pending.AddFirst(tile.Index);
+                }
                 Pulse();
             }
             if (!cancellation.IsCancellationRequested || outcome == "ok")

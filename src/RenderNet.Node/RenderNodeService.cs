@@ -26,9 +26,10 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
                 $"protocol version {version} is not supported by this node (it speaks version {Spoken})"));
     }
 
-    public override Task<Capabilities> GetCapabilities(CapabilitiesRequest request, ServerCallContext context)
+    public override async Task<Capabilities> GetCapabilities(CapabilitiesRequest request, ServerCallContext context)
     {
         CheckVersion(request.ProtocolVersion);
+        if (request.Calibrate) await renderer.CalibrateAsync(context.CancellationToken);
         var d = renderer.Device;
         var caps = new Capabilities
         {
@@ -42,6 +43,8 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
             MaxConcurrentTiles = (uint)options.MaxConcurrentTiles,
             PricePerTile = options.PricePerTile,
             MaxSceneBytes = (ulong)Math.Min(options.MaxSceneBytes, cache.CapacityBytes),
+            PathSamplesPerSecond = renderer.PathSamplesPerSecond,
+            RasterPixelsPerSecond = renderer.RasterPixelsPerSecond,
         };
         caps.JobKinds.Add("path-trace");
         if (segments is not null)
@@ -56,7 +59,7 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
             caps.EscrowAddress = pay.EscrowAddress;
             caps.ChainId = (ulong)pay.ChainId;
         }
-        return Task.FromResult(caps);
+        return caps;
     }
 
     public override Task<SceneStatus> HasScene(SceneRef request, ServerCallContext context)

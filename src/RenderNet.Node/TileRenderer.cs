@@ -32,6 +32,34 @@ public sealed class TileRenderer : IDisposable
     public GpuDeviceInfo Device => device.Info;
     public string Fingerprint { get; }
 
+    /// <summary>Measured path-tracing speed: pixel samples per second of device time (0 until measured).</summary>
+    public double PathSamplesPerSecond { get; private set; }
+    /// <summary>Measured rasterising speed: pixels per second of device time (0 until measured).</summary>
+    public double RasterPixelsPerSecond { get; private set; }
+
+    const int CalibrationSize = 64;
+
+    /// <summary>
+    /// Measures both pipelines on the built-in sample scene (a 64×64 tile at 4 samples, after a warm-up tile that pays
+    /// for BVH and pipeline builds), unless real tiles have measured them already. Coordinators ask for it to estimate a
+    /// job's time before spending anything; it runs once per node.
+    /// </summary>
+    public async Task CalibrateAsync(CancellationToken cancellation)
+    {
+        if (PathSamplesPerSecond > 0 && RasterPixelsPerSecond > 0) return;
+        using var glb = new MemoryStream();
+        RenderNet.Core.Samples.CornellBox.Build().WriteGLB(glb);
+        byte[] bytes = glb.ToArray();
+        string hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+        var camera = GltfSceneLoader.LoadGlb(bytes, "calibration").ResolveCamera(null);
+        var tile = new TileRect(0, 0, CalibrationSize, CalibrationSize);
+        foreach (var mode in new[] { RenderMode.PathTrace, RenderMode.Raster })
+        {
+            var frame = new FrameSettings { Width = CalibrationSize, Height = CalibrationSize, Camera = camera, SamplesPerPixel = 4, MaxBounces = 4, Mode = mode };
+            for (int i = 0; i < 2; i++) await RenderAsync(hash, () => bytes, frame, tile, cancellation);
+        }
+    }
+
     /// <summary>
     /// Video scalers on this node's device for transcode segments. Path-traced tiles and video frames share the device
     /// (and its one command buffer) frame by frame: each scale takes the device lock for the time of one submit.
@@ -69,6 +97,8 @@ public sealed class TileRenderer : IDisposable
         {
             // A scene is resident in one pose: an animated job's frames each load their own.
             string key = frame.Animation is { } pose ? $"{sceneHash}@{pose.Animation}:{pose.Time:R}" : sceneHash;
+            // A tile that loads the scene or builds a pipeline says little about speed: only warm tiles are measured.
+            bool warm = residentHash == key && (frame.Mode == RenderMode.Raster ? rasterizer is not null : tracer is not null);
             if (residentHash != key)
             {
                 var bytes = sceneBytes() ?? throw new KeyNotFoundException($"scene {sceneHash} is not cached on this node");
@@ -80,7 +110,9 @@ public sealed class TileRenderer : IDisposable
             {
                 rasterizer ??= new Rasterizer(device, resident!);
                 var raster = rasterizer;
-                return (await Task.Run(() => raster.RenderTile(frame, tile), cancellation), watch.Elapsed.TotalSeconds);
+                var drawn = await Task.Run(() => raster.RenderTile(frame, tile), cancellation);
+                if (warm) RasterPixelsPerSecond = Smooth(RasterPixelsPerSecond, tile.PixelCount / watch.Elapsed.TotalSeconds);
+                return (drawn, watch.Elapsed.TotalSeconds);
             }
             if (tracer is null)
             {
@@ -90,6 +122,7 @@ public sealed class TileRenderer : IDisposable
             }
             // Rendering is synchronous on the device; run it off the request thread.
             var pixels = await Task.Run(() => tracer!.RenderTile(frame, tile, null, cancellation), cancellation);
+            if (warm) PathSamplesPerSecond = Smooth(PathSamplesPerSecond, (double)tile.PixelCount * frame.SamplesPerPixel / watch.Elapsed.TotalSeconds);
             return (pixels, watch.Elapsed.TotalSeconds);
         }
         finally
@@ -97,6 +130,8 @@ public sealed class TileRenderer : IDisposable
             gpu.Release();
         }
     }
+
+    static double Smooth(double previous, double sample) => previous > 0 ? 0.7 * previous + 0.3 * sample : sample;
 
     void ReleaseResident()
     {

@@ -12,9 +12,15 @@ public static class PaymentKeys
 {
     public static string FromKeystore(string path, string passwordVariable)
     {
-        if (!File.Exists(path)) throw new PaymentException($"keystore '{path}' does not exist");
         string? password = Environment.GetEnvironmentVariable(passwordVariable);
-        if (string.IsNullOrEmpty(password)) throw new PaymentException($"the password of keystore '{path}' is expected in ${passwordVariable}, which is not set");
+        if (File.Exists(path) && string.IsNullOrEmpty(password)) throw new PaymentException($"the password of keystore '{path}' is expected in ${passwordVariable}, which is not set");
+        return Decrypt(path, password ?? "", $"the password in ${passwordVariable}");
+    }
+
+    /// <summary>Decrypts a keystore file with a password the caller holds (an engine's secure storage).</summary>
+    public static string Decrypt(string path, string password, string passwordSource = "the given password")
+    {
+        if (!File.Exists(path)) throw new PaymentException($"keystore '{path}' does not exist");
         try
         {
             var key = new KeyStoreService().DecryptKeyStoreFromJson(password, File.ReadAllText(path));
@@ -23,7 +29,20 @@ public static class PaymentKeys
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // The inner exception is dropped on purpose: key material must not reach a log through it.
-            throw new PaymentException($"keystore '{path}' cannot be opened with the password in ${passwordVariable} ({ex.GetType().Name})");
+            throw new PaymentException($"keystore '{path}' cannot be opened with {passwordSource} ({ex.GetType().Name})");
+        }
+    }
+
+    /// <summary>Checks a hex private key and returns it in canonical form; the error never repeats the key.</summary>
+    public static string Normalize(string hexKey)
+    {
+        try
+        {
+            return new EthECKey(hexKey).GetPrivateKey();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            throw new PaymentException($"the private key is not a valid secp256k1 key ({ex.GetType().Name})");
         }
     }
 

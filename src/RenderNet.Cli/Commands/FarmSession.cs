@@ -28,8 +28,7 @@ sealed record FarmSessionRequest(string[] Nodes, int LocalNodes, string? Device,
 /// </summary>
 sealed class FarmSession : IDisposable
 {
-    AnvilChain? chain;
-    LocalNodes? local;
+    LocalNetwork? local;
 
     public FarmPayer? Payer { get; private set; }
     public IReadOnlyList<string> Addresses { get; private set; } = [];
@@ -51,21 +50,7 @@ sealed class FarmSession : IDisposable
 
     async Task Start(FarmSessionRequest r)
     {
-        // With --pay: a local chain for this job, stopped when it ends, with the contracts deployed; the payer is dev
-        // account 0 and local node i is paid to dev account i + 1.
-        LocalPayment? localPayment = null;
         RegistryClient? registryClient = null;
-        if (r.Pay)
-        {
-            chain = AnvilChain.Start();
-            if (chain.DevKeys.Count < r.LocalNodes + 1) throw new ArgumentException($"the local chain has {chain.DevKeys.Count} dev accounts: at most {chain.DevKeys.Count - 1} paid local nodes");
-            var web3 = chain.Web3For(chain.DevKeys[0]);
-            var contracts = await PaymentContracts.DeployAsync(web3, System.Numerics.BigInteger.Pow(10, 27), 3600, 3600);
-            Payer = FarmPayer.Create(web3, chain.DevKeys[0], chain.ChainId, contracts.Escrow, contracts.Token);
-            localPayment = new LocalPayment(chain.RpcUrl, chain.ChainId, contracts.Escrow, contracts.Token, contracts.Registry, r.Price, chain.DevKeys.Skip(1).Take(r.LocalNodes).ToList());
-            registryClient = new RegistryClient(web3, contracts.Registry, contracts.Token);
-            Console.Error.WriteLine($"rendernet: local chain {chain.RpcUrl}: escrow {contracts.Escrow}, token {contracts.Token}, payer {Payer.PayerAddress}");
-        }
         if (r.Rpc is not null)
         {
             // An existing chain: the payer's key from its keystore, the chain id from the chain itself.
@@ -75,12 +60,26 @@ sealed class FarmSession : IDisposable
             Payer = FarmPayer.Create(web3, payerKey, chainId, r.Escrow!, r.Token!);
             if (r.Registry is not null) registryClient = new RegistryClient(web3, r.Registry, r.Token!);
         }
-        local = r.LocalNodes > 0 ? LocalNodes.Start(r.LocalNodes, r.Device, TimeSpan.FromSeconds(60), localPayment) : null;
+        if (r.LocalNodes > 0)
+        {
+            // With --pay: a local chain for this job, stopped when it ends; the nodes register in its registry.
+            local = await LocalNetwork.StartAsync(new LocalNetworkOptions
+            {
+                Nodes = r.LocalNodes, Paid = r.Pay, PricePerTile = r.Price, Device = r.Device,
+                Program = NodeCommandLine.ForCurrentProcess(typeof(FarmSession).Assembly.Location),
+            });
+            if (local.Payment is { } p)
+            {
+                Payer = local.Payer;
+                registryClient = local.Registry;
+                Console.Error.WriteLine($"rendernet: local chain {p.RpcUrl}: escrow {p.Escrow}, token {p.Token}, payer {Payer!.PayerAddress}");
+            }
+        }
         // Paid local nodes announce themselves in the registry; the job finds them there, as it would find any node.
         bool discover = registryClient is not null && r.Nodes.Length == 0;
         var discovered = discover ? (await registryClient!.NodesAsync()).Select(n => n.Endpoint).ToList() : [];
         if (discover) Console.Error.WriteLine($"rendernet: {discovered.Count} node(s) found in the registry");
-        Addresses = r.Nodes.Concat(discover ? discovered : local?.Addresses ?? []).Distinct().ToList();
+        Addresses = r.Nodes.Concat(discover ? discovered : local?.NodeAddresses ?? []).Distinct().ToList();
         if (Addresses.Count == 0) throw new ArgumentException("no render nodes: give --nodes host:port,... or --local-nodes N");
     }
 
@@ -101,9 +100,5 @@ sealed class FarmSession : IDisposable
 
     public static IAnsiConsole Stderr { get; } = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
 
-    public void Dispose()
-    {
-        local?.Dispose();
-        chain?.Dispose();
-    }
+    public void Dispose() => local?.Dispose();
 }
