@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs what RenderNet needs on Debian 12 beyond the .NET SDK: the Vulkan loader, Mesa's lavapipe (a CPU Vulkan
-# driver, so everything runs without a GPU), the validation layers, glslc and ffmpeg (with libx264) for transcode jobs; Node.js and, in contracts/, the npm
+# driver, so everything runs without a GPU), the validation layers, glslc and ffmpeg (with libx264) for transcode jobs; GLFW and Xvfb for the sample viewer; Node.js and, in contracts/, the npm
 # packages solc, OpenZeppelin and Foundry's anvil. Idempotent and quiet: it does nothing when everything is present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libvulkan1 mesa-vulkan-drivers vulkan-validationlayers glslc ffmpeg)
+# libglfw3, libgl1-mesa-dri, xvfb and xauth: the sample viewer's window and OpenGL context (Mesa's llvmpipe), which
+# its tests open on a virtual X display.
+packages=(libvulkan1 mesa-vulkan-drivers vulkan-validationlayers glslc ffmpeg libglfw3 libgl1-mesa-dri xvfb xauth)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

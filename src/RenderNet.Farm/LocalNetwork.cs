@@ -46,15 +46,20 @@ public sealed class LocalNetwork : IDisposable
     /// <summary>Pays the nodes (dev account 0), when paid.</summary>
     public FarmPayer? Payer { get; private set; }
     public RegistryClient? Registry { get; private set; }
+    /// <summary>The payer's key on the local chain: anvil's well-known development account 0 (worthless anywhere else).</summary>
+    public string? DevPayerKey => chain?.DevKeys[0];
 
-    public static async Task<LocalNetwork> StartAsync(LocalNetworkOptions options)
+    /// <summary>Starts the chain (when paid) and the nodes; cancelling stops what was started and throws.</summary>
+    public static async Task<LocalNetwork> StartAsync(LocalNetworkOptions options, CancellationToken cancellation = default)
     {
         if (options.Nodes < 1 || options.Nodes > 64) throw new ArgumentException($"a local network has 1 to 64 nodes, not {options.Nodes}");
         var network = new LocalNetwork();
         try
         {
             if (options.Paid) await network.StartChainAsync(options);
-            network.StartNodes(options);
+            cancellation.ThrowIfCancellationRequested();
+            // Node processes take a second or two to listen: wait off the caller's thread (a game's main thread).
+            await Task.Run(() => network.StartNodes(options, cancellation), cancellation);
             return network;
         }
         catch
@@ -77,7 +82,7 @@ public sealed class LocalNetwork : IDisposable
         Registry = new RegistryClient(web3, contracts.Registry, contracts.Token);
     }
 
-    void StartNodes(LocalNetworkOptions options)
+    void StartNodes(LocalNetworkOptions options, CancellationToken cancellation)
     {
         var payment = Payment;
         try
@@ -91,7 +96,7 @@ public sealed class LocalNetwork : IDisposable
                         "--price", payment.PricePerTile.ToString(), "--registry", payment.Registry]);
                 return args;
                 // Node keys go in the environment, never on the command line where a process listing would show them.
-            }, options.StartTimeout, i => payment is null ? null : new Dictionary<string, string> { ["RENDERNET_NODE_KEY"] = payment.NodeKeys[i] });
+            }, options.StartTimeout, i => payment is null ? null : new Dictionary<string, string> { ["RENDERNET_NODE_KEY"] = payment.NodeKeys[i] }, cancellation);
         }
         catch (InvalidOperationException ex)
         {

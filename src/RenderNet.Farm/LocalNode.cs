@@ -87,7 +87,7 @@ public sealed class LocalNode : IDisposable
         var node = new LocalNode(command, arguments ?? [], environment);
         try
         {
-            node.WaitUntilListening(timeout ?? TimeSpan.FromSeconds(60));
+            node.WaitUntilListening(timeout ?? TimeSpan.FromSeconds(60), CancellationToken.None);
             return node;
         }
         catch
@@ -97,11 +97,11 @@ public sealed class LocalNode : IDisposable
         }
     }
 
-    void WaitUntilListening(TimeSpan timeout)
+    void WaitUntilListening(TimeSpan timeout, CancellationToken cancellation)
     {
         try
         {
-            if (!ready.Task.Wait(timeout))
+            if (!ready.Task.Wait(timeout, cancellation))
                 throw new InvalidOperationException($"render node process {process.Id} did not start within {timeout.TotalSeconds:F0} s");
         }
         catch (AggregateException ex) when (ex.InnerException is InvalidOperationException inner)
@@ -132,13 +132,13 @@ public sealed class LocalNode : IDisposable
 
     /// <summary>Starts <paramref name="count"/> nodes at once and waits until all listen.</summary>
     public static IReadOnlyList<LocalNode> StartMany(int count, NodeCommandLine command, Func<int, IEnumerable<string>> arguments, TimeSpan? timeout = null,
-        Func<int, IReadOnlyDictionary<string, string>?>? environment = null)
+        Func<int, IReadOnlyDictionary<string, string>?>? environment = null, CancellationToken cancellation = default)
     {
         var nodes = new List<LocalNode>();
         try
         {
             for (int i = 0; i < count; i++) nodes.Add(new LocalNode(command, arguments(i), environment?.Invoke(i)));
-            foreach (var node in nodes) node.WaitUntilListening(timeout ?? TimeSpan.FromSeconds(60));
+            foreach (var node in nodes) node.WaitUntilListening(timeout ?? TimeSpan.FromSeconds(60), cancellation);
             return nodes;
         }
         catch

@@ -187,6 +187,11 @@ public sealed class TileFarm
             journal?.MarkCompleted();
             return new FarmRun(work.JobId, Reports(), fromJournal, warnings);
         }
+        catch (Exception ex) when (cancellation.IsCancellationRequested && ex is not OperationCanceledException)
+        {
+            // Cancelled while connecting or preparing: the calls cut short surface as RpcException(Cancelled).
+            throw new OperationCanceledException("the job was cancelled", ex, cancellation);
+        }
         finally
         {
             foreach (var n in nodes) n.Client.Dispose();

@@ -30,6 +30,8 @@ public sealed class RenderFarm : IDisposable, IAsyncDisposable
     }
 
     internal IReadOnlyList<string> Addresses { get; }
+    /// <summary>The network this farm started, if any (tests reach the chain through it).</summary>
+    internal LocalNetwork? Local => local;
     internal FarmPayer? Payer { get; }
     internal TimeSpan ConnectTimeout { get; }
 
@@ -90,7 +92,7 @@ public sealed class RenderFarm : IDisposable, IAsyncDisposable
                 Program = options.NodeProgram is { } program
                     ? program.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) ? NodeCommandLine.ForDll(program) : new NodeCommandLine(program, [])
                     : null,
-            });
+            }, cancellationToken);
         }
         catch (Exception ex) when (ex is LocalNodeException or FileNotFoundException or InvalidOperationException or PaymentException)
         {
@@ -139,7 +141,7 @@ public sealed class RenderFarm : IDisposable, IAsyncDisposable
             TilesPerFrame = plan.TilesPerFrame,
             Frames = plan.Frames.Count,
             CompatibleNodes = compatible.Select(c => Describe(c.Address, c.Caps)).ToList(),
-            EstimatedCost = expected,
+            EstimatedCost = expected / 1.000000000000000000000000000m, // drops the trailing zeros of the division
             MaximumCost = maxPrice * tiles,
             EstimatedDuration = duration,
         };

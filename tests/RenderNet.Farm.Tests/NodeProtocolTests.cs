@@ -77,7 +77,7 @@ public class NodeProtocolTests
     public async Task An_outdated_node_is_refused_by_the_coordinator()
     {
         using var old = new NodeProcess("OldProtocol");
-        var ex = await Assert.ThrowsAsync<FarmException>(() => new TileFarm(Jobs.Spec(Jobs.Frame(16, 16, 1), 16), Jobs.Fast).RunAsync([old.Address]));
+        var ex = await Assert.ThrowsAsync<NoUsableNodeException>(() => new TileFarm(Jobs.Spec(Jobs.Frame(16, 16, 1), 16), Jobs.Fast).RunAsync([old.Address]));
         Assert.Contains("protocol version 1 is not supported by this node (it speaks version 0)", ex.Message);
     }
 }

@@ -33,12 +33,12 @@ sealed class FarmSession : IDisposable
     public FarmPayer? Payer { get; private set; }
     public IReadOnlyList<string> Addresses { get; private set; } = [];
 
-    public static async Task<FarmSession> StartAsync(FarmSessionRequest r)
+    public static async Task<FarmSession> StartAsync(FarmSessionRequest r, CancellationToken cancellation)
     {
         var session = new FarmSession();
         try
         {
-            await session.Start(r);
+            await session.Start(r, cancellation);
             return session;
         }
         catch
@@ -48,7 +48,7 @@ sealed class FarmSession : IDisposable
         }
     }
 
-    async Task Start(FarmSessionRequest r)
+    async Task Start(FarmSessionRequest r, CancellationToken cancellation)
     {
         RegistryClient? registryClient = null;
         if (r.Rpc is not null)
@@ -67,7 +67,7 @@ sealed class FarmSession : IDisposable
             {
                 Nodes = r.LocalNodes, Paid = r.Pay, PricePerTile = r.Price, Device = r.Device,
                 Program = NodeCommandLine.ForCurrentProcess(typeof(FarmSession).Assembly.Location),
-            });
+            }, cancellation);
             if (local.Payment is { } p)
             {
                 Payer = local.Payer;

@@ -117,7 +117,7 @@ static class RenderCommand
             if (!(r.Fps > 0 && r.Fps <= 1000)) throw new ArgumentException($"--fps must be between 0 and 1000, got {r.Fps}");
             int animationIndex = GltfSceneLoader.FindAnimation(glb, r.Animation);
             // One set of nodes (and chain) for all the frames: the scene is uploaded once, each frame is one job.
-            using var shared = r.Session.Farmed ? await FarmSession.StartAsync(r.Session) : null;
+            using var shared = r.Session.Farmed ? await FarmSession.StartAsync(r.Session, cancellation) : null;
             for (int f = first; f <= last; f++)
             {
                 cancellation.ThrowIfCancellationRequested();
@@ -239,7 +239,7 @@ static class RenderCommand
         Console.Error.WriteLine($"rendernet: job {spec.JobId} ({frame.Width}x{frame.Height}, {frame.SamplesPerPixel} spp, {spec.Plan.Tiles.Count} tiles); " +
             $"resume with --resume {spec.JobId}" + (r.Journal != DefaultJournalDirectory ? $" --journal {r.Journal}" : ""));
 
-        using var owned = shared is null ? await FarmSession.StartAsync(r.Session) : null;
+        using var owned = shared is null ? await FarmSession.StartAsync(r.Session, cancellation) : null;
         var session = shared ?? owned!;
         var payer = session.Payer;
         var addresses = session.Addresses;

@@ -84,7 +84,7 @@ static class TranscodeCommand
         {
             if (r.Session.Farmed)
             {
-                session = await FarmSession.StartAsync(r.Session);
+                session = await FarmSession.StartAsync(r.Session, cancellation);
                 var work = new TranscodeWorkload(job, tools, jobId);
                 var options = new FarmOptions
                 {

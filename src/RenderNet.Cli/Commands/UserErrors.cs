@@ -14,6 +14,9 @@ static class UserErrors
     {
         try
         {
+            // System.CommandLine registers its Ctrl+C handler only once the action first yields: yield now, so a
+            // Ctrl+C during a synchronous start (local nodes coming up) cancels the job instead of killing the process.
+            await Task.Yield();
             return await action();
         }
         catch (OperationCanceledException)
