@@ -377,7 +377,7 @@ public sealed class TileFarm
                 tileEvent = new TileEvent(tile.Index, work.RectOf(tile.Index), node.Name, attempt.Clock.Elapsed, result.Bytes, attempt.Speculative, false, done, tiles.Length);
             }
             onTile?.Invoke(tileEvent);
-            await PayAsync(node, work.PriceUnitsOf(tile.Index), cancellation);
+            await PayAsync(node, work.PriceUnitsOf(tile.Index));
         }
         catch (Exception ex) when (ex is RpcException or InvalidDataException or OperationCanceledException && !cancellation.IsCancellationRequested)
         {
@@ -492,7 +492,11 @@ public sealed class TileFarm
         }
     }
 
-    async Task PayAsync(NodeState node, int units, CancellationToken cancellation)
+    /// <summary>
+    /// Pays a delivered tile. Not cut short by the job's cancellation: a tile that was delivered is paid in full, even
+    /// by a job cancelled a moment later (the voucher is bounded by the connect timeout instead).
+    /// </summary>
+    async Task PayAsync(NodeState node, int units)
     {
         if (node.Channel.Length == 0 || options.Payer is not { } payer) return;
         await node.PayLock.WaitAsync(CancellationToken.None);
@@ -502,9 +506,10 @@ public sealed class TileFarm
             journal?.SaveVoucher(node.Client.Address, voucher);
             try
             {
-                await node.Client.SubmitVoucherAsync(voucher, cancellation);
+                using var deadline = new CancellationTokenSource(options.ConnectTimeout);
+                await node.Client.SubmitVoucherAsync(voucher, deadline.Token);
             }
-            catch (RpcException ex) when (!cancellation.IsCancellationRequested)
+            catch (RpcException ex)
             {
                 // The node still gets paid: a later voucher (or this one from the journal) carries the cumulative amount.
                 Warn($"node {node.Name}: voucher for {voucher.Tiles} tiles not delivered: {ex.Status.Detail}");

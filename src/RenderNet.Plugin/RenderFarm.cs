@@ -141,7 +141,8 @@ public sealed class RenderFarm : IDisposable, IAsyncDisposable
             TilesPerFrame = plan.TilesPerFrame,
             Frames = plan.Frames.Count,
             CompatibleNodes = compatible.Select(c => Describe(c.Address, c.Caps)).ToList(),
-            EstimatedCost = expected / 1.000000000000000000000000000m, // drops the trailing zeros of the division
+            // An estimate: shares of tiles come from measured speeds (doubles), so keep nano-token precision and drop the rest.
+            EstimatedCost = Math.Round(expected, 9) / 1.000000000000000000000000000m, // the division drops trailing zeros
             MaximumCost = maxPrice * tiles,
             EstimatedDuration = duration,
         };

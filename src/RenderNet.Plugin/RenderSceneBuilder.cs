@@ -91,7 +91,8 @@ public sealed class RenderSceneBuilder
     /// <param name="position">Where it is (ignored for directional lights).</param>
     /// <param name="direction">Where it shines (spot and directional).</param>
     /// <param name="color">Linear RGB colour.</param>
-    /// <param name="intensity">Candela (point, spot) or lux (directional), as glTF defines them.</param>
+    /// <param name="intensity">Candela (point, spot) or lux (directional), as glTF defines them. Frames are radiometric
+    /// (1.0 = 1 W·sr⁻¹·m⁻²) at 683 lm/W: a 683-lux light head-on gives a white matte surface a radiance of 1/π.</param>
     /// <param name="outerConeAngle">Spot lights: half-angle of the cone's edge, radians.</param>
     public RenderSceneBuilder AddLight(SceneLightKind kind, Vector3 position, Vector3 direction, Vector3 color, float intensity, float outerConeAngle = MathF.PI / 4)
     {

@@ -1,0 +1,60 @@
+using System.Numerics;
+using RenderNet.Farm;
+using RenderNet.Payments;
+
+namespace RenderNet.Plugin.Tests;
+
+/// <summary>
+/// One local network for the tests of a class: 3 `rendernet node` processes paid per tile on a local anvil chain.
+/// Each test connects its own <see cref="RenderFarm"/> to it (with its own budget), as a studio would.
+/// </summary>
+public sealed class PluginFixture : IAsyncLifetime
+{
+    public const decimal Price = 0.001m;
+    public LocalNetwork Network { get; private set; } = null!;
+    public ChainSettings Chain => new(Network.Payment!.RpcUrl, Network.Payment.Escrow, Network.Payment.Token, Network.Payment.Registry);
+
+    public async Task InitializeAsync()
+    {
+        Network = await LocalNetwork.StartAsync(new LocalNetworkOptions { Nodes = 3, Paid = true, PricePerTile = RenderFarm.ToWei(Price) });
+    }
+
+    public Task DisposeAsync()
+    {
+        Network.Dispose();
+        return Task.CompletedTask;
+    }
+
+    public Task<RenderFarm> ConnectAsync(decimal? budget = null) => RenderFarm.ConnectAsync(new RenderFarmOptions
+    {
+        Nodes = Network.NodeAddresses, Chain = Chain, Wallet = RenderWallet.FromPrivateKey(Network.DevPayerKey!), Budget = budget,
+    });
+
+    /// <summary>Which local node (0-based) listens at an address.</summary>
+    public int IndexOf(string address)
+    {
+        var addresses = Network.NodeAddresses;
+        for (int i = 0; i < addresses.Count; i++) if (addresses[i] == address) return i;
+        throw new ArgumentException($"{address} is not a node of the local network");
+    }
+
+    /// <summary>A Khronos sample model from the shared folder beside the repository.</summary>
+    public static string SharedModel(string name)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "shared", "gltf", name);
+            if (File.Exists(candidate)) return candidate;
+        }
+        throw new FileNotFoundException($"{name} was not found in a shared/gltf folder above {AppContext.BaseDirectory}");
+    }
+
+    /// <summary>Tokens each node's payee address holds on chain (after the nodes redeemed).</summary>
+    public async Task<decimal[]> NodeBalancesAsync()
+    {
+        var token = new TokenClient(new Nethereum.Web3.Web3(Network.Payment!.RpcUrl), Network.Payment.Token);
+        var balances = new List<decimal>();
+        foreach (var key in Network.Payment.NodeKeys) balances.Add(RenderFarm.ToTokens(await token.BalanceOfAsync(PaymentKeys.AddressOf(key))));
+        return balances.ToArray();
+    }
+}
