@@ -3,6 +3,7 @@ using RenderNet.Cli.Commands;
 
 var root = new RootCommand("RenderNet: tiled Vulkan path tracing of glTF 2.0 scenes and distributed video transcoding")
 {
+    DemoCommand.Create(),
     RenderCommand.Create(),
     TranscodeCommand.Create(),
     DevicesCommand.Create(),

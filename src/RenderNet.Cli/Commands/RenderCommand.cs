@@ -24,7 +24,7 @@ static class RenderCommand
 {
     public const string DefaultJournalDirectory = ".rendernet/jobs";
 
-    sealed record Request(string? Scene, int Width, int Height, int Spp, int Bounces, int Tile, uint Seed, string? Camera,
+    internal sealed record Request(string? Scene, int Width, int Height, int Spp, int Bounces, int Tile, uint Seed, string? Camera,
         string? Device, string? Background, string Output, int BitDepth, bool Validation, bool Json,
         string[] Nodes, int LocalNodes, string Journal, string? Resume, bool AllowMixed, double TileTimeout, bool Pay, ulong Price,
         string? Rpc, string? Escrow, string? Token, string? Registry, string? PayerKeystore, string Mode,
@@ -86,7 +86,7 @@ static class RenderCommand
         return command;
     }
 
-    static async Task<int> Execute(Request r, CancellationToken cancellation)
+    internal static async Task<int> Execute(Request r, CancellationToken cancellation)
     {
         var total = Stopwatch.StartNew();
         // Check everything the user typed before any expensive work.

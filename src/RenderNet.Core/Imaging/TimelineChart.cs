@@ -84,8 +84,9 @@ public static class TimelineChart
             int laneHeight = Math.Max(3, BarHeight / Math.Max(1, laneCount[bar.Row]));
             int top = Margin + bar.Row * RowHeight + (RowHeight - BarHeight) / 2 + lanes[bar] * laneHeight;
             int barHeight = Math.Max(2, laneHeight - 1);
-            int x0 = left + (int)Math.Round(bar.Start.TotalSeconds * scale) + 1; // a 1-pixel gap before each bar
-            int x1 = Math.Max(x0 + 2, left + (int)Math.Round(bar.End.TotalSeconds * scale) + 1);
+            // A 2-pixel gap before each bar, so back-to-back tiles on one lane stay separate bars.
+            int x0 = left + (int)Math.Round(bar.Start.TotalSeconds * scale) + 2;
+            int x1 = Math.Max(x0 + 2, left + (int)Math.Round(bar.End.TotalSeconds * scale));
             var color = ColorOf(bar.Row);
             switch (bar.Kind)
             {
