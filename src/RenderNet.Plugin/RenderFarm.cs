@@ -47,30 +47,37 @@ public sealed class RenderFarm : IDisposable, IAsyncDisposable
     /// <summary>Connects to nodes listed in the options or found in the chain's registry.</summary>
     /// <exception cref="ArgumentException">The options are inconsistent (a chain without a wallet, no nodes…).</exception>
     /// <exception cref="NoCompatibleNodeException">The registry lists no node.</exception>
-    public static async Task<RenderFarm> ConnectAsync(RenderFarmOptions options, CancellationToken cancellationToken = default)
+    public static Task<RenderFarm> ConnectAsync(RenderFarmOptions options, CancellationToken cancellationToken = default)
     {
-        if (options.Budget is < 0) throw new ArgumentException($"the budget must not be negative, got {options.Budget}");
-        if (options.Chain is not null && options.Wallet is null) throw new ArgumentException("a chain needs a wallet to pay from");
-        if (options.Chain is null && options.Nodes.Count == 0) throw new ArgumentException("give the nodes to use, or a chain whose registry lists them");
-        FarmPayer? payer = null;
-        var addresses = options.Nodes.ToList();
-        if (options.Chain is { } chain)
+        // Off the caller's SynchronizationContext (an engine's main thread): nothing inside waits for that thread,
+        // so a caller that blocks on the task cannot deadlock it.
+        return Task.Run(Body, cancellationToken);
+
+        async Task<RenderFarm> Body()
         {
-            try
+            if (options.Budget is < 0) throw new ArgumentException($"the budget must not be negative, got {options.Budget}");
+            if (options.Chain is not null && options.Wallet is null) throw new ArgumentException("a chain needs a wallet to pay from");
+            if (options.Chain is null && options.Nodes.Count == 0) throw new ArgumentException("give the nodes to use, or a chain whose registry lists them");
+            FarmPayer? payer = null;
+            var addresses = options.Nodes.ToList();
+            if (options.Chain is { } chain)
             {
-                long chainId = (long)(await new Nethereum.Web3.Web3(chain.RpcUrl).Eth.ChainId.SendRequestAsync()).Value;
-                var web3 = new Nethereum.Web3.Web3(new Nethereum.Web3.Accounts.Account(options.Wallet!.Key, chainId), chain.RpcUrl);
-                payer = FarmPayer.Create(web3, options.Wallet.Key, chainId, chain.EscrowAddress, chain.TokenAddress);
-                if (addresses.Count == 0 && chain.RegistryAddress is not null)
-                    addresses = (await new RegistryClient(web3, chain.RegistryAddress, chain.TokenAddress).NodesAsync()).Select(n => n.Endpoint).ToList();
+                try
+                {
+                    long chainId = (long)(await new Nethereum.Web3.Web3(chain.RpcUrl).Eth.ChainId.SendRequestAsync()).Value;
+                    var web3 = new Nethereum.Web3.Web3(new Nethereum.Web3.Accounts.Account(options.Wallet!.Key, chainId), chain.RpcUrl);
+                    payer = FarmPayer.Create(web3, options.Wallet.Key, chainId, chain.EscrowAddress, chain.TokenAddress);
+                    if (addresses.Count == 0 && chain.RegistryAddress is not null)
+                        addresses = (await new RegistryClient(web3, chain.RegistryAddress, chain.TokenAddress).NodesAsync()).Select(n => n.Endpoint).ToList();
+                }
+                catch (Exception ex) when (ex is HttpRequestException or Nethereum.JsonRpc.Client.RpcClientUnknownException or Nethereum.JsonRpc.Client.RpcResponseException or PaymentException)
+                {
+                    throw new ArgumentException($"the chain at {chain.RpcUrl} cannot be used: {ex.Message}");
+                }
+                if (addresses.Count == 0) throw new NoCompatibleNodeException($"the registry {chain.RegistryAddress ?? "(none given)"} lists no render node");
             }
-            catch (Exception ex) when (ex is HttpRequestException or Nethereum.JsonRpc.Client.RpcClientUnknownException or Nethereum.JsonRpc.Client.RpcResponseException or PaymentException)
-            {
-                throw new ArgumentException($"the chain at {chain.RpcUrl} cannot be used: {ex.Message}");
-            }
-            if (addresses.Count == 0) throw new NoCompatibleNodeException($"the registry {chain.RegistryAddress ?? "(none given)"} lists no render node");
+            return new RenderFarm(addresses.Distinct().ToList(), payer, options.Budget, options.ConnectTimeout, null);
         }
-        return new RenderFarm(addresses.Distinct().ToList(), payer, options.Budget, options.ConnectTimeout, null);
     }
 
     /// <summary>
@@ -78,27 +85,34 @@ public sealed class RenderFarm : IDisposable, IAsyncDisposable
     /// RenderNet's contracts — and connects to it. For tools, tests and trying RenderNet out.
     /// </summary>
     /// <exception cref="LocalNetworkException">The nodes or the chain could not be started (the message says why).</exception>
-    public static async Task<RenderFarm> StartLocalAsync(LocalFarmOptions? options = null, CancellationToken cancellationToken = default)
+    public static Task<RenderFarm> StartLocalAsync(LocalFarmOptions? options = null, CancellationToken cancellationToken = default)
     {
-        options ??= new LocalFarmOptions();
-        if (options.Budget is < 0) throw new ArgumentException($"the budget must not be negative, got {options.Budget}");
-        if (options.PricePerTile < 0) throw new ArgumentException($"the price per tile must not be negative, got {options.PricePerTile}");
-        LocalNetwork network;
-        try
+        // Off the caller's SynchronizationContext (an engine's main thread): nothing inside waits for that thread,
+        // so a caller that blocks on the task cannot deadlock it.
+        return Task.Run(Body, cancellationToken);
+
+        async Task<RenderFarm> Body()
         {
-            network = await LocalNetwork.StartAsync(new LocalNetworkOptions
+            options ??= new LocalFarmOptions();
+            if (options.Budget is < 0) throw new ArgumentException($"the budget must not be negative, got {options.Budget}");
+            if (options.PricePerTile < 0) throw new ArgumentException($"the price per tile must not be negative, got {options.PricePerTile}");
+            LocalNetwork network;
+            try
             {
-                Nodes = options.Nodes, Paid = options.Paid, PricePerTile = ToWei(options.PricePerTile), Device = options.Device,
-                Program = options.NodeProgram is { } program
-                    ? program.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) ? NodeCommandLine.ForDll(program) : new NodeCommandLine(program, [])
-                    : null,
-            }, cancellationToken);
+                network = await LocalNetwork.StartAsync(new LocalNetworkOptions
+                {
+                    Nodes = options.Nodes, Paid = options.Paid, PricePerTile = ToWei(options.PricePerTile), Device = options.Device,
+                    Program = options.NodeProgram is { } program
+                        ? program.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) ? NodeCommandLine.ForDll(program) : new NodeCommandLine(program, [])
+                        : null,
+                }, cancellationToken);
+            }
+            catch (Exception ex) when (ex is LocalNodeException or FileNotFoundException or InvalidOperationException or PaymentException)
+            {
+                throw new LocalNetworkException("the local render network could not be started", ex);
+            }
+            return new RenderFarm(network.NodeAddresses, network.Payer, options.Budget, TimeSpan.FromSeconds(10), network);
         }
-        catch (Exception ex) when (ex is LocalNodeException or FileNotFoundException or InvalidOperationException or PaymentException)
-        {
-            throw new LocalNetworkException("the local render network could not be started", ex);
-        }
-        return new RenderFarm(network.NodeAddresses, network.Payer, options.Budget, TimeSpan.FromSeconds(10), network);
     }
 
     /// <summary>
@@ -106,46 +120,53 @@ public sealed class RenderFarm : IDisposable, IAsyncDisposable
     /// its speed once, on a small tile of the sample scene); estimates cost and time. Never throws for a bad request:
     /// it lists the problems.
     /// </summary>
-    public async Task<RenderEstimate> ValidateAsync(RenderRequest request, CancellationToken cancellationToken = default)
+    public Task<RenderEstimate> ValidateAsync(RenderRequest request, CancellationToken cancellationToken = default)
     {
-        var plan = RenderPlan.For(request);
-        if (!plan.CanRender) return new RenderEstimate { Problems = plan.Problems };
-        var problems = plan.Problems.ToList();
-        var (compatible, reasons) = await FindCompatibleAsync(calibrate: true, cancellationToken);
-        if (compatible.Count == 0)
-            problems.Add(new RenderProblem(ProblemSeverity.Error, $"no compatible render node: {string.Join("; ", reasons)}"));
+        // Off the caller's SynchronizationContext (an engine's main thread): nothing inside waits for that thread,
+        // so a caller that blocks on the task cannot deadlock it.
+        return Task.Run(Body, cancellationToken);
 
-        int tiles = plan.TilesPerFrame * plan.Frames.Count;
-        bool raster = request.Mode == RenderQualityMode.Raster;
-        double Rate(Capabilities c) => raster ? c.RasterPixelsPerSecond : c.PathSamplesPerSecond;
-        double totalRate = compatible.Sum(c => Rate(c.Caps));
-        decimal maxPrice = compatible.Count == 0 ? 0 : compatible.Max(c => ToTokens(c.Caps.PricePerTile));
-        // Tiles go to nodes as they free up, so each node's share of the tiles follows its speed.
-        decimal expected = compatible.Count == 0 ? 0 : totalRate > 0
-            ? compatible.Sum(c => (decimal)(Rate(c.Caps) / totalRate) * ToTokens(c.Caps.PricePerTile)) * tiles
-            : compatible.Average(c => ToTokens(c.Caps.PricePerTile)) * tiles;
-        double work = (double)request.Width * request.Height * (raster ? 1 : request.SamplesPerPixel) * plan.Frames.Count;
-        TimeSpan? duration = totalRate > 0 ? TimeSpan.FromSeconds(work / totalRate) : null;
-
-        if (LimitFor(request) is { } limit && compatible.Count > 0)
+        async Task<RenderEstimate> Body()
         {
-            decimal cheapest = compatible.Min(c => ToTokens(c.Caps.PricePerTile));
-            if (cheapest > limit)
-                problems.Add(new RenderProblem(ProblemSeverity.Error, $"the budget left ({limit} tokens) does not cover one tile at the cheapest node's price of {cheapest}"));
-            else if (maxPrice * tiles > limit)
-                problems.Add(new RenderProblem(ProblemSeverity.Warning, $"the budget left ({limit} tokens) may stop the job early: it can cost up to {maxPrice * tiles}"));
+            var plan = RenderPlan.For(request);
+            if (!plan.CanRender) return new RenderEstimate { Problems = plan.Problems };
+            var problems = plan.Problems.ToList();
+            var (compatible, reasons) = await FindCompatibleAsync(calibrate: true, cancellationToken);
+            if (compatible.Count == 0)
+                problems.Add(new RenderProblem(ProblemSeverity.Error, $"no compatible render node: {string.Join("; ", reasons)}"));
+
+            int tiles = plan.TilesPerFrame * plan.Frames.Count;
+            bool raster = request.Mode == RenderQualityMode.Raster;
+            double Rate(Capabilities c) => raster ? c.RasterPixelsPerSecond : c.PathSamplesPerSecond;
+            double totalRate = compatible.Sum(c => Rate(c.Caps));
+            decimal maxPrice = compatible.Count == 0 ? 0 : compatible.Max(c => ToTokens(c.Caps.PricePerTile));
+            // Tiles go to nodes as they free up, so each node's share of the tiles follows its speed.
+            decimal expected = compatible.Count == 0 ? 0 : totalRate > 0
+                ? compatible.Sum(c => (decimal)(Rate(c.Caps) / totalRate) * ToTokens(c.Caps.PricePerTile)) * tiles
+                : compatible.Average(c => ToTokens(c.Caps.PricePerTile)) * tiles;
+            double work = (double)request.Width * request.Height * (raster ? 1 : request.SamplesPerPixel) * plan.Frames.Count;
+            TimeSpan? duration = totalRate > 0 ? TimeSpan.FromSeconds(work / totalRate) : null;
+
+            if (LimitFor(request) is { } limit && compatible.Count > 0)
+            {
+                decimal cheapest = compatible.Min(c => ToTokens(c.Caps.PricePerTile));
+                if (cheapest > limit)
+                    problems.Add(new RenderProblem(ProblemSeverity.Error, $"the budget left ({limit} tokens) does not cover one tile at the cheapest node's price of {cheapest}"));
+                else if (maxPrice * tiles > limit)
+                    problems.Add(new RenderProblem(ProblemSeverity.Warning, $"the budget left ({limit} tokens) may stop the job early: it can cost up to {maxPrice * tiles}"));
+            }
+            return new RenderEstimate
+            {
+                Problems = problems,
+                TilesPerFrame = plan.TilesPerFrame,
+                Frames = plan.Frames.Count,
+                CompatibleNodes = compatible.Select(c => Describe(c.Address, c.Caps)).ToList(),
+                // An estimate: shares of tiles come from measured speeds (doubles), so keep nano-token precision and drop the rest.
+                EstimatedCost = Math.Round(expected, 9) / 1.000000000000000000000000000m, // the division drops trailing zeros
+                MaximumCost = maxPrice * tiles,
+                EstimatedDuration = duration,
+            };
         }
-        return new RenderEstimate
-        {
-            Problems = problems,
-            TilesPerFrame = plan.TilesPerFrame,
-            Frames = plan.Frames.Count,
-            CompatibleNodes = compatible.Select(c => Describe(c.Address, c.Caps)).ToList(),
-            // An estimate: shares of tiles come from measured speeds (doubles), so keep nano-token precision and drop the rest.
-            EstimatedCost = Math.Round(expected, 9) / 1.000000000000000000000000000m, // the division drops trailing zeros
-            MaximumCost = maxPrice * tiles,
-            EstimatedDuration = duration,
-        };
     }
 
     /// <summary>
@@ -168,10 +189,17 @@ public sealed class RenderFarm : IDisposable, IAsyncDisposable
     }
 
     /// <summary>Every node with what it reports about itself; unreachable nodes are left out.</summary>
-    public async Task<IReadOnlyList<RenderNodeInfo>> GetNodesAsync(CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<RenderNodeInfo>> GetNodesAsync(CancellationToken cancellationToken = default)
     {
-        var (compatible, _) = await FindCompatibleAsync(calibrate: false, cancellationToken);
-        return compatible.Select(c => Describe(c.Address, c.Caps)).ToList();
+        // Off the caller's SynchronizationContext (an engine's main thread): nothing inside waits for that thread,
+        // so a caller that blocks on the task cannot deadlock it.
+        return Task.Run(Body, cancellationToken);
+
+        async Task<IReadOnlyList<RenderNodeInfo>> Body()
+        {
+            var (compatible, _) = await FindCompatibleAsync(calibrate: false, cancellationToken);
+            return compatible.Select(c => Describe(c.Address, c.Caps)).ToList();
+        }
     }
 
     /// <summary>The tokens the job may still spend: the least of its own cap and what is left of the farm's budget.</summary>

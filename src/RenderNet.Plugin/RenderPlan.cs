@@ -35,6 +35,9 @@ sealed class RenderPlan
         if (r.MaxCost is < 0) plan.Error($"the maximum cost must not be negative, got {r.MaxCost}");
         if (r.Frames is { } range && (range.Count < 1 || range.First < 0 || !(range.FramesPerSecond > 0) || range.Count > 100_000))
             plan.Error($"frames {range.First}..{range.Last} at {range.FramesPerSecond} fps is not a valid range (first ≥ 0, last ≥ first, fps > 0)");
+        if (r.View is { } v && (!Finite(v.Position) || !Finite(v.Target) || Vector3.DistanceSquared(v.Position, v.Target) < 1e-12f
+                                || !(v.VerticalFieldOfView > 0 && v.VerticalFieldOfView < MathF.PI) || (v.Up is { } up && (!Finite(up) || up.LengthSquared() < 1e-12f))))
+            plan.Error($"the view {v} is not a camera: position and target must be finite and apart, the field of view in (0, π)");
         if (!plan.CanRender) return plan;
 
         Scene scene;
@@ -53,7 +56,7 @@ sealed class RenderPlan
         SceneCamera camera;
         try
         {
-            camera = scene.ResolveCamera(r.Camera);
+            camera = r.View is { } view ? CameraOf(view) : scene.ResolveCamera(r.Camera);
         }
         catch (SceneException ex)
         {
@@ -74,11 +77,16 @@ sealed class RenderPlan
                 // Each frame is posed on the nodes; the camera may be animated too, so it is resolved per frame.
                 var pose = new AnimationPose(animation, (float)(f / frames.FramesPerSecond));
                 var posed = GltfSceneLoader.LoadGlb(r.Scene.Glb, r.Scene.Name, pose);
-                plan.Frames.Add(settings with { Camera = posed.ResolveCamera(r.Camera), Animation = pose });
+                plan.Frames.Add(settings with { Camera = r.View is null ? posed.ResolveCamera(r.Camera) : camera, Animation = pose });
             }
         }
         else plan.Frames.Add(settings);
         plan.TilesPerFrame = new TilePlan(r.Width, r.Height, r.TileSize, r.TileSize).Tiles.Count;
         return plan;
     }
+
+    static bool Finite(Vector3 v) => float.IsFinite(v.X) && float.IsFinite(v.Y) && float.IsFinite(v.Z);
+
+    /// <summary>The caller's view as a glTF-style camera (looking down its -Z).</summary>
+    internal static SceneCamera CameraOf(RenderView view) => SceneCamera.LookAt(view.Position, view.Target, view.VerticalFieldOfView, view.Up);
 }

@@ -41,6 +41,8 @@ public sealed record RenderRequest
     public int TileSize { get; init; } = 64;
     /// <summary>The scene's camera by name or index; null: the scene's first camera, or an automatic framing.</summary>
     public string? Camera { get; init; }
+    /// <summary>A camera of the caller's own (it wins over <see cref="Camera"/>); null: one of the scene's.</summary>
+    public RenderView? View { get; init; }
     /// <summary>Frame seed: the same seed gives the same pixels, whichever nodes render which tiles.</summary>
     public uint Seed { get; init; }
     /// <summary>Radiance of the environment; null: black when the scene has lights, else white.</summary>

@@ -53,7 +53,7 @@ public sealed class PublicSurfaceTests
             "BudgetExhaustedException", "ChainSettings", "FrameRange", "InvalidSceneException", "LocalFarmOptions", "LocalNetworkException",
             "NoCompatibleNodeException", "NodeReceipt", "PixelFormat", "ProblemSeverity", "RenderEstimate", "RenderFailedException", "RenderFarm",
             "RenderFarmException", "RenderFarmOptions", "RenderImage", "RenderJob", "RenderJobState", "RenderNodeInfo", "RenderProblem",
-            "RenderProgress", "RenderQualityMode", "RenderRequest", "RenderResult", "RenderScene", "RenderSceneBuilder", "RenderTile",
+            "RenderProgress", "RenderQualityMode", "RenderRequest", "RenderResult", "RenderScene", "RenderSceneBuilder", "RenderTile", "RenderView",
             "RenderWallet", "SceneLightKind", "SceneMaterial",
         ];
         Assert.Equal(expected, typeof(RenderFarm).Assembly.GetExportedTypes().Select(t => t.Name).Order(StringComparer.Ordinal));

@@ -41,6 +41,19 @@ public sealed record SceneCamera(
         return new Matrix4x4(t / aspect, 0, 0, 0, 0, t, 0, 0, 0, 0, -1, -1, 0, 0, -near, 0);
     }
 
+    /// <summary>
+    /// A perspective camera at <paramref name="position"/> looking at <paramref name="target"/> (an engine's or a viewer's
+    /// camera), with an infinite far plane; <paramref name="up"/> defaults to +Y.
+    /// </summary>
+    public static SceneCamera LookAt(Vector3 position, Vector3 target, float yfov, Vector3? up = null, string name = "(view)")
+    {
+        var forward = Vector3.Normalize(target - position);
+        var upward = Vector3.Normalize(up ?? Vector3.UnitY);
+        if (MathF.Abs(Vector3.Dot(upward, forward)) > 0.999f) upward = MathF.Abs(forward.Y) < 0.9f ? Vector3.UnitY : Vector3.UnitZ;
+        Matrix4x4.Invert(Matrix4x4.CreateLookAt(position, target, upward), out var world);
+        return new SceneCamera(name, world, ProjectionKind.Perspective, yfov, null, Vector3.Distance(position, target) * 1e-3f, null, 0, 0);
+    }
+
     /// <summary>A camera that frames the given bounds from the front and slightly above.</summary>
     public static SceneCamera Framing(Vector3 min, Vector3 max)
     {
