@@ -37,6 +37,12 @@ public sealed record FarmOptions
     /// <see cref="FarmBudgetException"/> and keeps what was delivered.
     /// </summary>
     public System.Numerics.BigInteger? Budget { get; init; }
+    /// <summary>
+    /// Share of accepted tiles (0…1) rendered again on another node and compared bit for bit: nodes are untrusted, and a
+    /// well-formed tile with wrong pixels passes every other check. A disagreement is settled by a third node; the node
+    /// outvoted is excluded and every tile it delivered is redone. Checks are paid like tiles.
+    /// </summary>
+    public double SpotCheckRate { get; init; }
 }
 
 /// <summary>
@@ -46,6 +52,8 @@ public sealed record FarmOptions
 public sealed record FarmAttempt(int Tile, string Node, TimeSpan Start, TimeSpan Duration, string Outcome, bool Speculative)
 {
     public bool Accepted => Outcome == "ok";
+    /// <summary>A spot check of a tile another node delivered (or the third opinion that settles one).</summary>
+    public bool SpotCheck { get; init; }
 }
 
 /// <summary>One tile accepted into the frame.</summary>
@@ -58,6 +66,8 @@ public sealed record NodeReport(string Address, string? NodeId, string? Device, 
     public System.Numerics.BigInteger Paid { get; init; }
     /// <summary>The node's redeem transaction at the end of the job, when it was paid.</summary>
     public string? RedeemTransaction { get; init; }
+    /// <summary>Spot checks of other nodes' tiles this node rendered (paid like tiles).</summary>
+    public int SpotChecks { get; init; }
 }
 
 /// <summary>What a finished job's nodes did; the results themselves are wherever the workload keeps them.</summary>

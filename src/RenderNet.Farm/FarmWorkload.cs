@@ -38,9 +38,19 @@ public abstract class FarmWorkload
     /// <summary>Discards a valid result that lost the race to another node's.</summary>
     public virtual void Discard(FarmDelivery delivery) { }
 
+    /// <summary>Takes an accepted unit back out, to be accepted again (a spot check replaced it, or its node was outvoted).</summary>
+    public virtual void Retract(int unit) => throw new NotSupportedException($"{JobKind} units cannot be retracted");
+
     /// <summary>Units delivered in an earlier run of the job (from its journal), with the node that delivered each.</summary>
     public virtual IEnumerable<(int Unit, string Node, long Bytes)> Restore() => [];
 }
 
 /// <summary>A checked result of one unit: how long the node worked on it and how many bytes came back.</summary>
-public abstract record FarmDelivery(double NodeSeconds, long Bytes);
+public abstract record FarmDelivery(double NodeSeconds, long Bytes)
+{
+    /// <summary>
+    /// A hash of what was delivered, equal for every honest node (pipelines are bit-exact), so a spot check can compare
+    /// two nodes' results; null where the workload cannot be compared that way.
+    /// </summary>
+    public virtual string? ContentHash => null;
+}

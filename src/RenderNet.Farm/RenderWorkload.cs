@@ -10,7 +10,10 @@ public sealed class RenderWorkload : FarmWorkload
     readonly FarmJobSpec spec;
     readonly TileJournal? journal;
 
-    sealed record TileDelivery(TileResult Result, float[] Pixels) : FarmDelivery(Result.RenderSeconds, Result.PixelsZlib.Length);
+    sealed record TileDelivery(TileResult Result, float[] Pixels) : FarmDelivery(Result.RenderSeconds, Result.PixelsZlib.Length)
+    {
+        public override string? ContentHash => Result.PixelsSha256; // checked against the pixels when it arrived
+    }
 
     public RenderWorkload(FarmJobSpec spec, TileJournal? journal)
     {
@@ -58,6 +61,8 @@ public sealed class RenderWorkload : FarmWorkload
         journal?.SaveTile(unit, node, tile.Result);
         Assembler.Place(spec.Plan.Tiles[unit], tile.Pixels);
     }
+
+    public override void Retract(int unit) => Assembler.Remove(spec.Plan.Tiles[unit]);
 
     public override IEnumerable<(int Unit, string Node, long Bytes)> Restore()
     {

@@ -23,6 +23,10 @@ public sealed class TileFarm
     readonly Lock gate = new();
     readonly TileState[] tiles;
     readonly LinkedList<int> pending = new();
+    /// <summary>Accepted tiles waiting for a spot check (or for the third opinion on one that disagreed).</summary>
+    readonly LinkedList<int> checks = new();
+    int checksRunning;
+    readonly HashSet<string> checkWarnings = [];
     readonly List<NodeState> nodes = [];
     readonly List<string> warnings = [];
     TaskCompletionSource changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -44,6 +48,12 @@ public sealed class TileFarm
         public long Work;
         /// <summary>The most any attempt in flight could cost when accepted (reserved against the budget).</summary>
         public System.Numerics.BigInteger Reserved;
+        /// <summary>The accepted result's content hash and the node it came from (null: restored from the journal).</summary>
+        public string? Content;
+        public NodeState? DeliveredBy;
+        /// <summary>A spot check that disagreed: the checker and its result, until a third node settles it.</summary>
+        public NodeState? Challenger;
+        public string? ChallengerContent;
     }
 
     sealed class Attempt(TileState tile, NodeState node, bool speculative)
@@ -56,6 +66,9 @@ public sealed class TileFarm
         public DateTime Started { get; } = DateTime.UtcNow;
         public CancellationTokenSource Cancel { get; set; } = null!;
         public bool TimedOut;
+        /// <summary>A spot check of a tile already in the frame, with the tokens reserved for paying it.</summary>
+        public bool Check { get; init; }
+        public System.Numerics.BigInteger CheckReserved;
     }
 
     sealed class NodeState(NodeClient client)
@@ -64,7 +77,9 @@ public sealed class TileFarm
         public Capabilities? Caps;
         public string? Excluded;
         public bool Healthy => Excluded is null;
-        public int ConsecutiveFailures, Failures, Tiles;
+        public int ConsecutiveFailures, Failures, Tiles, SpotChecks;
+        /// <summary>Outvoted in a spot check: nothing it delivers is placed any more.</summary>
+        public bool Convicted;
         /// <summary>Render time the node reported for the tiles it delivered.</summary>
         public TimeSpan RenderTime;
         /// <summary>Work per second (<see cref="FarmWorkload.WorkOf"/>), smoothed over the tiles this node delivered.</summary>
@@ -267,7 +282,8 @@ public sealed class TileFarm
             Task wake;
             lock (gate)
             {
-                if (done == tiles.Length || failure is not null || budgetStop || !node.Healthy) return;
+                SettleUnrunnableChecks();
+                if ((done == tiles.Length && checks.Count == 0 && checksRunning == 0) || failure is not null || budgetStop || !node.Healthy) return;
                 attempt = paused ? null : NextFor(node);
                 wake = changed.Task;
                 if (attempt is null && !paused && BudgetExhausted())
@@ -282,7 +298,8 @@ public sealed class TileFarm
                 await Task.WhenAny(wake, Task.Delay(250, cancellation)).ContinueWith(_ => { }, TaskScheduler.Default);
                 continue;
             }
-            await RunAsync(attempt, cancellation);
+            if (attempt.Check) await RunCheckAsync(attempt, cancellation);
+            else await RunAsync(attempt, cancellation);
         }
     }
 
@@ -302,6 +319,17 @@ public sealed class TileFarm
         {
             var tile = tiles[index];
             if (healthy.All(tile.FailedOn.Contains)) tile.FailedOn.Clear();
+        }
+        for (var item = checks.First; item is not null; item = item.Next)
+        {
+            var tile = tiles[item.Value];
+            if (tile.DeliveredBy == node || tile.Challenger == node || !Affordable(tile, node)) continue;
+            checks.Remove(item);
+            checksRunning++;
+            var check = new Attempt(tile, node, speculative: false) { Began = jobClock.Elapsed, Check = true };
+            check.CheckReserved = CostOf(tile, node);
+            committed += check.CheckReserved;
+            return check;
         }
         if (pending.Count > 0 || !options.SpeculativeStragglers) return null;
 
@@ -358,9 +386,10 @@ public sealed class TileFarm
             lock (gate)
             {
                 if (tile.Done) { outcome = "superseded"; }
+                else if (node.Convicted) { outcome = "rejected: outvoted in a spot check"; }
                 else tile.Done = true; // claimed: no other attempt may place it
             }
-            if (outcome == "superseded") { work.Discard(result); return; }
+            if (outcome != "ok") { work.Discard(result); return; }
             work.Accept(tile.Index, node.Name, result);
             TileEvent tileEvent;
             lock (gate)
@@ -373,6 +402,13 @@ public sealed class TileFarm
                 node.Rate = node.Rate > 0 ? 0.7 * node.Rate + 0.3 * rate : rate;
                 committed += CostOf(tile, node) - tile.Reserved; // the winner's price; the rest of the reservation is freed
                 tile.Reserved = 0;
+                tile.Content = result.ContentHash;
+                tile.DeliveredBy = node;
+                tile.Challenger = null;
+                tile.ChallengerContent = null;
+                if (tile.Content is not null && options.SpotCheckRate > 0
+                    && System.Security.Cryptography.RandomNumberGenerator.GetInt32(1_000_000) < options.SpotCheckRate * 1_000_000)
+                    checks.AddLast(tile.Index); // unpredictable to the node: it cannot tell which tiles will be checked
                 foreach (var other in tile.Active.Where(a => a != attempt)) other.Cancel?.Cancel();
                 tileEvent = new TileEvent(tile.Index, work.RectOf(tile.Index), node.Name, attempt.Clock.Elapsed, result.Bytes, attempt.Speculative, false, done, tiles.Length);
             }
@@ -412,6 +448,165 @@ public sealed class TileFarm
             if (!cancellation.IsCancellationRequested || outcome == "ok")
                 journal?.RecordAttempt(tile.Index, node.Name, attempt.Started, outcome);
             onAttempt?.Invoke(new FarmAttempt(tile.Index, node.Name, attempt.Began, attempt.Clock.Elapsed, outcome, attempt.Speculative));
+        }
+    }
+
+    /// <summary>
+    /// Renders an accepted tile again on another node and compares the two results bit for bit. A disagreement goes
+    /// back in the queue for a third node; whoever it outvotes is convicted.
+    /// </summary>
+    async Task RunCheckAsync(Attempt attempt, CancellationToken cancellation)
+    {
+        var tile = attempt.Tile;
+        var node = attempt.Node;
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        attempt.Cancel = cancel;
+        string outcome;
+        try
+        {
+            var result = await work.RunAsync(node.Client, tile.Index, node.Channel, DateTime.UtcNow + options.InitialTileTimeout, cancel.Token);
+            string content = result.ContentHash ?? "";
+            NodeState? convict = null;
+            bool replace = false;
+            TileEvent? replaced = null;
+            lock (gate)
+            {
+                node.SpotChecks++;
+                node.ConsecutiveFailures = 0;
+                node.RenderTime += TimeSpan.FromSeconds(result.NodeSeconds);
+                attempt.CheckReserved = 0; // spent: the check is paid below
+                if (!tile.Done || tile.Content is null) outcome = "spot check: superseded (the tile is being redone)";
+                else if (node.Convicted) outcome = "spot check: ignored (outvoted in another)";
+                else if (tile.Challenger is null)
+                {
+                    if (content == tile.Content) outcome = "spot check: identical";
+                    else
+                    {
+                        outcome = $"spot check: differs from {tile.DeliveredBy?.Name}";
+                        tile.Challenger = node;
+                        tile.ChallengerContent = content;
+                        checks.AddFirst(tile.Index); // a third opinion, before anything else
+                    }
+                }
+                else if (content == tile.ChallengerContent)
+                {
+                    outcome = "spot check: third opinion, sides with the checker";
+                    convict = tile.DeliveredBy;
+                    replace = true;
+                }
+                else if (content == tile.Content)
+                {
+                    outcome = "spot check: third opinion, sides with the tile";
+                    convict = tile.Challenger;
+                }
+                else
+                {
+                    outcome = "spot check: third opinion differs from both";
+                    failure = $"tile {tile.Index} came out three ways on {tile.DeliveredBy?.Name}, {tile.Challenger.Name} and {node.Name}: " +
+                              "their pipelines are not bit-exact, so no majority can be trusted";
+                }
+                if (tile.Challenger is not null && outcome.Contains("third opinion"))
+                {
+                    tile.Challenger = null;
+                    tile.ChallengerContent = null;
+                }
+                if (replace)
+                {
+                    tile.Content = content;
+                    tile.DeliveredBy = node;
+                    replaced = new TileEvent(tile.Index, work.RectOf(tile.Index), node.Name, attempt.Clock.Elapsed, result.Bytes, false, false, done, tiles.Length);
+                }
+            }
+            if (replace)
+            {
+                work.Retract(tile.Index);
+                work.Accept(tile.Index, node.Name, result); // the majority's pixels replace the outvoted node's
+            }
+            else work.Discard(result);
+            if (convict is not null) Convict(convict, tile.Index);
+            if (replaced is not null) onTile?.Invoke(replaced);
+            await PayAsync(node, work.PriceUnitsOf(tile.Index)); // the checker did the work of a tile
+        }
+        catch (Exception ex) when (ex is RpcException or InvalidDataException or OperationCanceledException && !cancellation.IsCancellationRequested)
+        {
+            outcome = attempt.TimedOut ? "spot check: timeout" : ex is RpcException rpc ? $"spot check: {rpc.StatusCode}: {rpc.Status.Detail}" : $"spot check: invalid: {ex.Message}";
+            lock (gate)
+            {
+                node.Failures++;
+                if (++node.ConsecutiveFailures >= options.MaxConsecutiveFailures && node.Healthy)
+                    node.Excluded = $"{node.ConsecutiveFailures} consecutive failures, last: {outcome}";
+                if (tile.Done && !checks.Contains(tile.Index)) checks.AddLast(tile.Index); // another node checks it
+            }
+        }
+        finally
+        {
+            lock (gate)
+            {
+                checksRunning--;
+                committed -= attempt.CheckReserved;
+                Pulse();
+            }
+        }
+        if (!cancellation.IsCancellationRequested) journal?.RecordAttempt(tile.Index, node.Name, attempt.Started, outcome);
+        onAttempt?.Invoke(new FarmAttempt(tile.Index, node.Name, attempt.Began, attempt.Clock.Elapsed, outcome, false) { SpotCheck = true });
+    }
+
+    /// <summary>A node outvoted in a spot check: excluded, and every other tile it delivered is redone elsewhere.</summary>
+    void Convict(NodeState liar, int tileIndex)
+    {
+        int redo;
+        lock (gate)
+        {
+            if (liar.Convicted) return;
+            liar.Convicted = true;
+            liar.Excluded = $"failed a spot check: its tile {tileIndex} differs from what two other nodes rendered";
+            var suspect = tiles.Where(t => t.DeliveredBy == liar && t.Index != tileIndex).ToList();
+            foreach (var t in suspect)
+            {
+                t.Done = false;
+                t.Content = null;
+                t.DeliveredBy = null;
+                t.Challenger = null;
+                t.ChallengerContent = null;
+                done--;
+                checks.Remove(t.Index);
+                work.Retract(t.Index);
+                pending.AddFirst(t.Index);
+            }
+            redo = suspect.Count;
+            // Its objections to other nodes' tiles carry no weight now: those tiles get an ordinary check instead.
+            foreach (var t in tiles.Where(t => t.Challenger == liar))
+            {
+                t.Challenger = null;
+                t.ChallengerContent = null;
+                if (!checks.Contains(t.Index)) checks.AddLast(t.Index);
+            }
+            foreach (var t in tiles) foreach (var a in t.Active.Where(a => a.Node == liar)) a.Cancel?.Cancel();
+            if (nodes.All(n => !n.Healthy)) failure = $"no healthy render node remains: {Describe()}";
+            Pulse();
+        }
+        Warn($"node {liar.Name} is out of this job: {liar.Excluded}; its {redo} other tile(s) are redone elsewhere");
+    }
+
+    /// <summary>
+    /// Drops spot checks that no node left can run (under the lock): a plain check is skipped with a warning; a
+    /// disagreement that no third node can settle fails the job.
+    /// </summary>
+    void SettleUnrunnableChecks()
+    {
+        for (var item = checks.First; item is not null;)
+        {
+            var next = item.Next;
+            var tile = tiles[item.Value];
+            if (!nodes.Any(n => n.Healthy && n != tile.DeliveredBy && n != tile.Challenger && Affordable(tile, n)))
+            {
+                checks.Remove(item);
+                if (tile.Challenger is not null)
+                    failure = $"tile {tile.Index} differs between {tile.DeliveredBy?.Name} and {tile.Challenger.Name}, and no third node is left to settle it";
+                else if (checkWarnings.Add("none"))
+                    warnings.Add("some spot checks were skipped: no other healthy node (within the budget) could run them");
+            }
+            item = next;
         }
     }
 
@@ -590,6 +785,7 @@ public sealed class TileFarm
             {
                 Paid = options.Payer?.Account(n.Client.Address)?.Amount ?? 0,
                 RedeemTransaction = n.RedeemTransaction,
+                SpotChecks = n.SpotChecks,
             }).ToList();
     }
 

@@ -126,9 +126,10 @@ public sealed class TileJournal : IDisposable
         var rect = Spec.Plan.Tiles[index];
         lock (gate)
         {
+            // REPLACE: a tile is saved again when a spot check replaces it or it is redone after its node was outvoted.
             using var insert = db.CreateCommand();
             insert.CommandText = """
-                INSERT INTO tile(idx, x, y, width, height, node, pixels_zlib, pixels_sha256, render_seconds, delivered)
+                INSERT OR REPLACE INTO tile(idx, x, y, width, height, node, pixels_zlib, pixels_sha256, render_seconds, delivered)
                 VALUES ($idx, $x, $y, $w, $h, $node, $pixels, $sha, $seconds, $at)
                 """;
             insert.Parameters.AddWithValue("$idx", index);

@@ -4,7 +4,12 @@ namespace RenderNet.Node;
 /// Faults a node can be told to simulate (environment variable RENDERNET_NODE_FAULT), so the coordinator's handling
 /// of hung, lying and mismatched nodes can be tested against real processes.
 /// </summary>
-public enum NodeFault { None, Hang, CorruptPixels, WrongSize, BadHash, OtherFingerprint, OldProtocol }
+public enum NodeFault
+{
+    None, Hang, CorruptPixels, WrongSize, BadHash, OtherFingerprint, OldProtocol,
+    /// <summary>Well-formed tiles with wrong pixels (a cheat that passes every per-tile check; only spot checks catch it).</summary>
+    PlausibleLie,
+}
 
 public sealed record NodeOptions
 {

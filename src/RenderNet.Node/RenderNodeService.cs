@@ -146,6 +146,8 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
             if (options.Fault == NodeFault.Hang)
                 await Task.Delay(Timeout.Infinite, context.CancellationToken);
             var (pixels, seconds) = await renderer.RenderAsync(request.SceneSha256, () => cache.TryGet(request.SceneSha256), frame, tile, context.CancellationToken);
+            if (options.Fault == NodeFault.PlausibleLie)
+                for (int i = 0; i < pixels.Length; i += 4) pixels[i] = pixels[i] * 0.5f + 0.25f; // a tinted tile, correctly hashed
             var result = new TileResult
             {
                 Width = (uint)tile.Width,

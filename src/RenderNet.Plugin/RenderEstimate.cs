@@ -36,7 +36,10 @@ public sealed record RenderEstimate
     public IReadOnlyList<RenderNodeInfo> CompatibleNodes { get; init; } = [];
     /// <summary>Expected cost in tokens, tiles shared among the compatible nodes in proportion to their speed.</summary>
     public decimal EstimatedCost { get; init; }
-    /// <summary>The most the job can cost: every tile on the dearest compatible node.</summary>
+    /// <summary>
+    /// The most honest nodes can charge: every tile on the dearest compatible node, and a spot check of each when
+    /// checks are on. A budget (<see cref="RenderFarmOptions.Budget"/>, <see cref="RenderRequest.MaxCost"/>) is the hard cap.
+    /// </summary>
     public decimal MaximumCost { get; init; }
     /// <summary>Expected wall time on the compatible nodes from their measured speed; null when no speed is known.</summary>
     public TimeSpan? EstimatedDuration { get; init; }

@@ -20,8 +20,10 @@ public sealed class RenderFarm : IDisposable, IAsyncDisposable
     readonly Lock gate = new();
     BigInteger spent;
 
-    RenderFarm(IReadOnlyList<string> addresses, FarmPayer? payer, decimal? budget, TimeSpan connectTimeout, LocalNetwork? local)
+    RenderFarm(IReadOnlyList<string> addresses, FarmPayer? payer, decimal? budget, TimeSpan connectTimeout, LocalNetwork? local, double spotCheckRate)
     {
+        if (!(spotCheckRate >= 0 && spotCheckRate <= 1)) throw new ArgumentException($"the spot-check rate must be between 0 and 1, got {spotCheckRate}");
+        SpotCheckRate = spotCheckRate;
         Addresses = addresses;
         Payer = payer;
         Budget = budget;
@@ -30,6 +32,7 @@ public sealed class RenderFarm : IDisposable, IAsyncDisposable
     }
 
     internal IReadOnlyList<string> Addresses { get; }
+    internal double SpotCheckRate { get; }
     /// <summary>The network this farm started, if any (tests reach the chain through it).</summary>
     internal LocalNetwork? Local => local;
     internal FarmPayer? Payer { get; }
@@ -76,7 +79,7 @@ public sealed class RenderFarm : IDisposable, IAsyncDisposable
                 }
                 if (addresses.Count == 0) throw new NoCompatibleNodeException($"the registry {chain.RegistryAddress ?? "(none given)"} lists no render node");
             }
-            return new RenderFarm(addresses.Distinct().ToList(), payer, options.Budget, options.ConnectTimeout, null);
+            return new RenderFarm(addresses.Distinct().ToList(), payer, options.Budget, options.ConnectTimeout, null, options.SpotCheckRate);
         }
     }
 
@@ -111,7 +114,7 @@ public sealed class RenderFarm : IDisposable, IAsyncDisposable
             {
                 throw new LocalNetworkException("the local render network could not be started", ex);
             }
-            return new RenderFarm(network.NodeAddresses, network.Payer, options.Budget, TimeSpan.FromSeconds(10), network);
+            return new RenderFarm(network.NodeAddresses, network.Payer, options.Budget, TimeSpan.FromSeconds(10), network, options.SpotCheckRate);
         }
     }
 
@@ -153,7 +156,7 @@ public sealed class RenderFarm : IDisposable, IAsyncDisposable
                 if (cheapest > limit)
                     problems.Add(new RenderProblem(ProblemSeverity.Error, $"the budget left ({limit} tokens) does not cover one tile at the cheapest node's price of {cheapest}"));
                 else if (maxPrice * tiles > limit)
-                    problems.Add(new RenderProblem(ProblemSeverity.Warning, $"the budget left ({limit} tokens) may stop the job early: it can cost up to {maxPrice * tiles}"));
+                    problems.Add(new RenderProblem(ProblemSeverity.Warning, $"the budget left ({limit} tokens) may stop the job early: its tiles can cost up to {maxPrice * tiles}"));
             }
             return new RenderEstimate
             {
@@ -162,8 +165,8 @@ public sealed class RenderFarm : IDisposable, IAsyncDisposable
                 Frames = plan.Frames.Count,
                 CompatibleNodes = compatible.Select(c => Describe(c.Address, c.Caps)).ToList(),
                 // An estimate: shares of tiles come from measured speeds (doubles), so keep nano-token precision and drop the rest.
-                EstimatedCost = Math.Round(expected, 9) / 1.000000000000000000000000000m, // the division drops trailing zeros
-                MaximumCost = maxPrice * tiles,
+                EstimatedCost = Math.Round(expected * (1 + (decimal)SpotCheckRate), 9) / 1.000000000000000000000000000m, // the division drops trailing zeros
+                MaximumCost = maxPrice * tiles * (SpotCheckRate > 0 ? 2 : 1),
                 EstimatedDuration = duration,
             };
         }

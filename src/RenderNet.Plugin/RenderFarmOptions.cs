@@ -64,6 +64,11 @@ public sealed record RenderFarmOptions
     public decimal? Budget { get; init; }
     /// <summary>How long a node may take to answer when connecting.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// Share of tiles (0…1) rendered again on a second node and compared bit for bit, to catch nodes that return
+    /// plausible but wrong pixels; the node outvoted by a third is dropped and its tiles redone. Checks are paid like tiles.
+    /// </summary>
+    public double SpotCheckRate { get; init; } = 0.05;
 }
 
 /// <summary>A render network started on this machine by <see cref="RenderFarm.StartLocalAsync"/>.</summary>
@@ -81,4 +86,6 @@ public sealed record LocalFarmOptions
     public string? Device { get; init; }
     /// <summary>Path to rendernet.dll (or the rendernet executable); null: $RENDERNET_PROGRAM, then beside this application.</summary>
     public string? NodeProgram { get; init; }
+    /// <inheritdoc cref="RenderFarmOptions.SpotCheckRate"/>
+    public double SpotCheckRate { get; init; } = 0.05;
 }

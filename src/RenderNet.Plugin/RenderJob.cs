@@ -19,7 +19,7 @@ public sealed class RenderJob
     EventDispatcher? events;
     TileFarm? current;
     bool started, paused;
-    int tilesDone, tilesTotal;
+    int tilesDone, tilesTotal, tilesBefore;
     BigInteger spentBefore;
     readonly Stopwatch clock = new();
 
@@ -39,7 +39,10 @@ public sealed class RenderJob
     /// <summary>The result; faults with the typed errors of <see cref="RenderFarm.RenderAsync"/>, or is cancelled.</summary>
     public Task<RenderResult> Completion => completion.Task;
 
-    /// <summary>A tile was delivered, verified and placed: its pixels and rectangle, ready for a region texture upload.</summary>
+    /// <summary>
+    /// A tile was delivered, verified and placed: its pixels and rectangle, ready for a region texture upload. Once per
+    /// tile, except that a tile is raised again when a spot check replaced its pixels (its first node was outvoted).
+    /// </summary>
     public event Action<RenderTile>? TileCompleted;
     /// <summary>After every tile: tiles done, cost so far, ETA.</summary>
     public event Action<RenderProgress>? ProgressChanged;
@@ -108,7 +111,7 @@ public sealed class RenderJob
     {
         var token = cancel.Token;
         var frames = new List<RenderImage>();
-        var receipts = new Dictionary<string, (string Node, int Tiles, BigInteger Paid)>();
+        var receipts = new Dictionary<string, (string Node, int Tiles, BigInteger Paid, int Checks)>();
         var warnings = new List<string>();
         var plan = RenderPlan.For(request);
         bool haveTurn = false;
@@ -133,7 +136,7 @@ public sealed class RenderJob
                 var spec = new FarmJobSpec($"{Id}-f{frameNumber}", request.Scene.Glb, request.Scene.Sha256, plan.Frames[f], request.TileSize, request.TileSize);
                 var work = new RenderWorkload(spec, journal: null);
                 var budget = limit is { } l ? RenderFarm.ToWei(l) - spentBefore : (BigInteger?)null;
-                var tileFarm = new TileFarm(work, new FarmOptions { Payer = farm.Payer, Budget = budget, ConnectTimeout = farm.ConnectTimeout }, journal: null,
+                var tileFarm = new TileFarm(work, new FarmOptions { Payer = farm.Payer, Budget = budget, ConnectTimeout = farm.ConnectTimeout, SpotCheckRate = farm.SpotCheckRate }, journal: null,
                     onTile: e => OnTile(e, frameNumber, work, spec), onWarning: w => { lock (warnings) warnings.Add(w); });
                 lock (gate)
                 {
@@ -167,6 +170,7 @@ public sealed class RenderJob
                 }
                 var image = RenderImage.From(work.Assembler.Frame, 0, 0, spec.Frame.Width, spec.Frame.Height, request.PixelFormat);
                 frames.Add(image);
+                tilesBefore += plan.TilesPerFrame;
                 events!.Post(() => FrameCompleted?.Invoke(frameNumber, image));
             }
             var result = Result(frames, receipts, warnings);
@@ -202,7 +206,8 @@ public sealed class RenderJob
         RenderProgress progress;
         lock (gate)
         {
-            tilesDone++;
+            // The farm's count: a tile replaced after a spot check is raised again without counting twice.
+            tilesDone = tilesBefore + e.Done;
             var elapsed = clock.Elapsed;
             var eta = elapsed * ((double)(tilesTotal - tilesDone) / tilesDone);
             progress = new RenderProgress(tilesDone, tilesTotal, RenderFarm.ToTokens(spentBefore + (current?.Spent ?? 0)), elapsed, eta);
@@ -211,22 +216,22 @@ public sealed class RenderJob
         }
     }
 
-    static void AddReceipts(Dictionary<string, (string Node, int Tiles, BigInteger Paid)> receipts, IReadOnlyList<NodeReport> nodes)
+    static void AddReceipts(Dictionary<string, (string Node, int Tiles, BigInteger Paid, int Checks)> receipts, IReadOnlyList<NodeReport> nodes)
     {
         foreach (var n in nodes)
         {
-            var had = receipts.TryGetValue(n.Address, out var known) ? known : (Node: n.NodeId ?? n.Address, Tiles: 0, Paid: BigInteger.Zero);
-            receipts[n.Address] = (had.Node, had.Tiles + n.Tiles, had.Paid + n.Paid);
+            var had = receipts.TryGetValue(n.Address, out var known) ? known : (Node: n.NodeId ?? n.Address, Tiles: 0, Paid: BigInteger.Zero, Checks: 0);
+            receipts[n.Address] = (had.Node, had.Tiles + n.Tiles, had.Paid + n.Paid, had.Checks + n.SpotChecks);
         }
     }
 
-    RenderResult Result(List<RenderImage> frames, Dictionary<string, (string Node, int Tiles, BigInteger Paid)> receipts, List<string> warnings)
+    RenderResult Result(List<RenderImage> frames, Dictionary<string, (string Node, int Tiles, BigInteger Paid, int Checks)> receipts, List<string> warnings)
     {
         lock (gate)
             return new RenderResult
             {
                 Frames = frames.ToList(),
-                Receipt = receipts.Select(r => new NodeReceipt(r.Value.Node, r.Key, r.Value.Tiles, RenderFarm.ToTokens(r.Value.Paid))).ToList(),
+                Receipt = receipts.Select(r => new NodeReceipt(r.Value.Node, r.Key, r.Value.Tiles, RenderFarm.ToTokens(r.Value.Paid), r.Value.Checks)).ToList(),
                 TilesDelivered = tilesDone,
                 TilesTotal = tilesTotal,
                 Duration = clock.Elapsed,

@@ -13,20 +13,22 @@ public sealed class DemoCliTests : IDisposable
     public void Dispose() => Directory.Delete(dir, true);
 
     [Fact]
-    public void The_demo_pays_every_node_for_its_tiles_and_draws_one_timeline_row_per_node_with_a_bar_per_tile()
+    public void The_demo_pays_every_node_for_its_tiles_and_checks_and_draws_one_timeline_row_per_node_with_a_bar_per_attempt()
     {
         string image = Path.Combine(dir, "demo.png"), timeline = Path.Combine(dir, "timeline.png");
         using var cli = new FarmCliTests.Cli("demo", "--nodes", "3", "--width", "64", "--height", "48", "--spp", "2", "--tile", "16",
-            "--out", image, "--timeline", timeline, "--journal", dir, "--json");
+            "--spot-check", "1", "--out", image, "--timeline", timeline, "--journal", dir, "--json");
         Assert.True(cli.Wait() == 0, cli.Stderr);
         using var json = JsonDocument.Parse(cli.Stdout);
         var nodes = json.RootElement.GetProperty("nodes").EnumerateArray().ToList();
         Assert.Equal(3, nodes.Count);
         Assert.Equal(12, nodes.Sum(n => n.GetProperty("tiles").GetInt32()));
+        Assert.Equal(12, nodes.Sum(n => n.GetProperty("spot_checks").GetInt32())); // every tile, on another node
         foreach (var n in nodes)
         {
-            // 0.001 RNT (10^15 of the token's smallest unit) per tile, redeemed on chain.
-            Assert.Equal(n.GetProperty("tiles").GetInt32() * 1_000_000_000_000_000L, long.Parse(n.GetProperty("paid").GetString()!));
+            // 0.001 RNT (10^15 of the token's smallest unit) per tile and per spot check, redeemed on chain.
+            int work = n.GetProperty("tiles").GetInt32() + n.GetProperty("spot_checks").GetInt32();
+            Assert.Equal(work * 1_000_000_000_000_000L, long.Parse(n.GetProperty("paid").GetString()!));
             if (n.GetProperty("tiles").GetInt32() > 0) Assert.StartsWith("0x", n.GetProperty("redeem_tx").GetString());
         }
         Assert.Equal(Path.GetFullPath(timeline), json.RootElement.GetProperty("timeline").GetString());
@@ -54,9 +56,10 @@ public sealed class DemoCliTests : IDisposable
                     rowBars += mask.Where((on, i) => on && (i == 0 || !mask[i - 1])).Count(); // the first pixel row of a lane
                 previous = mask;
             }
-            Assert.True(rowBars >= nodes[r].GetProperty("tiles").GetInt32(), $"row {r} shows {rowBars} bars for {nodes[r].GetProperty("tiles")} tiles");
+            int attempts = nodes[r].GetProperty("tiles").GetInt32() + nodes[r].GetProperty("spot_checks").GetInt32();
+            Assert.True(rowBars >= attempts, $"row {r} shows {rowBars} bars for {attempts} tiles and checks");
             bars += rowBars;
         }
-        Assert.InRange(bars, 12, 12 + 6); // one per tile, plus any duplicate attempts the farm started
+        Assert.InRange(bars, 24, 24 + 6); // one per tile and per check, plus any duplicate attempts the farm started
     }
 }

@@ -25,9 +25,11 @@ public sealed class PluginFixture : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    public Task<RenderFarm> ConnectAsync(decimal? budget = null) => RenderFarm.ConnectAsync(new RenderFarmOptions
+    /// <summary>A studio's farm on the local nodes; no spot checks unless asked, so costs are exactly tiles × price.</summary>
+    public Task<RenderFarm> ConnectAsync(decimal? budget = null, double spotCheckRate = 0) => RenderFarm.ConnectAsync(new RenderFarmOptions
     {
         Nodes = Network.NodeAddresses, Chain = Chain, Wallet = RenderWallet.FromPrivateKey(Network.DevPayerKey!), Budget = budget,
+        SpotCheckRate = spotCheckRate,
     });
 
     /// <summary>Which local node (0-based) listens at an address.</summary>

@@ -76,6 +76,22 @@ public sealed class RenderJobTests(PluginFixture fixture) : IClassFixture<Plugin
     }
 
     [Fact]
+    public async Task Spot_checks_are_paid_like_tiles_and_show_on_the_receipt()
+    {
+        await using var farm = await fixture.ConnectAsync(spotCheckRate: 1);
+        var before = await fixture.NodeBalancesAsync();
+        var estimate = await farm.ValidateAsync(Small(spp: 1));
+        Assert.Equal(2 * 12 * PluginFixture.Price, estimate.EstimatedCost); // every tile and its check
+        var result = await farm.RenderAsync(Small(spp: 1));
+        Assert.Equal(12, result.Receipt.Sum(r => r.Tiles));
+        Assert.Equal(12, result.Receipt.Sum(r => r.SpotChecks));
+        Assert.All(result.Receipt, r => Assert.Equal((r.Tiles + r.SpotChecks) * PluginFixture.Price, r.Paid));
+        Assert.Equal(24 * PluginFixture.Price, result.Cost);
+        Assert.Equal(result.Cost, (await fixture.NodeBalancesAsync()).Sum() - before.Sum());
+        Assert.True(MemoryMarshal.AsBytes(LocalRender(Small(spp: 1)).AsSpan()).SequenceEqual(result.Frames[0].Pixels.Span));
+    }
+
+    [Fact]
     public async Task Rgba8_tiles_are_the_frame_in_srgb_bytes()
     {
         await using var farm = await fixture.ConnectAsync();

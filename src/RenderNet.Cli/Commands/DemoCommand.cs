@@ -20,11 +20,12 @@ static class DemoCommand
         var output = new Option<string>("--out", "-o") { Description = "The image (.png or .pfm)", DefaultValueFactory = _ => "out/demo.png" };
         var timeline = new Option<string>("--timeline") { Description = "The job's timeline (.png)", DefaultValueFactory = _ => "out/demo-timeline.png" };
         var device = new Option<string?>("--device") { Description = "Vulkan device of the nodes (index or name substring)" };
+        var spotCheck = new Option<double>("--spot-check") { Description = "Share of tiles rendered again on another node and compared bit for bit", DefaultValueFactory = _ => 0.1 };
         var journal = new Option<string>("--journal") { Description = "Directory of job journals", DefaultValueFactory = _ => RenderCommand.DefaultJournalDirectory };
         var json = new Option<bool>("--json") { Description = "Print a machine-readable JSON summary on stdout" };
         var command = new Command("demo", "Render the sample scene on a local paid network: chain, nodes, live progress, receipt, image and timeline")
         {
-            nodes, width, height, spp, tile, output, timeline, device, journal, json,
+            nodes, width, height, spp, tile, output, timeline, device, spotCheck, journal, json,
         };
         command.SetAction((parse, cancellation) => UserErrors.Run(() =>
         {
@@ -36,10 +37,10 @@ static class DemoCommand
                 Output: parse.GetValue(output)!, BitDepth: 8, Validation: false, Json: parse.GetValue(json),
                 Nodes: [], LocalNodes: n, Journal: parse.GetValue(journal)!, Resume: null, AllowMixed: false, TileTimeout: 120,
                 Pay: true, Price: 1_000_000_000_000_000UL, Rpc: null, Escrow: null, Token: null, Registry: null, PayerKeystore: null, Mode: "path",
-                Timeline: parse.GetValue(timeline));
+                Timeline: parse.GetValue(timeline), SpotCheck: parse.GetValue(spotCheck));
             if (!request.Json)
                 Console.Error.WriteLine($"rendernet demo: {CornellBox.FileName} at {request.Width}x{request.Height}, {request.Spp} spp, on {n} render nodes " +
-                                        "paid 0.001 RNT per tile on a local chain started for the demo");
+                                        $"paid 0.001 RNT per tile on a local chain started for the demo; {request.SpotCheck:P0} of tiles spot-checked on a second node");
             return RenderCommand.Execute(request, cancellation);
         }));
         return command;

@@ -86,19 +86,29 @@ sealed class FarmSession : IDisposable
     /// <summary>The per-node table, and with a payer the receipt, on stderr.</summary>
     public void PrintReport(IReadOnlyList<NodeReport> nodes, string unit)
     {
-        var table = new Table().AddColumns("Node", "Address", unit, "Work time", "Failures", "Status");
+        bool checks = nodes.Any(n => n.SpotChecks > 0);
+        var table = new Table().AddColumns(["Node", "Address", unit, .. checks ? (string[])["Spot checks"] : [], "Work time", "Failures", "Status"]);
         foreach (var n in nodes)
-            table.AddRow(Markup.Escape(n.NodeId ?? "-"), Markup.Escape(n.Address),
-                n.Tiles.ToString(), $"{n.RenderTime.TotalSeconds:F2} s", n.Failures.ToString(), Markup.Escape(n.Excluded ?? "ok"));
+            table.AddRow([Markup.Escape(n.NodeId ?? "-"), Markup.Escape(n.Address), n.Tiles.ToString(), .. checks ? (string[])[n.SpotChecks.ToString()] : [],
+                $"{n.RenderTime.TotalSeconds:F2} s", n.Failures.ToString(), Markup.Escape(n.Excluded ?? "ok")]);
         Stderr.Write(table);
         if (Payer is null) return;
-        table = new Table().Title("receipt").AddColumns("Node", unit, "Paid (RNT)", "Redeem transaction");
+        table = new Table().Title("receipt").AddColumns(["Node", unit, .. checks ? (string[])["Spot checks"] : [], "Paid (RNT)", "Redeem transaction"]);
         foreach (var n in nodes)
-            table.AddRow(Markup.Escape(n.NodeId ?? n.Address), n.Tiles.ToString(), Nethereum.Web3.Web3.Convert.FromWei(n.Paid).ToString(), n.RedeemTransaction ?? "-");
+            table.AddRow([Markup.Escape(n.NodeId ?? n.Address), n.Tiles.ToString(), .. checks ? (string[])[n.SpotChecks.ToString()] : [],
+                Nethereum.Web3.Web3.Convert.FromWei(n.Paid).ToString(), n.RedeemTransaction is { Length: > 20 } tx ? $"{tx[..10]}…{tx[^6..]}" : n.RedeemTransaction ?? "-"]);
         Stderr.Write(table);
     }
 
-    public static IAnsiConsole Stderr { get; } = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+    public static IAnsiConsole Stderr { get; } = CreateStderr();
+
+    static IAnsiConsole CreateStderr()
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        // Redirected, Spectre assumes 80 columns and wraps addresses mid-way; logs are read wider.
+        if (Console.IsErrorRedirected) console.Profile.Width = 120;
+        return console;
+    }
 
     public void Dispose() => local?.Dispose();
 }

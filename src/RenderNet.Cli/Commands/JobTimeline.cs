@@ -19,6 +19,8 @@ static class JobTimeline
             if (row < 0 || a.Outcome == "busy") continue; // "busy": the node asked for a moment, no work was done
             var kind = a.Outcome switch
             {
+                _ when a.SpotCheck => a.Outcome.StartsWith("spot check: identical") || a.Outcome.StartsWith("spot check: differs") || a.Outcome.Contains("third opinion")
+                    ? TimelineBarKind.SpotCheck : TimelineBarKind.Failed,
                 "ok" => a.Speculative ? TimelineBarKind.Speculative : TimelineBarKind.Accepted,
                 "superseded" => TimelineBarKind.Superseded,
                 _ => TimelineBarKind.Failed,
@@ -27,7 +29,8 @@ static class JobTimeline
         }
         TimelineChart.Write(path, Math.Max(1, rows.Count), bars);
         int retried = bars.Count(b => b.Kind == TimelineBarKind.Failed);
+        int checks = bars.Count(b => b.Kind == TimelineBarKind.SpotCheck);
         return $"rendernet: timeline {path}: rows " + string.Join(", ", rows.Select(r => $"{ColorNames[r.Row % ColorNames.Length]} = {nodes[r.Row].NodeId ?? nodes[r.Row].Address}")) +
-            $"; {bars.Count} attempts ({retried} failed and retried elsewhere: red stripes; faded: duplicates that lost; dark top edge: duplicates that won); a grey line every second";
+            $"; {bars.Count} attempts ({retried} failed and retried elsewhere: red stripes; {checks} spot checks: light hatching; faded: duplicates that lost; dark top edge: duplicates that won); a grey line every second";
     }
 }

@@ -28,7 +28,7 @@ static class RenderCommand
         string? Device, string? Background, string Output, int BitDepth, bool Validation, bool Json,
         string[] Nodes, int LocalNodes, string Journal, string? Resume, bool AllowMixed, double TileTimeout, bool Pay, ulong Price,
         string? Rpc, string? Escrow, string? Token, string? Registry, string? PayerKeystore, string Mode,
-        string? Frames = null, double Fps = 24, string Animation = "0", string? Timeline = null)
+        string? Frames = null, double Fps = 24, string Animation = "0", string? Timeline = null, double SpotCheck = 0)
     {
         public FarmSessionRequest Session => new(Nodes, LocalNodes, Device, Pay, Price, Rpc, Escrow, Token, Registry, PayerKeystore);
         public bool Farmed => Session.Farmed || Resume is not null;
@@ -68,12 +68,13 @@ static class RenderCommand
         var fps = new Option<double>("--fps") { Description = "With --frames: frames per second of animation time", DefaultValueFactory = _ => 24 };
         var animation = new Option<string>("--animation") { Description = "With --frames: the animation, by index or name", DefaultValueFactory = _ => "0" };
         var timeline = new Option<string?>("--timeline") { Description = "With nodes: also draw the job as a PNG timeline (a row per node, a bar per tile attempt)" };
+        var spotCheck = new Option<double>("--spot-check") { Description = "With nodes: share of tiles (0 to 1) rendered again on another node and compared bit for bit", DefaultValueFactory = _ => 0 };
         var price = new Option<ulong>("--price") { Description = "With --pay: price per tile, in the token's smallest unit", DefaultValueFactory = _ => 1_000_000_000_000_000UL };
 
         var command = new Command("render", "Path trace a glTF 2.0 scene to an image")
         {
             scene, width, height, spp, bounces, tile, seed, camera, device, background, output, bitDepth, validation, json,
-            nodes, localNodes, journal, resume, allowMixed, tileTimeout, pay, price, rpc, escrowOption, tokenOption, registryOption, payerKeystore, mode, frames, fps, animation, timeline,
+            nodes, localNodes, journal, resume, allowMixed, tileTimeout, pay, price, rpc, escrowOption, tokenOption, registryOption, payerKeystore, mode, frames, fps, animation, timeline, spotCheck,
         };
         command.SetAction((parse, cancellation) => UserErrors.Run(() => Execute(new Request(
             parse.GetValue(scene), parse.GetValue(width), parse.GetValue(height), parse.GetValue(spp), parse.GetValue(bounces),
@@ -82,7 +83,7 @@ static class RenderCommand
             parse.GetValue(nodes) ?? [], parse.GetValue(localNodes), parse.GetValue(journal)!, parse.GetValue(resume),
             parse.GetValue(allowMixed), parse.GetValue(tileTimeout), parse.GetValue(pay), parse.GetValue(price),
             parse.GetValue(rpc), parse.GetValue(escrowOption), parse.GetValue(tokenOption), parse.GetValue(registryOption), parse.GetValue(payerKeystore), parse.GetValue(mode)!,
-            parse.GetValue(frames), parse.GetValue(fps), parse.GetValue(animation)!, parse.GetValue(timeline)), cancellation)));
+            parse.GetValue(frames), parse.GetValue(fps), parse.GetValue(animation)!, parse.GetValue(timeline), parse.GetValue(spotCheck)), cancellation)));
         return command;
     }
 
@@ -93,6 +94,7 @@ static class RenderCommand
         if (r.Tile <= 0) throw new ArgumentException($"tile size must be at least 1, got {r.Tile}");
         if (r.BitDepth is not (8 or 16)) throw new ArgumentException($"bit depth must be 8 or 16, got {r.BitDepth}");
         if (!(r.TileTimeout > 0)) throw new ArgumentException($"--tile-timeout must be positive, got {r.TileTimeout}");
+        if (!(r.SpotCheck >= 0 && r.SpotCheck <= 1)) throw new ArgumentException($"--spot-check must be between 0 and 1, got {r.SpotCheck}");
         r.Session.Validate();
         if (r.Timeline is not null && !r.Farmed) throw new ArgumentException("--timeline draws a farm job: give --local-nodes N or --nodes …");
         if (r.Timeline is not null) ImageWriter.EnsureWritable(r.Timeline);
@@ -244,7 +246,7 @@ static class RenderCommand
         var payer = session.Payer;
         var addresses = session.Addresses;
 
-        var options = new FarmOptions { AllowMixedPipelines = r.AllowMixed, InitialTileTimeout = TimeSpan.FromSeconds(r.TileTimeout), Payer = payer };
+        var options = new FarmOptions { AllowMixedPipelines = r.AllowMixed, InitialTileTimeout = TimeSpan.FromSeconds(r.TileTimeout), Payer = payer, SpotCheckRate = r.SpotCheck };
         var renderWatch = Stopwatch.StartNew();
         long perTile = (long)frame.SamplesPerPixel;
         var attempts = new List<FarmAttempt>();
@@ -279,7 +281,7 @@ static class RenderCommand
                 {
                     address = n.Address, node_id = n.NodeId, device = n.Device, fingerprint = n.Fingerprint,
                     tiles = n.Tiles, render_s = n.RenderTime.TotalSeconds, failures = n.Failures, excluded = n.Excluded,
-                    paid = n.Paid.ToString(), redeem_tx = n.RedeemTransaction,
+                    paid = n.Paid.ToString(), redeem_tx = n.RedeemTransaction, spot_checks = n.SpotChecks,
                 }),
                 image_sha256 = result.Image.ContentHash(),
                 warnings = result.Warnings,

@@ -39,4 +39,20 @@ public sealed class FrameAssembler
         }
         coveredCount += tile.PixelCount;
     }
+
+    /// <summary>Takes a placed tile back out (its pixels turn black) so that it can be placed again, e.g. redone elsewhere.</summary>
+    public void Remove(TileRect tile)
+    {
+        for (int row = 0; row < tile.Height; row++)
+            for (int col = 0; col < tile.Width; col++)
+                if (!covered[(tile.Y + row) * Frame.Width + tile.X + col])
+                    throw new InvalidOperationException($"tile {tile} was not placed (at {tile.X + col},{tile.Y + row})");
+        for (int row = 0; row < tile.Height; row++)
+        {
+            int dst = (tile.Y + row) * Frame.Width + tile.X;
+            Frame.Pixels.AsSpan(dst * 4, tile.Width * 4).Clear();
+            covered.AsSpan(dst, tile.Width).Clear();
+        }
+        coveredCount -= tile.PixelCount;
+    }
 }

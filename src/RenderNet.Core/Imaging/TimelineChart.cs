@@ -14,6 +14,8 @@ public enum TimelineBarKind
     Superseded,
     /// <summary>A speculative duplicate that won: the node's colour with a dark top edge.</summary>
     Speculative,
+    /// <summary>A spot check of another node's tile: the node's colour, hatched with white.</summary>
+    SpotCheck,
 }
 
 /// <summary>One attempt on one row (node) of a timeline.</summary>
@@ -96,6 +98,11 @@ public static class TimelineChart
                 case TimelineBarKind.Speculative:
                     Fill(x0, top, x1, top + barHeight, color);
                     Fill(x0, top, x1, top + 2, new Rgba32(0, 0, 0));
+                    break;
+                case TimelineBarKind.SpotCheck:
+                    for (int y = top; y < top + barHeight; y++)
+                        for (int x = x0; x < x1; x++)
+                            image[x, y] = (x - y + 6000) % 6 < 2 ? new Rgba32((byte)((color.R + 255) / 2), (byte)((color.G + 255) / 2), (byte)((color.B + 255) / 2)) : color;
                     break;
                 case TimelineBarKind.Superseded:
                     Fill(x0, top, x1, top + barHeight, new Rgba32((byte)(color.R / 3 + 170), (byte)(color.G / 3 + 170), (byte)(color.B / 3 + 170)));

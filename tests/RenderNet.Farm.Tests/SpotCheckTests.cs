@@ -1,0 +1,63 @@
+namespace RenderNet.Farm.Tests;
+
+/// <summary>
+/// Spot checks against a node that cheats plausibly: its tiles are well-formed and correctly hashed, so only rendering
+/// them again elsewhere shows they are wrong.
+/// </summary>
+[Collection("farm")]
+public sealed class SpotCheckTests
+{
+    [Fact]
+    public async Task A_plausible_liar_passes_every_tile_check_but_spot_checks_convict_it_and_the_frame_is_exact()
+    {
+        using var liar = new NodeProcess("PlausibleLie"); using var b = new NodeProcess(); using var c = new NodeProcess();
+        var frame = Jobs.Frame(64, 48, 2);
+        var local = Jobs.Local(frame);
+
+        // Without spot checks its tiles are accepted: the lie is invisible to the per-tile checks.
+        var fooled = await new TileFarm(Jobs.Spec(frame, 16), Jobs.Fast with { SpeculativeStragglers = false }).RunAsync([liar.Address, b.Address, c.Address]);
+        Assert.True(fooled.Nodes.Single(n => n.Address == liar.Address).Tiles > 0);
+        Assert.False(fooled.Image.BitEquals(local));
+
+        // Every tile checked: the liar is outvoted, excluded, and each of its tiles redone; the frame is exact.
+        var attempts = new List<FarmAttempt>();
+        var warnings = new List<string>();
+        var result = await new TileFarm(Jobs.Spec(frame, 16), Jobs.Fast with { SpeculativeStragglers = false, SpotCheckRate = 1 },
+                onWarning: w => { lock (warnings) warnings.Add(w); }, onAttempt: a => { lock (attempts) attempts.Add(a); })
+            .RunAsync([liar.Address, b.Address, c.Address]);
+        Assert.True(result.Image.BitEquals(local));
+        var report = result.Nodes.Single(n => n.Address == liar.Address);
+        Assert.Contains("failed a spot check", report.Excluded);
+        Assert.Contains(warnings, w => w.Contains("failed a spot check") && w.Contains("redone elsewhere"));
+        Assert.Contains(attempts, a => a.SpotCheck && a.Outcome.StartsWith("spot check: differs"));
+        Assert.Contains(attempts, a => a.SpotCheck && a.Outcome.Contains("third opinion, sides with")); // whichever way the liar was caught
+    }
+
+    [Fact]
+    public async Task Honest_nodes_pass_their_spot_checks_and_each_check_runs_on_the_other_node()
+    {
+        using var a = new NodeProcess(); using var b = new NodeProcess();
+        var frame = Jobs.Frame(48, 32, 2);
+        var attempts = new List<FarmAttempt>();
+        var result = await new TileFarm(Jobs.Spec(frame, 16), Jobs.Fast with { SpotCheckRate = 1 }, onAttempt: x => { lock (attempts) attempts.Add(x); })
+            .RunAsync([a.Address, b.Address]);
+        Assert.True(result.Image.BitEquals(Jobs.Local(frame)));
+        Assert.All(result.Nodes, n => Assert.Null(n.Excluded));
+        var checks = attempts.Where(x => x.SpotCheck).ToList();
+        Assert.Equal(6, checks.Count); // every tile once
+        Assert.All(checks, x => Assert.Equal("spot check: identical", x.Outcome));
+        Assert.Equal(6, result.Nodes.Sum(n => n.SpotChecks));
+        foreach (var check in checks)
+            Assert.NotEqual(attempts.Single(x => !x.SpotCheck && x.Accepted && x.Tile == check.Tile).Node, check.Node);
+    }
+
+    [Fact]
+    public async Task With_one_node_spot_checks_are_skipped_with_a_warning()
+    {
+        using var a = new NodeProcess();
+        var frame = Jobs.Frame(32, 32, 1);
+        var result = await new TileFarm(Jobs.Spec(frame, 16), Jobs.Fast with { SpotCheckRate = 1 }).RunAsync([a.Address]);
+        Assert.True(result.Image.BitEquals(Jobs.Local(frame)));
+        Assert.Contains(result.Warnings, w => w.Contains("spot checks were skipped"));
+    }
+}
