@@ -324,6 +324,32 @@ public sealed class RenderJobTests(PluginFixture fixture) : IClassFixture<Plugin
     }
 
     [Fact]
+    public async Task A_callers_view_replaces_the_scenes_camera()
+    {
+        await using var farm = await fixture.ConnectAsync();
+        var scene = new RenderSceneBuilder("quad")
+            .AddMesh([new(-1, -1, 0), new(1, -1, 0), new(1, 1, 0), new(-1, 1, 0)], [0, 1, 2, 0, 2, 3], new SceneMaterial(new(0.8f, 0.8f, 0.8f)))
+            .AddLight(SceneLightKind.Directional, default, new(0, 0, -1), new(1, 1, 1), 683)
+            .SetCamera(new(0, 0, 4), default, 0.8f)
+            .Build();
+        var request = new RenderRequest { Scene = scene, Width = 32, Height = 32, SamplesPerPixel = 2, TileSize = 16, PixelFormat = PixelFormat.Rgba32FloatLinear };
+        var own = MemoryMarshal.Cast<byte, float>((await farm.RenderAsync(request)).Frames[0].Pixels.Span).ToArray();
+
+        // The same pose given as a view: the same picture (up to the last bits of the camera matrix).
+        var same = await farm.RenderAsync(request with { View = new RenderView(new(0, 0, 4), default, 0.8f) });
+        var viewed = MemoryMarshal.Cast<byte, float>(same.Frames[0].Pixels.Span).ToArray();
+        Assert.True(own.Zip(viewed).Max(p => MathF.Abs(p.First - p.Second)) < 1e-4f);
+        Assert.True(own[4 * (16 * 32 + 16)] > 0.1f);
+
+        // Turned away from the quad: nothing but the black background.
+        var away = await farm.RenderAsync(request with { View = new RenderView(new(0, 0, 4), new(0, 0, 8)) });
+        Assert.All(MemoryMarshal.Cast<byte, float>(away.Frames[0].Pixels.Span).ToArray().Where((_, i) => i % 4 != 3), v => Assert.Equal(0f, v));
+
+        var broken = await farm.ValidateAsync(request with { View = new RenderView(new(1, 2, 3), new(1, 2, 3)) });
+        Assert.Contains(broken.Problems, p => p.Severity == ProblemSeverity.Error && p.Message.Contains("is not a camera"));
+    }
+
+    [Fact]
     public async Task Paid_nodes_are_not_compatible_with_a_farm_without_a_wallet()
     {
         await using var farm = await RenderFarm.ConnectAsync(new RenderFarmOptions { Nodes = fixture.Network.NodeAddresses });
