@@ -57,6 +57,13 @@ public class BadInputTests : IDisposable
     public void Absurd_settings(string option, string value, string expected) =>
         AssertOneErrorLine(CliRunner.Run("render", "--out", Out, option, value), 2, expected);
 
+    [Theory]
+    [InlineData("--nodes", "0", "--nodes must be between 1 and 16, got 0")]
+    [InlineData("--spot-check", "1.5", "--spot-check must be between 0 and 1, got 1.5")]
+    [InlineData("--width", "0", "invalid")]
+    public void Absurd_demo_settings_fail_before_anything_starts(string option, string value, string expected) =>
+        AssertOneErrorLine(CliRunner.Run("demo", "--out", Out, "--journal", dir, option, value), 2, expected);
+
     [Fact]
     public void Unknown_output_format() =>
         AssertOneErrorLine(CliRunner.Run("render", "--out", Path.Combine(dir, "x.tiff")), 2, "'.tiff'");
