@@ -36,6 +36,10 @@ public static class PaymentKeys
     /// <summary>Checks a hex private key and returns it in canonical form; the error never repeats the key.</summary>
     public static string Normalize(string hexKey)
     {
+        // A key is 32 bytes: a shorter string would be zero-padded into a weak key, so it is refused.
+        var digits = hexKey.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? hexKey[2..] : hexKey;
+        if (digits.Length != 64 || !digits.All(Uri.IsHexDigit))
+            throw new PaymentException($"a private key is 64 hex digits (32 bytes), optionally after 0x; this one has {digits.Length} characters");
         try
         {
             return new EthECKey(hexKey).GetPrivateKey();

@@ -350,6 +350,26 @@ public sealed class RenderJobTests(PluginFixture fixture) : IClassFixture<Plugin
     }
 
     [Fact]
+    public async Task A_farm_finds_its_nodes_in_the_chains_registry_and_refuses_unusable_options()
+    {
+        var wallet = RenderWallet.FromPrivateKey(fixture.Network.DevPayerKey!);
+        await using var farm = await RenderFarm.ConnectAsync(new RenderFarmOptions { Chain = fixture.Chain, Wallet = wallet, SpotCheckRate = 0 });
+        Assert.Equal(fixture.Network.NodeAddresses.Order(), farm.NodeAddresses.Order());
+        Assert.Equal(wallet.Address, farm.PayerAddress);
+        var result = await farm.RenderAsync(Small(spp: 1) with { Width = 32, Height = 16 });
+        Assert.Equal(2 * PluginFixture.Price, result.Cost);
+
+        var noWallet = await Assert.ThrowsAsync<ArgumentException>(() => RenderFarm.ConnectAsync(new RenderFarmOptions { Chain = fixture.Chain }));
+        Assert.Contains("needs a wallet", noWallet.Message);
+        var deadChain = await Assert.ThrowsAsync<ArgumentException>(() => RenderFarm.ConnectAsync(new RenderFarmOptions
+        {
+            Chain = fixture.Chain with { RpcUrl = "http://127.0.0.1:9" }, Wallet = wallet,
+        }));
+        Assert.Contains("http://127.0.0.1:9 cannot be used", deadChain.Message);
+        Assert.Throws<ArgumentException>(() => RenderWallet.FromPrivateKey("0x1234"));
+    }
+
+    [Fact]
     public async Task Paid_nodes_are_not_compatible_with_a_farm_without_a_wallet()
     {
         await using var farm = await RenderFarm.ConnectAsync(new RenderFarmOptions { Nodes = fixture.Network.NodeAddresses });
