@@ -23,6 +23,7 @@ var result = await job.Completion;
 
 result.Frames[0].SavePng(output);
 Console.WriteLine($"saved {Path.GetFullPath(output)} in {result.Duration.TotalSeconds:F1} s");
-foreach (var line in result.Receipt) Console.WriteLine($"receipt: {line.Node} ({line.Address}) {line.Tiles} tiles, {line.Paid} tokens");
+foreach (var line in result.Receipt)
+    Console.WriteLine($"receipt: {line.Node} ({line.Address}) {line.Tiles} tiles, {line.SpotChecks} spot checks, {line.Paid} tokens");
 Console.WriteLine($"total: {result.Cost} tokens");
 return 0;
