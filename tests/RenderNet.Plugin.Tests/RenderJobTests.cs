@@ -369,6 +369,87 @@ public sealed class RenderJobTests(PluginFixture fixture) : IClassFixture<Plugin
         Assert.Throws<ArgumentException>(() => RenderWallet.FromPrivateKey("0x1234"));
     }
 
+    /// <summary>A triangle sliding along +X over 2 s, seen by a fixed camera (SharpGLTF writes the animation).</summary>
+    static byte[] SlidingTriangle()
+    {
+        var model = SharpGLTF.Schema2.ModelRoot.CreateModel();
+        var scene = model.UseScene("sliding");
+        var mesh = model.CreateMesh("triangle");
+        var corners = new System.Numerics.Vector3[] { new(-1, -1, 0), new(1, -1, 0), new(0, 1, 0) };
+        var accessor = model.CreateAccessor();
+        accessor.SetVertexData(model.UseBufferView(MemoryMarshal.AsBytes(corners.AsSpan()).ToArray(), 0, null, 0, SharpGLTF.Schema2.BufferMode.ARRAY_BUFFER),
+            0, 3, new SharpGLTF.Memory.AttributeFormat(SharpGLTF.Schema2.DimensionType.VEC3));
+        mesh.CreatePrimitive().SetVertexAccessor("POSITION", accessor);
+        var node = scene.CreateNode("mover");
+        node.Mesh = mesh;
+        model.CreateAnimation("slide").CreateTranslationChannel(node,
+            new Dictionary<float, System.Numerics.Vector3> { [0] = new(-2, 0, 0), [2] = new(2, 0, 0) }, linear: true);
+        var camera = model.CreateCamera("camera");
+        camera.SetPerspectiveMode(null, 1.2f, 0.01f, 100f);
+        var eye = scene.CreateNode("eye");
+        eye.Camera = camera;
+        eye.LocalTransform = new SharpGLTF.Transforms.AffineTransform(null, null, new System.Numerics.Vector3(0, 0, 6));
+        return model.WriteGLB().ToArray();
+    }
+
+    [Fact]
+    public async Task A_frame_range_renders_each_pose_of_the_animation()
+    {
+        await using var farm = await fixture.ConnectAsync();
+        var glb = SlidingTriangle();
+        var request = new RenderRequest
+        {
+            Scene = RenderScene.FromGlb(glb, "sliding.glb"), Width = 48, Height = 32, TileSize = 16, Mode = RenderQualityMode.Raster,
+            PixelFormat = PixelFormat.Rgba32FloatLinear, Frames = new FrameRange(0, 2, FramesPerSecond: 1, Animation: "slide"),
+        };
+        var job = farm.CreateJob(request);
+        var completed = new List<int>();
+        var tileFrames = new List<int>();
+        job.FrameCompleted += (frame, _) => completed.Add(frame);
+        job.TileCompleted += t => tileFrames.Add(t.Frame);
+        job.Start();
+        var result = await job.Completion;
+
+        Assert.Equal([0, 1, 2], completed);
+        Assert.Equal(3 * 6, tileFrames.Count);
+        Assert.All(new[] { 0, 1, 2 }, f => Assert.Equal(6, tileFrames.Count(x => x == f)));
+        Assert.Equal(18, result.TilesDelivered);
+        var plan = RenderPlan.For(request);
+        using var device = VulkanDevice.Open();
+        for (int f = 0; f < 3; f++)
+        {
+            // Each frame is the scene posed at f seconds, rendered here with the same settings.
+            var posed = GltfSceneLoader.LoadGlb(glb, "sliding.glb", plan.Frames[f].Animation);
+            var expected = Vulkan.LocalRender.Render(device, posed, plan.Frames[f], new TilePlan(48, 32, 48)).Image.Pixels;
+            Assert.True(MemoryMarshal.AsBytes(expected.AsSpan()).SequenceEqual(result.Frames[f].Pixels.Span), $"frame {f}");
+        }
+        Assert.False(result.Frames[0].Pixels.Span.SequenceEqual(result.Frames[2].Pixels.Span)); // it moved
+
+        var wrong = await farm.ValidateAsync(request with { Frames = new FrameRange(0, 2, 1, "no such animation") });
+        Assert.Contains(wrong.Problems, p => p.Severity == ProblemSeverity.Error && p.Message.Contains("no such animation"));
+    }
+
+    [Fact]
+    public async Task A_second_job_waits_queued_until_the_first_is_done()
+    {
+        await using var farm = await fixture.ConnectAsync();
+        var first = farm.CreateJob(Small(spp: 16) with { Width = 96, Height = 64 });
+        var second = farm.CreateJob(Small(spp: 1));
+        var secondStates = new List<RenderJobState>();
+        second.StateChanged += secondStates.Add;
+        var firstTile = new TaskCompletionSource();
+        first.TileCompleted += _ => firstTile.TrySetResult();
+        first.Start();
+        await firstTile.Task;
+        second.Start();
+        await Task.Delay(300);
+        Assert.Equal(RenderJobState.Queued, second.State);
+        Assert.False(first.Completion.IsCompleted);
+        await first.Completion;
+        await second.Completion;
+        Assert.Equal([RenderJobState.Running, RenderJobState.Completed], secondStates);
+    }
+
     [Fact]
     public async Task Paid_nodes_are_not_compatible_with_a_farm_without_a_wallet()
     {
