@@ -46,6 +46,14 @@ sealed class OrbitCamera
         Version++;
     }
 
+    /// <summary>Turns the camera around the target by angles in radians (yaw about +Y, then pitch).</summary>
+    public void Turn(float yawRadians, float pitchRadians)
+    {
+        yaw += yawRadians;
+        pitch = Math.Clamp(pitch + pitchRadians, -1.55f, 1.55f);
+        Version++;
+    }
+
     /// <summary>Moves the target with the cursor: what was under it stays under it on the target's plane.</summary>
     public void Pan(double dx, double dy, int height)
     {

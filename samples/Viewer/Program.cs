@@ -20,17 +20,18 @@ var screenshot = new Option<string?>("--screenshot") { Description = "Save the w
 var frames = new Option<int>("--frames") { Description = "With --screenshot: frames to draw first (counted after the render, with --send-view)", DefaultValueFactory = _ => 3 };
 var sendView = new Option<bool>("--send-view") { Description = "Send the starting view to the network at once, as the R key does" };
 var showOverlay = new Option<bool>("--overlay") { Description = "Start with the tile overlay on (the O key toggles it)" };
+var orbit = new Option<float>("--orbit") { Description = "Start turned this many degrees around the scene (yaw), as if dragged" };
 var saveDir = new Option<string>("--save-dir") { Description = "Where the S key saves PNGs", DefaultValueFactory = _ => "." };
 
 var command = new RootCommand("RenderNet viewer: orbit a preview of a glTF scene, send the view to the render network, watch the tiles arrive")
 {
-    scenePath, width, height, spp, tile, localNodes, free, nodes, device, screenshot, frames, sendView, showOverlay, saveDir,
+    scenePath, width, height, spp, tile, localNodes, free, nodes, device, screenshot, frames, sendView, showOverlay, orbit, saveDir,
 };
 command.SetAction(parse =>
 {
     var options = new ViewerOptions(parse.GetValue(scenePath), parse.GetValue(width), parse.GetValue(height), parse.GetValue(spp), parse.GetValue(tile),
         parse.GetValue(localNodes), !parse.GetValue(free), parse.GetValue(nodes) ?? [], parse.GetValue(device), parse.GetValue(screenshot),
-        parse.GetValue(frames), parse.GetValue(sendView), parse.GetValue(showOverlay), parse.GetValue(saveDir)!);
+        parse.GetValue(frames), parse.GetValue(sendView), parse.GetValue(showOverlay), parse.GetValue(saveDir)!, parse.GetValue(orbit));
     try
     {
         if (options.Width is < 16 or > 4096 || options.Height is < 16 or > 4096)

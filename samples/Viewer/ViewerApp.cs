@@ -7,7 +7,7 @@ namespace RenderNet.Viewer;
 
 /// <summary>What the viewer was asked to do (see Program.cs for the options).</summary>
 sealed record ViewerOptions(string? ScenePath, int Width, int Height, int SamplesPerPixel, int TileSize, int LocalNodes, bool Paid,
-    string[] Nodes, string? Device, string? Screenshot, int Frames, bool SendView, bool Overlay, string SaveDirectory);
+    string[] Nodes, string? Device, string? Screenshot, int Frames, bool SendView, bool Overlay, string SaveDirectory, float OrbitDegrees = 0);
 
 /// <summary>
 /// The viewer's window and frame loop: input moves the orbit camera and re-renders the preview; a key sends the view to
@@ -35,6 +35,8 @@ sealed class ViewerApp : IDisposable
     RenderProgress? progress;
     string jobStatus = "";
     int previewVersion = -1;
+    bool previewCoarse, dragging;
+    readonly Stopwatch sinceCameraMoved = Stopwatch.StartNew();
     bool overlay;
     bool sendRequested;
     double lastX, lastY;
@@ -49,6 +51,7 @@ sealed class ViewerApp : IDisposable
         shown = new float[options.Width * options.Height * 4];
         preview = new PreviewRenderer(loaded, options.Device);
         camera = new OrbitCamera(loaded.ResolveCamera(null), loaded.Bounds());
+        if (options.OrbitDegrees != 0) camera.Turn(options.OrbitDegrees * MathF.PI / 180, 0); // as if dragged before the first frame
 
         if (Glfw.Init() == 0) throw new InvalidOperationException("GLFW could not initialise: is there a display ($DISPLAY)? Headless, run under xvfb-run");
         Glfw.WindowHint(Glfw.ContextVersionMajor, 3);
@@ -92,7 +95,9 @@ sealed class ViewerApp : IDisposable
             HandleInput();
             if (sendRequested && farm is not null) SendView();
             else if (sendRequested && farmStarting is null) { sendRequested = false; jobStatus = "no render network to send the view to"; }
-            if (camera.Version != previewVersion) ShowPreview();
+            // While the camera moves, a half-resolution preview keeps up with the mouse; the full one follows once it rests.
+            if (camera.Version != previewVersion) ShowPreview(coarse: dragging);
+            else if (previewCoarse && !dragging && sinceCameraMoved.ElapsedMilliseconds > 150) ShowPreview(coarse: false);
 
             Glfw.GetFramebufferSize(window, out int fbWidth, out int fbHeight);
             canvas.Draw(fbWidth, fbHeight, overlay, progress is { } p && job is not null ? (float)p.Fraction : 0);
@@ -162,29 +167,45 @@ sealed class ViewerApp : IDisposable
         bool left = Glfw.GetMouseButton(window, Glfw.MouseButtonLeft) == Glfw.Press;
         bool pan = Glfw.GetMouseButton(window, Glfw.MouseButtonRight) == Glfw.Press || Glfw.GetMouseButton(window, Glfw.MouseButtonMiddle) == Glfw.Press
                    || (left && Glfw.GetKey(window, Glfw.KeyLeftShift) == Glfw.Press);
+        int before = camera.Version;
         if ((dx != 0 || dy != 0) && pan) camera.Pan(dx, dy, options.Height);
         else if ((dx != 0 || dy != 0) && left) camera.Orbit(dx, dy, options.Height);
-        if (scroll != 0)
+        bool scrolled = scroll != 0;
+        if (scrolled)
         {
             camera.Zoom(scroll);
             scroll = 0;
         }
+        dragging = left || pan || scrolled;
+        if (camera.Version != before) sinceCameraMoved.Restart();
     }
 
     /// <summary>Re-renders the preview for the camera; a job for another view is called off (it would show the old view).</summary>
-    void ShowPreview()
+    void ShowPreview(bool coarse)
     {
         if (job is not null)
         {
             job.Cancel();
             job = null;
         }
-        var pixels = preview.Render(camera.SceneCamera, options.Width, options.Height);
+        var pixels = coarse ? Upscale(preview.Render(camera.SceneCamera, options.Width / 2, options.Height / 2), options.Width / 2, options.Height / 2)
+                            : preview.Render(camera.SceneCamera, options.Width, options.Height);
+        previewCoarse = coarse;
         pixels.CopyTo(shown, 0);
         canvas.UploadImage(0, 0, options.Width, options.Height, pixels);
         canvas.UploadOverlay(0, 0, options.Width, options.Height, new byte[options.Width * options.Height * 4]);
         previewVersion = camera.Version;
         progress = null;
+    }
+
+    /// <summary>A half-resolution preview blown up to the window, each pixel as a 2×2 block (odd edges repeat).</summary>
+    float[] Upscale(float[] half, int halfWidth, int halfHeight)
+    {
+        var full = new float[options.Width * options.Height * 4];
+        for (int y = 0; y < options.Height; y++)
+            for (int x = 0; x < options.Width; x++)
+                half.AsSpan(4 * (Math.Min(y / 2, halfHeight - 1) * halfWidth + Math.Min(x / 2, halfWidth - 1)), 4).CopyTo(full.AsSpan(4 * (y * options.Width + x)));
+        return full;
     }
 
     void SendView()

@@ -122,6 +122,31 @@ public sealed class ViewerTests : IDisposable
         Assert.All(borders, b => Assert.Contains(b, palette));
     }
 
+    [Fact]
+    public void Orbiting_turns_the_view_around_the_scene_centre()
+    {
+        using var shot = Screenshot("--frames", "2", "--local-nodes", "0", "--width", "160", "--height", "120", "--orbit", "40");
+
+        // The orbit's definition: the eye turns 40° about +Y around the point it looked at, at the same distance.
+        var scene = Sample();
+        var start = scene.ResolveCamera(null);
+        float distance = StartDistance(scene);
+        var target = start.Position + start.Forward * distance;
+        var back = -start.Forward;
+        float yaw = MathF.Atan2(back.X, back.Z) + 40 * MathF.PI / 180, pitch = MathF.Asin(back.Y);
+        var eye = target + distance * new Vector3(MathF.Cos(pitch) * MathF.Sin(yaw), MathF.Sin(pitch), MathF.Cos(pitch) * MathF.Cos(yaw));
+        var frame = new FrameSettings { Width = 160, Height = 120, Camera = SceneCamera.LookAt(eye, target, start.YFov), Mode = RenderMode.Raster };
+        using var device = VulkanDevice.Open();
+        using var raster = new Rasterizer(device, scene);
+        var expected = Srgb(raster.RenderTile(frame, new TileRect(0, 0, 160, 120)));
+        var (mean, outliers) = Compare(shot, expected);
+        Assert.True(mean < 0.5 && outliers < 0.005, $"screenshot vs reference: mean {mean:F3} codes, {outliers:P2} beyond 2 codes");
+
+        // And it is not the unturned view.
+        var unturned = Srgb(raster.RenderTile(frame with { Camera = SceneCamera.LookAt(start.Position, target, start.YFov) }, new TileRect(0, 0, 160, 120)));
+        Assert.True(Compare(shot, unturned).Mean > 5, "the orbit did not move the camera");
+    }
+
     /// <summary>How far the viewer's orbit target is from the camera: the scene centre's depth along the view.</summary>
     static float StartDistance(Scene scene)
     {

@@ -238,8 +238,10 @@ static class RenderCommand
     {
         var spec = journal.Spec;
         var frame = spec.Frame;
-        Console.Error.WriteLine($"rendernet: job {spec.JobId} ({frame.Width}x{frame.Height}, {frame.SamplesPerPixel} spp, {spec.Plan.Tiles.Count} tiles); " +
-            $"resume with --resume {spec.JobId}" + (r.Journal != DefaultJournalDirectory ? $" --journal {r.Journal}" : ""));
+        // A job paid on a local chain cannot be resumed: the chain, and the channels it paid on, end with the process.
+        bool resumable = !(r.Pay && r.Rpc is null);
+        Console.Error.WriteLine($"rendernet: job {spec.JobId} ({frame.Width}x{frame.Height}, {frame.SamplesPerPixel} spp, {spec.Plan.Tiles.Count} tiles)" +
+            (resumable ? $"; resume with --resume {spec.JobId}" + (r.Journal != DefaultJournalDirectory ? $" --journal {r.Journal}" : "") : ""));
 
         using var owned = shared is null ? await FarmSession.StartAsync(r.Session, cancellation) : null;
         var session = shared ?? owned!;
