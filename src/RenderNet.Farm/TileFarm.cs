@@ -26,6 +26,8 @@ public sealed class TileFarm
     /// <summary>Accepted tiles waiting for a spot check (or for the third opinion on one that disagreed).</summary>
     readonly LinkedList<int> checks = new();
     int checksRunning;
+    /// <summary>Spot checks in flight, watched by the same deadlines as tiles.</summary>
+    readonly List<Attempt> runningChecks = [];
     readonly HashSet<string> checkWarnings = [];
     readonly List<NodeState> nodes = [];
     readonly List<string> warnings = [];
@@ -329,6 +331,7 @@ public sealed class TileFarm
             var check = new Attempt(tile, node, speculative: false) { Began = jobClock.Elapsed, Check = true };
             check.CheckReserved = CostOf(tile, node);
             committed += check.CheckReserved;
+            runningChecks.Add(check);
             return check;
         }
         if (pending.Count > 0 || !options.SpeculativeStragglers) return null;
@@ -543,6 +546,7 @@ public sealed class TileFarm
             lock (gate)
             {
                 checksRunning--;
+                runningChecks.Remove(attempt);
                 committed -= attempt.CheckReserved;
                 Pulse();
             }
@@ -745,19 +749,19 @@ public sealed class TileFarm
             lock (gate)
             {
                 double fleet = FleetRate();
-                foreach (var tile in tiles)
-                    foreach (var attempt in tile.Active)
+                foreach (var attempt in tiles.SelectMany(t => t.Active).Concat(runningChecks))
+                {
+                    var tile = attempt.Tile;
+                    double rate = attempt.Node.Rate > 0 ? attempt.Node.Rate : fleet;
+                    var limit = rate > 0
+                        ? options.MinTileTimeout + TimeSpan.FromSeconds(options.TimeoutFactor * tile.Work / rate)
+                        : options.InitialTileTimeout;
+                    if (attempt.Clock.Elapsed > limit && !attempt.TimedOut)
                     {
-                        double rate = attempt.Node.Rate > 0 ? attempt.Node.Rate : fleet;
-                        var limit = rate > 0
-                            ? options.MinTileTimeout + TimeSpan.FromSeconds(options.TimeoutFactor * tile.Work / rate)
-                            : options.InitialTileTimeout;
-                        if (attempt.Clock.Elapsed > limit && !attempt.TimedOut)
-                        {
-                            attempt.TimedOut = true;
-                            attempt.Cancel?.Cancel();
-                        }
+                        attempt.TimedOut = true;
+                        attempt.Cancel?.Cancel();
                     }
+                }
             }
         }
     }

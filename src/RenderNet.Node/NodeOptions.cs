@@ -9,6 +9,8 @@ public enum NodeFault
     None, Hang, CorruptPixels, WrongSize, BadHash, OtherFingerprint, OldProtocol,
     /// <summary>Well-formed tiles with wrong pixels (a cheat that passes every per-tile check; only spot checks catch it).</summary>
     PlausibleLie,
+    /// <summary>Renders its first tile, then hangs on every later one (a node that dies half-way, still connected).</summary>
+    HangAfterFirstTile,
 }
 
 public sealed record NodeOptions

@@ -143,7 +143,7 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
         string outcome = "error";
         try
         {
-            if (options.Fault == NodeFault.Hang)
+            if (options.Fault == NodeFault.Hang || (options.Fault == NodeFault.HangAfterFirstTile && state.Rendered >= 1))
                 await Task.Delay(Timeout.Infinite, context.CancellationToken);
             var (pixels, seconds) = await renderer.RenderAsync(request.SceneSha256, () => cache.TryGet(request.SceneSha256), frame, tile, context.CancellationToken);
             if (options.Fault == NodeFault.PlausibleLie)

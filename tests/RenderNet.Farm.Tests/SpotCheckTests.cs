@@ -52,6 +52,25 @@ public sealed class SpotCheckTests
     }
 
     [Fact]
+    public async Task A_checker_that_hangs_runs_into_a_deadline_and_its_checks_are_given_up_with_a_warning()
+    {
+        // The flaky node delivers one tile, then hangs: every tile the good node delivers can only be checked by it.
+        using var good = new NodeProcess(); using var flaky = new NodeProcess("HangAfterFirstTile");
+        var frame = Jobs.Frame(48, 32, 2);
+        var attempts = new List<FarmAttempt>();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var result = await new TileFarm(Jobs.Spec(frame, 16), Jobs.Fast with { SpotCheckRate = 1 }, onAttempt: x => { lock (attempts) attempts.Add(x); })
+            .RunAsync([good.Address, flaky.Address]);
+        Assert.True(result.Image.BitEquals(Jobs.Local(frame)));
+        Assert.Contains(attempts, x => x.SpotCheck && x.Node.Contains(flaky.Address) && x.Outcome == "spot check: timeout");
+        Assert.Contains("consecutive failures", result.Nodes.Single(n => n.Address == flaky.Address).Excluded);
+        Assert.Contains(result.Warnings, w => w.Contains("spot checks were skipped"));
+        // Deadlines, not the 60 s outer limit, ended the hung attempts.
+        Assert.All(attempts.Where(x => x.Node.Contains(flaky.Address)), x => Assert.True(x.Duration < TimeSpan.FromSeconds(30), $"{x.Outcome} after {x.Duration}"));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(55), $"the job took {watch.Elapsed}");
+    }
+
+    [Fact]
     public async Task With_one_node_spot_checks_are_skipped_with_a_warning()
     {
         using var a = new NodeProcess();
