@@ -25,6 +25,7 @@ sealed class ViewerApp : IDisposable
     readonly GL gl;
     readonly ViewerCanvas canvas;
     readonly float[] shown; // what the window shows, linear RGBA32F: for saving
+    readonly byte[] blankOverlay;
     readonly Dictionary<string, int> nodeColors = [];
     readonly Glfw.KeyCallback keyCallback;
     readonly Glfw.ScrollCallback scrollCallback;
@@ -49,6 +50,7 @@ sealed class ViewerApp : IDisposable
         this.scene = scene;
         overlay = options.Overlay;
         shown = new float[options.Width * options.Height * 4];
+        blankOverlay = new byte[options.Width * options.Height * 4];
         preview = new PreviewRenderer(loaded, options.Device);
         camera = new OrbitCamera(loaded.ResolveCamera(null), loaded.Bounds());
         if (options.OrbitDegrees != 0) camera.Turn(options.OrbitDegrees * MathF.PI / 180, 0); // as if dragged before the first frame
@@ -188,31 +190,28 @@ sealed class ViewerApp : IDisposable
             job.Cancel();
             job = null;
         }
-        var pixels = coarse ? Upscale(preview.Render(camera.SceneCamera, options.Width / 2, options.Height / 2), options.Width / 2, options.Height / 2)
-                            : preview.Render(camera.SceneCamera, options.Width, options.Height);
+        if (coarse) UpscaleIntoShown(preview.Render(camera.SceneCamera, options.Width / 2, options.Height / 2), options.Width / 2, options.Height / 2);
+        else preview.Render(camera.SceneCamera, options.Width, options.Height).CopyTo(shown, 0);
         previewCoarse = coarse;
-        pixels.CopyTo(shown, 0);
-        canvas.UploadImage(0, 0, options.Width, options.Height, pixels);
-        canvas.UploadOverlay(0, 0, options.Width, options.Height, new byte[options.Width * options.Height * 4]);
+        canvas.UploadImage(0, 0, options.Width, options.Height, shown);
+        canvas.UploadOverlay(0, 0, options.Width, options.Height, blankOverlay);
         previewVersion = camera.Version;
         progress = null;
     }
 
     /// <summary>A half-resolution preview blown up to the window, each pixel as a 2×2 block (odd edges repeat).</summary>
-    float[] Upscale(float[] half, int halfWidth, int halfHeight)
+    void UpscaleIntoShown(float[] half, int halfWidth, int halfHeight)
     {
-        var full = new float[options.Width * options.Height * 4];
         for (int y = 0; y < options.Height; y++)
             for (int x = 0; x < options.Width; x++)
-                half.AsSpan(4 * (Math.Min(y / 2, halfHeight - 1) * halfWidth + Math.Min(x / 2, halfWidth - 1)), 4).CopyTo(full.AsSpan(4 * (y * options.Width + x)));
-        return full;
+                half.AsSpan(4 * (Math.Min(y / 2, halfHeight - 1) * halfWidth + Math.Min(x / 2, halfWidth - 1)), 4).CopyTo(shown.AsSpan(4 * (y * options.Width + x)));
     }
 
     void SendView()
     {
         sendRequested = false;
         job?.Cancel();
-        canvas.UploadOverlay(0, 0, options.Width, options.Height, new byte[options.Width * options.Height * 4]);
+        canvas.UploadOverlay(0, 0, options.Width, options.Height, blankOverlay);
         var request = new RenderRequest
         {
             Scene = scene, Width = options.Width, Height = options.Height, SamplesPerPixel = options.SamplesPerPixel, TileSize = options.TileSize,

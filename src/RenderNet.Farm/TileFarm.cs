@@ -25,10 +25,9 @@ public sealed class TileFarm
     readonly LinkedList<int> pending = new();
     /// <summary>Accepted tiles waiting for a spot check (or for the third opinion on one that disagreed).</summary>
     readonly LinkedList<int> checks = new();
-    int checksRunning;
     /// <summary>Spot checks in flight, watched by the same deadlines as tiles.</summary>
     readonly List<Attempt> runningChecks = [];
-    readonly HashSet<string> checkWarnings = [];
+    bool checksSkipped;
     readonly List<NodeState> nodes = [];
     readonly List<string> warnings = [];
     TaskCompletionSource changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -56,6 +55,12 @@ public sealed class TileFarm
         /// <summary>A spot check that disagreed: the checker and its result, until a third node settles it.</summary>
         public NodeState? Challenger;
         public string? ChallengerContent;
+
+        public void EndDispute()
+        {
+            Challenger = null;
+            ChallengerContent = null;
+        }
     }
 
     sealed class Attempt(TileState tile, NodeState node, bool speculative)
@@ -285,7 +290,7 @@ public sealed class TileFarm
             lock (gate)
             {
                 SettleUnrunnableChecks();
-                if ((done == tiles.Length && checks.Count == 0 && checksRunning == 0) || failure is not null || budgetStop || !node.Healthy) return;
+                if ((done == tiles.Length && checks.Count == 0 && runningChecks.Count == 0) || failure is not null || budgetStop || !node.Healthy) return;
                 attempt = paused ? null : NextFor(node);
                 wake = changed.Task;
                 if (attempt is null && !paused && BudgetExhausted())
@@ -327,7 +332,6 @@ public sealed class TileFarm
             var tile = tiles[item.Value];
             if (tile.DeliveredBy == node || tile.Challenger == node || !Affordable(tile, node)) continue;
             checks.Remove(item);
-            checksRunning++;
             var check = new Attempt(tile, node, speculative: false) { Began = jobClock.Elapsed, Check = true };
             check.CheckReserved = CostOf(tile, node);
             committed += check.CheckReserved;
@@ -407,8 +411,7 @@ public sealed class TileFarm
                 tile.Reserved = 0;
                 tile.Content = result.ContentHash;
                 tile.DeliveredBy = node;
-                tile.Challenger = null;
-                tile.ChallengerContent = null;
+                tile.EndDispute();
                 if (tile.Content is not null && options.SpotCheckRate > 0
                     && System.Security.Cryptography.RandomNumberGenerator.GetInt32(1_000_000) < options.SpotCheckRate * 1_000_000)
                     checks.AddLast(tile.Index); // unpredictable to the node: it cannot tell which tiles will be checked
@@ -491,27 +494,27 @@ public sealed class TileFarm
                         checks.AddFirst(tile.Index); // a third opinion, before anything else
                     }
                 }
-                else if (content == tile.ChallengerContent)
-                {
-                    outcome = "spot check: third opinion, sides with the checker";
-                    convict = tile.DeliveredBy;
-                    replace = true;
-                }
-                else if (content == tile.Content)
-                {
-                    outcome = "spot check: third opinion, sides with the tile";
-                    convict = tile.Challenger;
-                }
                 else
                 {
-                    outcome = "spot check: third opinion differs from both";
-                    failure = $"tile {tile.Index} came out three ways on {tile.DeliveredBy?.Name}, {tile.Challenger.Name} and {node.Name}: " +
-                              "their pipelines are not bit-exact, so no majority can be trusted";
-                }
-                if (tile.Challenger is not null && outcome.Contains("third opinion"))
-                {
-                    tile.Challenger = null;
-                    tile.ChallengerContent = null;
+                    // The third opinion settles the disagreement whichever way it goes.
+                    if (content == tile.ChallengerContent)
+                    {
+                        outcome = "spot check: third opinion, sides with the checker";
+                        convict = tile.DeliveredBy;
+                        replace = true;
+                    }
+                    else if (content == tile.Content)
+                    {
+                        outcome = "spot check: third opinion, sides with the tile";
+                        convict = tile.Challenger;
+                    }
+                    else
+                    {
+                        outcome = "spot check: third opinion differs from both";
+                        failure = $"tile {tile.Index} came out three ways on {tile.DeliveredBy?.Name}, {tile.Challenger.Name} and {node.Name}: " +
+                                  "their pipelines are not bit-exact, so no majority can be trusted";
+                    }
+                    tile.EndDispute();
                 }
                 if (replace)
                 {
@@ -533,19 +536,14 @@ public sealed class TileFarm
         catch (Exception ex) when (ex is RpcException or InvalidDataException or OperationCanceledException && !cancellation.IsCancellationRequested)
         {
             outcome = attempt.TimedOut ? "spot check: timeout" : ex is RpcException rpc ? $"spot check: {rpc.StatusCode}: {rpc.Status.Detail}" : $"spot check: invalid: {ex.Message}";
+            Failed(attempt, outcome, ex); // counted against the node as a failed tile would be
             lock (gate)
-            {
-                node.Failures++;
-                if (++node.ConsecutiveFailures >= options.MaxConsecutiveFailures && node.Healthy)
-                    node.Excluded = $"{node.ConsecutiveFailures} consecutive failures, last: {outcome}";
                 if (tile.Done && !checks.Contains(tile.Index)) checks.AddLast(tile.Index); // another node checks it
-            }
         }
         finally
         {
             lock (gate)
             {
-                checksRunning--;
                 runningChecks.Remove(attempt);
                 committed -= attempt.CheckReserved;
                 Pulse();
@@ -570,8 +568,7 @@ public sealed class TileFarm
                 t.Done = false;
                 t.Content = null;
                 t.DeliveredBy = null;
-                t.Challenger = null;
-                t.ChallengerContent = null;
+                t.EndDispute();
                 done--;
                 checks.Remove(t.Index);
                 work.Retract(t.Index);
@@ -581,8 +578,7 @@ public sealed class TileFarm
             // Its objections to other nodes' tiles carry no weight now: those tiles get an ordinary check instead.
             foreach (var t in tiles.Where(t => t.Challenger == liar))
             {
-                t.Challenger = null;
-                t.ChallengerContent = null;
+                t.EndDispute();
                 if (!checks.Contains(t.Index)) checks.AddLast(t.Index);
             }
             foreach (var t in tiles) foreach (var a in t.Active.Where(a => a.Node == liar)) a.Cancel?.Cancel();
@@ -607,8 +603,11 @@ public sealed class TileFarm
                 checks.Remove(item);
                 if (tile.Challenger is not null)
                     failure = $"tile {tile.Index} differs between {tile.DeliveredBy?.Name} and {tile.Challenger.Name}, and no third node is left to settle it";
-                else if (checkWarnings.Add("none"))
+                else if (!checksSkipped)
+                {
+                    checksSkipped = true;
                     warnings.Add("some spot checks were skipped: no other healthy node (within the budget) could run them");
+                }
             }
             item = next;
         }

@@ -33,8 +33,6 @@ public sealed class RenderFarm : IDisposable, IAsyncDisposable
 
     internal IReadOnlyList<string> Addresses { get; }
     internal double SpotCheckRate { get; }
-    /// <summary>The network this farm started, if any (tests reach the chain through it).</summary>
-    internal LocalNetwork? Local => local;
     internal FarmPayer? Payer { get; }
     internal TimeSpan ConnectTimeout { get; }
 
@@ -52,9 +50,7 @@ public sealed class RenderFarm : IDisposable, IAsyncDisposable
     /// <exception cref="NoCompatibleNodeException">The registry lists no node.</exception>
     public static Task<RenderFarm> ConnectAsync(RenderFarmOptions options, CancellationToken cancellationToken = default)
     {
-        // Off the caller's SynchronizationContext (an engine's main thread): nothing inside waits for that thread,
-        // so a caller that blocks on the task cannot deadlock it.
-        return Task.Run(Body, cancellationToken);
+        return OffCallerContext(Body, cancellationToken);
 
         async Task<RenderFarm> Body()
         {
@@ -90,9 +86,7 @@ public sealed class RenderFarm : IDisposable, IAsyncDisposable
     /// <exception cref="LocalNetworkException">The nodes or the chain could not be started (the message says why).</exception>
     public static Task<RenderFarm> StartLocalAsync(LocalFarmOptions? options = null, CancellationToken cancellationToken = default)
     {
-        // Off the caller's SynchronizationContext (an engine's main thread): nothing inside waits for that thread,
-        // so a caller that blocks on the task cannot deadlock it.
-        return Task.Run(Body, cancellationToken);
+        return OffCallerContext(Body, cancellationToken);
 
         async Task<RenderFarm> Body()
         {
@@ -125,9 +119,7 @@ public sealed class RenderFarm : IDisposable, IAsyncDisposable
     /// </summary>
     public Task<RenderEstimate> ValidateAsync(RenderRequest request, CancellationToken cancellationToken = default)
     {
-        // Off the caller's SynchronizationContext (an engine's main thread): nothing inside waits for that thread,
-        // so a caller that blocks on the task cannot deadlock it.
-        return Task.Run(Body, cancellationToken);
+        return OffCallerContext(Body, cancellationToken);
 
         async Task<RenderEstimate> Body()
         {
@@ -194,9 +186,7 @@ public sealed class RenderFarm : IDisposable, IAsyncDisposable
     /// <summary>Every node with what it reports about itself; unreachable nodes are left out.</summary>
     public Task<IReadOnlyList<RenderNodeInfo>> GetNodesAsync(CancellationToken cancellationToken = default)
     {
-        // Off the caller's SynchronizationContext (an engine's main thread): nothing inside waits for that thread,
-        // so a caller that blocks on the task cannot deadlock it.
-        return Task.Run(Body, cancellationToken);
+        return OffCallerContext(Body, cancellationToken);
 
         async Task<IReadOnlyList<RenderNodeInfo>> Body()
         {
@@ -261,6 +251,12 @@ public sealed class RenderFarm : IDisposable, IAsyncDisposable
 
     static RenderNodeInfo Describe(string address, Capabilities caps) =>
         new(caps.NodeId, address, caps.DeviceName, ToTokens(caps.PricePerTile), caps.PathSamplesPerSecond);
+
+    /// <summary>
+    /// Runs an entry point's body off the caller's SynchronizationContext (an engine's main thread): nothing inside
+    /// waits for that thread, so a caller that blocks on the task cannot deadlock it.
+    /// </summary>
+    static Task<T> OffCallerContext<T>(Func<Task<T>> body, CancellationToken cancellation) => Task.Run(body, cancellation);
 
     internal static decimal ToTokens(BigInteger wei) => (decimal)wei / WeiPerToken;
     internal static BigInteger ToWei(decimal tokens) => new(decimal.Round(tokens * WeiPerToken, 0));
