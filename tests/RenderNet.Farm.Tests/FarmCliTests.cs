@@ -272,7 +272,8 @@ public class ExistingChainCliTests
         {
             string keystore = Keystore(dir, chain.Chain.DevKeys[0]);
             string[] payment = ["--rpc", chain.Chain.RpcUrl, "--escrow", chain.Contracts.Escrow, "--token", chain.Contracts.Token, "--payer-keystore", keystore, "--journal", dir];
-            using (var first = StartCli(["render", "--width", "96", "--height", "64", "--spp", "8", "--tile", "16", "--registry", chain.Contracts.Registry, "--out", Path.Combine(dir, "x.pfm"), .. payment]))
+            // 32 spp: slow enough that the poll below sees 6 tiles well before the 24th (at 8 spp a fast run could finish first).
+            using (var first = StartCli(["render", "--width", "96", "--height", "64", "--spp", "32", "--tile", "16", "--registry", chain.Contracts.Registry, "--out", Path.Combine(dir, "x.pfm"), .. payment]))
             {
                 first.BeginOutputReadLine(); first.BeginErrorReadLine();
                 var deadline = DateTime.UtcNow.AddSeconds(120);

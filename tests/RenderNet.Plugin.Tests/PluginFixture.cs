@@ -40,17 +40,6 @@ public sealed class PluginFixture : IAsyncLifetime
         throw new ArgumentException($"{address} is not a node of the local network");
     }
 
-    /// <summary>A Khronos sample model from the shared folder beside the repository.</summary>
-    public static string SharedModel(string name)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared", "gltf", name);
-            if (File.Exists(candidate)) return candidate;
-        }
-        throw new FileNotFoundException($"{name} was not found in a shared/gltf folder above {AppContext.BaseDirectory}");
-    }
-
     /// <summary>Tokens each node's payee address holds on chain (after the nodes redeemed).</summary>
     public async Task<decimal[]> NodeBalancesAsync()
     {

@@ -237,10 +237,10 @@ public sealed class RenderJobTests(PluginFixture fixture) : IClassFixture<Plugin
         Assert.Contains(noCamera.Problems, p => p.Severity == ProblemSeverity.Error && p.Message.Contains("no such camera"));
     }
 
-    [Fact]
+    [Core.Tests.SharedGltfFact]
     public async Task A_real_gltf_file_renders_with_its_own_camera()
     {
-        var path = PluginFixture.SharedModel("Duck.gltf");
+        var path = Core.Tests.SharedData.Gltf("Duck.gltf");
         await using var farm = await fixture.ConnectAsync();
         var request = new RenderRequest
         {
