@@ -96,7 +96,7 @@ public sealed class LocalNetwork : IDisposable
                         "--price", payment.PricePerTile.ToString(), "--registry", payment.Registry]);
                 return args;
                 // Node keys go in the environment, never on the command line where a process listing would show them.
-            }, options.StartTimeout, i => payment is null ? null : new Dictionary<string, string> { ["RENDERNET_NODE_KEY"] = payment.NodeKeys[i] }, cancellation);
+            }, options.StartTimeout, i => payment is null ? null : new Dictionary<string, string> { [SecretVariables.NodeKey] = payment.NodeKeys[i] }, cancellation);
         }
         catch (InvalidOperationException ex)
         {

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 
+using RenderNet.Payments;
+
 namespace RenderNet.Farm;
 
 /// <summary>How to run `rendernet`: an executable and the arguments that come before the command.</summary>
@@ -58,6 +60,9 @@ public sealed class LocalNode : IDisposable
     {
         var psi = new ProcessStartInfo(command.FileName) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in command.Prefix.Concat(["node", "--listen", "127.0.0.1:0", "--exit-on-stdin-close"]).Concat(arguments)) psi.ArgumentList.Add(a);
+        // Explicit environment: the coordinator's own secrets (a payer password, say) are never inherited; a worker
+        // gets only the key it is handed here.
+        SecretVariables.RemoveFrom(psi.Environment);
         if (environment is not null) foreach (var (k, v) in environment) psi.Environment[k] = v;
         process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {command.FileName}");
         // Both pipes are drained for the node's whole life, or it would block once a pipe buffer fills.

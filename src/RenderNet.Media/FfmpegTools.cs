@@ -102,6 +102,7 @@ public sealed class FfmpegProcess : IDisposable
             UseShellExecute = false,
         };
         foreach (var a in arguments) info.ArgumentList.Add(a);
+        ScrubEnvironment(info.Environment);
         try
         {
             return new FfmpegProcess(Process.Start(info)!, what);
@@ -110,6 +111,17 @@ public sealed class FfmpegProcess : IDisposable
         {
             throw new MediaToolMissingException($"{tool} could not be started ({ex.Message}): install ffmpeg or set {FfmpegTools.EnvironmentVariable}");
         }
+    }
+
+    /// <summary>
+    /// ffmpeg parses bytes from strangers: whatever a decoder bug gives an attacker must not include the parent's keys
+    /// or passwords. The child gets an explicit environment — a fixed PATH and the C locale — and nothing inherited.
+    /// </summary>
+    public static void ScrubEnvironment(IDictionary<string, string?> environment)
+    {
+        environment.Clear();
+        environment["PATH"] = "/usr/local/bin:/usr/bin:/bin";
+        environment["LC_ALL"] = "C";
     }
 
     public string ErrorTail

@@ -11,11 +11,15 @@ public static class RenditionCheck
 {
     public static async Task VerifyAsync(FfmpegTools tools, string path, Rendition rendition, int expectedFrames, CancellationToken cancellation = default)
     {
+        // Forced MP4: a node's file is never probed, so a playlist posing as a rendition cannot point ffprobe (or the
+        // later join) at other files.
+        if (!UntrustedInput.StartsWithFtyp(path))
+            throw new MediaException($"{rendition.Name}: not an MP4 file (it does not start with an ftyp box)");
         string text;
         try
         {
             text = await tools.RunAsync(tools.Ffprobe,
-                ["-v", "error", "-select_streams", "v:0", "-count_packets", "-show_entries", "stream=codec_name,width,height,nb_read_packets",
+                ["-v", "error", .. UntrustedInput.Mp4, "-select_streams", "v:0", "-count_packets", "-show_entries", "stream=codec_name,width,height,nb_read_packets",
                  "-show_entries", "packet=flags", "-of", "csv=p=0", path],
                 $"checking {rendition.Name}", cancellation);
         }

@@ -22,12 +22,16 @@ public static class RenditionPackager
     public static async Task JoinAsync(FfmpegTools tools, IReadOnlyList<string> segments, string? audio, string output, CancellationToken cancellation)
     {
         if (segments.Count == 0) throw new MediaException($"no segments to join into {output}");
+        // The concat demuxer probes each listed file: only MP4s (ftyp first) may be joined, so none is read as a playlist.
+        foreach (var segment in segments)
+            if (!UntrustedInput.StartsWithFtyp(segment))
+                throw new MediaException($"{segment} is not an MP4 file (it does not start with an ftyp box); it cannot be joined");
         var list = output + ".concat.txt";
         // The concat demuxer's list syntax: one quoted path per line, quotes escaped.
         await File.WriteAllLinesAsync(list, segments.Select(s => $"file '{Path.GetFullPath(s).Replace("'", @"'\''")}'"), cancellation);
         try
         {
-            var args = new List<string> { "-v", "error", "-nostdin", "-f", "concat", "-safe", "0", "-i", list };
+            var args = new List<string> { "-v", "error", "-nostdin", "-f", "concat", "-safe", "0", "-protocol_whitelist", "file", "-i", list };
             if (audio is not null) args.AddRange(["-i", audio]);
             args.AddRange(["-map", "0:v:0"]);
             if (audio is not null) args.AddRange(["-map", "1:a:0"]);
@@ -46,7 +50,7 @@ public static class RenditionPackager
         Directory.CreateDirectory(directory);
         await tools.RunAsync(tools.Ffmpeg,
         [
-            "-v", "error", "-nostdin", "-i", mp4, "-map", "0", "-c", "copy", "-f", "hls",
+            "-v", "error", "-nostdin", .. UntrustedInput.Mp4, "-i", mp4, "-map", "0", "-c", "copy", "-f", "hls",
             "-hls_time", segmentSeconds.ToString("0.###", CultureInfo.InvariantCulture), "-hls_playlist_type", "vod", "-hls_flags", "independent_segments",
             "-hls_segment_filename", Path.Combine(directory, "seg%05d.ts"), "-y", Path.Combine(directory, "index.m3u8"),
         ], $"packaging HLS for {Path.GetFileName(mp4)}", cancellation);

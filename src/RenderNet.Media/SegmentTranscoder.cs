@@ -25,7 +25,7 @@ public static class SegmentTranscoder
         var wanted = new bool[renditions.Count];
         var encoders = new H264SegmentEncoder?[renditions.Count];
         using var decoder = FfmpegProcess.Start(tools.Ffmpeg,
-            ["-v", "error", "-nostdin", "-i", input, "-map", "0:v:0", "-fps_mode", "passthrough", .. decode.Arguments, "-f", "rawvideo", "pipe:1"],
+            ["-v", "error", "-nostdin", .. UntrustedInput.MatroskaSegment, "-i", input, "-map", "0:v:0", "-fps_mode", "passthrough", .. decode.Arguments, "-f", "rawvideo", "pipe:1"],
             "decoding the segment", redirectInput: false, redirectOutput: true);
         try
         {

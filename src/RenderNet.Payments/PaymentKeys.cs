@@ -12,7 +12,7 @@ public static class PaymentKeys
 {
     public static string FromKeystore(string path, string passwordVariable)
     {
-        string? password = Environment.GetEnvironmentVariable(passwordVariable);
+        string? password = SecretVariables.Take(passwordVariable); // read once: children never inherit it
         if (File.Exists(path) && string.IsNullOrEmpty(password)) throw new PaymentException($"the password of keystore '{path}' is expected in ${passwordVariable}, which is not set");
         return Decrypt(path, password ?? "", $"the password in ${passwordVariable}");
     }

@@ -46,7 +46,7 @@ static class NodeCommand
                 PricePerTile = parse.GetValue(price),
                 Device = parse.GetValue(device),
                 CertificatePath = parse.GetValue(cert),
-                CertificatePassword = Environment.GetEnvironmentVariable("RENDERNET_CERT_PASSWORD"),
+                CertificatePassword = SecretVariables.Take(SecretVariables.CertificatePassword),
                 ShutdownTimeout = TimeSpan.FromSeconds(parse.GetValue(drain)),
                 Fault = NodeOptions.FaultFromEnvironment(),
             };
@@ -54,9 +54,9 @@ static class NodeCommand
             if (parse.GetValue(escrow) is { } escrowAddress)
             {
                 string key = parse.GetValue(keystore) is { } file
-                    ? PaymentKeys.FromKeystore(file, "RENDERNET_KEYSTORE_PASSWORD")
-                    : Environment.GetEnvironmentVariable("RENDERNET_NODE_KEY")
-                      ?? throw new ArgumentException("a paid node needs its key: --keystore FILE (password in $RENDERNET_KEYSTORE_PASSWORD) or $RENDERNET_NODE_KEY");
+                    ? PaymentKeys.FromKeystore(file, SecretVariables.KeystorePassword)
+                    : SecretVariables.Take(SecretVariables.NodeKey) is { } hex ? PaymentKeys.Normalize(hex)
+                    : throw new ArgumentException("a paid node needs its key: --keystore FILE (password in $RENDERNET_KEYSTORE_PASSWORD) or $RENDERNET_NODE_KEY");
                 options = options with
                 {
                     Payment = new NodePayment(parse.GetValue(rpc) ?? throw new ArgumentException("--escrow needs --rpc"), parse.GetValue(chainId), escrowAddress,
