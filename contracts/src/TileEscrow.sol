@@ -45,6 +45,7 @@ contract TileEscrow is EIP712, ReentrancyGuard {
     error ZeroAmount();
     error AmountNotIncreasing(uint256 claimed, uint256 cumulativeAmount);
     error AmountExceedsDeposit(uint256 deposit, uint256 cumulativeAmount);
+    error TilesNotIncreasing(uint256 tiles, uint256 newTiles);
     error BadSignature();
     error UnlockNotRequested();
     error UnlockNotDue(uint64 unlockAt);
@@ -80,6 +81,8 @@ contract TileEscrow is EIP712, ReentrancyGuard {
         if (c.closed) revert ChannelClosed(id);
         if (cumulativeAmount <= c.claimed) revert AmountNotIncreasing(c.claimed, cumulativeAmount);
         if (cumulativeAmount > c.deposit) revert AmountExceedsDeposit(c.deposit, cumulativeAmount);
+        // The tile count is informational, but receipts and events are built from it: it may never go back.
+        if (tiles < c.tiles) revert TilesNotIncreasing(c.tiles, tiles);
         (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(voucherDigest(id, cumulativeAmount, tiles), signature);
         if (err != ECDSA.RecoverError.NoError || signer != c.payer) revert BadSignature();
         uint256 paid = cumulativeAmount - c.claimed;

@@ -79,7 +79,7 @@ public sealed class TileLedger
         foreach (var voucher in store.Load())
         {
             try { await verifier.AcceptAsync(voucher); }
-            catch (VoucherRejectedException) { continue; } // already redeemed, or the channel closed
+            catch (VoucherRejectedException) { continue; } // already redeemed, or the channel closed: the chain refuses it now
             var (tx, paid) = await RedeemAsync(voucher.Channel);
             results.Add((voucher.Channel, tx, paid));
         }
@@ -147,8 +147,9 @@ public sealed class TileLedger
     /// <summary>Checks and records a voucher; returns the total accepted on its channel and the tiles still unpaid.</summary>
     public async Task<(BigInteger Total, int Unpaid)> AcceptAsync(Voucher voucher)
     {
-        await verifier.AcceptAsync(voucher);
-        store?.Save(voucher); // on disk before the payer hears it was accepted
+        await verifier.CheckAsync(voucher); // exactly what the escrow would accept, simulated on chain
+        store?.Save(voucher);               // on disk before it counts, and before the payer hears it was accepted
+        verifier.Commit(voucher);
         var account = await AccountFor(voucher.Channel, refresh: false);
         if (config.RedeemThresholdTiles > 0 && voucher.CumulativeAmount - account.State.Claimed >= Price * config.RedeemThresholdTiles)
             _ = RedeemInBackground(voucher.Channel);

@@ -10,7 +10,7 @@ namespace RenderNet.Payments;
 public sealed record ChannelState(string Payer, string Node, BigInteger Deposit, BigInteger Claimed, BigInteger Tiles, ulong UnlockAt, bool Closed);
 
 /// <summary>Calls on a deployed TileEscrow (and its token) from one account.</summary>
-public sealed class EscrowClient(Web3 web3, string escrowAddress, string tokenAddress)
+public sealed class EscrowClient(Web3 web3, string escrowAddress, string tokenAddress) : IVoucherChain
 {
     readonly Contract escrow = web3.Eth.GetContract(ContractArtifact.TileEscrow.Abi, escrowAddress);
     readonly Contract token = web3.Eth.GetContract(ContractArtifact.RenderToken.Abi, tokenAddress);
@@ -39,6 +39,25 @@ public sealed class EscrowClient(Web3 web3, string escrowAddress, string tokenAd
 
     public Task<TransactionReceipt> RedeemAsync(Voucher voucher) =>
         Send(escrow, "redeem", voucher.Channel, voucher.CumulativeAmount, voucher.Tiles, voucher.Signature.HexToByteArray());
+
+    public async Task<string?> SimulateRedeemAsync(Voucher voucher)
+    {
+        var input = escrow.GetFunction("redeem").CreateCallInput(From, null, null,
+            voucher.Channel, voucher.CumulativeAmount, voucher.Tiles, voucher.Signature.HexToByteArray());
+        try
+        {
+            await web3.Eth.Transactions.Call.SendRequestAsync(input, BlockParameter.CreateLatest());
+            return null;
+        }
+        catch (Exception ex) when (RevertReasons.Describe(ex) is { } reason)
+        {
+            return reason;
+        }
+        catch (Exception ex) when (ex is not PaymentException and not OutOfMemoryException)
+        {
+            throw new PaymentException($"the chain could not simulate a redeem on channel {voucher.Channel}: {ex.Message}", ex);
+        }
+    }
 
     public Task<TransactionReceipt> RequestUnlockAsync(BigInteger channel) => Send(escrow, "requestUnlock", channel);
 
