@@ -48,7 +48,7 @@ static class PaymentsBench
         foreach (var (nodeKey, voucher) in vouchers)
             escrowGas += (await new EscrowClient(chain.Web3For(nodeKey), contracts.Escrow, contracts.Token).RedeemAsync(voucher)).GasUsed.Value;
 
-        var verifier = new VoucherVerifier(domain, PaymentKeys.AddressOf(chain.DevKeys[1]), _ => throw new InvalidOperationException());
+        var verifier = new VoucherVerifier(domain, PaymentKeys.AddressOf(chain.DevKeys[1]), new EscrowClient(chain.Web3For(chain.DevKeys[1]), contracts.Escrow, contracts.Token));
         var sample = vouchers[0].Voucher;
         const int verifyCount = 500;
         var verifyWatch = Stopwatch.StartNew();

@@ -25,6 +25,12 @@ public sealed record FarmOptions
     /// <summary>A speed-derived deadline is this many times the expected render time (plus the minimum).</summary>
     public double TimeoutFactor { get; init; } = 4;
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>The most workers run for one node, whatever slot count it advertises.</summary>
+    public int MaxSlotsPerNode { get; init; } = 8;
+    /// <summary>Slowest a node may take in a scene upload: its deadline is the connect timeout plus the bytes at this rate.</summary>
+    public long MinUploadBytesPerSecond { get; init; } = 1 << 20;
+    /// <summary>How long a node may keep answering "busy" (slots full, payment pending) before that counts as a failure.</summary>
+    public TimeSpan MaxBusyTime { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>Consecutive failures after which a node gets no more tiles in this job.</summary>
     public int MaxConsecutiveFailures { get; init; } = 3;
     /// <summary>Re-run the last tiles in flight on idle nodes; the first valid result wins.</summary>

@@ -51,6 +51,13 @@ public sealed class FarmPayer(EscrowClient escrow, VoucherSigner signer, long ch
         }
     }
 
+    /// <summary>The cumulative voucher for everything paid to a node so far (signing is deterministic: the same bytes again), or null.</summary>
+    public Voucher? LatestVoucher(string nodeKey)
+    {
+        lock (gate)
+            return channels.TryGetValue(nodeKey, out var c) && c.Tiles > 0 ? signer.Sign(c.Channel, c.Price * c.Tiles, c.Tiles) : null;
+    }
+
     public (BigInteger Channel, BigInteger Amount, int Tiles)? Account(string nodeKey)
     {
         lock (gate) return channels.TryGetValue(nodeKey, out var c) ? (c.Channel, c.Price * c.Tiles, c.Tiles) : null;

@@ -23,8 +23,14 @@ public abstract class FarmWorkload
     /// <summary>The fingerprint results must share to be interchangeable (the pipeline's, for this kind of work).</summary>
     public abstract string FingerprintOf(Capabilities caps);
 
-    /// <summary>Gets a node ready (e.g. uploads the scene); returns why the node cannot take part, or null.</summary>
-    public virtual Task<string?> PrepareAsync(NodeClient node, Capabilities caps, CancellationToken cancellation) => Task.FromResult<string?>(null);
+    /// <summary>Bytes <see cref="PrepareAsync"/> sends a node (deadlines grow with them).</summary>
+    public virtual long PrepareBytes => 0;
+
+    /// <summary>Largest single reply a node may send for this work (gRPC refuses anything bigger before it is buffered).</summary>
+    public abstract int MaxReplyBytes { get; }
+
+    /// <summary>Gets a node ready (e.g. uploads the scene) before <paramref name="deadline"/>; returns why the node cannot take part, or null.</summary>
+    public virtual Task<string?> PrepareAsync(NodeClient node, Capabilities caps, DateTime deadline, CancellationToken cancellation) => Task.FromResult<string?>(null);
 
     /// <summary>
     /// Runs one unit on a node and checks the result; throws <see cref="Grpc.Core.RpcException"/> for the node's

@@ -9,6 +9,8 @@ namespace RenderNet.Farm;
 public sealed class NodeClient : IDisposable
 {
     const int ChunkBytes = 1 << 20;
+    /// <summary>Replies of calls outside a job (capabilities, health, calibration) are small.</summary>
+    public const int DefaultMaxReplyBytes = 4 << 20;
     readonly GrpcChannel channel;
     readonly RenderNode.RenderNodeClient client;
 
@@ -16,13 +18,14 @@ public sealed class NodeClient : IDisposable
     public string Address { get; }
 
     /// <param name="handler">Transport override, e.g. to trust a node's self-signed TLS certificate.</param>
-    public NodeClient(string address, HttpMessageHandler? handler = null)
+    /// <param name="maxReplyBytes">Largest reply accepted from this node: gRPC refuses a bigger one before buffering it.</param>
+    public NodeClient(string address, HttpMessageHandler? handler = null, int maxReplyBytes = DefaultMaxReplyBytes)
     {
         Address = address;
         var uri = address.Contains("://") ? address : "http://" + address;
         channel = GrpcChannel.ForAddress(uri, new GrpcChannelOptions
         {
-            MaxReceiveMessageSize = 1 << 30,   // a 4K tile of RGBA32F is ~130 MB before compression
+            MaxReceiveMessageSize = maxReplyBytes,
             MaxSendMessageSize = 16 << 20,
             HttpHandler = handler,
         });
@@ -43,11 +46,12 @@ public sealed class NodeClient : IDisposable
         client.HealthAsync(new HealthRequest(), deadline: DateTime.UtcNow + timeout, cancellationToken: cancellation).ResponseAsync;
 
     /// <summary>Sends the scene unless the node has it cached already; returns whether it was sent.</summary>
-    public async Task<bool> EnsureSceneAsync(string sha256, ReadOnlyMemory<byte> glb, CancellationToken cancellation)
+    /// <remarks>Both calls share <paramref name="deadline"/>: a node that never answers, or reads slowly, cannot hold a job.</remarks>
+    public async Task<bool> EnsureSceneAsync(string sha256, ReadOnlyMemory<byte> glb, DateTime deadline, CancellationToken cancellation)
     {
-        var status = await client.HasSceneAsync(new SceneRef { ProtocolVersion = ProtocolVersion.Current, Sha256 = sha256 }, cancellationToken: cancellation);
+        var status = await client.HasSceneAsync(new SceneRef { ProtocolVersion = ProtocolVersion.Current, Sha256 = sha256 }, deadline: deadline, cancellationToken: cancellation);
         if (status.Cached) return false;
-        using var call = client.UploadScene(cancellationToken: cancellation);
+        using var call = client.UploadScene(deadline: deadline, cancellationToken: cancellation);
         for (int offset = 0; offset < glb.Length || offset == 0; offset += ChunkBytes)
         {
             int length = Math.Min(ChunkBytes, glb.Length - offset);

@@ -10,9 +10,9 @@ public sealed class RenderWorkload : FarmWorkload
     readonly FarmJobSpec spec;
     readonly TileJournal? journal;
 
-    sealed record TileDelivery(TileResult Result, float[] Pixels) : FarmDelivery(Result.RenderSeconds, Result.PixelsZlib.Length)
+    sealed record TileDelivery(TileResult Result, float[] Pixels, string Hash) : FarmDelivery(Result.RenderSeconds, Result.PixelsZlib.Length)
     {
-        public override string? ContentHash => Result.PixelsSha256; // checked against the pixels when it arrived
+        public override string? ContentHash => Hash; // computed here from the pixels, lower-case: never the node's own string
     }
 
     public RenderWorkload(FarmJobSpec spec, TileJournal? journal)
@@ -21,23 +21,32 @@ public sealed class RenderWorkload : FarmWorkload
         this.spec = spec;
         this.journal = journal;
         Assembler = new FrameAssembler(spec.Frame.Width, spec.Frame.Height);
+        long largest = spec.Plan.Tiles.Max(t => (long)t.PixelCount) * 16;
+        MaxReplyBytes = (int)Math.Min(int.MaxValue, NodeReported.DeflateBound(largest) + (64 << 10));
     }
 
     public FrameAssembler Assembler { get; }
     public override string JobId => spec.JobId;
     public override string JobKind => "path-trace";
     public override int Count => spec.Plan.Tiles.Count;
+    /// <summary>Priced by work (<see cref="WorkUnits"/>), exactly as the node charges it.</summary>
+    public override int PriceUnitsOf(int unit) => (int)Math.Min(int.MaxValue, WorkUnits.ForTile(spec.Frame, spec.Plan.Tiles[unit]));
     public override long WorkOf(int unit) => (long)spec.Plan.Tiles[unit].PixelCount * spec.Frame.WorkPerPixel;
     public override TileRect RectOf(int unit) => spec.Plan.Tiles[unit];
     public override string FingerprintOf(Capabilities caps) => caps.PipelineFingerprint;
 
-    public override async Task<string?> PrepareAsync(NodeClient node, Capabilities caps, CancellationToken cancellation)
+    public override long PrepareBytes => spec.SceneGlb.Length;
+
+    /// <summary>The largest tile's pixels, compressed as badly as zlib can, plus room for the other fields.</summary>
+    public override int MaxReplyBytes { get; }
+
+    public override async Task<string?> PrepareAsync(NodeClient node, Capabilities caps, DateTime deadline, CancellationToken cancellation)
     {
         if ((ulong)spec.SceneGlb.Length > caps.MaxSceneBytes)
             return $"the scene ({spec.SceneGlb.Length:N0} bytes) exceeds its limit of {caps.MaxSceneBytes:N0} bytes";
         try
         {
-            await node.EnsureSceneAsync(spec.SceneSha256, spec.SceneGlb, cancellation);
+            await node.EnsureSceneAsync(spec.SceneSha256, spec.SceneGlb, deadline, cancellation);
             return null;
         }
         catch (Grpc.Core.RpcException ex) when (!cancellation.IsCancellationRequested)
@@ -52,7 +61,13 @@ public sealed class RenderWorkload : FarmWorkload
         var request = FrameMessages.ToRequest(spec.SceneSha256, spec.Frame, rect, spec.JobId, unit);
         request.PaymentChannel = paymentChannel;
         var result = await node.RenderTileAsync(request, deadline, cancellation);
-        return new TileDelivery(result, TilePixels.Decode(result, rect));
+        NodeReported.Seconds(result.RenderSeconds, $"tile {rect}");
+        if (result.PixelsZlib.Length > NodeReported.DeflateBound((long)rect.PixelCount * 16))
+            throw new InvalidDataException($"tile {rect}: {result.PixelsZlib.Length:N0} compressed bytes, more than its pixels can take");
+        var pixels = TilePixels.Decode(result, rect);
+        // The journal keeps pixels as this coordinator compresses them, never bytes the node chose.
+        if (journal is not null) result.PixelsZlib = TilePixels.Compress(pixels);
+        return new TileDelivery(result, pixels, TilePixels.Sha256(pixels));
     }
 
     public override void Accept(int unit, string node, FarmDelivery delivery)

@@ -76,6 +76,8 @@ public sealed class TileFarm
         /// <summary>A spot check of a tile already in the frame, with the tokens reserved for paying it.</summary>
         public bool Check { get; init; }
         public System.Numerics.BigInteger CheckReserved;
+        /// <summary>A speculative duplicate's own reservation: if it loses the race but is valid, it is paid too.</summary>
+        public System.Numerics.BigInteger ExtraReserved;
     }
 
     sealed class NodeState(NodeClient client)
@@ -96,6 +98,8 @@ public sealed class TileFarm
         /// <summary>Vouchers to one node are signed and sent one at a time, so they arrive in increasing order.</summary>
         public readonly SemaphoreSlim PayLock = new(1, 1);
         public string? RedeemTransaction;
+        /// <summary>Since when (job clock) the node has answered nothing but "busy"; null while it works.</summary>
+        public TimeSpan? BusySince;
         public string Name => Caps?.NodeId is { Length: > 0 } id ? $"{id} ({Client.Address})" : Client.Address;
     }
 
@@ -151,7 +155,8 @@ public sealed class TileFarm
     {
         get
         {
-            lock (gate) return committed - tiles.Aggregate(System.Numerics.BigInteger.Zero, (sum, t) => sum + t.Reserved);
+            lock (gate)
+                return committed - tiles.Aggregate(System.Numerics.BigInteger.Zero, (sum, t) => sum + t.Reserved + t.Active.Aggregate(System.Numerics.BigInteger.Zero, (s, a) => s + a.ExtraReserved));
         }
     }
 
@@ -159,7 +164,7 @@ public sealed class TileFarm
     public async Task<FarmRun> RunWorkAsync(IReadOnlyList<string> nodeAddresses, CancellationToken cancellation = default)
     {
         if (nodeAddresses.Count == 0) throw new ArgumentException("no render nodes were given");
-        foreach (var address in nodeAddresses.Distinct()) nodes.Add(new NodeState(new NodeClient(address)));
+        foreach (var address in nodeAddresses.Distinct()) nodes.Add(new NodeState(new NodeClient(address, maxReplyBytes: work.MaxReplyBytes)));
         try
         {
             RestoreFromJournal();
@@ -176,7 +181,7 @@ public sealed class TileFarm
 
                 using var jobCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
                 var workers = nodes.Where(n => n.Healthy)
-                    .SelectMany(n => Enumerable.Range(0, (int)Math.Max(1, n.Caps!.MaxConcurrentTiles)).Select(_ => WorkerAsync(n, jobCancel.Token)))
+                    .SelectMany(n => Enumerable.Range(0, NodeReported.Slots(n.Caps!.MaxConcurrentTiles, options.MaxSlotsPerNode)).Select(_ => WorkerAsync(n, jobCancel.Token)))
                     .ToList();
                 var monitor = MonitorDeadlinesAsync(jobCancel.Token);
                 try
@@ -268,7 +273,8 @@ public sealed class TileFarm
     {
         try
         {
-            if (await work.PrepareAsync(node.Client, node.Caps!, cancellation) is { } reason)
+            var deadline = DateTime.UtcNow + options.ConnectTimeout + TimeSpan.FromSeconds((double)work.PrepareBytes / Math.Max(1, options.MinUploadBytesPerSecond));
+            if (await work.PrepareAsync(node.Client, node.Caps!, deadline, cancellation) is { } reason)
             {
                 node.Excluded = reason;
                 Warn($"node {node.Name}: {node.Excluded}");
@@ -344,7 +350,8 @@ public sealed class TileFarm
         double fleet = FleetRate();
         if (fleet <= 0) return null;
         var straggler = tiles.Where(t => !t.Done && t.Active.Count == 1 && t.Active[0].Node != node && !t.FailedOn.Contains(node)
-                                         && t.Active[0].Clock.Elapsed.TotalSeconds > 1.5 * t.Work / fleet + 0.2 && Affordable(t, node))
+                                         && t.Active[0].Clock.Elapsed.TotalSeconds > 1.5 * t.Work / fleet + 0.2
+                                         && (options.Budget is not { } budget || committed + CostOf(t, node) <= budget))
             .OrderByDescending(t => t.Active[0].Clock.Elapsed).FirstOrDefault();
         return straggler is null ? null : Start(straggler, node, speculative: true);
     }
@@ -354,7 +361,12 @@ public sealed class TileFarm
         var attempt = new Attempt(tile, node, speculative) { Began = jobClock.Elapsed };
         tile.Active.Add(attempt);
         var cost = CostOf(tile, node);
-        if (cost > tile.Reserved)
+        if (speculative)
+        {
+            attempt.ExtraReserved = cost;
+            committed += cost;
+        }
+        else if (cost > tile.Reserved)
         {
             committed += cost - tile.Reserved;
             tile.Reserved = cost;
@@ -396,7 +408,18 @@ public sealed class TileFarm
                 else if (node.Convicted) { outcome = "rejected: outvoted in a spot check"; }
                 else tile.Done = true; // claimed: no other attempt may place it
             }
-            if (outcome != "ok") { work.Discard(result); return; }
+            if (outcome != "ok")
+            {
+                work.Discard(result);
+                // A valid result that lost the race was still delivered work: the node counts it as owed, so it is paid
+                // (else an honest node refuses this payer after a few lost races). An outvoted node's is not.
+                if (!node.Convicted)
+                {
+                    lock (gate) committed += CostOf(tile, node);
+                    await PayAsync(node, work.PriceUnitsOf(tile.Index));
+                }
+                return;
+            }
             work.Accept(tile.Index, node.Name, result);
             TileEvent tileEvent;
             lock (gate)
@@ -404,6 +427,7 @@ public sealed class TileFarm
                 done++;
                 node.Tiles++;
                 node.ConsecutiveFailures = 0;
+                node.BusySince = null;
                 node.RenderTime += TimeSpan.FromSeconds(result.NodeSeconds);
                 double rate = tile.Work / Math.Max(attempt.Clock.Elapsed.TotalSeconds, 1e-3);
                 node.Rate = node.Rate > 0 ? 0.7 * node.Rate + 0.3 * rate : rate;
@@ -430,11 +454,28 @@ public sealed class TileFarm
                 OperationCanceledException when tile.Done => "superseded",
                 _ => $"invalid: {ex.Message}",
             };
-            if (ex is RpcException { StatusCode: StatusCode.ResourceExhausted } || (ex is RpcException { StatusCode: StatusCode.FailedPrecondition } owes && owes.Status.Detail.Contains("owes")))
+            if (ex is RpcException refused && NodeRefusal.Of(refused) is not null)
             {
-                // The node still counts a just-cancelled tile as in flight: not a failure, try again shortly.
-                outcome = "busy";
-                await Task.Delay(50, CancellationToken.None);
+                // Slots full (a just-cancelled tile still counts as in flight there) or a payment not yet seen: not a
+                // failure at first, but a node that stays "busy" for longer than MaxBusyTime is failing this job.
+                bool tooLong;
+                lock (gate)
+                {
+                    node.BusySince ??= jobClock.Elapsed;
+                    tooLong = jobClock.Elapsed - node.BusySince.Value > options.MaxBusyTime;
+                    if (tooLong) node.BusySince = null;
+                }
+                if (tooLong)
+                {
+                    outcome = $"busy for over {options.MaxBusyTime.TotalSeconds:F0} s: {refused.Status.Detail}";
+                    Failed(attempt, outcome, ex);
+                }
+                else
+                {
+                    outcome = "busy";
+                    if (NodeRefusal.Of(refused) == RefusalKind.AwaitingPayment) await ResendLatestVoucherAsync(node);
+                    await Task.Delay(50, CancellationToken.None);
+                }
             }
             else if (outcome != "superseded") Failed(attempt, outcome, ex);
         }
@@ -443,6 +484,8 @@ public sealed class TileFarm
             lock (gate)
             {
                 tile.Active.Remove(attempt);
+                committed -= attempt.ExtraReserved;
+                attempt.ExtraReserved = 0;
                 if (!tile.Done && tile.Active.Count == 0)
                 {
                     committed -= tile.Reserved;
@@ -451,7 +494,7 @@ public sealed class TileFarm
                 }
                 Pulse();
             }
-            if (!cancellation.IsCancellationRequested || outcome == "ok")
+            if ((!cancellation.IsCancellationRequested || outcome == "ok") && outcome != "busy") // busy retries are not worth a synced row each
                 journal?.RecordAttempt(tile.Index, node.Name, attempt.Started, outcome);
             onAttempt?.Invoke(new FarmAttempt(tile.Index, node.Name, attempt.Began, attempt.Clock.Elapsed, outcome, attempt.Speculative));
         }
@@ -713,6 +756,23 @@ public sealed class TileFarm
                 Warn($"node {node.Name}: voucher for {voucher.Tiles} tiles not delivered: {ex.Status.Detail}");
             }
         }
+        finally
+        {
+            node.PayLock.Release();
+        }
+    }
+
+    /// <summary>A node says it awaits payment: the voucher it lacks may have been lost on the way, so it goes again.</summary>
+    async Task ResendLatestVoucherAsync(NodeState node)
+    {
+        if (node.Channel.Length == 0 || options.Payer?.LatestVoucher(node.Client.Address) is not { } voucher) return;
+        await node.PayLock.WaitAsync(CancellationToken.None);
+        try
+        {
+            using var deadline = new CancellationTokenSource(options.ConnectTimeout);
+            await node.Client.SubmitVoucherAsync(voucher, deadline.Token);
+        }
+        catch (RpcException) { } // it has it already, or cannot take it now: the busy budget decides
         finally
         {
             node.PayLock.Release();

@@ -43,7 +43,10 @@ public sealed class TranscodeWorkload : FarmWorkload
         return spec.Renditions.Sum(r => r.PixelsPerFrame * spec.KeptFrames(r));
     }
 
-    public override Task<string?> PrepareAsync(NodeClient node, Capabilities caps, CancellationToken cancellation)
+    /// <summary>Renditions come back in chunks of <see cref="SegmentMessages.ChunkBytes"/>.</summary>
+    public override int MaxReplyBytes => SegmentMessages.ChunkBytes + (64 << 10);
+
+    public override Task<string?> PrepareAsync(NodeClient node, Capabilities caps, DateTime deadline, CancellationToken cancellation)
     {
         long largest = job.Segments.Max(s => new FileInfo(s.Path).Length);
         return Task.FromResult(largest > (long)caps.MaxSegmentBytes
@@ -83,14 +86,18 @@ public sealed class TranscodeWorkload : FarmWorkload
             {
                 await foreach (var reply in call.ResponseStream.ReadAllAsync(cancellation))
                 {
+                    if (reply.Rendition >= (uint)files.Length || (int)reply.Rendition < current)
+                        throw new InvalidDataException($"reply for rendition {reply.Rendition} out of order (the segment has {files.Length})");
                     int r = (int)reply.Rendition;
-                    if (r >= files.Length || r < current) throw new InvalidDataException($"reply for rendition {r} out of order");
                     if (r != current)
                     {
                         current = r;
+                        long most = MaxRenditionBytes(spec, spec.Renditions[r]);
+                        if (reply.TotalBytes > (ulong)most)
+                            throw new InvalidDataException($"{spec.Renditions[r].Name}: the node announces {reply.TotalBytes:N0} bytes, more than {most:N0} for its frames");
                         var path = TranscodeJob.RenditionFile(directory, r, spec.Renditions[r]);
                         files[r] = (path, reply.TotalBytes, reply.Sha256, reply.Frames, reply.TotalBytes > 0 ? File.Create(path) : null, 0);
-                        seconds = reply.TranscodeSeconds;
+                        seconds = NodeReported.Seconds(reply.TranscodeSeconds, $"segment {unit}");
                     }
                     ref var f = ref files[r];
                     f.Received += reply.Data.Length;
@@ -132,6 +139,13 @@ public sealed class TranscodeWorkload : FarmWorkload
             throw;
         }
     }
+
+    /// <summary>
+    /// The most bytes one rendition of a segment may take: twice its raw 4:2:0 frames plus 1 MiB of container. x264 never
+    /// comes near it (even lossless noise stays below raw size); it only stops a node from filling the coordinator's disk.
+    /// </summary>
+    static long MaxRenditionBytes(Core.Media.SegmentSpec spec, Core.Media.Rendition rendition) =>
+        (long)spec.KeptFrames(rendition) * rendition.PixelsPerFrame * 3 + (1 << 20);
 
     public override void Accept(int unit, string node, FarmDelivery delivery)
     {

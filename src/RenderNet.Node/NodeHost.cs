@@ -22,14 +22,16 @@ public sealed class NodeHost : IAsyncDisposable
     readonly NodeOptions options;
     readonly NodeState state;
     readonly Lock gate = new();
+    readonly StateDirectory? stateDirectory;
     Task? stopping;
 
     public string Address { get; }
     public TileRenderer Renderer { get; }
 
-    NodeHost(WebApplication app, NodeOptions options, string address, TileRenderer renderer)
+    NodeHost(WebApplication app, NodeOptions options, string address, TileRenderer renderer, StateDirectory? stateDirectory)
     {
         this.app = app;
+        this.stateDirectory = stateDirectory;
         this.options = options;
         state = app.Services.GetRequiredService<NodeState>();
         Address = address;
@@ -50,6 +52,12 @@ public sealed class NodeHost : IAsyncDisposable
             state.StartDraining();
             var deadline = DateTime.UtcNow + options.ShutdownTimeout;
             while (state.InFlight > 0 && DateTime.UtcNow < deadline) await Task.Delay(20);
+            // A node going away redeems what it holds: the payer could otherwise unlock and reclaim it meanwhile.
+            if (app.Services.GetService<TileLedger>() is { } ledger)
+            {
+                var redeem = ledger.RedeemAllAsync();
+                await Task.WhenAny(redeem, Task.Delay(options.ShutdownTimeout));
+            }
             using var quick = new CancellationTokenSource(TimeSpan.FromSeconds(1));
             await app.StopAsync(quick.Token);
         }
@@ -58,7 +66,20 @@ public sealed class NodeHost : IAsyncDisposable
     public static async Task<NodeHost> StartAsync(NodeOptions options, CancellationToken cancellation = default)
     {
         var endpoint = ParseEndpoint(options.Listen);
-        var renderer = new TileRenderer(options.Device);
+        StateDirectory? stateDirectory = null;
+        if (options.Payment is { } pay)
+        {
+            var root = pay.StateDirectory ?? StateDirectory.DefaultFor(RenderNet.Payments.PaymentKeys.AddressOf(pay.NodeKey));
+            stateDirectory = StateDirectory.Acquire(Path.Combine(root, await TileLedger.ScopeAsync(pay)));
+        }
+        SegmentWorker.SweepLeftovers();
+        TileRenderer renderer;
+        try { renderer = new TileRenderer(options.Device); }
+        catch
+        {
+            stateDirectory?.Dispose();
+            throw;
+        }
         try
         {
             var builder = WebApplication.CreateSlimBuilder();
@@ -72,6 +93,13 @@ public sealed class NodeHost : IAsyncDisposable
             builder.WebHost.ConfigureKestrel(k =>
             {
                 k.Limits.MaxRequestBodySize = Math.Max(options.MaxSceneBytes, options.MaxSegmentBytes) + (16 << 20);
+                // Streams' own idle and rate limits are in StreamPace (gRPC turns Kestrel's off); these bound the rest.
+                k.Limits.MaxConcurrentConnections = 256;
+                k.Limits.Http2.MaxStreamsPerConnection = 32;
+                k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(15);
+                k.Limits.KeepAliveTimeout = TimeSpan.FromMinutes(2);
+                k.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(30);
+                k.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(30);
                 k.Listen(endpoint, listen =>
                 {
                     listen.Protocols = HttpProtocols.Http2;
@@ -90,8 +118,13 @@ public sealed class NodeHost : IAsyncDisposable
             var (segments, noTranscode) = await SegmentWorker.TryCreateAsync(renderer);
             if (segments is not null) builder.Services.AddSingleton(segments);
             builder.Services.AddSingleton<NodeState>();
+            builder.Services.AddSingleton(new UploadGate(perClient: 2, overall: 8));
             if (options.Payment is { } payment)
-                builder.Services.AddSingleton(new TileLedger(payment, options.PricePerTile));
+            {
+                var paymentLedger = new TileLedger(payment, options.PricePerTile, stateDirectory!.Path);
+                await paymentLedger.CheckEscrowAsync();
+                builder.Services.AddSingleton(paymentLedger);
+            }
             var app = builder.Build();
             app.MapGrpcService<RenderNodeService>();
             var state = app.Services.GetRequiredService<NodeState>();
@@ -109,11 +142,12 @@ public sealed class NodeHost : IAsyncDisposable
                     await Announce(options, registry, $"{uri.Host}:{uri.Port}");
             }
 
-            return new NodeHost(app, options, $"{uri.Host}:{uri.Port}", renderer);
+            return new NodeHost(app, options, $"{uri.Host}:{uri.Port}", renderer, stateDirectory);
         }
         catch
         {
             renderer.Dispose();
+            stateDirectory?.Dispose();
             throw;
         }
     }
@@ -148,6 +182,7 @@ public sealed class NodeHost : IAsyncDisposable
     {
         await app.DisposeAsync();
         Renderer.Dispose();
+        stateDirectory?.Dispose();
     }
 }
 

@@ -11,6 +11,19 @@ public enum NodeFault
     PlausibleLie,
     /// <summary>Renders its first tile, then hangs on every later one (a node that dies half-way, still connected).</summary>
     HangAfterFirstTile,
+    // Hostile nodes from the security review (F-1): each tries to stall or crash the coordinator's job.
+    /// <summary>Answers capabilities, then never answers HasScene.</summary>
+    HangOnScene,
+    /// <summary>Advertises uint.MaxValue tile slots.</summary>
+    HugeSlots,
+    /// <summary>Reports NaN seconds of work.</summary>
+    NaNSeconds,
+    /// <summary>Pads each tile reply with 50 MiB of junk.</summary>
+    HugeReply,
+    /// <summary>Sends transcode replies for rendition 0xFFFFFFFF.</summary>
+    BadRendition,
+    /// <summary>Announces 2^50 bytes for each rendition.</summary>
+    HugeTotalBytes,
 }
 
 public sealed record NodeOptions
@@ -30,6 +43,9 @@ public sealed record NodeOptions
     /// <summary>PFX certificate for TLS; plain HTTP/2 when null.</summary>
     public string? CertificatePath { get; init; }
     public string? CertificatePassword { get; init; }
+
+    // A record prints every property: this one must not print the certificate password.
+    public override string ToString() => $"NodeOptions({Listen}, node {NodeId}, {(Payment is null ? "free" : Payment.ToString())})";
     /// <summary>How long a stopping node waits for tiles in flight before aborting them (the caller then re-sends them elsewhere).</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
     public NodeFault Fault { get; init; } = NodeFault.None;
@@ -44,10 +60,17 @@ public sealed record NodeOptions
 /// How a node gets paid: the chain and escrow it accepts vouchers on, its key (the payee; it signs its redeem
 /// transactions), and how many delivered tiles a payer may owe before the node stops working for it.
 /// </summary>
-public sealed record NodePayment(string RpcUrl, long ChainId, string EscrowAddress, string TokenAddress, string NodeKey, int ExposureBound = 2)
+public sealed record NodePayment(string RpcUrl, long ChainId, string EscrowAddress, string TokenAddress, string NodeKey, int ExposureBound = NodePayment.DefaultExposureBound)
 {
-    /// <summary>Where accepted vouchers are kept (redeemed at the next start after a crash); null keeps them in memory only.</summary>
+    /// <summary>Price units' worth a payer may owe, work in flight included (two slots plus two delivered pieces).</summary>
+    public const int DefaultExposureBound = 4;
+
+    /// <summary>Where accepted vouchers and the ledger are kept (redeemed at the next start after a crash); null: <see cref="Node.StateDirectory.DefaultFor"/>.</summary>
     public string? StateDirectory { get; init; }
+    /// <summary>The largest piece of work (in price units, <see cref="Protocol.WorkUnits"/>) the node takes on one request.</summary>
+    public long MaxUnitsPerPiece { get; init; } = 4096;
+    /// <summary>Shortest escrow unlock delay the node accepts: its window to redeem after a payer asks for the deposit back.</summary>
+    public TimeSpan MinUnlockDelay { get; init; } = TimeSpan.FromMinutes(10);
     /// <summary>Redeem as soon as a channel's unredeemed amount reaches this many tiles' worth (0: only at job end).</summary>
     public int RedeemThresholdTiles { get; init; } = 100;
     /// <summary>When set, the node announces its endpoint and price in this NodeRegistry on start.</summary>
@@ -55,5 +78,6 @@ public sealed record NodePayment(string RpcUrl, long ChainId, string EscrowAddre
     /// <summary>Tokens staked when the node first registers (the node's own, in the token's smallest unit).</summary>
     public System.Numerics.BigInteger Stake { get; init; }
 
-    public override string ToString() => $"NodePayment({RpcUrl}, chain {ChainId}, escrow {EscrowAddress})"; // never the key
+    // Never the key, nor the RPC URL (providers put API keys in it).
+    public override string ToString() => $"NodePayment(chain {ChainId}, escrow {EscrowAddress})";
 }

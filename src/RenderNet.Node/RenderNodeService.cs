@@ -10,7 +10,7 @@ using RenderNet.Vulkan;
 namespace RenderNet.Node;
 
 /// <summary>The gRPC face of a render node: capabilities, content-addressed scene upload, tile rendering, health.</summary>
-public sealed class RenderNodeService(NodeOptions options, SceneCache cache, TileRenderer renderer, NodeState state, ILogger<RenderNodeService> log,
+public sealed class RenderNodeService(NodeOptions options, SceneCache cache, TileRenderer renderer, NodeState state, UploadGate uploads, ILogger<RenderNodeService> log,
     TileLedger? ledger = null, SegmentWorker? segments = null)
     : RenderNode.RenderNodeBase
 {
@@ -40,7 +40,7 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
             Driver = $"{d.DriverName} {d.DriverInfo}".Trim(),
             VulkanApiVersion = d.ApiVersion,
             PipelineFingerprint = options.Fault == NodeFault.OtherFingerprint ? "0000" + renderer.Fingerprint[4..] : renderer.Fingerprint,
-            MaxConcurrentTiles = (uint)options.MaxConcurrentTiles,
+            MaxConcurrentTiles = options.Fault == NodeFault.HugeSlots ? uint.MaxValue : (uint)options.MaxConcurrentTiles,
             PricePerTile = options.PricePerTile,
             MaxSceneBytes = (ulong)Math.Min(options.MaxSceneBytes, cache.CapacityBytes),
             PathSamplesPerSecond = renderer.PathSamplesPerSecond,
@@ -62,19 +62,26 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
         return caps;
     }
 
-    public override Task<SceneStatus> HasScene(SceneRef request, ServerCallContext context)
+    public override async Task<SceneStatus> HasScene(SceneRef request, ServerCallContext context)
     {
         CheckVersion(request.ProtocolVersion);
-        return Task.FromResult(new SceneStatus { Cached = cache.Contains(request.Sha256) });
+        if (options.Fault == NodeFault.HangOnScene) await Task.Delay(Timeout.Infinite, context.CancellationToken);
+        return new SceneStatus { Cached = cache.Contains(request.Sha256) };
     }
 
     public override async Task<SceneUploaded> UploadScene(IAsyncStreamReader<SceneChunk> requestStream, ServerCallContext context)
     {
-        byte[]? buffer = null;
+        if (state.Draining)
+            throw new RpcException(new Status(StatusCode.Unavailable, "the node is shutting down"));
+        using var slot = uploads.TryEnter(UploadGate.ClientOf(context.Peer))
+            ?? throw NodeRefusal.Create(StatusCode.ResourceExhausted, RefusalKind.Busy, "too many uploads in progress; try again shortly");
+        var pace = StreamPace.Default();
+        // The buffer grows with the bytes that actually arrive: a client announcing 512 MiB and sending nothing costs nothing.
+        MemoryStream? buffer = null;
         string? hash = null;
-        long received = 0;
+        long announced = 0;
         long limit = Math.Min(options.MaxSceneBytes, cache.CapacityBytes);
-        while (await requestStream.MoveNext(context.CancellationToken))
+        while (await pace.MoveNextAsync(requestStream, context.CancellationToken))
         {
             var chunk = requestStream.Current;
             CheckVersion(chunk.ProtocolVersion);
@@ -82,27 +89,49 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
             {
                 if (string.IsNullOrEmpty(chunk.Sha256) || chunk.TotalBytes == 0)
                     throw new RpcException(new Status(StatusCode.InvalidArgument, "the first scene chunk must carry the scene's sha256 and total size"));
-                if ((long)chunk.TotalBytes > limit)
+                if (chunk.TotalBytes > (ulong)limit)
                     throw new RpcException(new Status(StatusCode.ResourceExhausted,
                         $"scene of {chunk.TotalBytes:N0} bytes exceeds this node's limit of {limit:N0} bytes"));
+                if (!cache.HasRoomFor((long)chunk.TotalBytes))
+                    throw NodeRefusal.Create(StatusCode.ResourceExhausted, RefusalKind.Busy, "the scene cache is full of scenes in use; try again later");
                 hash = chunk.Sha256.ToLowerInvariant();
-                buffer = new byte[chunk.TotalBytes];
+                announced = (long)chunk.TotalBytes;
+                buffer = new MemoryStream();
             }
-            if ((long)chunk.Offset != received || chunk.Data.Length > MaxChunkBytes || received + chunk.Data.Length > buffer.Length)
-                throw new RpcException(new Status(StatusCode.InvalidArgument, $"scene chunk at offset {chunk.Offset} does not follow {received:N0} bytes received"));
-            chunk.Data.Span.CopyTo(buffer.AsSpan((int)received));
-            received += chunk.Data.Length;
+            if ((long)chunk.Offset != buffer.Length || chunk.Data.Length > MaxChunkBytes || buffer.Length + chunk.Data.Length > announced)
+                throw new RpcException(new Status(StatusCode.InvalidArgument, $"scene chunk at offset {chunk.Offset} does not follow {buffer.Length:N0} bytes received"));
+            buffer.Write(chunk.Data.Span);
+            pace.Received(chunk.Data.Length);
         }
         if (buffer is null || hash is null)
             throw new RpcException(new Status(StatusCode.InvalidArgument, "no scene data was sent"));
-        if (received != buffer.Length)
-            throw new RpcException(new Status(StatusCode.InvalidArgument, $"scene upload ended after {received:N0} of {buffer.Length:N0} bytes"));
-        string actual = SceneCache.Hash(buffer);
+        if (buffer.Length != announced)
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"scene upload ended after {buffer.Length:N0} of {announced:N0} bytes"));
+        var bytes = buffer.ToArray();
+        string actual = SceneCache.Hash(bytes);
         if (actual != hash)
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"scene bytes hash to {actual}, not the announced {hash}"));
-        cache.Add(hash, buffer);
-        log.LogInformation("scene {Scene} cached ({Bytes} bytes)", hash, buffer.Length);
-        return new SceneUploaded { Sha256 = hash, Bytes = (ulong)buffer.Length };
+        if (!cache.Add(hash, bytes))
+            throw NodeRefusal.Create(StatusCode.ResourceExhausted, RefusalKind.Busy, "the scene cache is full of scenes in use; try again later");
+        log.LogInformation("scene {Scene} cached ({Bytes} bytes)", hash, bytes.Length);
+        return new SceneUploaded { Sha256 = hash, Bytes = (ulong)bytes.Length };
+    }
+
+    /// <summary>Reserves a piece of work on the payer's channel; refusals carry their typed kind.</summary>
+    async Task<BigInteger?> ReserveAsync(string paymentChannel, long units)
+    {
+        if (ledger is null) return null;
+        if (!BigInteger.TryParse(paymentChannel, out var id) || id.Sign <= 0)
+            throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                $"this node works for pay: open a channel to {ledger.Address} on escrow {options.Payment!.EscrowAddress} and name it in the request"));
+        try { await ledger.ReserveAsync(id, units); }
+        catch (PaymentRequiredException ex) when (ex.Reason == PaymentRefusal.AwaitingPayment)
+        {
+            throw NodeRefusal.Create(StatusCode.FailedPrecondition, RefusalKind.AwaitingPayment, ex.Message);
+        }
+        catch (PaymentRequiredException ex) { throw new RpcException(new Status(StatusCode.FailedPrecondition, ex.Message)); }
+        catch (PaymentException ex) { throw new RpcException(new Status(StatusCode.Unavailable, $"the chain cannot be read: {ex.Message}")); }
+        return id;
     }
 
     public override async Task<TileResult> RenderTile(TileRequest request, ServerCallContext context)
@@ -122,21 +151,12 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, ex.Message));
         }
-        BigInteger? channel = null;
-        if (ledger is not null)
-        {
-            if (!BigInteger.TryParse(request.PaymentChannel, out var id))
-                throw new RpcException(new Status(StatusCode.FailedPrecondition,
-                    $"this node renders for pay: open a channel to {ledger.Address} on escrow {options.Payment!.EscrowAddress} and name it in the request"));
-            try { await ledger.ReserveAsync(id); }
-            catch (PaymentRequiredException ex) { throw new RpcException(new Status(StatusCode.FailedPrecondition, ex.Message)); }
-            catch (PaymentException ex) { throw new RpcException(new Status(StatusCode.Unavailable, $"the chain cannot be read: {ex.Message}")); }
-            channel = id;
-        }
+        long units = WorkUnits.ForTile(frame, tile);
+        var channel = await ReserveAsync(request.PaymentChannel, units);
         if (!state.TryEnter(options.MaxConcurrentTiles))
         {
-            if (channel is { } c) ledger!.Release(c, delivered: false);
-            throw new RpcException(new Status(StatusCode.ResourceExhausted, $"node busy: {options.MaxConcurrentTiles} tiles in flight"));
+            if (channel is { } c) ledger!.Release(c, units, delivered: false);
+            throw NodeRefusal.Create(StatusCode.ResourceExhausted, RefusalKind.Busy, $"node busy: {options.MaxConcurrentTiles} tiles in flight");
         }
 
         var watch = Stopwatch.StartNew();
@@ -160,7 +180,7 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
             ApplyFault(result);
             state.TileRendered();
             outcome = "ok";
-            if (channel is { } c) { ledger!.Release(c, delivered: true); channel = null; }
+            if (channel is { } c) { ledger!.Release(c, units, delivered: true); channel = null; }
             return result;
         }
         catch (OperationCanceledException)
@@ -172,17 +192,21 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, ex.Message));
         }
+        catch (SceneNotCachedException ex)
+        {
+            throw new RpcException(new Status(StatusCode.NotFound, ex.Message));
+        }
         catch (VulkanException ex)
         {
             throw new RpcException(new Status(StatusCode.Unavailable, ex.Message));
         }
         finally
         {
-            if (channel is { } c) ledger!.Release(c, delivered: false);
+            if (channel is { } c) ledger!.Release(c, units, delivered: false);
             state.Leave();
             // One structured line per tile.
             log.LogInformation("tile {Job} #{Index} {Tile} spp={Spp} scene={Scene} outcome={Outcome} seconds={Seconds:F3}",
-                request.JobId, request.TileIndex, tile.ToString(), request.SamplesPerPixel, request.SceneSha256[..Math.Min(12, request.SceneSha256.Length)], outcome, watch.Elapsed.TotalSeconds);
+                Loggable(request.JobId), request.TileIndex, tile.ToString(), request.SamplesPerPixel, request.SceneSha256[..Math.Min(12, request.SceneSha256.Length)], outcome, watch.Elapsed.TotalSeconds);
         }
     }
 
@@ -203,36 +227,31 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
         catch (ArgumentException ex) { throw new RpcException(new Status(StatusCode.InvalidArgument, ex.Message)); }
         if ((long)header.InputBytes > options.MaxSegmentBytes)
             throw new RpcException(new Status(StatusCode.ResourceExhausted, $"a segment of {header.InputBytes:N0} bytes exceeds this node's limit of {options.MaxSegmentBytes:N0} bytes"));
-        int units = spec.PriceUnits;
-        BigInteger? channel = null;
-        if (ledger is not null)
-        {
-            if (!BigInteger.TryParse(header.PaymentChannel, out var id))
-                throw new RpcException(new Status(StatusCode.FailedPrecondition,
-                    $"this node works for pay: open a channel to {ledger.Address} on escrow {options.Payment!.EscrowAddress} and name it in the request"));
-            try { await ledger.ReserveAsync(id, units); }
-            catch (PaymentRequiredException ex) { throw new RpcException(new Status(StatusCode.FailedPrecondition, ex.Message)); }
-            catch (PaymentException ex) { throw new RpcException(new Status(StatusCode.Unavailable, $"the chain cannot be read: {ex.Message}")); }
-            channel = id;
-        }
-        if (!state.TryEnter(options.MaxConcurrentTiles))
-        {
-            if (channel is { } c) ledger!.Release(c, delivered: false, units);
-            throw new RpcException(new Status(StatusCode.ResourceExhausted, $"node busy: {options.MaxConcurrentTiles} tiles in flight"));
-        }
+        long units = spec.PriceUnits;
+        using var upload = uploads.TryEnter(UploadGate.ClientOf(context.Peer))
+            ?? throw NodeRefusal.Create(StatusCode.ResourceExhausted, RefusalKind.Busy, "too many uploads in progress; try again shortly");
+        var channel = await ReserveAsync(header.PaymentChannel, units);
         var watch = Stopwatch.StartNew();
         string outcome = "error";
-        var work = Directory.CreateTempSubdirectory("rendernet-segment-");
+        bool entered = false;
+        var work = Directory.CreateTempSubdirectory(SegmentWorker.TempPrefix);
         try
         {
             var input = Path.Combine(work.FullName, "input.mkv");
             await SegmentWorker.ReceiveAsync(first, requestStream, header, input, cancellation);
+            upload.Dispose();
+            // A slot is taken only once the segment is here: a slow upload cannot hold the node's work slots.
+            if (!(entered = state.TryEnter(options.MaxConcurrentTiles)))
+                throw NodeRefusal.Create(StatusCode.ResourceExhausted, RefusalKind.Busy, $"node busy: {options.MaxConcurrentTiles} tiles in flight");
             if (options.Fault == NodeFault.Hang)
                 await Task.Delay(Timeout.Infinite, cancellation);
-            await segments.TranscodeAsync(spec, input, work.FullName, responseStream, options.Fault, cancellation);
+            // Owed from the first output byte: a payer that takes some renditions and cancels still pays for the segment.
+            await segments.TranscodeAsync(spec, input, work.FullName, responseStream, options.Fault, cancellation, onFirstOutput: () =>
+            {
+                if (channel is { } c) { ledger!.Release(c, units, delivered: true); channel = null; }
+            });
             state.TileRendered();
             outcome = "ok";
-            if (channel is { } c) { ledger!.Release(c, delivered: true, units); channel = null; }
         }
         catch (OperationCanceledException)
         {
@@ -241,12 +260,19 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
         }
         finally
         {
-            if (channel is { } c) ledger!.Release(c, delivered: false, units);
-            state.Leave();
+            if (channel is { } c) ledger!.Release(c, units, delivered: false);
+            if (entered) state.Leave();
             try { work.Delete(recursive: true); } catch (IOException) { }
             log.LogInformation("segment {Job} #{Index} frames={Frames} renditions={Renditions} outcome={Outcome} seconds={Seconds:F3}",
-                header.JobId, header.SegmentIndex, header.Frames, header.Renditions.Count, outcome, watch.Elapsed.TotalSeconds);
+                Loggable(header.JobId), header.SegmentIndex, header.Frames, header.Renditions.Count, outcome, watch.Elapsed.TotalSeconds);
         }
+    }
+
+    /// <summary>A caller-chosen string as it may appear in a log line: bounded, without control characters.</summary>
+    static string Loggable(string text)
+    {
+        var cut = text.Length > 64 ? text[..64] + "…" : text;
+        return string.Concat(cut.Select(ch => char.IsControl(ch) ? '?' : ch));
     }
 
     void ApplyFault(TileResult result)
@@ -255,6 +281,8 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
         {
             case NodeFault.WrongSize: result.Width += 1; break;
             case NodeFault.BadHash: result.PixelsSha256 = new string('0', 64); break;
+            case NodeFault.NaNSeconds: result.RenderSeconds = double.NaN; break;
+            case NodeFault.HugeReply: result.PixelsZlib = Google.Protobuf.ByteString.CopyFrom([.. result.PixelsZlib.Span, .. new byte[50 << 20]]); break;
             case NodeFault.CorruptPixels:
                 var bytes = result.PixelsZlib.ToByteArray();
                 for (int i = bytes.Length / 3; i < bytes.Length; i += 7) bytes[i] ^= 0x5A;
@@ -271,9 +299,10 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
             throw new RpcException(new Status(StatusCode.InvalidArgument, "voucher fields must be decimal integers"));
         try
         {
-            var (total, unpaid) = await ledger.AcceptAsync(new Voucher(channel, amount, tiles, request.Signature));
-            log.LogInformation("voucher channel={Channel} total={Total} tiles={Tiles} unpaid={Unpaid}", channel, total, tiles, unpaid);
-            return new VoucherReceipt { AcceptedTotal = total.ToString(), UnpaidTiles = (uint)unpaid };
+            var (total, owed) = await ledger.AcceptAsync(new Voucher(channel, amount, tiles, request.Signature));
+            log.LogInformation("voucher channel={Channel} total={Total} tiles={Tiles} owed={Owed}", channel, total, tiles, owed);
+            var unpaidUnits = ledger.Price.IsZero ? 0 : BigInteger.Min(uint.MaxValue, (owed + ledger.Price - 1) / ledger.Price);
+            return new VoucherReceipt { AcceptedTotal = total.ToString(), UnpaidTiles = (uint)unpaidUnits };
         }
         catch (VoucherRejectedException ex) { throw new RpcException(new Status(StatusCode.InvalidArgument, ex.Message)); }
         catch (PaymentException ex) { throw new RpcException(new Status(StatusCode.Unavailable, ex.Message)); }

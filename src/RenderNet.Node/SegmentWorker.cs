@@ -18,6 +18,21 @@ public sealed class SegmentWorker
 {
     /// <summary>Bump when CPU-side code that decides transcode bytes changes without a kernel change.</summary>
     public const string TranscodeCodeVersion = "transcode-1";
+    /// <summary>Prefix of the private temporary directory of each segment (swept at start: a crash leaves them behind).</summary>
+    public const string TempPrefix = "rendernet-segment-";
+
+    /// <summary>Deletes segment directories a previous process left behind (it crashed, or was killed).</summary>
+    public static int SweepLeftovers()
+    {
+        int swept = 0;
+        foreach (var dir in Directory.EnumerateDirectories(Path.GetTempPath(), TempPrefix + "*"))
+        {
+            try { Directory.Delete(dir, recursive: true); swept++; }
+            catch (IOException) { } // in use by another node process on this machine
+            catch (UnauthorizedAccessException) { }
+        }
+        return swept;
+    }
 
     readonly FfmpegTools tools;
     readonly TileRenderer renderer;
@@ -56,6 +71,7 @@ public sealed class SegmentWorker
     public static async Task ReceiveAsync(SegmentUpload first, IAsyncStreamReader<SegmentUpload> rest, SegmentHeader header, string path, CancellationToken cancellation)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var pace = StreamPace.Default();
         long received = 0;
         await using (var file = File.Create(path))
         {
@@ -66,9 +82,10 @@ public sealed class SegmentWorker
                     throw new RpcException(new Status(StatusCode.InvalidArgument, $"the segment is longer than the announced {header.InputBytes:N0} bytes"));
                 sha.AppendData(data.Span);
                 await file.WriteAsync(data.Memory, cancellation);
+                pace.Received(data.Length);
             }
             await Append(first.Data);
-            while (await rest.MoveNext(cancellation)) await Append(rest.Current.Data);
+            while (await pace.MoveNextAsync(rest, cancellation)) await Append(rest.Current.Data);
         }
         if (received != (long)header.InputBytes)
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"the segment upload ended after {received:N0} of {header.InputBytes:N0} bytes"));
@@ -78,7 +95,9 @@ public sealed class SegmentWorker
     }
 
     /// <summary>Transcodes a received segment and streams every rendition back, in order.</summary>
-    public async Task TranscodeAsync(SegmentSpec spec, string input, string workDirectory, IServerStreamWriter<SegmentOutput> replies, NodeFault fault, CancellationToken cancellation)
+    /// <param name="onFirstOutput">Called once, just before the first output byte is sent.</param>
+    public async Task TranscodeAsync(SegmentSpec spec, string input, string workDirectory, IServerStreamWriter<SegmentOutput> replies, NodeFault fault,
+        CancellationToken cancellation, Action? onFirstOutput = null)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
         IReadOnlyList<RenditionSegment> outputs;
@@ -103,13 +122,14 @@ public sealed class SegmentWorker
             (bytes, hash) = ApplyFault(fault, bytes, hash);
             for (int offset = 0; offset < bytes.Length || offset == 0; offset += SegmentMessages.ChunkBytes)
             {
-                var reply = new SegmentOutput { Rendition = (uint)i, Data = ByteString.CopyFrom(bytes, offset, Math.Min(SegmentMessages.ChunkBytes, bytes.Length - offset)) };
+                var reply = new SegmentOutput { Rendition = fault == NodeFault.BadRendition ? uint.MaxValue : (uint)i, Data = ByteString.CopyFrom(bytes, offset, Math.Min(SegmentMessages.ChunkBytes, bytes.Length - offset)) };
+                if (i == 0 && offset == 0) onFirstOutput?.Invoke();
                 if (offset == 0)
                 {
-                    reply.TotalBytes = (ulong)bytes.Length;
+                    reply.TotalBytes = fault == NodeFault.HugeTotalBytes ? 1UL << 50 : (ulong)bytes.Length;
                     reply.Sha256 = hash;
                     reply.Frames = (uint)o.Frames;
-                    reply.TranscodeSeconds = seconds;
+                    reply.TranscodeSeconds = fault == NodeFault.NaNSeconds ? double.NaN : seconds;
                     reply.TranscodeFingerprint = Fingerprint;
                 }
                 await replies.WriteAsync(reply, cancellation);

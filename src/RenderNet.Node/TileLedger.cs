@@ -3,42 +3,78 @@ using RenderNet.Payments;
 
 namespace RenderNet.Node;
 
-/// <summary>A payer's channel is not good for another tile: the message says why (owes too much, cannot cover, not ours).</summary>
-public sealed class PaymentRequiredException(string message) : Exception(message);
+/// <summary>Why a node will not take a piece of work on a channel now.</summary>
+public enum PaymentRefusal { UnknownChannel, NotThisNode, Closed, UnlockPending, TooLarge, AwaitingPayment, CannotCover }
+
+/// <summary>A payer's channel is not good for another piece of work: the typed reason and a sentence for the payer.</summary>
+public sealed class PaymentRequiredException(PaymentRefusal reason, string message) : Exception(message)
+{
+    public PaymentRefusal Reason { get; } = reason;
+}
 
 /// <summary>
-/// What each payer owes this node. Before a tile: the channel must be this node's and open, the payer may owe at most
-/// <see cref="NodePayment.ExposureBound"/> delivered tiles, and the deposit must cover every tile delivered or in flight
-/// plus this one. Vouchers are checked by <see cref="VoucherVerifier"/>; the best one per channel is what gets redeemed.
+/// What each payer owes this node, in money. Every piece of work is priced by its size (<c>units × price</c>); before one
+/// starts, the channel must be this node's, open, not unlocking, and able to cover everything earned and in flight on
+/// it plus this piece; and the payer — across all its channels — may owe at most <see cref="NodePayment.ExposureBound"/>
+/// units' worth, counting work in flight. Earnings are persisted in the state directory (with the vouchers), so a
+/// restart forgets no debt; payments made before this node first served a channel never count for new work.
 /// </summary>
 public sealed class TileLedger
 {
     readonly NodePayment config;
     readonly EscrowClient escrow;
     readonly VoucherVerifier verifier;
-    readonly Dictionary<BigInteger, Account> accounts = [];
-    readonly VoucherStore? store;
+    readonly VoucherStore store;
+    readonly LedgerStore ledgerStore;
+    readonly Dictionary<BigInteger, ChannelAccount> channels = [];
     readonly Lock gate = new();
 
-    sealed class Account(ChannelState state)
+    sealed class ChannelAccount(string payer, BigInteger baseline, BigInteger earned)
     {
-        public ChannelState State = state;
-        /// <summary>Price units delivered and in flight (a tile is 1; a transcode segment one per started output megapixel).</summary>
-        public long Delivered, InFlight;
-        /// <summary>The cumulative units owed after each delivered piece of work, to count how many pieces are unpaid.</summary>
-        public readonly List<long> Milestones = [];
-        public int UnpaidPieces(long paidUnits) => Milestones.Count - Milestones.FindLastIndex(m => m <= paidUnits) - 1;
+        public string Payer { get; } = payer;
+        /// <summary>Paid on the channel before this node first served it (not payment for anything it tracks).</summary>
+        public BigInteger Baseline { get; } = baseline;
+        public BigInteger Earned = earned, InFlight;
+        public ChannelState? State;
     }
 
-    public TileLedger(NodePayment config, ulong pricePerTile)
+    public TileLedger(NodePayment config, ulong pricePerUnit, string stateDirectory)
     {
         this.config = config;
-        Price = pricePerTile;
+        Price = pricePerUnit;
         var web3 = new Nethereum.Web3.Web3(new Nethereum.Web3.Accounts.Account(config.NodeKey, config.ChainId), config.RpcUrl);
         escrow = new EscrowClient(web3, config.EscrowAddress, config.TokenAddress);
         Address = PaymentKeys.AddressOf(config.NodeKey);
         verifier = new VoucherVerifier(new EscrowDomain(config.ChainId, config.EscrowAddress), Address, escrow);
-        if (config.StateDirectory is { } dir) store = new VoucherStore(dir);
+        store = new VoucherStore(stateDirectory);
+        ledgerStore = new LedgerStore(stateDirectory);
+        foreach (var (id, record) in ledgerStore.Load()) channels[id] = new ChannelAccount(record.Payer, record.Baseline, record.Earned);
+    }
+
+    public string Address { get; }
+    public BigInteger Price { get; }
+    /// <summary>The most one payer may owe, work in flight included.</summary>
+    public BigInteger Bound => Price * config.ExposureBound;
+
+    /// <summary>
+    /// The state directory's sub-directory for this chain and escrow: channel ids are per escrow, and a local chain
+    /// started again reuses ids and addresses, so the genesis hash is part of the name. Checks the RPC's chain id.
+    /// </summary>
+    public static async Task<string> ScopeAsync(NodePayment config)
+    {
+        var escrow = new EscrowClient(new Nethereum.Web3.Web3(config.RpcUrl), config.EscrowAddress, config.TokenAddress);
+        var (chainId, genesis) = await escrow.ChainIdentityAsync();
+        if (chainId != config.ChainId)
+            throw new PaymentException($"the RPC endpoint serves chain {chainId}, not the configured chain {config.ChainId}");
+        return $"{chainId}-{config.EscrowAddress.ToLowerInvariant()}-{genesis.ToLowerInvariant().Replace("0x", "")[..16]}";
+    }
+
+    /// <summary>Checks that the escrow leaves the node time to redeem after a payer asks to unlock.</summary>
+    public async Task CheckEscrowAsync()
+    {
+        var delay = await escrow.UnlockDelayAsync();
+        if (delay < (ulong)config.MinUnlockDelay.TotalSeconds)
+            throw new PaymentException($"escrow {config.EscrowAddress} lets payers reclaim {delay} s after asking; this node needs at least {config.MinUnlockDelay.TotalSeconds:F0} s to redeem safely");
     }
 
     /// <summary>
@@ -51,19 +87,18 @@ public sealed class TileLedger
         {
             try { await Task.Delay(interval, stopping); }
             catch (OperationCanceledException) { return; }
-            List<BigInteger> channels;
-            lock (gate) channels = accounts.Keys.ToList();
-            foreach (var channel in channels)
+            List<BigInteger> ids;
+            lock (gate) ids = channels.Keys.ToList();
+            foreach (var channel in ids)
             {
-                var best = verifier.Latest(channel);
-                if (best is null) continue;
+                if (verifier.Latest(channel) is not { } best) continue;
                 try
                 {
-                    var account = await AccountFor(channel, refresh: true);
-                    if (account.State.UnlockAt != 0 && !account.State.Closed && best.CumulativeAmount > account.State.Claimed)
+                    var state = await RefreshAsync(channel);
+                    if (state.UnlockAt != 0 && !state.Closed && best.CumulativeAmount > state.Claimed)
                     {
                         await RedeemAsync(channel);
-                        await AccountFor(channel, refresh: true);
+                        await RefreshAsync(channel);
                     }
                 }
                 catch (PaymentException) { } // the chain is unreachable or refused: try again next round
@@ -75,7 +110,6 @@ public sealed class TileLedger
     public async Task<IReadOnlyList<(BigInteger Channel, string? Transaction, BigInteger Paid)>> RedeemStoredAsync()
     {
         var results = new List<(BigInteger, string?, BigInteger)>();
-        if (store is null) return results;
         foreach (var voucher in store.Load())
         {
             try { await verifier.AcceptAsync(voucher); }
@@ -86,84 +120,144 @@ public sealed class TileLedger
         return results;
     }
 
-    public string Address { get; }
-    public BigInteger Price { get; }
-
-    async Task<Account> AccountFor(BigInteger channel, bool refresh)
+    /// <summary>Redeems every channel with an unredeemed voucher (on drain: a node going away must not leave money behind).</summary>
+    public async Task RedeemAllAsync()
     {
-        Account? account;
-        lock (gate) accounts.TryGetValue(channel, out account);
-        if (account is not null && !refresh) return account;
-        var state = await escrow.ChannelAsync(channel);
-        if (string.IsNullOrEmpty(state.Payer) || state.Payer == Nethereum.Util.AddressUtil.ZERO_ADDRESS)
-            throw new PaymentRequiredException($"channel {channel} does not exist on escrow {config.EscrowAddress}");
-        if (!string.Equals(state.Node, Address, StringComparison.OrdinalIgnoreCase))
-            throw new PaymentRequiredException($"channel {channel} pays {state.Node}, not this node ({Address})");
-        lock (gate)
+        List<BigInteger> ids;
+        lock (gate) ids = channels.Keys.ToList();
+        foreach (var id in ids)
         {
-            if (accounts.TryGetValue(channel, out account)) account.State = state;
-            else accounts[channel] = account = new Account(state);
-            return account;
+            try { await RedeemAsync(id); }
+            catch (PaymentException) { } // kept in the voucher store: the next start redeems it
         }
     }
 
-    long PaidUnits(BigInteger channel) => Price.IsZero ? long.MaxValue : (long)((verifier.Latest(channel)?.CumulativeAmount ?? 0) / Price);
-
-    /// <summary>Reserves the channel's credit for one piece of work worth <paramref name="units"/> tiles, or says why not.</summary>
-    public async Task ReserveAsync(BigInteger channel, int units = 1)
+    async Task<ChannelState> RefreshAsync(BigInteger channel)
     {
+        var state = await escrow.ChannelAsync(channel);
+        lock (gate) if (channels.TryGetValue(channel, out var account)) account.State = state;
+        return state;
+    }
+
+    /// <summary>The channel's account, read from chain (and created, with its baseline) the first time it is used.</summary>
+    async Task<ChannelAccount> AccountFor(BigInteger channel, bool refresh)
+    {
+        ChannelAccount? account;
+        lock (gate) channels.TryGetValue(channel, out account);
+        if (account?.State is not null && !refresh) return account;
+        var state = await escrow.ChannelAsync(channel);
+        if (string.IsNullOrEmpty(state.Payer) || state.Payer == Nethereum.Util.AddressUtil.ZERO_ADDRESS)
+            throw new PaymentRequiredException(PaymentRefusal.UnknownChannel, $"channel {channel} does not exist on escrow {config.EscrowAddress}");
+        if (!string.Equals(state.Node, Address, StringComparison.OrdinalIgnoreCase))
+            throw new PaymentRequiredException(PaymentRefusal.NotThisNode, $"channel {channel} pays {state.Node}, not this node ({Address})");
+        bool created = false;
+        lock (gate)
+        {
+            if (!channels.TryGetValue(channel, out account))
+            {
+                var paidBefore = BigInteger.Max(state.Claimed, verifier.Latest(channel)?.CumulativeAmount ?? 0);
+                channels[channel] = account = new ChannelAccount(state.Payer.ToLowerInvariant(), paidBefore, 0);
+                created = true;
+            }
+            account.State = state;
+        }
+        if (created) Persist();
+        return account;
+    }
+
+    /// <summary>Paid on a channel for work this node tracks (under the lock).</summary>
+    BigInteger PaidOn(BigInteger id, ChannelAccount account) =>
+        BigInteger.Max(0, BigInteger.Max(account.State?.Claimed ?? 0, verifier.Latest(id)?.CumulativeAmount ?? 0) - account.Baseline);
+
+    /// <summary>What a payer owes across all its channels, and what it has in flight (under the lock).</summary>
+    (BigInteger Owed, BigInteger InFlight) Exposure(string payer)
+    {
+        BigInteger owed = 0, inFlight = 0;
+        foreach (var (id, a) in channels)
+            if (a.Payer == payer)
+            {
+                owed += BigInteger.Max(0, a.Earned - PaidOn(id, a));
+                inFlight += a.InFlight;
+            }
+        return (owed, inFlight);
+    }
+
+    /// <summary>Reserves credit for one piece of work of <paramref name="units"/> price units, or says why not.</summary>
+    /// <exception cref="PaymentRequiredException">The typed reason the work is refused now.</exception>
+    public async Task ReserveAsync(BigInteger channel, long units)
+    {
+        if (units > config.MaxUnitsPerPiece)
+            throw new PaymentRequiredException(PaymentRefusal.TooLarge, $"a piece of {units} price units exceeds this node's limit of {config.MaxUnitsPerPiece}; split the work into smaller tiles");
+        var cost = Price * units;
         var account = await AccountFor(channel, refresh: false);
         for (int pass = 0; ; pass++)
         {
             lock (gate)
             {
-                if (account.State.Closed) throw new PaymentRequiredException($"channel {channel} is closed");
-                int unpaid = account.UnpaidPieces(PaidUnits(channel));
-                if (unpaid >= config.ExposureBound)
-                    throw new PaymentRequiredException($"the payer owes {unpaid} delivered tiles on channel {channel}; this node works on at most {config.ExposureBound} unpaid");
-                if (account.State.Deposit >= Price * (account.Delivered + account.InFlight + units))
+                var state = account.State!;
+                if (state.Closed) throw new PaymentRequiredException(PaymentRefusal.Closed, $"channel {channel} is closed");
+                if (state.UnlockAt != 0)
                 {
-                    account.InFlight += units;
+                    _ = RedeemQuietlyAsync(channel); // the payer is leaving: collect before the unlock completes
+                    throw new PaymentRequiredException(PaymentRefusal.UnlockPending, $"channel {channel} is unlocking (its payer asked for the deposit back): this node takes no more work on it");
+                }
+                var (owed, inFlight) = Exposure(account.Payer);
+                if (owed + inFlight > 0 && owed + inFlight + cost > Bound)
+                    throw new PaymentRequiredException(PaymentRefusal.AwaitingPayment,
+                        $"the payer owes {owed} and has {inFlight} in flight on this node; it works for at most {Bound} unpaid (this piece costs {cost})");
+                if (account.Baseline + account.Earned + account.InFlight + cost <= state.Deposit)
+                {
+                    account.InFlight += cost;
                     return;
                 }
             }
-            if (pass > 0) throw new PaymentRequiredException($"channel {channel} cannot cover {units} more tile(s) at {Price} per tile (deposit {account.State.Deposit})");
+            if (pass > 0)
+                throw new PaymentRequiredException(PaymentRefusal.CannotCover, $"channel {channel} cannot cover {units} more unit(s) at {Price} per unit (deposit {account.State!.Deposit})");
             account = await AccountFor(channel, refresh: true); // maybe topped up since
         }
     }
 
-    public void Release(BigInteger channel, bool delivered, int units = 1)
+    /// <summary>Ends a reservation; delivered work is owed from now on (and persisted before this returns).</summary>
+    public void Release(BigInteger channel, long units, bool delivered)
     {
+        var cost = Price * units;
         lock (gate)
         {
-            var account = accounts[channel];
-            account.InFlight -= units;
+            var account = channels[channel];
+            account.InFlight -= cost;
             if (!delivered) return;
-            account.Delivered += units;
-            account.Milestones.Add(account.Delivered);
+            account.Earned += cost;
         }
+        Persist();
     }
 
-    /// <summary>Checks and records a voucher; returns the total accepted on its channel and the tiles still unpaid.</summary>
-    public async Task<(BigInteger Total, int Unpaid)> AcceptAsync(Voucher voucher)
+    void Persist()
+    {
+        Dictionary<BigInteger, LedgerStore.ChannelRecord> snapshot;
+        lock (gate) snapshot = channels.ToDictionary(c => c.Key, c => new LedgerStore.ChannelRecord(c.Value.Payer, c.Value.Baseline, c.Value.Earned));
+        ledgerStore.Save(snapshot);
+    }
+
+    /// <summary>Checks a voucher exactly as the escrow would, stores it, then counts it; returns the channel's total and what its payer still owes.</summary>
+    public async Task<(BigInteger Total, BigInteger Owed)> AcceptAsync(Voucher voucher)
     {
         await verifier.CheckAsync(voucher); // exactly what the escrow would accept, simulated on chain
-        store?.Save(voucher);               // on disk before it counts, and before the payer hears it was accepted
+        store.Save(voucher);                // on disk before it counts, and before the payer hears it was accepted
         verifier.Commit(voucher);
         var account = await AccountFor(voucher.Channel, refresh: false);
-        if (config.RedeemThresholdTiles > 0 && voucher.CumulativeAmount - account.State.Claimed >= Price * config.RedeemThresholdTiles)
-            _ = RedeemInBackground(voucher.Channel);
-        lock (gate) return (voucher.CumulativeAmount, account.UnpaidPieces(PaidUnits(voucher.Channel)));
+        if (config.RedeemThresholdTiles > 0 && voucher.CumulativeAmount - account.State!.Claimed >= Price * config.RedeemThresholdTiles)
+            _ = RedeemQuietlyAsync(voucher.Channel);
+        lock (gate) return (voucher.CumulativeAmount, Exposure(account.Payer).Owed);
     }
 
-    async Task RedeemInBackground(BigInteger channel)
+    async Task RedeemQuietlyAsync(BigInteger channel)
     {
         try
         {
             await RedeemAsync(channel);
-            await AccountFor(channel, refresh: true); // the new claimed amount resets the threshold
+            await RefreshAsync(channel); // the new claimed amount resets the threshold
         }
-        catch (PaymentException) { } // the voucher is kept: the next threshold or the end of the job redeems it
+        catch (PaymentException) { } // the voucher is kept: the next threshold, the unlock watcher or the next start redeems it
     }
 
     /// <summary>Redeems the best voucher of a channel, if it pays more than was claimed; returns the transaction and the amount paid.</summary>

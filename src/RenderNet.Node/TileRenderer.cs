@@ -88,22 +88,33 @@ public sealed class TileRenderer : IDisposable
         }
     }
 
+    static Task<Scene> LoadAsync(string sceneHash, Func<byte[]?> sceneBytes, FrameSettings frame, CancellationToken cancellation)
+    {
+        var bytes = sceneBytes() ?? throw new SceneNotCachedException($"scene {sceneHash} is not cached on this node; upload it first");
+        // The load itself is bounded by SceneBudget; cancellation stops the wait for it.
+        return Task.Run(() => GltfSceneLoader.LoadGlb(bytes, sceneHash[..Math.Min(12, sceneHash.Length)], frame.Animation), cancellation).WaitAsync(cancellation);
+    }
+
     /// <returns>The tile's pixels and the seconds it held the device (queueing for it excluded).</returns>
     public async Task<(float[] Pixels, double Seconds)> RenderAsync(string sceneHash, Func<byte[]?> sceneBytes, FrameSettings frame, TileRect tile, CancellationToken cancellation)
     {
+        // A scene is resident in one pose: an animated job's frames each load their own.
+        string key = frame.Animation is { } pose ? $"{sceneHash}@{pose.Animation}:{pose.Time:R}" : sceneHash;
+        // Parsing and flattening a stranger's scene happens before the device lock, off the request thread and under
+        // the caller's cancellation: a slow or hostile scene never holds up other tenants' tiles.
+        Scene? loaded = null;
+        if (Volatile.Read(ref residentHash) != key) loaded = await LoadAsync(sceneHash, sceneBytes, frame, cancellation);
         await gpu.WaitAsync(cancellation);
         var watch = System.Diagnostics.Stopwatch.StartNew();
         try
         {
-            // A scene is resident in one pose: an animated job's frames each load their own.
-            string key = frame.Animation is { } pose ? $"{sceneHash}@{pose.Animation}:{pose.Time:R}" : sceneHash;
             // A tile that loads the scene or builds a pipeline says little about speed: only warm tiles are measured.
             bool warm = residentHash == key && (frame.Mode == RenderMode.Raster ? rasterizer is not null : tracer is not null);
             if (residentHash != key)
             {
-                var bytes = sceneBytes() ?? throw new KeyNotFoundException($"scene {sceneHash} is not cached on this node");
+                loaded ??= await LoadAsync(sceneHash, sceneBytes, frame, cancellation); // another tile changed the resident scene meanwhile
                 ReleaseResident();
-                resident = GltfSceneLoader.LoadGlb(bytes, sceneHash[..12], frame.Animation);
+                resident = loaded;
                 residentHash = key;
             }
             if (frame.Mode == RenderMode.Raster)
@@ -152,3 +163,6 @@ public sealed class TileRenderer : IDisposable
         gpu.Dispose();
     }
 }
+
+/// <summary>The scene a tile names was evicted (or never uploaded) between the request's check and the render.</summary>
+public sealed class SceneNotCachedException(string message) : Exception(message);

@@ -63,6 +63,20 @@ public sealed class EscrowClient(Web3 web3, string escrowAddress, string tokenAd
 
     public Task<TransactionReceipt> ReclaimAsync(BigInteger channel) => Send(escrow, "reclaim", channel);
 
+    /// <summary>
+    /// What identifies the chain this client talks to: its id (as the RPC reports it) and the hash of its genesis block —
+    /// two chains with the same id and contract addresses (two local test chains) still differ there.
+    /// </summary>
+    public async Task<(long ChainId, string Genesis)> ChainIdentityAsync()
+    {
+        var id = await web3.Eth.ChainId.SendRequestAsync();
+        var genesis = await web3.Eth.Blocks.GetBlockWithTransactionsHashesByNumber.SendRequestAsync(new BlockParameter(0));
+        return ((long)id.Value, genesis.BlockHash);
+    }
+
+    /// <summary>Seconds between a payer's unlock request and its reclaim: the node's window to redeem.</summary>
+    public async Task<ulong> UnlockDelayAsync() => (ulong)await escrow.GetFunction("unlockDelay").CallAsync<System.Numerics.BigInteger>();
+
     public async Task<ChannelState> ChannelAsync(BigInteger channel)
     {
         var r = await escrow.GetFunction("channels").CallDecodingToDefaultAsync(channel);

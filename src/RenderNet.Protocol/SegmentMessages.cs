@@ -43,6 +43,9 @@ public static class SegmentMessages
         if (header.Renditions.Count is 0 or > 16) throw new ArgumentException($"{header.Renditions.Count} renditions: give 1 to 16");
         var renditions = header.Renditions.Select(r =>
         {
+            // Names become parts of file names on the node: letters, digits, '_' and '-' only, never a path.
+            if (r.Name.Length is 0 or > 32 || !r.Name.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '_' or '-'))
+                throw new ArgumentException($"rendition name '{(r.Name.Length > 32 ? r.Name[..32] + "…" : r.Name)}' must be 1-32 letters, digits, '_' or '-'");
             if (r.Crf > 51 || r.BitrateKbps > 500_000 || r.FrameRateDivisor is 0 or > 16 || r.Width > int.MaxValue || r.Height > int.MaxValue)
                 throw new ArgumentException($"rendition {r.Name}: settings out of range");
             return new Core.Media.Rendition(r.Name, (int)r.Width, (int)r.Height, (int)r.Crf, (int)r.BitrateKbps, (int)r.FrameRateDivisor);

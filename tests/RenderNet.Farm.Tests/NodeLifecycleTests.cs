@@ -19,7 +19,7 @@ public class NodeLifecycleTests
     {
         using var node = new NodeProcess();
         using var client = new NodeClient(node.Address);
-        await client.EnsureSceneAsync(Jobs.Sha, Jobs.Glb, default);
+        await client.EnsureSceneAsync(Jobs.Sha, Jobs.Glb, DateTime.UtcNow.AddMinutes(1), default);
         var tile = new TileRect(0, 0, 48, 48);
         var slow = client.RenderTileAsync(FrameMessages.ToRequest(Jobs.Sha, Jobs.Frame(48, 48, 64), tile, "drain", 0), DateTime.UtcNow.AddMinutes(2), default);
         // Wait until the node reports the tile in flight, then ask it to stop.

@@ -46,8 +46,8 @@ public class NodeProtocolTests
     {
         using var node = new NodeProcess();
         using var farmClient = new NodeClient(node.Address);
-        Assert.True(await farmClient.EnsureSceneAsync(Jobs.Sha, Jobs.Glb, default));
-        Assert.False(await farmClient.EnsureSceneAsync(Jobs.Sha, Jobs.Glb, default)); // cached: sent once per node
+        Assert.True(await farmClient.EnsureSceneAsync(Jobs.Sha, Jobs.Glb, DateTime.UtcNow.AddMinutes(1), default));
+        Assert.False(await farmClient.EnsureSceneAsync(Jobs.Sha, Jobs.Glb, DateTime.UtcNow.AddMinutes(1), default)); // cached: sent once per node
         var client = Client(node);
 
         var ex = await Assert.ThrowsAsync<RpcException>(async () => await client.RenderTileAsync(Request(new TileRect(30, 0, 8, 8))));

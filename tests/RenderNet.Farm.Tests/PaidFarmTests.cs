@@ -73,7 +73,7 @@ public class PaidFarmTests
             victim.Dispose();
             Assert.Equal(0, await chain.BalanceOf(6)); // it died before redeeming
 
-            var stored = Assert.Single(new RenderNet.Node.VoucherStore(state).Load());
+            var stored = Assert.Single(new RenderNet.Node.VoucherStore(Assert.Single(Directory.GetDirectories(state))).Load()); // one chain and escrow: one scope
             Assert.True(stored.CumulativeAmount >= Price, $"the node kept {stored.CumulativeAmount}"); // vouchers it had accepted before it died
             using (chain.Node(6, "--state", state)) // a restart redeems what it was paid
             {
@@ -100,7 +100,7 @@ public class PaidFarmTests
         await chain.DeployAsync();
         using var node = chain.Node(5, "--exposure-bound", "2", "--redeem-threshold", "1");
         using var client = new NodeClient(node.Address);
-        await client.EnsureSceneAsync(Jobs.Sha, Jobs.Glb, default);
+        await client.EnsureSceneAsync(Jobs.Sha, Jobs.Glb, DateTime.UtcNow.AddMinutes(1), default);
         var escrow = new EscrowClient(chain.Chain.Web3For(chain.Chain.DevKeys[0]), chain.Contracts.Escrow, chain.Contracts.Token);
         var (channel, _) = await escrow.OpenAsync(PaymentKeys.AddressOf(chain.Chain.DevKeys[5]), Price * 100);
         TileRequest Request(int i) => FrameMessages.ToRequest(Jobs.Sha, Jobs.Frame(32, 32, 1), new TileRect(0, 0, 8, 8), "deadbeat", i) is var r
@@ -110,7 +110,8 @@ public class PaidFarmTests
         await client.RenderTileAsync(Request(1), DateTime.UtcNow.AddMinutes(1), default);
         var refused = await Assert.ThrowsAsync<RpcException>(() => client.RenderTileAsync(Request(2), DateTime.UtcNow.AddMinutes(1), default));
         Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
-        Assert.Contains("owes 2 delivered tiles", refused.Status.Detail);
+        Assert.Equal(RefusalKind.AwaitingPayment, NodeRefusal.Of(refused)); // typed: the coordinator waits for its voucher
+        Assert.Contains($"the payer owes {Price * 2}", refused.Status.Detail);
 
         // Paying for one tile frees one slot of exposure.
         var signer = new VoucherSigner(new EscrowDomain(chain.Chain.ChainId, chain.Contracts.Escrow), chain.Chain.DevKeys[0]);
@@ -128,9 +129,17 @@ public class PaidFarmTests
         deadline = DateTime.UtcNow.AddSeconds(20);
         while (await chain.BalanceOf(5) < Price * 3 && DateTime.UtcNow < deadline) await Task.Delay(100);
         Assert.Equal(Price * 3, await chain.BalanceOf(5));
+        // ...and takes no more work on a channel that is unlocking (P-4).
+        RpcException? unlocking = null;
+        for (deadline = DateTime.UtcNow.AddSeconds(10); unlocking is null && DateTime.UtcNow < deadline; await Task.Delay(200)) // its watcher sees the unlock within a second
+        {
+            try { await client.RenderTileAsync(Request(4), DateTime.UtcNow.AddMinutes(1), default); }
+            catch (RpcException ex) when (ex.Status.Detail.Contains("is unlocking")) { unlocking = ex; }
+        }
+        Assert.NotNull(unlocking);
 
         // Without a channel a paid node refuses outright.
         var unpaid = await Assert.ThrowsAsync<RpcException>(() => client.RenderTileAsync(FrameMessages.ToRequest(Jobs.Sha, Jobs.Frame(32, 32, 1), new TileRect(0, 0, 8, 8), "free-rider", 9), DateTime.UtcNow.AddMinutes(1), default));
-        Assert.Contains("renders for pay", unpaid.Status.Detail);
+        Assert.Contains("works for pay", unpaid.Status.Detail);
     }
 }

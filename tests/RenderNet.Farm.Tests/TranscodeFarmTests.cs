@@ -132,6 +132,27 @@ public class TranscodeFarmTests : IDisposable
         }
         Assert.Equal(PaidFarmTests.Price * job.PriceUnits, total);
     }
+
+    [Theory]
+    [InlineData("BadRendition", "out of order")]        // files[-1] threw IndexOutOfRangeException: the job failed
+    [InlineData("HugeTotalBytes", "more than")]         // a node-chosen size let it stream to the coordinator's disk
+    [InlineData("NaNSeconds", "cannot be true")]        // TimeSpan.FromSeconds(NaN) threw: the job failed
+    public async Task F1_a_hostile_transcode_node_is_excluded_and_the_renditions_are_unchanged(string fault, string reason)
+    {
+        var input = Clip(2);
+        using var bad = new NodeProcess(fault); using var good = new NodeProcess();
+        var story = new List<string>(); // warnings and every attempt's outcome
+        var job = await Prepare(input, "hostile-" + fault);
+        var work = new TranscodeWorkload(job, tools, "hostile-" + fault);
+        var run = await new TileFarm(work, Jobs.Fast, onWarning: w => { lock (story) story.Add(w); }, onAttempt: a => { lock (story) story.Add(a.Outcome); })
+            .RunWorkAsync([bad.Address, good.Address]);
+        var files = (await job.PackageAsync(work.Results)).Select(o => File.ReadAllBytes(o.Mp4)).ToList();
+        AssertSameFiles(await LocalRun(input), files);
+        var report = run.Nodes.Single(n => n.Address == bad.Address);
+        Assert.Equal(0, report.Tiles);
+        Assert.True(report.Failures > 0);
+        Assert.Contains(reason, string.Join(" | ", story) + " | " + report.Excluded);
+    }
 }
 
 /// <summary>`rendernet transcode` on local nodes as a user runs it: a killed coordinator and its resume.</summary>

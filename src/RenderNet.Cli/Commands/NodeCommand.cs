@@ -26,13 +26,14 @@ static class NodeCommand
         var tokenAddress = new Option<string?>("--token") { Description = "Render for pay: RenderToken address" };
         var chainId = new Option<long>("--chain-id") { Description = "Render for pay: chain id", DefaultValueFactory = _ => 31337 };
         var keystore = new Option<string?>("--keystore") { Description = "Render for pay: the node's keystore (password in $RENDERNET_KEYSTORE_PASSWORD); default: the key in $RENDERNET_NODE_KEY" };
-        var state = new Option<string?>("--state") { Description = "Render for pay: directory where accepted vouchers are kept, so a restarted node still redeems them" };
+        var state = new Option<string?>("--state") { Description = "Render for pay: directory for accepted vouchers and what payers owe, so a restarted node forgets nothing (default: ~/.local/share/rendernet/node-ADDRESS; one process per directory)" };
         var threshold = new Option<int>("--redeem-threshold") { Description = "Render for pay: redeem once a channel owes this many tiles' worth (0: only when asked at job end)", DefaultValueFactory = _ => 100 };
         var registry = new Option<string?>("--registry") { Description = "Render for pay: announce this node (endpoint, price) in this NodeRegistry on start" };
         var stake = new Option<string>("--stake") { Description = "Render for pay: tokens (smallest unit) to stake when registering with --registry", DefaultValueFactory = _ => "0" };
-        var exposure = new Option<int>("--exposure-bound") { Description = "Render for pay: delivered tiles a payer may owe before the node stops working for it", DefaultValueFactory = _ => 2 };
+        var exposure = new Option<int>("--exposure-bound") { Description = "Render for pay: price units' worth a payer may owe, work in flight included, before the node stops working for it", DefaultValueFactory = _ => NodePayment.DefaultExposureBound };
+        var maxPiece = new Option<long>("--max-piece-units") { Description = "Render for pay: the largest piece of work (price units: 2^22 pixel-samples, 2^20 raster pixels, one output megapixel) one request may ask for", DefaultValueFactory = _ => 4096 };
         var exitWithStdin = new Option<bool>("--exit-on-stdin-close") { Description = "Stop when standard input closes (set by --local-nodes, so workers never outlive their coordinator)" };
-        var command = new Command("node", "Run a headless render node (gRPC over HTTP/2)") { listen, maxTiles, maxScene, cache, price, device, cert, nodeId, drain, rpc, escrow, tokenAddress, chainId, keystore, exposure, state, threshold, registry, stake, exitWithStdin };
+        var command = new Command("node", "Run a headless render node (gRPC over HTTP/2)") { listen, maxTiles, maxScene, cache, price, device, cert, nodeId, drain, rpc, escrow, tokenAddress, chainId, keystore, exposure, maxPiece, state, threshold, registry, stake, exitWithStdin };
         command.SetAction((parse, cancellation) => UserErrors.Run(async () =>
         {
             int max = parse.GetValue(maxTiles);
@@ -63,6 +64,7 @@ static class NodeCommand
                         parse.GetValue(tokenAddress) ?? throw new ArgumentException("--escrow needs --token"), key, parse.GetValue(exposure))
                     {
                         StateDirectory = parse.GetValue(state),
+                        MaxUnitsPerPiece = parse.GetValue(maxPiece) >= 1 ? parse.GetValue(maxPiece) : throw new ArgumentException("--max-piece-units must be at least 1"),
                         RedeemThresholdTiles = parse.GetValue(threshold),
                         RegistryAddress = parse.GetValue(registry),
                         Stake = System.Numerics.BigInteger.TryParse(parse.GetValue(stake), out var staked) && staked >= 0 ? staked

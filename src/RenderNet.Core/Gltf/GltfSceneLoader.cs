@@ -56,9 +56,10 @@ public static class GltfSceneLoader
         }
     }
 
-    /// <summary>Loads a scene from .glb bytes (see <see cref="ReadAsGlb"/>).</summary>
-    public static Scene LoadGlb(ReadOnlyMemory<byte> glb, string name, AnimationPose? pose = null)
+    /// <summary>Loads a scene from .glb bytes (see <see cref="ReadAsGlb"/>), after checking them against <paramref name="budget"/>.</summary>
+    public static Scene LoadGlb(ReadOnlyMemory<byte> glb, string name, AnimationPose? pose = null, SceneBudget? budget = null)
     {
+        (budget ?? SceneBudget.Default).Check(glb.Span, name);
         ModelRoot model;
         try
         {
@@ -131,7 +132,16 @@ public static class GltfSceneLoader
             if (model.LogicalAnimations.Count > 0 && animation is null)
                 warnings.Add("animations are not applied: the rest pose is rendered (render animated frames with --frames)");
 
-            foreach (var root in scene.VisualChildren) Visit(root);
+            // Iterative, each world matrix from its parent's: a deep hierarchy costs linear time and no stack.
+            var stack = new Stack<(Node Node, Matrix4x4 ParentWorld)>(scene.VisualChildren.Reverse().Select(n => (n, Matrix4x4.Identity)));
+            while (stack.Count > 0)
+            {
+                var (node, parentWorld) = stack.Pop();
+                var local = animation is null ? node.LocalMatrix : node.GetLocalTransform(animation, time).Matrix;
+                var world = local * parentWorld;
+                Visit(node, world);
+                foreach (var child in node.VisualChildren.Reverse()) stack.Push((child, world));
+            }
 
             if (materialIds.Count == 0)
                 throw new SceneException($"'{name}' contains no triangles to render");
@@ -152,13 +162,11 @@ public static class GltfSceneLoader
             };
         }
 
-        void Visit(Node node)
+        void Visit(Node node, Matrix4x4 world)
         {
-            var world = animation is null ? node.WorldMatrix : node.GetWorldMatrix(animation, time);
             if (node.Mesh is { } mesh) AddMesh(mesh, world, node);
             if (node.PunctualLight is { } light) AddLight(light, world, node);
             if (node.Camera is { } camera) AddCamera(camera, world, node);
-            foreach (var child in node.VisualChildren) Visit(child);
         }
 
         void AddMesh(Mesh mesh, Matrix4x4 world, Node node)
