@@ -25,6 +25,10 @@ public sealed record FarmOptions
     /// <summary>A speed-derived deadline is this many times the expected render time (plus the minimum).</summary>
     public double TimeoutFactor { get; init; } = 4;
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>Signs work sessions with unpaid nodes that serve only trusted coordinator keys (their --allow list).</summary>
+    public RenderNet.Payments.VoucherSigner? CoordinatorSigner { get; init; }
+    /// <summary>How long a work session lasts (a node caps it at a day).</summary>
+    public TimeSpan SessionLifetime { get; init; } = TimeSpan.FromHours(12);
     /// <summary>The most workers run for one node, whatever slot count it advertises.</summary>
     public int MaxSlotsPerNode { get; init; } = 8;
     /// <summary>Slowest a node may take in a scene upload: its deadline is the connect timeout plus the bytes at this rate.</summary>
@@ -96,4 +100,11 @@ public sealed class FarmBudgetException(string message, IReadOnlyList<NodeReport
     public IReadOnlyList<NodeReport> Nodes { get; } = nodes;
     public int Delivered { get; } = delivered;
     public int Total { get; } = total;
+}
+
+/// <summary>Defaults the CLI and the plugin share.</summary>
+public static class FarmDefaults
+{
+    /// <summary>Share of accepted units rendered again on another node (security review V-1: never zero by default).</summary>
+    public const double SpotCheckRate = 0.05;
 }

@@ -19,6 +19,8 @@ public sealed class FarmPayer(EscrowClient escrow, VoucherSigner signer, long ch
     public string EscrowAddress => escrow.Address;
     public long ChainId => chainId;
     public string PayerAddress => signer.PayerAddress;
+    /// <summary>Signs work sessions for this payer's channels (same key and escrow domain as the vouchers).</summary>
+    public VoucherSigner SessionSigner => signer;
 
     /// <summary>Opens (and funds) the channel a node will be paid through; returns its id.</summary>
     public async Task<BigInteger> OpenAsync(string nodeKey, string payeeAddress, BigInteger pricePerTile, int maxTiles)

@@ -14,6 +14,11 @@ public sealed class NodeClient : IDisposable
     readonly GrpcChannel channel;
     readonly RenderNode.RenderNodeClient client;
 
+    /// <summary>The token of the work session opened with <see cref="OpenSessionAsync"/>, sent with every call.</summary>
+    string? session;
+
+    Metadata? Headers() => session is null ? null : new Metadata { { NodeRefusal.SessionHeader, session } };
+
     /// <summary>host:port (plain HTTP/2) or an http:// or https:// URL.</summary>
     public string Address { get; }
 
@@ -42,6 +47,30 @@ public sealed class NodeClient : IDisposable
         return caps;
     }
 
+    /// <summary>
+    /// Opens a work session: the node's challenge is signed by <paramref name="sign"/> (the payer's key on a paid node,
+    /// a trusted coordinator key on an unpaid one) and the granted token goes with every later call.
+    /// </summary>
+    /// <param name="expectedNode">The address the session must name: the node's payout address (zero address when unpaid).
+    /// A node that asks for a signature over any other address is refused.</param>
+    public async Task OpenSessionAsync(System.Numerics.BigInteger channel, string expectedNode, Func<RenderNet.Payments.WorkSession, string> sign, TimeSpan lifetime,
+        CancellationToken cancellation)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var challenge = await client.OpenSessionAsync(new SessionRequest { ProtocolVersion = ProtocolVersion.Current, Channel = channel.ToString() },
+            deadline: deadline, cancellationToken: cancellation);
+        if (!string.Equals(challenge.NodeAddress, expectedNode, StringComparison.OrdinalIgnoreCase) || challenge.Nonce.Length != 32)
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"the node asks to sign a session for {Printable.Short(challenge.NodeAddress, 42)}, not for {expectedNode}"));
+        ulong expires = Math.Min(challenge.MaxExpiresUnix, (ulong)DateTimeOffset.UtcNow.Add(lifetime).ToUnixTimeSeconds());
+        var nonce = challenge.Nonce.ToByteArray();
+        var signature = sign(new RenderNet.Payments.WorkSession(expectedNode, channel, nonce, expires));
+        var grant = await client.ConfirmSessionAsync(new SessionProof
+        {
+            ProtocolVersion = ProtocolVersion.Current, Channel = channel.ToString(), Nonce = challenge.Nonce, ExpiresUnix = expires, Signature = signature,
+        }, deadline: deadline, cancellationToken: cancellation);
+        session = grant.Token;
+    }
+
     public Task<HealthReply> HealthAsync(TimeSpan timeout, CancellationToken cancellation) =>
         client.HealthAsync(new HealthRequest(), deadline: DateTime.UtcNow + timeout, cancellationToken: cancellation).ResponseAsync;
 
@@ -49,9 +78,9 @@ public sealed class NodeClient : IDisposable
     /// <remarks>Both calls share <paramref name="deadline"/>: a node that never answers, or reads slowly, cannot hold a job.</remarks>
     public async Task<bool> EnsureSceneAsync(string sha256, ReadOnlyMemory<byte> glb, DateTime deadline, CancellationToken cancellation)
     {
-        var status = await client.HasSceneAsync(new SceneRef { ProtocolVersion = ProtocolVersion.Current, Sha256 = sha256 }, deadline: deadline, cancellationToken: cancellation);
+        var status = await client.HasSceneAsync(new SceneRef { ProtocolVersion = ProtocolVersion.Current, Sha256 = sha256 }, deadline: deadline, cancellationToken: cancellation, headers: Headers());
         if (status.Cached) return false;
-        using var call = client.UploadScene(deadline: deadline, cancellationToken: cancellation);
+        using var call = client.UploadScene(deadline: deadline, cancellationToken: cancellation, headers: Headers());
         for (int offset = 0; offset < glb.Length || offset == 0; offset += ChunkBytes)
         {
             int length = Math.Min(ChunkBytes, glb.Length - offset);
@@ -71,22 +100,22 @@ public sealed class NodeClient : IDisposable
     }
 
     public Task<TileResult> RenderTileAsync(TileRequest request, DateTime deadline, CancellationToken cancellation) =>
-        client.RenderTileAsync(request, deadline: deadline, cancellationToken: cancellation).ResponseAsync;
+        client.RenderTileAsync(request, deadline: deadline, cancellationToken: cancellation, headers: Headers()).ResponseAsync;
 
     /// <summary>Opens a segment transcode: write the header and the segment's bytes, then read the renditions.</summary>
     public AsyncDuplexStreamingCall<SegmentUpload, SegmentOutput> TranscodeSegment(DateTime deadline, CancellationToken cancellation) =>
-        client.TranscodeSegment(deadline: deadline, cancellationToken: cancellation);
+        client.TranscodeSegment(deadline: deadline, cancellationToken: cancellation, headers: Headers());
 
     public Task<VoucherReceipt> SubmitVoucherAsync(RenderNet.Payments.Voucher voucher, CancellationToken cancellation) =>
         client.SubmitVoucherAsync(new SignedVoucher
         {
             ProtocolVersion = ProtocolVersion.Current, Channel = voucher.Channel.ToString(), CumulativeAmount = voucher.CumulativeAmount.ToString(),
             Tiles = voucher.Tiles.ToString(), Signature = voucher.Signature,
-        }, deadline: DateTime.UtcNow.AddSeconds(30), cancellationToken: cancellation).ResponseAsync;
+        }, deadline: DateTime.UtcNow.AddSeconds(30), cancellationToken: cancellation, headers: Headers()).ResponseAsync;
 
     public Task<RedeemReply> RedeemAsync(System.Numerics.BigInteger channel, CancellationToken cancellation) =>
         client.RedeemVouchersAsync(new RedeemRequest { ProtocolVersion = ProtocolVersion.Current, Channel = channel.ToString() },
-            deadline: DateTime.UtcNow.AddSeconds(60), cancellationToken: cancellation).ResponseAsync;
+            deadline: DateTime.UtcNow.AddSeconds(60), cancellationToken: cancellation, headers: Headers()).ResponseAsync;
 
     public void Dispose() => channel.Dispose();
 }

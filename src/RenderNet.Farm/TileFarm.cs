@@ -98,9 +98,11 @@ public sealed class TileFarm
         /// <summary>Vouchers to one node are signed and sent one at a time, so they arrive in increasing order.</summary>
         public readonly SemaphoreSlim PayLock = new(1, 1);
         public string? RedeemTransaction;
+        /// <summary>A work session is open with the node (or none is needed: an unpaid node serving this machine).</summary>
+        public bool SessionOpen;
         /// <summary>Since when (job clock) the node has answered nothing but "busy"; null while it works.</summary>
         public TimeSpan? BusySince;
-        public string Name => Caps?.NodeId is { Length: > 0 } id ? $"{id} ({Client.Address})" : Client.Address;
+        public string Name => Caps?.NodeId is { Length: > 0 } id ? $"{Printable.Clean(id, 64)} ({Client.Address})" : Client.Address;
     }
 
     /// <summary>A path-traced frame: <see cref="RunAsync"/> returns the assembled image.</summary>
@@ -174,8 +176,10 @@ public sealed class TileFarm
             ApplyFingerprintPolicy();
             if (done < tiles.Length)
             {
-                await Task.WhenAll(nodes.Where(n => n.Healthy).Select(n => PrepareAsync(n, cancellation)));
+                // Channel and session first: a paid node takes scenes, work and vouchers only within a payer-signed session.
                 foreach (var n in nodes.Where(n => n.Healthy)) await OpenChannelAsync(n);
+                await Task.WhenAll(nodes.Where(n => n.Healthy && !n.SessionOpen).Select(n => OpenSessionAsync(n, cancellation)));
+                await Task.WhenAll(nodes.Where(n => n.Healthy).Select(n => PrepareAsync(n, cancellation)));
                 if (!nodes.Any(n => n.Healthy))
                     throw new NoUsableNodeException($"no usable render node: {Describe()}", Reports());
 
@@ -246,7 +250,7 @@ public sealed class TileFarm
         }
         catch (RpcException ex) when (!cancellation.IsCancellationRequested)
         {
-            node.Excluded = ex.StatusCode == StatusCode.FailedPrecondition ? ex.Status.Detail : $"unreachable: {ex.Status.Detail}";
+            node.Excluded = ex.StatusCode == StatusCode.FailedPrecondition ? Printable.Clean(ex.Status.Detail) : $"unreachable: {Printable.Clean(ex.Status.Detail)}";
         }
     }
 
@@ -282,7 +286,7 @@ public sealed class TileFarm
         }
         catch (RpcException ex) when (!cancellation.IsCancellationRequested)
         {
-            node.Excluded = $"could not be prepared for the job ({work.JobKind}): {ex.Status.Detail}";
+            node.Excluded = $"could not be prepared for the job ({work.JobKind}): {Printable.Clean(ex.Status.Detail)}";
             Warn($"node {node.Name}: {node.Excluded}");
         }
     }
@@ -450,9 +454,9 @@ public sealed class TileFarm
             outcome = attempt.TimedOut ? "timeout" : ex switch
             {
                 RpcException rpc when rpc.StatusCode == StatusCode.Cancelled && tile.Done => "superseded",
-                RpcException rpc => $"{rpc.StatusCode}: {rpc.Status.Detail}",
+                RpcException rpc => $"{rpc.StatusCode}: {Printable.Clean(rpc.Status.Detail)}",
                 OperationCanceledException when tile.Done => "superseded",
-                _ => $"invalid: {ex.Message}",
+                _ => $"invalid: {Printable.Clean(ex.Message)}",
             };
             if (ex is RpcException refused && NodeRefusal.Of(refused) is not null)
             {
@@ -467,11 +471,14 @@ public sealed class TileFarm
                 }
                 if (tooLong)
                 {
-                    outcome = $"busy for over {options.MaxBusyTime.TotalSeconds:F0} s: {refused.Status.Detail}";
+                    outcome = $"busy for over {options.MaxBusyTime.TotalSeconds:F0} s: {Printable.Clean(refused.Status.Detail)}";
                     Failed(attempt, outcome, ex);
                 }
+                else if (NodeRefusal.Of(refused) == RefusalKind.SessionRequired && !await OpenSessionAsync(node, CancellationToken.None))
+                    outcome = $"no work session: {Printable.Clean(refused.Status.Detail)}"; // excluded by OpenSessionAsync
                 else
                 {
+                    // A session that lapsed (the node restarted) was just reopened above; try again shortly.
                     outcome = "busy";
                     if (NodeRefusal.Of(refused) == RefusalKind.AwaitingPayment) await ResendLatestVoucherAsync(node);
                     await Task.Delay(50, CancellationToken.None);
@@ -576,9 +583,18 @@ public sealed class TileFarm
             if (replaced is not null) onTile?.Invoke(replaced);
             await PayAsync(node, work.PriceUnitsOf(tile.Index)); // the checker did the work of a tile
         }
+        catch (RpcException ex) when (NodeRefusal.Of(ex) is not null && !attempt.TimedOut && !cancellation.IsCancellationRequested)
+        {
+            // Busy, awaiting payment or a lapsed session: the check goes back to the queue; not the checker's failure.
+            outcome = $"spot check: deferred ({NodeRefusal.Of(ex)})";
+            if (NodeRefusal.Of(ex) == RefusalKind.SessionRequired) await OpenSessionAsync(node, CancellationToken.None);
+            lock (gate)
+                if (tile.Done && !checks.Contains(tile.Index)) checks.AddFirst(tile.Index);
+            await Task.Delay(50, CancellationToken.None);
+        }
         catch (Exception ex) when (ex is RpcException or InvalidDataException or OperationCanceledException && !cancellation.IsCancellationRequested)
         {
-            outcome = attempt.TimedOut ? "spot check: timeout" : ex is RpcException rpc ? $"spot check: {rpc.StatusCode}: {rpc.Status.Detail}" : $"spot check: invalid: {ex.Message}";
+            outcome = attempt.TimedOut ? "spot check: timeout" : ex is RpcException rpc ? $"spot check: {rpc.StatusCode}: {Printable.Clean(rpc.Status.Detail)}" : $"spot check: invalid: {Printable.Clean(ex.Message)}";
             Failed(attempt, outcome, ex); // counted against the node as a failed tile would be
             lock (gate)
                 if (tile.Done && !checks.Contains(tile.Index)) checks.AddLast(tile.Index); // another node checks it
@@ -683,6 +699,35 @@ public sealed class TileFarm
         if (excludedNow) Warn($"node {node.Name} is out of this job: {node.Excluded}");
     }
 
+    /// <summary>
+    /// Opens the node's work session, signed by the payer (paid node) or the coordinator key (unpaid node with an --allow
+    /// list); an unpaid node without a key to offer needs none (it serves callers on its own machine). False, with
+    /// the node excluded, when the node refuses.
+    /// </summary>
+    async Task<bool> OpenSessionAsync(NodeState node, CancellationToken cancellation)
+    {
+        bool paid = node.Channel.Length > 0;
+        var signer = paid ? options.Payer?.SessionSigner : options.CoordinatorSigner;
+        if (signer is null)
+        {
+            node.SessionOpen = true;
+            return true;
+        }
+        try
+        {
+            await node.Client.OpenSessionAsync(paid ? System.Numerics.BigInteger.Parse(node.Channel) : System.Numerics.BigInteger.Zero,
+                paid ? node.Caps!.PaymentAddress : RenderNet.Payments.WorkSession.UnpaidDomain.EscrowAddress, signer.SignSession, options.SessionLifetime, cancellation);
+            node.SessionOpen = true;
+            return true;
+        }
+        catch (RpcException ex) when (!cancellation.IsCancellationRequested)
+        {
+            node.Excluded = $"no work session: {Printable.Clean(ex.Status.Detail)}";
+            Warn($"node {node.Name}: {node.Excluded}");
+            return false;
+        }
+    }
+
     async Task OpenChannelAsync(NodeState node)
     {
         var caps = node.Caps!;
@@ -708,6 +753,7 @@ public sealed class TileFarm
             {
                 payer.Restore(node.Client.Address, channel, price, latest);
                 node.Channel = channel.ToString();
+                if (!await OpenSessionAsync(node, CancellationToken.None)) return;
                 // Tiles it delivered whose voucher the crash prevented are paid now, in one cumulative voucher.
                 int delivered = journal.TilesDeliveredBy(node.Client.Address);
                 int paid = latest is null ? 0 : (int)latest.Tiles;
@@ -753,7 +799,7 @@ public sealed class TileFarm
             catch (RpcException ex)
             {
                 // The node still gets paid: a later voucher (or this one from the journal) carries the cumulative amount.
-                Warn($"node {node.Name}: voucher for {voucher.Tiles} tiles not delivered: {ex.Status.Detail}");
+                Warn($"node {node.Name}: voucher for {voucher.Tiles} tiles not delivered: {Printable.Clean(ex.Status.Detail)}");
             }
         }
         finally
@@ -788,7 +834,7 @@ public sealed class TileFarm
         }
         catch (RpcException ex)
         {
-            Warn($"node {node.Name}: did not redeem at the end of the job ({ex.Status.Detail}); it can still redeem its vouchers later");
+            Warn($"node {node.Name}: did not redeem at the end of the job ({Printable.Clean(ex.Status.Detail)}); it can still redeem its vouchers later");
         }
     }
 
@@ -852,5 +898,5 @@ public sealed class TileFarm
             }).ToList();
     }
 
-    static string Short(string fingerprint) => fingerprint.Length > 12 ? fingerprint[..12] : fingerprint;
+    static string Short(string fingerprint) => Printable.Short(fingerprint);
 }

@@ -19,7 +19,11 @@ public sealed class TranscodeWorkload : FarmWorkload
     readonly string jobId;
     readonly ConcurrentDictionary<int, IReadOnlyList<RenditionSegment>> results = new();
 
-    sealed record SegmentDelivery(double Seconds, long Size, string Directory, IReadOnlyList<RenditionSegment> Renditions) : FarmDelivery(Seconds, Size);
+    sealed record SegmentDelivery(double Seconds, long Size, string Directory, IReadOnlyList<RenditionSegment> Renditions, string Hash) : FarmDelivery(Seconds, Size)
+    {
+        /// <summary>Honest nodes write byte-identical renditions (pinned x264): one hash over all of them is a perfect spot check.</summary>
+        public override string? ContentHash => Hash;
+    }
 
     public TranscodeWorkload(TranscodeJob job, FfmpegTools tools, string jobId)
     {
@@ -111,6 +115,7 @@ public sealed class TranscodeWorkload : FarmWorkload
             }
 
             var renditions = new List<RenditionSegment>();
+            var hashes = new System.Text.StringBuilder();
             for (int r = 0; r < files.Length; r++)
             {
                 var rendition = spec.Renditions[r];
@@ -125,13 +130,15 @@ public sealed class TranscodeWorkload : FarmWorkload
                     continue;
                 }
                 var actual = Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(f.Path, cancellation)));
+                hashes.Append(actual).Append('|');
                 if (actual != f.Sha256) throw new InvalidDataException($"{rendition.Name}: the bytes hash to {actual[..12]}…, not the announced {f.Sha256[..Math.Min(12, f.Sha256.Length)]}…");
                 try { await RenditionCheck.VerifyAsync(tools, f.Path, rendition, expected, cancellation); }
                 catch (MediaException ex) { throw new InvalidDataException(ex.Message); }
                 renditions.Add(new RenditionSegment(rendition, f.Path, expected));
                 total += f.Received;
             }
-            return new SegmentDelivery(seconds, total, directory, renditions);
+            return new SegmentDelivery(seconds, total, directory, renditions,
+                Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(hashes.ToString()))));
         }
         catch
         {
@@ -161,6 +168,12 @@ public sealed class TranscodeWorkload : FarmWorkload
             results[unit] = files;
             yield return (unit, "an earlier run", files.Where(f => f.Path is not null).Sum(f => new FileInfo(f.Path!).Length));
         }
+    }
+
+    public override void Retract(int unit)
+    {
+        results.TryRemove(unit, out _);
+        job.Forget(unit);
     }
 
     public override void Discard(FarmDelivery delivery) => TryDelete(((SegmentDelivery)delivery).Directory);

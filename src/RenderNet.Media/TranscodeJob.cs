@@ -126,28 +126,74 @@ public sealed class TranscodeJob : IDisposable
     /// <summary>The file a segment's rendition is kept in, inside <paramref name="directory"/>.</summary>
     public static string RenditionFile(string directory, int rendition, Rendition r) => Path.Combine(directory, $"{rendition:D2}-{r.Name}.mp4");
 
-    /// <summary>Segments finished by an earlier run of this job (their directory complete), with their rendition files.</summary>
+    /// <summary>The list of a kept segment's files and their SHA-256, written last: a segment without it is not finished.</summary>
+    const string HashList = "sha256.txt";
+
+    /// <summary>
+    /// Segments finished by an earlier run of this job, with their rendition files: only those whose files all still
+    /// hash to what was recorded when they were kept (a power cut can leave a renamed directory with torn files).
+    /// Anything else — attempt directories, damaged segments — is removed, to be transcoded again.
+    /// </summary>
     public IReadOnlyDictionary<int, IReadOnlyList<RenditionSegment>> FinishedSegments()
     {
         var done = new Dictionary<int, IReadOnlyList<RenditionSegment>>();
+        var root = Path.Combine(Staging, "segments");
+        if (Directory.Exists(root))
+            foreach (var attempt in Directory.EnumerateDirectories(root, "*.*")) TryDeleteDirectory(attempt); // NNNNN.<attempt>, NNNNN.partial
         foreach (var segment in Segments)
         {
             var dir = SegmentDirectory(segment.Index);
             if (!Directory.Exists(dir)) continue;
             var spec = SpecFor(segment);
             var files = Renditions.Select((r, i) => new RenditionSegment(r, spec.KeptFrames(r) > 0 ? RenditionFile(dir, i, r) : null, spec.KeptFrames(r))).ToList();
-            if (files.All(f => f.Path is null || File.Exists(f.Path))) done[segment.Index] = files;
+            if (Intact(dir, files)) done[segment.Index] = files;
+            else TryDeleteDirectory(dir);
         }
         return done;
     }
 
-    /// <summary>Moves a checked segment's files (written in <paramref name="attemptDirectory"/>) into place in one rename.</summary>
+    static bool Intact(string dir, IReadOnlyList<RenditionSegment> files)
+    {
+        var list = Path.Combine(dir, HashList);
+        if (!File.Exists(list)) return false;
+        var recorded = File.ReadAllLines(list).Select(l => l.Split(' ', 2)).Where(p => p.Length == 2).ToDictionary(p => p[1], p => p[0]);
+        foreach (var f in files.Where(f => f.Path is not null))
+        {
+            if (!File.Exists(f.Path) || !recorded.TryGetValue(Path.GetFileName(f.Path!), out var hash)) return false;
+            using var stream = File.OpenRead(f.Path!);
+            if (Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream)) != hash) return false;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Moves a checked segment's files (written in <paramref name="attemptDirectory"/>) into place in one rename, after
+    /// flushing them and their hash list to disk; the staging directory is flushed after the rename.
+    /// </summary>
     public IReadOnlyList<RenditionSegment> Keep(int segment, string attemptDirectory, IReadOnlyList<RenditionSegment> files)
     {
+        var lines = new List<string>();
+        foreach (var f in files.Where(f => f.Path is not null))
+        {
+            Core.Storage.DurableFile.Flush(f.Path!);
+            using var stream = File.OpenRead(f.Path!);
+            lines.Add($"{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream))} {Path.GetFileName(f.Path!)}");
+        }
+        Core.Storage.DurableFile.Replace(Path.Combine(attemptDirectory, HashList), s => s.Write(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', lines) + "\n")));
         var final = SegmentDirectory(segment);
         if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
         Directory.Move(attemptDirectory, final);
+        Core.Storage.DurableFile.FlushDirectory(Path.GetDirectoryName(final)!);
         return files.Select(r => r with { Path = r.Path is null ? null : Path.Combine(final, Path.GetFileName(r.Path)) }).ToList();
+    }
+
+    /// <summary>Takes a kept segment back out (its node was outvoted in a spot check): it will be transcoded again.</summary>
+    public void Forget(int segment) => TryDeleteDirectory(SegmentDirectory(segment));
+
+    static void TryDeleteDirectory(string dir)
+    {
+        try { if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true); }
+        catch (IOException) { }
     }
 
     /// <summary>Gives up on the job: its staging directory goes when it is disposed.</summary>

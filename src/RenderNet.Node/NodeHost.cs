@@ -124,6 +124,13 @@ public sealed class NodeHost : IAsyncDisposable
                 var paymentLedger = new TileLedger(payment, options.PricePerTile, stateDirectory!.Path);
                 await paymentLedger.CheckEscrowAsync();
                 builder.Services.AddSingleton(paymentLedger);
+                builder.Services.AddSingleton(new SessionAuthority(new RenderNet.Payments.EscrowDomain(payment.ChainId, payment.EscrowAddress), paymentLedger.Address,
+                    paymentLedger.PayerOfAsync, new HashSet<string>()));
+            }
+            else
+            {
+                builder.Services.AddSingleton(new SessionAuthority(RenderNet.Payments.WorkSession.UnpaidDomain, RenderNet.Payments.WorkSession.UnpaidDomain.EscrowAddress,
+                    null, options.AllowedCoordinators.Select(a => a.ToLowerInvariant()).ToHashSet()));
             }
             var app = builder.Build();
             app.MapGrpcService<RenderNodeService>();

@@ -10,7 +10,8 @@ using RenderNet.Vulkan;
 namespace RenderNet.Node;
 
 /// <summary>The gRPC face of a render node: capabilities, content-addressed scene upload, tile rendering, health.</summary>
-public sealed class RenderNodeService(NodeOptions options, SceneCache cache, TileRenderer renderer, NodeState state, UploadGate uploads, ILogger<RenderNodeService> log,
+public sealed class RenderNodeService(NodeOptions options, SceneCache cache, TileRenderer renderer, NodeState state, UploadGate uploads, SessionAuthority sessions,
+    ILogger<RenderNodeService> log,
     TileLedger? ledger = null, SegmentWorker? segments = null)
     : RenderNode.RenderNodeBase
 {
@@ -62,15 +63,67 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
         return caps;
     }
 
+    /// <summary>
+    /// Lets a request through only from whom this node works for: on a paid node, a session signed by the channel's
+    /// payer (any of this node's channels for scene calls, which name none); on an unpaid node, a session of an --allow
+    /// key, or — with no --allow list — callers on this machine only.
+    /// </summary>
+    void Authorize(ServerCallContext context, BigInteger? channel)
+    {
+        string? token = context.RequestHeaders.GetValue(NodeRefusal.SessionHeader);
+        if (!sessions.Paid && options.AllowedCoordinators.Count == 0)
+        {
+            var remote = context.GetHttpContext().Connection.RemoteIpAddress;
+            if (remote is null || !System.Net.IPAddress.IsLoopback(remote))
+                throw new RpcException(new Status(StatusCode.PermissionDenied,
+                    "this node serves only callers on its own machine: start it with --allow ADDRESS to serve a coordinator's key"));
+            return;
+        }
+        try
+        {
+            if (channel is { } c) sessions.Authorize(token, sessions.Paid ? c : BigInteger.Zero);
+            else sessions.AuthorizeAny(token);
+        }
+        catch (SessionRefusedException ex)
+        {
+            throw NodeRefusal.Create(StatusCode.Unauthenticated, RefusalKind.SessionRequired, ex.Message);
+        }
+    }
+
+    public override Task<SessionChallenge> OpenSession(SessionRequest request, ServerCallContext context)
+    {
+        CheckVersion(request.ProtocolVersion);
+        if (!BigInteger.TryParse(request.Channel, out var channel) || channel.Sign < 0 || (sessions.Paid ? channel.IsZero : !channel.IsZero))
+            throw new RpcException(new Status(StatusCode.InvalidArgument, sessions.Paid ? "name the payment channel the session is for" : "an unpaid node's sessions are for channel 0"));
+        var (nonce, maxExpires) = sessions.Challenge(channel);
+        return Task.FromResult(new SessionChallenge { Nonce = Google.Protobuf.ByteString.CopyFrom(nonce), NodeAddress = sessions.NodeAddress, MaxExpiresUnix = maxExpires });
+    }
+
+    public override async Task<SessionGrant> ConfirmSession(SessionProof request, ServerCallContext context)
+    {
+        CheckVersion(request.ProtocolVersion);
+        if (!BigInteger.TryParse(request.Channel, out var channel) || channel.Sign < 0)
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "channel must be a decimal integer"));
+        try
+        {
+            var (token, expires) = await sessions.ConfirmAsync(channel, request.Nonce.ToByteArray(), request.ExpiresUnix, request.Signature);
+            return new SessionGrant { Token = token, ExpiresUnix = expires };
+        }
+        catch (SessionRefusedException ex) { throw new RpcException(new Status(StatusCode.PermissionDenied, ex.Message)); }
+        catch (PaymentException ex) { throw new RpcException(new Status(StatusCode.Unavailable, $"the chain cannot be read: {ex.Message}")); }
+    }
+
     public override async Task<SceneStatus> HasScene(SceneRef request, ServerCallContext context)
     {
         CheckVersion(request.ProtocolVersion);
+        Authorize(context, channel: null);
         if (options.Fault == NodeFault.HangOnScene) await Task.Delay(Timeout.Infinite, context.CancellationToken);
         return new SceneStatus { Cached = cache.Contains(request.Sha256) };
     }
 
     public override async Task<SceneUploaded> UploadScene(IAsyncStreamReader<SceneChunk> requestStream, ServerCallContext context)
     {
+        Authorize(context, channel: null);
         if (state.Draining)
             throw new RpcException(new Status(StatusCode.Unavailable, "the node is shutting down"));
         using var slot = uploads.TryEnter(UploadGate.ClientOf(context.Peer))
@@ -118,12 +171,17 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
     }
 
     /// <summary>Reserves a piece of work on the payer's channel; refusals carry their typed kind.</summary>
-    async Task<BigInteger?> ReserveAsync(string paymentChannel, long units)
+    async Task<BigInteger?> ReserveAsync(ServerCallContext context, string paymentChannel, long units)
     {
-        if (ledger is null) return null;
+        if (ledger is null)
+        {
+            Authorize(context, BigInteger.Zero);
+            return null;
+        }
         if (!BigInteger.TryParse(paymentChannel, out var id) || id.Sign <= 0)
             throw new RpcException(new Status(StatusCode.FailedPrecondition,
                 $"this node works for pay: open a channel to {ledger.Address} on escrow {options.Payment!.EscrowAddress} and name it in the request"));
+        Authorize(context, id);
         try { await ledger.ReserveAsync(id, units); }
         catch (PaymentRequiredException ex) when (ex.Reason == PaymentRefusal.AwaitingPayment)
         {
@@ -152,7 +210,7 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
             throw new RpcException(new Status(StatusCode.InvalidArgument, ex.Message));
         }
         long units = WorkUnits.ForTile(frame, tile);
-        var channel = await ReserveAsync(request.PaymentChannel, units);
+        var channel = await ReserveAsync(context, request.PaymentChannel, units);
         if (!state.TryEnter(options.MaxConcurrentTiles))
         {
             if (channel is { } c) ledger!.Release(c, units, delivered: false);
@@ -230,7 +288,7 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
         long units = spec.PriceUnits;
         using var upload = uploads.TryEnter(UploadGate.ClientOf(context.Peer))
             ?? throw NodeRefusal.Create(StatusCode.ResourceExhausted, RefusalKind.Busy, "too many uploads in progress; try again shortly");
-        var channel = await ReserveAsync(header.PaymentChannel, units);
+        var channel = await ReserveAsync(context, header.PaymentChannel, units);
         var watch = Stopwatch.StartNew();
         string outcome = "error";
         bool entered = false;
@@ -297,6 +355,7 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
         if (ledger is null) throw new RpcException(new Status(StatusCode.FailedPrecondition, "this node renders for free: it takes no vouchers"));
         if (!BigInteger.TryParse(request.Channel, out var channel) || !BigInteger.TryParse(request.CumulativeAmount, out var amount) || !BigInteger.TryParse(request.Tiles, out var tiles))
             throw new RpcException(new Status(StatusCode.InvalidArgument, "voucher fields must be decimal integers"));
+        Authorize(context, channel); // checking a voucher costs the node a chain call: only the channel's payer may ask
         try
         {
             var (total, owed) = await ledger.AcceptAsync(new Voucher(channel, amount, tiles, request.Signature));
@@ -314,6 +373,7 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
         if (ledger is null) throw new RpcException(new Status(StatusCode.FailedPrecondition, "this node renders for free: it holds no vouchers"));
         if (!BigInteger.TryParse(request.Channel, out var channel))
             throw new RpcException(new Status(StatusCode.InvalidArgument, "channel must be a decimal integer"));
+        Authorize(context, channel); // a redeem costs the node gas: only the channel's payer may ask for one
         try
         {
             var (tx, paid) = await ledger.RedeemAsync(channel);

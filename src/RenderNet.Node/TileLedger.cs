@@ -182,6 +182,13 @@ public sealed class TileLedger
         return (owed, inFlight);
     }
 
+    /// <summary>The payer of a channel of this node's, from chain; null when the channel does not exist or pays another node.</summary>
+    public async Task<string?> PayerOfAsync(BigInteger channel)
+    {
+        var state = await escrow.ChannelAsync(channel);
+        return string.Equals(state.Node, Address, StringComparison.OrdinalIgnoreCase) && state.Payer != Nethereum.Util.AddressUtil.ZERO_ADDRESS ? state.Payer : null;
+    }
+
     /// <summary>Reserves credit for one piece of work of <paramref name="units"/> price units, or says why not.</summary>
     /// <exception cref="PaymentRequiredException">The typed reason the work is refused now.</exception>
     public async Task ReserveAsync(BigInteger channel, long units)

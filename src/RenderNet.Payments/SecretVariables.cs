@@ -11,9 +11,10 @@ public static class SecretVariables
     public const string KeystorePassword = "RENDERNET_KEYSTORE_PASSWORD";
     public const string PayerPassword = "RENDERNET_PAYER_PASSWORD";
     public const string CertificatePassword = "RENDERNET_CERT_PASSWORD";
+    public const string CoordinatorKey = "RENDERNET_COORDINATOR_KEY";
 
     /// <summary>Every variable this project treats as secret.</summary>
-    public static IReadOnlyList<string> All { get; } = [NodeKey, KeystorePassword, PayerPassword, CertificatePassword];
+    public static IReadOnlyList<string> All { get; } = [NodeKey, KeystorePassword, PayerPassword, CertificatePassword, CoordinatorKey];
 
     /// <summary>The variable's value (null when unset), removed from the environment as it is read.</summary>
     public static string? Take(string name)

@@ -48,5 +48,11 @@ public sealed class VoucherSigner(EscrowDomain domain, string payerPrivateKey)
         lock (signer) return new Voucher(channel, cumulativeAmount, tiles, signer.SignTypedDataV4(message, typedData, key));
     }
 
+    /// <summary>Signs a work session for a node under this signer's domain (see <see cref="WorkSession"/>).</summary>
+    public string SignSession(WorkSession session)
+    {
+        lock (signer) return signer.SignTypedDataV4(session.Message(), WorkSession.TypedData(domain), key);
+    }
+
     public override string ToString() => $"VoucherSigner({PayerAddress})"; // never the key
 }

@@ -9,10 +9,15 @@ public enum RefusalKind
     Busy,
     /// <summary>The payer owes this node as much as it lets one payer owe: pay (send the next voucher) and ask again.</summary>
     AwaitingPayment,
+    /// <summary>The request carries no live session for its channel (or none from a trusted key): open one, then retry.</summary>
+    SessionRequired,
 }
 
 public static class NodeRefusal
 {
+    /// <summary>The request header that carries a work session's token.</summary>
+    public const string SessionHeader = "rendernet-session";
+
     /// <summary>The trailer that carries the <see cref="RefusalKind"/>.</summary>
     public const string TrailerKey = "rendernet-refusal";
 

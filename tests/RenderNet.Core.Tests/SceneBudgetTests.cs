@@ -63,9 +63,9 @@ public class SceneBudgetTests
     public void Truncated_and_foreign_files_get_one_clear_line()
     {
         var glb = Samples.CornellBox.Build().WriteGLB().ToArray();
-        Assert.Equal("'cut.glb' is truncated: its header says " + glb.Length.ToString("N0") + " bytes, there are 100",
+        Assert.Equal("'cut.glb' is not a readable glTF 2.0 file: it is truncated (its header says " + glb.Length.ToString("N0") + " bytes, there are 100)",
             Assert.Throws<SceneException>(() => GltfSceneLoader.LoadGlb(glb.AsMemory(0, 100), "cut.glb")).Message);
-        Assert.Equal("'text.glb' is not a .glb file (no glTF binary header)",
+        Assert.Equal("'text.glb' is not a readable glTF 2.0 file: it has no glTF binary header",
             Assert.Throws<SceneException>(() => GltfSceneLoader.LoadGlb("hello, this is not a model"u8.ToArray(), "text.glb")).Message);
     }
 }

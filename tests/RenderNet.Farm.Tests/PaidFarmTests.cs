@@ -100,9 +100,11 @@ public class PaidFarmTests
         await chain.DeployAsync();
         using var node = chain.Node(5, "--exposure-bound", "2", "--redeem-threshold", "1");
         using var client = new NodeClient(node.Address);
-        await client.EnsureSceneAsync(Jobs.Sha, Jobs.Glb, DateTime.UtcNow.AddMinutes(1), default);
         var escrow = new EscrowClient(chain.Chain.Web3For(chain.Chain.DevKeys[0]), chain.Contracts.Escrow, chain.Contracts.Token);
         var (channel, _) = await escrow.OpenAsync(PaymentKeys.AddressOf(chain.Chain.DevKeys[5]), Price * 100);
+        var signer = new VoucherSigner(new EscrowDomain(chain.Chain.ChainId, chain.Contracts.Escrow), chain.Chain.DevKeys[0]);
+        await client.OpenSessionAsync(channel, PaymentKeys.AddressOf(chain.Chain.DevKeys[5]), signer.SignSession, TimeSpan.FromHours(1), default);
+        await client.EnsureSceneAsync(Jobs.Sha, Jobs.Glb, DateTime.UtcNow.AddMinutes(1), default);
         TileRequest Request(int i) => FrameMessages.ToRequest(Jobs.Sha, Jobs.Frame(32, 32, 1), new TileRect(0, 0, 8, 8), "deadbeat", i) is var r
             ? new TileRequest(r) { PaymentChannel = channel.ToString() } : null!;
 
@@ -114,7 +116,6 @@ public class PaidFarmTests
         Assert.Contains($"the payer owes {Price * 2}", refused.Status.Detail);
 
         // Paying for one tile frees one slot of exposure.
-        var signer = new VoucherSigner(new EscrowDomain(chain.Chain.ChainId, chain.Contracts.Escrow), chain.Chain.DevKeys[0]);
         await client.SubmitVoucherAsync(signer.Sign(channel, Price, 1), default);
         await client.RenderTileAsync(Request(3), DateTime.UtcNow.AddMinutes(1), default);
 

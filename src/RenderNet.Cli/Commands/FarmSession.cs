@@ -31,6 +31,9 @@ sealed class FarmSession : IDisposable
     LocalNetwork? local;
 
     public FarmPayer? Payer { get; private set; }
+    /// <summary>The coordinator key ($RENDERNET_COORDINATOR_KEY) that unpaid nodes started with --allow serve, if given.</summary>
+    public VoucherSigner? CoordinatorSigner { get; } = SecretVariables.Take(SecretVariables.CoordinatorKey) is { } key
+        ? new VoucherSigner(WorkSession.UnpaidDomain, PaymentKeys.Normalize(key)) : null;
     public IReadOnlyList<string> Addresses { get; private set; } = [];
 
     public static async Task<FarmSession> StartAsync(FarmSessionRequest r, CancellationToken cancellation)

@@ -19,6 +19,7 @@ static class NodeCommand
         var price = new Option<ulong>("--price") { Description = "Price per tile, in the token's smallest unit", DefaultValueFactory = _ => 0UL };
         var device = new Option<string?>("--device") { Description = "Vulkan device index or name substring" };
         var cert = new Option<string?>("--cert") { Description = "PFX certificate for TLS (password from $RENDERNET_CERT_PASSWORD)" };
+        var allow = new Option<string[]>("--allow") { Description = "Unpaid node: serve coordinators holding these keys (addresses, comma-separated); without it, only callers on this machine", AllowMultipleArgumentsPerToken = true };
         var nodeId = new Option<string?>("--node-id") { Description = "Name reported to coordinators (default: host name + random suffix)" };
         var drain = new Option<int>("--drain-seconds") { Description = "On SIGTERM, how long tiles in flight may finish before they are handed back", DefaultValueFactory = _ => 25 };
         var rpc = new Option<string?>("--rpc") { Description = "Render for pay: JSON-RPC URL of the chain holding the escrow" };
@@ -33,7 +34,7 @@ static class NodeCommand
         var exposure = new Option<int>("--exposure-bound") { Description = "Render for pay: price units' worth a payer may owe, work in flight included, before the node stops working for it", DefaultValueFactory = _ => NodePayment.DefaultExposureBound };
         var maxPiece = new Option<long>("--max-piece-units") { Description = "Render for pay: the largest piece of work (price units: 2^22 pixel-samples, 2^20 raster pixels, one output megapixel) one request may ask for", DefaultValueFactory = _ => 4096 };
         var exitWithStdin = new Option<bool>("--exit-on-stdin-close") { Description = "Stop when standard input closes (set by --local-nodes, so workers never outlive their coordinator)" };
-        var command = new Command("node", "Run a headless render node (gRPC over HTTP/2)") { listen, maxTiles, maxScene, cache, price, device, cert, nodeId, drain, rpc, escrow, tokenAddress, chainId, keystore, exposure, maxPiece, state, threshold, registry, stake, exitWithStdin };
+        var command = new Command("node", "Run a headless render node (gRPC over HTTP/2)") { listen, maxTiles, maxScene, cache, price, device, cert, nodeId, allow, drain, rpc, escrow, tokenAddress, chainId, keystore, exposure, maxPiece, state, threshold, registry, stake, exitWithStdin };
         command.SetAction((parse, cancellation) => UserErrors.Run(async () =>
         {
             int max = parse.GetValue(maxTiles);
@@ -52,6 +53,11 @@ static class NodeCommand
                 Fault = NodeOptions.FaultFromEnvironment(),
             };
             if (parse.GetValue(nodeId) is { } id) options = options with { NodeId = id };
+            var allowed = (parse.GetValue(allow) ?? []).SelectMany(a => a.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+            foreach (var address in allowed)
+                if (!Nethereum.Util.AddressUtil.Current.IsValidEthereumAddressHexFormat(address))
+                    throw new ArgumentException($"--allow '{address}' is not an address (0x and 40 hex digits)");
+            options = options with { AllowedCoordinators = allowed };
             if (parse.GetValue(escrow) is { } escrowAddress)
             {
                 string key = parse.GetValue(keystore) is { } file

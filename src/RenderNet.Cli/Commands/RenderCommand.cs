@@ -28,7 +28,7 @@ static class RenderCommand
         string? Device, string? Background, string Output, int BitDepth, bool Validation, bool Json,
         string[] Nodes, int LocalNodes, string Journal, string? Resume, bool AllowMixed, double TileTimeout, bool Pay, ulong Price,
         string? Rpc, string? Escrow, string? Token, string? Registry, string? PayerKeystore, string Mode,
-        string? Frames = null, double Fps = 24, string Animation = "0", string? Timeline = null, double SpotCheck = 0)
+        string? Frames = null, double Fps = 24, string Animation = "0", string? Timeline = null, double SpotCheck = FarmDefaults.SpotCheckRate)
     {
         public FarmSessionRequest Session => new(Nodes, LocalNodes, Device, Pay, Price, Rpc, Escrow, Token, Registry, PayerKeystore);
         public bool Farmed => Session.Farmed || Resume is not null;
@@ -68,7 +68,7 @@ static class RenderCommand
         var fps = new Option<double>("--fps") { Description = "With --frames: frames per second of animation time", DefaultValueFactory = _ => 24 };
         var animation = new Option<string>("--animation") { Description = "With --frames: the animation, by index or name", DefaultValueFactory = _ => "0" };
         var timeline = new Option<string?>("--timeline") { Description = "With nodes: also draw the job as a PNG timeline (a row per node, a bar per tile attempt)" };
-        var spotCheck = new Option<double>("--spot-check") { Description = "With nodes: share of tiles (0 to 1) rendered again on another node and compared bit for bit", DefaultValueFactory = _ => 0 };
+        var spotCheck = new Option<double>("--spot-check") { Description = "With nodes: share of tiles (0 to 1) rendered again on another node and compared bit for bit", DefaultValueFactory = _ => FarmDefaults.SpotCheckRate };
         var price = new Option<ulong>("--price") { Description = "With --pay: price per tile, in the token's smallest unit", DefaultValueFactory = _ => 1_000_000_000_000_000UL };
 
         var command = new Command("render", "Path trace a glTF 2.0 scene to an image")
@@ -248,7 +248,8 @@ static class RenderCommand
         var payer = session.Payer;
         var addresses = session.Addresses;
 
-        var options = new FarmOptions { AllowMixedPipelines = r.AllowMixed, InitialTileTimeout = TimeSpan.FromSeconds(r.TileTimeout), Payer = payer, SpotCheckRate = r.SpotCheck };
+        var options = new FarmOptions { AllowMixedPipelines = r.AllowMixed, InitialTileTimeout = TimeSpan.FromSeconds(r.TileTimeout), Payer = payer, SpotCheckRate = r.SpotCheck,
+            CoordinatorSigner = session.CoordinatorSigner };
         var renderWatch = Stopwatch.StartNew();
         long perTile = (long)frame.SamplesPerPixel;
         var attempts = new List<FarmAttempt>();

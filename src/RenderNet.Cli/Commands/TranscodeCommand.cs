@@ -89,6 +89,7 @@ static class TranscodeCommand
                 var options = new FarmOptions
                 {
                     AllowMixedPipelines = r.AllowMixed, InitialTileTimeout = TimeSpan.FromSeconds(r.Timeout), Payer = session.Payer,
+                    SpotCheckRate = FarmDefaults.SpotCheckRate, CoordinatorSigner = session.CoordinatorSigner,
                     MinTileTimeout = TimeSpan.FromSeconds(30),
                 };
                 run = await WithProgress(r.Json, job.Segments.Count, report =>

@@ -57,9 +57,9 @@ public sealed record SceneBudget
     static (Range Json, Range Bin) Chunks(ReadOnlySpan<byte> glb, string name)
     {
         if (glb.Length < 20 || BinaryPrimitives.ReadUInt32LittleEndian(glb) != 0x46546C67)
-            throw new SceneException($"'{name}' is not a .glb file (no glTF binary header)");
+            throw new SceneException($"'{name}' is not a readable glTF 2.0 file: it has no glTF binary header");
         uint length = BinaryPrimitives.ReadUInt32LittleEndian(glb[8..]);
-        if (length > glb.Length) throw new SceneException($"'{name}' is truncated: its header says {length:N0} bytes, there are {glb.Length:N0}");
+        if (length > glb.Length) throw new SceneException($"'{name}' is not a readable glTF 2.0 file: it is truncated (its header says {length:N0} bytes, there are {glb.Length:N0})");
         uint jsonLength = BinaryPrimitives.ReadUInt32LittleEndian(glb[12..]);
         if (BinaryPrimitives.ReadUInt32LittleEndian(glb[16..]) != 0x4E4F534A || jsonLength > length - 20)
             throw new SceneException($"'{name}' is not a readable glTF 2.0 file: its first chunk is not JSON of a plausible length");
