@@ -25,8 +25,24 @@ public sealed record FarmOptions
     /// <summary>A speed-derived deadline is this many times the expected render time (plus the minimum).</summary>
     public double TimeoutFactor { get; init; } = 4;
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>The most this job pays per price unit: nodes asking more are not used (security review F-5).</summary>
+    public System.Numerics.BigInteger? MaxPrice { get; init; }
+    /// <summary>
+    /// The registry's entries of the nodes, by endpoint: a node asking more than its registered price, or paid to another
+    /// address than it registered, is not used — a man in the middle cannot redirect the deposit.
+    /// </summary>
+    public IReadOnlyDictionary<string, RenderNet.Payments.RegisteredNode>? Registered { get; init; }
+    /// <summary>Price units a paid node's channel is funded for at a time; it is topped up as work is handed out.</summary>
+    public int FundingUnits { get; init; } = 16;
+    /// <summary>Ask for unused deposits back when the job ends (reclaim them after the unlock delay: rendernet channels reclaim).</summary>
+    public bool UnlockWhenDone { get; init; }
     /// <summary>Signs work sessions with unpaid nodes that serve only trusted coordinator keys (their --allow list).</summary>
     public RenderNet.Payments.VoucherSigner? CoordinatorSigner { get; init; }
+    /// <summary>
+    /// Price units of each paid node's pay held back until the job's spot checks are settled (a convicted node loses
+    /// them). Keep it below the nodes' exposure bound minus their slots, or they stop for payment.
+    /// </summary>
+    public int HoldBackUnits { get; init; } = 1;
     /// <summary>How long a work session lasts (a node caps it at a day).</summary>
     public TimeSpan SessionLifetime { get; init; } = TimeSpan.FromHours(12);
     /// <summary>The most workers run for one node, whatever slot count it advertises.</summary>
@@ -78,6 +94,8 @@ public sealed record NodeReport(string Address, string? NodeId, string? Device, 
     public string? RedeemTransaction { get; init; }
     /// <summary>Spot checks of other nodes' tiles this node rendered (paid like tiles).</summary>
     public int SpotChecks { get; init; }
+    /// <summary>Valid results that lost the race to another node's: discarded, but paid like a tile (the node did the work).</summary>
+    public int PaidDuplicates { get; init; }
 }
 
 /// <summary>What a finished job's nodes did; the results themselves are wherever the workload keeps them.</summary>

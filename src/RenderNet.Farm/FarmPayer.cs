@@ -10,6 +10,8 @@ namespace RenderNet.Farm;
 public sealed class FarmPayer(EscrowClient escrow, VoucherSigner signer, long chainId)
 {
     readonly Dictionary<string, (BigInteger Channel, BigInteger Price, int Tiles)> channels = [];
+    /// <summary>What each channel holds, as this payer funded it (deposit only grows: top-ups).</summary>
+    readonly Dictionary<string, BigInteger> deposits = [];
     readonly Lock gate = new();
 
     /// <summary>A payer on <paramref name="escrowAddress"/> paying from <paramref name="payerKey"/>'s account through <paramref name="web3"/>.</summary>
@@ -22,19 +24,62 @@ public sealed class FarmPayer(EscrowClient escrow, VoucherSigner signer, long ch
     /// <summary>Signs work sessions for this payer's channels (same key and escrow domain as the vouchers).</summary>
     public VoucherSigner SessionSigner => signer;
 
-    /// <summary>Opens (and funds) the channel a node will be paid through; returns its id.</summary>
-    public async Task<BigInteger> OpenAsync(string nodeKey, string payeeAddress, BigInteger pricePerTile, int maxTiles)
+    /// <summary>Opens the channel a node will be paid through, funded for <paramref name="units"/> price units to start with; returns its id.</summary>
+    public async Task<BigInteger> OpenAsync(string nodeKey, string payeeAddress, BigInteger pricePerTile, int units)
     {
-        var deposit = pricePerTile * Math.Max(1, maxTiles);
+        var deposit = pricePerTile * Math.Max(1, units);
         BigInteger channel = deposit.IsZero ? BigInteger.Zero : (await escrow.OpenAsync(payeeAddress, deposit)).Channel;
-        lock (gate) channels[nodeKey] = (channel, pricePerTile, 0);
+        lock (gate)
+        {
+            channels[nodeKey] = (channel, pricePerTile, 0);
+            deposits[nodeKey] = deposit;
+        }
         return channel;
+    }
+
+    /// <summary>
+    /// Tops the node's channel up so it covers <paramref name="units"/> price units in all (paid, held and in flight),
+    /// adding at least <paramref name="chunkUnits"/> at a time: deposits grow with the work instead of locking the
+    /// whole job's cost in every node's channel up front.
+    /// </summary>
+    public async Task EnsureFundedAsync(string nodeKey, int units, int chunkUnits)
+    {
+        BigInteger channel, price, have;
+        lock (gate)
+        {
+            if (!channels.TryGetValue(nodeKey, out var c) || c.Price.IsZero) return;
+            (channel, price) = (c.Channel, c.Price);
+            have = deposits.TryGetValue(nodeKey, out var d) ? d : BigInteger.Zero;
+        }
+        var need = price * units;
+        if (have >= need || have.IsZero && channel.IsZero) return;
+        if (have.IsZero) have = (await escrow.ChannelAsync(channel)).Deposit; // a resumed job: what the chain holds
+        if (have >= need)
+        {
+            lock (gate) deposits[nodeKey] = have;
+            return;
+        }
+        var add = BigInteger.Max(need - have, price * Math.Max(1, chunkUnits));
+        await escrow.TopUpAsync(channel, add);
+        lock (gate) deposits[nodeKey] = have + add;
+    }
+
+    /// <summary>Asks for the deposits of every channel of this job back (reclaimable after the escrow's unlock delay).</summary>
+    public async Task RequestUnlocksAsync()
+    {
+        List<BigInteger> ids;
+        lock (gate) ids = channels.Values.Where(c => !c.Channel.IsZero).Select(c => c.Channel).ToList();
+        foreach (var id in ids) await escrow.RequestUnlockAsync(id);
     }
 
     /// <summary>Continues paying on a channel opened earlier in this job (a resumed job), from its last voucher.</summary>
     public void Restore(string nodeKey, BigInteger channel, BigInteger pricePerTile, Voucher? latest)
     {
-        lock (gate) channels[nodeKey] = (channel, pricePerTile, latest is null ? 0 : (int)latest.Tiles);
+        lock (gate)
+        {
+            channels[nodeKey] = (channel, pricePerTile, latest is null ? 0 : (int)latest.Tiles);
+            deposits.Remove(nodeKey); // read from chain when first needed
+        }
     }
 
     /// <summary>

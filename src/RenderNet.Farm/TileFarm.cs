@@ -52,14 +52,18 @@ public sealed class TileFarm
         /// <summary>The accepted result's content hash and the node it came from (null: restored from the journal).</summary>
         public string? Content;
         public NodeState? DeliveredBy;
-        /// <summary>A spot check that disagreed: the checker and its result, until a third node settles it.</summary>
-        public NodeState? Challenger;
-        public string? ChallengerContent;
+        /// <summary>Checks that disagreed with the tile, each node with its result, until two nodes agree on one answer.</summary>
+        public readonly List<(NodeState Node, string Content)> Dissent = [];
+        /// <summary>The node drawn (at random) to run this tile's next check.</summary>
+        public NodeState? Checker;
+
+        public bool Disputed => Dissent.Count > 0;
+        public bool Involves(NodeState node) => DeliveredBy == node || Dissent.Any(d => d.Node == node);
 
         public void EndDispute()
         {
-            Challenger = null;
-            ChallengerContent = null;
+            Dissent.Clear();
+            Checker = null;
         }
     }
 
@@ -78,6 +82,8 @@ public sealed class TileFarm
         public System.Numerics.BigInteger CheckReserved;
         /// <summary>A speculative duplicate's own reservation: if it loses the race but is valid, it is paid too.</summary>
         public System.Numerics.BigInteger ExtraReserved;
+        /// <summary>Counted in its node's in-flight units (to be taken off when it ends).</summary>
+        public bool Counted;
     }
 
     sealed class NodeState(NodeClient client)
@@ -86,7 +92,7 @@ public sealed class TileFarm
         public Capabilities? Caps;
         public string? Excluded;
         public bool Healthy => Excluded is null;
-        public int ConsecutiveFailures, Failures, Tiles, SpotChecks;
+        public int ConsecutiveFailures, Failures, Tiles, SpotChecks, PaidDuplicates;
         /// <summary>Outvoted in a spot check: nothing it delivers is placed any more.</summary>
         public bool Convicted;
         /// <summary>Render time the node reported for the tiles it delivered.</summary>
@@ -98,12 +104,20 @@ public sealed class TileFarm
         /// <summary>Vouchers to one node are signed and sent one at a time, so they arrive in increasing order.</summary>
         public readonly SemaphoreSlim PayLock = new(1, 1);
         public string? RedeemTransaction;
+        /// <summary>Price units delivered but not yet paid: the held-back share (see <see cref="PayAsync"/>).</summary>
+        public int HeldUnits;
+        /// <summary>Price units of the attempts running on the node (what its channel must cover beyond what was delivered).</summary>
+        public int InFlightUnits;
+        public readonly SemaphoreSlim FundLock = new(1, 1);
         /// <summary>A work session is open with the node (or none is needed: an unpaid node serving this machine).</summary>
         public bool SessionOpen;
         /// <summary>Since when (job clock) the node has answered nothing but "busy"; null while it works.</summary>
         public TimeSpan? BusySince;
         public string Name => Caps?.NodeId is { Length: > 0 } id ? $"{Printable.Clean(id, 64)} ({Client.Address})" : Client.Address;
     }
+
+    /// <summary>The outcome of a valid result that lost the race to another node's: discarded, but paid (the node did the work).</summary>
+    public const string PaidDuplicate = "superseded (valid, paid)";
 
     /// <summary>A path-traced frame: <see cref="RunAsync"/> returns the assembled image.</summary>
     public TileFarm(FarmJobSpec spec, FarmOptions? options = null, TileJournal? journal = null, Action<TileEvent>? onTile = null, Action<string>? onWarning = null,
@@ -172,7 +186,14 @@ public sealed class TileFarm
             RestoreFromJournal();
             for (int i = 0; i < tiles.Length; i++) if (!tiles[i].Done) pending.AddLast(i);
 
-            await Task.WhenAll(nodes.Select(n => ConnectAsync(n, cancellation)));
+            // A node outvoted in an earlier run of this job stays out (its tiles were dropped from the journal then).
+            if (journal?.Convicted() is { Count: > 0 } convicted)
+                foreach (var n in nodes.Where(n => convicted.ContainsKey(n.Client.Address)))
+                {
+                    n.Convicted = true;
+                    n.Excluded = $"convicted in an earlier run of this job: {convicted[n.Client.Address]}";
+                }
+            await Task.WhenAll(nodes.Where(n => n.Healthy).Select(n => ConnectAsync(n, cancellation)));
             ApplyFingerprintPolicy();
             if (done < tiles.Length)
             {
@@ -196,6 +217,7 @@ public sealed class TileFarm
                 {
                     // Calls cut short by the cancellation surface as RpcException(Cancelled): report the cancellation
                     // itself. The nodes redeem what they were paid for the tiles they delivered.
+                    await SettleHeldAsync();
                     await Task.WhenAll(nodes.Where(n => n.Channel.Length > 0).Select(RedeemAsync));
                     throw new OperationCanceledException("the job was cancelled", cancellation);
                 }
@@ -205,17 +227,28 @@ public sealed class TileFarm
                     await monitor.ContinueWith(_ => { }, TaskScheduler.Default);
                 }
                 cancellation.ThrowIfCancellationRequested();
-                if (failure is not null) throw new FarmException(failure, Reports());
+                if (failure is not null)
+                {
+                    await SettleHeldAsync(); // the honest nodes' held share is theirs even when the job fails
+                    throw new FarmException(failure, Reports());
+                }
                 if (budgetStop)
                 {
+                    await SettleHeldAsync();
                     await Task.WhenAll(nodes.Where(n => n.Channel.Length > 0).Select(RedeemAsync));
                     throw new FarmBudgetException(
                         $"the budget of {options.Budget} is spent: {done} of {tiles.Length} tiles delivered for {Spent}, and no node can take another tile within it",
                         Reports(), done, tiles.Length);
                 }
             }
+            await SettleHeldAsync();
             await Task.WhenAll(nodes.Where(n => n.Channel.Length > 0).Select(RedeemAsync));
             journal?.MarkCompleted();
+            if (options.UnlockWhenDone && options.Payer is { } finishedPayer)
+            {
+                try { await finishedPayer.RequestUnlocksAsync(); }
+                catch (RenderNet.Payments.PaymentException ex) { Warn($"could not ask for the unused deposits back: {ex.Message}; use rendernet channels reclaim"); }
+            }
             return new FarmRun(work.JobId, Reports(), fromJournal, warnings);
         }
         catch (Exception ex) when (cancellation.IsCancellationRequested && ex is not OperationCanceledException)
@@ -247,11 +280,28 @@ public sealed class TileFarm
         {
             node.Caps = await node.Client.GetCapabilitiesAsync(options.ConnectTimeout, cancellation);
             if (!node.Caps.JobKinds.Contains(work.JobKind)) node.Excluded = $"does not offer {work.JobKind} jobs";
+            else if (PriceProblem(node.Client.Address, node.Caps) is { } problem) node.Excluded = problem;
         }
         catch (RpcException ex) when (!cancellation.IsCancellationRequested)
         {
             node.Excluded = ex.StatusCode == StatusCode.FailedPrecondition ? Printable.Clean(ex.Status.Detail) : $"unreachable: {Printable.Clean(ex.Status.Detail)}";
         }
+    }
+
+    /// <summary>Why a node's asking price or payee is not acceptable to this job, or null.</summary>
+    string? PriceProblem(string address, Capabilities caps)
+    {
+        if (caps.PaymentAddress.Length == 0) return null;
+        if (options.MaxPrice is { } max && caps.PricePerTile > max)
+            return $"asks {caps.PricePerTile} per price unit, above this job's maximum of {max}";
+        if (options.Registered?.GetValueOrDefault(address) is { } entry)
+        {
+            if (caps.PricePerTile > entry.PricePerTile)
+                return $"asks {caps.PricePerTile} per price unit, more than the {entry.PricePerTile} it registered";
+            if (!string.Equals(caps.PaymentAddress, entry.Address, StringComparison.OrdinalIgnoreCase))
+                return $"wants to be paid at {Printable.Short(caps.PaymentAddress, 42)}, not at its registered address {entry.Address}";
+        }
+        return null;
     }
 
     void ApplyFingerprintPolicy()
@@ -340,8 +390,12 @@ public sealed class TileFarm
         for (var item = checks.First; item is not null; item = item.Next)
         {
             var tile = tiles[item.Value];
-            if (tile.DeliveredBy == node || tile.Challenger == node || !Affordable(tile, node)) continue;
+            // Each check goes to a checker drawn at random among the eligible nodes, not to whoever asks first, so a
+            // node cannot grab the checks of its own (or a colluding identity's) tiles.
+            if (tile.Checker is null || !CanCheck(tile, tile.Checker)) tile.Checker = DrawChecker(tile);
+            if (tile.Checker != node) continue;
             checks.Remove(item);
+            tile.Checker = null;
             var check = new Attempt(tile, node, speculative: false) { Began = jobClock.Elapsed, Check = true };
             check.CheckReserved = CostOf(tile, node);
             committed += check.CheckReserved;
@@ -358,6 +412,23 @@ public sealed class TileFarm
                                          && (options.Budget is not { } budget || committed + CostOf(t, node) <= budget))
             .OrderByDescending(t => t.Active[0].Clock.Elapsed).FirstOrDefault();
         return straggler is null ? null : Start(straggler, node, speculative: true);
+    }
+
+    /// <summary>
+    /// Whether a node may check a tile (under the lock): healthy, not already involved, within the budget, and not paid
+    /// to the same address as anyone involved — identities sharing a payout address are one party.
+    /// </summary>
+    bool CanCheck(TileState tile, NodeState node) =>
+        node.Healthy && !tile.Involves(node) && Affordable(tile, node)
+        && !(tile.DeliveredBy is { } d ? [d, .. tile.Dissent.Select(x => x.Node)] : tile.Dissent.Select(x => x.Node)).Any(other => SamePayee(other, node));
+
+    static bool SamePayee(NodeState a, NodeState b) =>
+        a.Caps?.PaymentAddress is { Length: > 0 } pa && string.Equals(pa, b.Caps?.PaymentAddress, StringComparison.OrdinalIgnoreCase);
+
+    NodeState? DrawChecker(TileState tile)
+    {
+        var eligible = nodes.Where(n => CanCheck(tile, n)).ToList();
+        return eligible.Count == 0 ? null : eligible[System.Security.Cryptography.RandomNumberGenerator.GetInt32(eligible.Count)];
     }
 
     Attempt Start(TileState tile, NodeState node, bool speculative)
@@ -404,6 +475,9 @@ public sealed class TileFarm
         string outcome = "ok";
         try
         {
+            await FundAsync(node, work.PriceUnitsOf(tile.Index));
+            lock (gate) node.InFlightUnits += work.PriceUnitsOf(tile.Index);
+            attempt.Counted = true;
             // The node cancels by itself too if the coordinator vanishes: an outer deadline that no estimate can exceed.
             var result = await work.RunAsync(node.Client, tile.Index, node.Channel, DateTime.UtcNow + options.InitialTileTimeout, cancel.Token);
             lock (gate)
@@ -414,12 +488,17 @@ public sealed class TileFarm
             }
             if (outcome != "ok")
             {
+                if (outcome == "superseded" && !node.Convicted) outcome = PaidDuplicate;
                 work.Discard(result);
                 // A valid result that lost the race was still delivered work: the node counts it as owed, so it is paid
                 // (else an honest node refuses this payer after a few lost races). An outvoted node's is not.
                 if (!node.Convicted)
                 {
-                    lock (gate) committed += CostOf(tile, node);
+                    lock (gate)
+                    {
+                        committed += CostOf(tile, node);
+                        node.PaidDuplicates++;
+                    }
                     await PayAsync(node, work.PriceUnitsOf(tile.Index));
                 }
                 return;
@@ -490,6 +569,7 @@ public sealed class TileFarm
         {
             lock (gate)
             {
+                if (attempt.Counted) node.InFlightUnits -= work.PriceUnitsOf(tile.Index);
                 tile.Active.Remove(attempt);
                 committed -= attempt.ExtraReserved;
                 attempt.ExtraReserved = 0;
@@ -520,9 +600,13 @@ public sealed class TileFarm
         string outcome;
         try
         {
+            await FundAsync(node, work.PriceUnitsOf(tile.Index));
+            lock (gate) node.InFlightUnits += work.PriceUnitsOf(tile.Index);
+            attempt.Counted = true;
             var result = await work.RunAsync(node.Client, tile.Index, node.Channel, DateTime.UtcNow + options.InitialTileTimeout, cancel.Token);
             string content = result.ContentHash ?? "";
-            NodeState? convict = null;
+            var convicts = new List<NodeState>();
+            var paid = new List<NodeState>();
             bool replace = false;
             TileEvent? replaced = null;
             lock (gate)
@@ -530,41 +614,44 @@ public sealed class TileFarm
                 node.SpotChecks++;
                 node.ConsecutiveFailures = 0;
                 node.RenderTime += TimeSpan.FromSeconds(result.NodeSeconds);
-                attempt.CheckReserved = 0; // spent: the check is paid below
+                attempt.CheckReserved = 0; // spent: paid below once its answer is confirmed
                 if (!tile.Done || tile.Content is null) outcome = "spot check: superseded (the tile is being redone)";
                 else if (node.Convicted) outcome = "spot check: ignored (outvoted in another)";
-                else if (tile.Challenger is null)
+                else if (!tile.Disputed && content == tile.Content)
                 {
-                    if (content == tile.Content) outcome = "spot check: identical";
-                    else
+                    outcome = "spot check: identical";
+                    paid.Add(node);
+                }
+                else if (!tile.Disputed)
+                {
+                    // Not paid yet: a checker is paid for a disagreement only if another node confirms it.
+                    outcome = $"spot check: differs from {tile.DeliveredBy?.Name}";
+                    tile.Dissent.Add((node, content));
+                    checks.AddFirst(tile.Index); // another opinion, before anything else
+                }
+                else if (content == tile.Content || tile.Dissent.Any(d => d.Content == content))
+                {
+                    // Two nodes agree: that answer wins; whoever said otherwise is outvoted.
+                    bool tileWins = content == tile.Content;
+                    outcome = tileWins ? "spot check: third opinion, sides with the tile" : "spot check: third opinion, sides with the checker";
+                    paid.Add(node);
+                    foreach (var (other, said) in tile.Dissent)
+                        if (said == content) paid.Add(other);
+                        else convicts.Add(other);
+                    if (!tileWins)
                     {
-                        outcome = $"spot check: differs from {tile.DeliveredBy?.Name}";
-                        tile.Challenger = node;
-                        tile.ChallengerContent = content;
-                        checks.AddFirst(tile.Index); // a third opinion, before anything else
+                        convicts.Add(tile.DeliveredBy!);
+                        replace = true;
                     }
+                    tile.EndDispute();
                 }
                 else
                 {
-                    // The third opinion settles the disagreement whichever way it goes.
-                    if (content == tile.ChallengerContent)
-                    {
-                        outcome = "spot check: third opinion, sides with the checker";
-                        convict = tile.DeliveredBy;
-                        replace = true;
-                    }
-                    else if (content == tile.Content)
-                    {
-                        outcome = "spot check: third opinion, sides with the tile";
-                        convict = tile.Challenger;
-                    }
-                    else
-                    {
-                        outcome = "spot check: third opinion differs from both";
-                        failure = $"tile {tile.Index} came out three ways on {tile.DeliveredBy?.Name}, {tile.Challenger.Name} and {node.Name}: " +
-                                  "their pipelines are not bit-exact, so no majority can be trusted";
-                    }
-                    tile.EndDispute();
+                    // A third distinct answer: no majority yet. Ask one more node rather than fail the job; only when
+                    // no eligible node is left does the dispute end the job (SettleUnrunnableChecks).
+                    outcome = $"spot check: differs from the tile and from {tile.Dissent.Count} other check(s); asking another node";
+                    tile.Dissent.Add((node, content));
+                    checks.AddFirst(tile.Index);
                 }
                 if (replace)
                 {
@@ -579,9 +666,9 @@ public sealed class TileFarm
                 work.Accept(tile.Index, node.Name, result); // the majority's pixels replace the outvoted node's
             }
             else work.Discard(result);
-            if (convict is not null) Convict(convict, tile.Index);
+            foreach (var liar in convicts) Convict(liar, tile.Index);
             if (replaced is not null) onTile?.Invoke(replaced);
-            await PayAsync(node, work.PriceUnitsOf(tile.Index)); // the checker did the work of a tile
+            foreach (var checker in paid) await PayAsync(checker, work.PriceUnitsOf(tile.Index)); // each did the work of a tile
         }
         catch (RpcException ex) when (NodeRefusal.Of(ex) is not null && !attempt.TimedOut && !cancellation.IsCancellationRequested)
         {
@@ -603,6 +690,7 @@ public sealed class TileFarm
         {
             lock (gate)
             {
+                if (attempt.Counted) node.InFlightUnits -= work.PriceUnitsOf(tile.Index);
                 runningChecks.Remove(attempt);
                 committed -= attempt.CheckReserved;
                 Pulse();
@@ -634,10 +722,12 @@ public sealed class TileFarm
                 pending.AddFirst(t.Index);
             }
             redo = suspect.Count;
+            // Journaled with the retractions in one transaction, before anything else happens.
+            journal?.RecordConviction(liar.Client.Address, liar.Excluded, suspect.Select(t => t.Index));
             // Its objections to other nodes' tiles carry no weight now: those tiles get an ordinary check instead.
-            foreach (var t in tiles.Where(t => t.Challenger == liar))
+            foreach (var t in tiles.Where(t => t.Dissent.Any(d => d.Node == liar)))
             {
-                t.EndDispute();
+                t.Dissent.RemoveAll(d => d.Node == liar);
                 if (!checks.Contains(t.Index)) checks.AddLast(t.Index);
             }
             foreach (var t in tiles) foreach (var a in t.Active.Where(a => a.Node == liar)) a.Cancel?.Cancel();
@@ -657,11 +747,12 @@ public sealed class TileFarm
         {
             var next = item.Next;
             var tile = tiles[item.Value];
-            if (!nodes.Any(n => n.Healthy && n != tile.DeliveredBy && n != tile.Challenger && Affordable(tile, n)))
+            if (!nodes.Any(n => CanCheck(tile, n)))
             {
                 checks.Remove(item);
-                if (tile.Challenger is not null)
-                    failure = $"tile {tile.Index} differs between {tile.DeliveredBy?.Name} and {tile.Challenger.Name}, and no third node is left to settle it";
+                if (tile.Disputed)
+                    failure = $"tile {tile.Index} came out {tile.Dissent.Count + 1} ways on {tile.DeliveredBy?.Name} and {string.Join(", ", tile.Dissent.Select(d => d.Node.Name))}, " +
+                              "and no other node (with its own payout address) is left to settle it";
                 else if (!checksSkipped)
                 {
                     checksSkipped = true;
@@ -767,7 +858,8 @@ public sealed class TileFarm
                 }
                 return;
             }
-            int units = tiles.Where(t => !t.Done).Sum(t => work.PriceUnitsOf(t.Index));
+            // Funded for a first share of the job only; EnsureFundedAsync tops it up as work is handed out.
+            int units = Math.Min(tiles.Where(t => !t.Done).Sum(t => work.PriceUnitsOf(t.Index)), Math.Max(1, options.FundingUnits));
             var opened = await payer.OpenAsync(node.Client.Address, caps.PaymentAddress, caps.PricePerTile, units);
             journal?.SaveChannel(node.Client.Address, opened, caps.PricePerTile, payer.EscrowAddress, payer.ChainId);
             node.Channel = opened.ToString();
@@ -785,7 +877,35 @@ public sealed class TileFarm
     /// </summary>
     async Task PayAsync(NodeState node, int units)
     {
-        if (node.Channel.Length == 0 || options.Payer is not { } payer) return;
+        if (node.Channel.Length == 0 || options.Payer is null) return;
+        // The last HoldBackUnits of a node's pay wait until the job's checks are settled (SettleHeldAsync): a node
+        // convicted before then loses them. The rest is paid at once, so an honest node never waits on it.
+        int now;
+        lock (gate)
+        {
+            node.HeldUnits += units;
+            now = Math.Max(0, node.HeldUnits - options.HoldBackUnits);
+            node.HeldUnits -= now;
+        }
+        if (now > 0) await SendVoucherAsync(node, now);
+    }
+
+    /// <summary>Pays what was held back, to every node not convicted (at the end of the job, checks settled).</summary>
+    async Task SettleHeldAsync()
+    {
+        var owed = new List<(NodeState Node, int Units)>();
+        lock (gate)
+            foreach (var n in nodes.Where(n => n.HeldUnits > 0 && !n.Convicted))
+            {
+                owed.Add((n, n.HeldUnits));
+                n.HeldUnits = 0;
+            }
+        await Task.WhenAll(owed.Select(o => SendVoucherAsync(o.Node, o.Units)));
+    }
+
+    async Task SendVoucherAsync(NodeState node, int units)
+    {
+        if (options.Payer is not { } payer) return;
         await node.PayLock.WaitAsync(CancellationToken.None);
         try
         {
@@ -805,6 +925,23 @@ public sealed class TileFarm
         finally
         {
             node.PayLock.Release();
+        }
+    }
+
+    /// <summary>Makes the node's channel cover everything delivered to it, everything in flight and <paramref name="units"/> more.</summary>
+    async Task FundAsync(NodeState node, int units)
+    {
+        if (node.Channel.Length == 0 || options.Payer is not { } payer) return;
+        await node.FundLock.WaitAsync(CancellationToken.None);
+        try
+        {
+            int delivered, inFlight;
+            lock (gate) (delivered, inFlight) = ((payer.Account(node.Client.Address)?.Tiles ?? 0) + node.HeldUnits, node.InFlightUnits);
+            await payer.EnsureFundedAsync(node.Client.Address, delivered + inFlight + units, options.FundingUnits);
+        }
+        finally
+        {
+            node.FundLock.Release();
         }
     }
 
@@ -895,6 +1032,7 @@ public sealed class TileFarm
                 Paid = options.Payer?.Account(n.Client.Address)?.Amount ?? 0,
                 RedeemTransaction = n.RedeemTransaction,
                 SpotChecks = n.SpotChecks,
+                PaidDuplicates = n.PaidDuplicates,
             }).ToList();
     }
 

@@ -32,6 +32,10 @@ public sealed class TileJournal : IDisposable
         Directory.CreateDirectory(directory);
         string path = PathFor(directory, spec.JobId);
         if (File.Exists(path)) throw new IOException($"job journal '{path}' already exists");
+        // Owner-only from the first byte: the journal holds the whole scene (SQLite gives its WAL the same mode).
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using (new FileStream(path, options)) { }
         var db = OpenConnection(path);
         Execute(db, """
             CREATE TABLE job(id TEXT PRIMARY KEY, created TEXT NOT NULL, scene_sha256 TEXT NOT NULL, scene BLOB NOT NULL,
@@ -87,6 +91,8 @@ public sealed class TileJournal : IDisposable
         db.Open();
         // WAL + FULL sync: a committed tile survives a killed process or a power cut.
         Execute(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
+        // Convictions (added after the first journals were written): who was outvoted, so a resume never re-admits it.
+        Execute(db, "CREATE TABLE IF NOT EXISTS conviction(node TEXT PRIMARY KEY, convicted TEXT NOT NULL, reason TEXT NOT NULL);");
         return db;
     }
 
@@ -174,6 +180,51 @@ public sealed class TileJournal : IDisposable
                 list.Add((reader.GetInt32(0), reader.GetString(1), DateTime.Parse(reader.GetString(2), null, System.Globalization.DateTimeStyles.RoundtripKind), reader.GetString(3)));
         }
         return list;
+    }
+
+    /// <summary>
+    /// Records that a node was outvoted in a spot check and drops the tiles it delivered (other than
+    /// <paramref name="keep"/>, already replaced by the majority's), in one transaction: a job resumed after this
+    /// neither restores the liar's tiles nor lets the liar back in.
+    /// </summary>
+    public void RecordConviction(string address, string reason, IEnumerable<int> retracted)
+    {
+        lock (gate)
+        {
+            using var tx = db.BeginTransaction();
+            using (var insert = db.CreateCommand())
+            {
+                insert.Transaction = tx;
+                insert.CommandText = "INSERT OR REPLACE INTO conviction(node, convicted, reason) VALUES ($node, $at, $reason)";
+                insert.Parameters.AddWithValue("$node", address);
+                insert.Parameters.AddWithValue("$at", DateTime.UtcNow.ToString("O"));
+                insert.Parameters.AddWithValue("$reason", reason);
+                insert.ExecuteNonQuery();
+            }
+            foreach (int index in retracted)
+            {
+                using var delete = db.CreateCommand();
+                delete.Transaction = tx;
+                delete.CommandText = "DELETE FROM tile WHERE idx = $idx";
+                delete.Parameters.AddWithValue("$idx", index);
+                delete.ExecuteNonQuery();
+            }
+            tx.Commit();
+        }
+    }
+
+    /// <summary>Addresses of the nodes convicted in this job, with why.</summary>
+    public IReadOnlyDictionary<string, string> Convicted()
+    {
+        var convicted = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        lock (gate)
+        {
+            using var query = db.CreateCommand();
+            query.CommandText = "SELECT node, reason FROM conviction";
+            using var reader = query.ExecuteReader();
+            while (reader.Read()) convicted[reader.GetString(0)] = reader.GetString(1);
+        }
+        return convicted;
     }
 
     /// <summary>How many tiles of the job a node (by address) delivered.</summary>

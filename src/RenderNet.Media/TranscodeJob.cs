@@ -139,7 +139,8 @@ public sealed class TranscodeJob : IDisposable
         var done = new Dictionary<int, IReadOnlyList<RenditionSegment>>();
         var root = Path.Combine(Staging, "segments");
         if (Directory.Exists(root))
-            foreach (var attempt in Directory.EnumerateDirectories(root, "*.*")) TryDeleteDirectory(attempt); // NNNNN.<attempt>, NNNNN.partial
+            foreach (var attempt in Directory.EnumerateDirectories(root).Where(d => Path.GetFileName(d).Contains('.'))) // NNNNN.<attempt>, NNNNN.partial
+                TryDeleteDirectory(attempt);
         foreach (var segment in Segments)
         {
             var dir = SegmentDirectory(segment.Index);

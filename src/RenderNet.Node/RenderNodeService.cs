@@ -170,6 +170,14 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
         return new SceneUploaded { Sha256 = hash, Bytes = (ulong)bytes.Length };
     }
 
+    /// <summary>Authorises a work request naming <paramref name="paymentChannel"/> (see <see cref="Authorize"/>).</summary>
+    void AuthorizeWork(ServerCallContext context, string paymentChannel)
+    {
+        if (ledger is null) Authorize(context, BigInteger.Zero);
+        else if (BigInteger.TryParse(paymentChannel, out var id) && id.Sign > 0) Authorize(context, id);
+        // else: ReserveAsync refuses it, saying how to pay
+    }
+
     /// <summary>Reserves a piece of work on the payer's channel; refusals carry their typed kind.</summary>
     async Task<BigInteger?> ReserveAsync(ServerCallContext context, string paymentChannel, long units)
     {
@@ -197,8 +205,9 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
         CheckVersion(request.ProtocolVersion);
         if (state.Draining)
             throw new RpcException(new Status(StatusCode.Unavailable, "the node is shutting down"));
+        AuthorizeWork(context, request.PaymentChannel); // before anything else: a stranger learns nothing, not even which scenes are here
         if (!cache.Contains(request.SceneSha256))
-            throw new RpcException(new Status(StatusCode.NotFound, $"scene {request.SceneSha256} is not cached on this node; upload it first"));
+            throw new RpcException(new Status(StatusCode.NotFound, $"scene {Loggable(request.SceneSha256)} is not cached on this node; upload it first"));
         Core.Rendering.FrameSettings frame;
         Core.Tiles.TileRect tile;
         try
@@ -280,6 +289,7 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
         if (state.Draining)
             throw new RpcException(new Status(StatusCode.Unavailable, "the node is shutting down"));
         var header = first.Header ?? throw new RpcException(new Status(StatusCode.InvalidArgument, "the first segment message must carry the header"));
+        AuthorizeWork(context, header.PaymentChannel);
         Core.Media.SegmentSpec spec;
         try { spec = SegmentMessages.FromHeader(header); }
         catch (ArgumentException ex) { throw new RpcException(new Status(StatusCode.InvalidArgument, ex.Message)); }

@@ -15,8 +15,8 @@ public sealed class PaymentRequiredException(PaymentRefusal reason, string messa
 /// <summary>
 /// What each payer owes this node, in money. Every piece of work is priced by its size (<c>units × price</c>); before one
 /// starts, the channel must be this node's, open, not unlocking, and able to cover everything earned and in flight on
-/// it plus this piece; and the payer — across all its channels — may owe at most <see cref="NodePayment.ExposureBound"/>
-/// units' worth, counting work in flight. Earnings are persisted in the state directory (with the vouchers), so a
+/// it plus this piece; and the payer — across all its channels — must owe less than <see cref="NodePayment.ExposureBound"/>
+/// units' worth, counting work in flight, before a new piece starts (so exposure stays below the bound plus one piece). Earnings are persisted in the state directory (with the vouchers), so a
 /// restart forgets no debt; payments made before this node first served a channel never count for new work.
 /// </summary>
 public sealed class TileLedger
@@ -209,9 +209,12 @@ public sealed class TileLedger
                     throw new PaymentRequiredException(PaymentRefusal.UnlockPending, $"channel {channel} is unlocking (its payer asked for the deposit back): this node takes no more work on it");
                 }
                 var (owed, inFlight) = Exposure(account.Payer);
-                if (owed + inFlight > 0 && owed + inFlight + cost > Bound)
+                // What is already exposed must be within the bound before more work starts; the new piece adds at most
+                // MaxUnitsPerPiece. (Counting the new piece too would make pieces larger than the bound impossible
+                // whenever a payer holds back its last share until its checks are settled.)
+                if (owed + inFlight >= Bound)
                     throw new PaymentRequiredException(PaymentRefusal.AwaitingPayment,
-                        $"the payer owes {owed} and has {inFlight} in flight on this node; it works for at most {Bound} unpaid (this piece costs {cost})");
+                        $"the payer owes {owed} and has {inFlight} in flight on this node; it starts no more work with {Bound} or more unpaid");
                 if (account.Baseline + account.Earned + account.InFlight + cost <= state.Deposit)
                 {
                     account.InFlight += cost;

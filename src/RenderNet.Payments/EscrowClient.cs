@@ -74,6 +74,27 @@ public sealed class EscrowClient(Web3 web3, string escrowAddress, string tokenAd
         return ((long)id.Value, genesis.BlockHash);
     }
 
+    /// <summary>Ids of every channel <paramref name="payer"/> opened on this escrow (from the indexed ChannelOpened events).</summary>
+    public async Task<IReadOnlyList<BigInteger>> ChannelsOpenedByAsync(string payer)
+    {
+        string signature = "0x" + Nethereum.Util.Sha3Keccack.Current.CalculateHash("ChannelOpened(uint256,address,address,uint256)");
+        string payerTopic = "0x" + payer.ToLowerInvariant().Replace("0x", "").PadLeft(64, '0');
+        var logs = await web3.Eth.Filters.GetLogs.SendRequestAsync(new NewFilterInput
+        {
+            Address = [escrowAddress], FromBlock = BlockParameter.CreateEarliest(), ToBlock = BlockParameter.CreateLatest(),
+            Topics = [signature, null!, payerTopic],
+        });
+        return logs.Select(l => new BigInteger(Convert.FromHexString(((string)l.Topics[1]).Replace("0x", "")), isUnsigned: true, isBigEndian: true))
+            .Distinct().Order().ToList();
+    }
+
+    /// <summary>The chain's latest block time (what unlock deadlines are compared with).</summary>
+    public async Task<ulong> ChainTimeAsync()
+    {
+        var block = await web3.Eth.Blocks.GetBlockWithTransactionsHashesByNumber.SendRequestAsync(BlockParameter.CreateLatest());
+        return (ulong)block.Timestamp.Value;
+    }
+
     /// <summary>Seconds between a payer's unlock request and its reclaim: the node's window to redeem.</summary>
     public async Task<ulong> UnlockDelayAsync() => (ulong)await escrow.GetFunction("unlockDelay").CallAsync<System.Numerics.BigInteger>();
 

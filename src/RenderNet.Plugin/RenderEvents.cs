@@ -45,7 +45,8 @@ public sealed record RenderProgress(int TilesDone, int TilesTotal, decimal Cost,
 /// <param name="Tiles">Tiles it delivered.</param>
 /// <param name="Paid">Tokens paid for them and for its spot checks.</param>
 /// <param name="SpotChecks">Other nodes' tiles it rendered again to check them (paid like tiles).</param>
-public sealed record NodeReceipt(string Node, string Address, int Tiles, decimal Paid, int SpotChecks = 0);
+/// <param name="Duplicates">Valid copies of slow tiles it rendered that another node delivered first (paid like tiles: it did the work).</param>
+public sealed record NodeReceipt(string Node, string Address, int Tiles, decimal Paid, int SpotChecks = 0, int Duplicates = 0);
 
 /// <summary>A finished job: its frames (assembled, in the request's pixel format) and its receipt.</summary>
 public sealed record RenderResult

@@ -111,7 +111,7 @@ public sealed class RenderJob
     {
         var token = cancel.Token;
         var frames = new List<RenderImage>();
-        var receipts = new Dictionary<string, (string Node, int Tiles, BigInteger Paid, int Checks)>();
+        var receipts = new Dictionary<string, (string Node, int Tiles, BigInteger Paid, int Checks, int Duplicates)>();
         var warnings = new List<string>();
         var plan = RenderPlan.For(request);
         bool haveTurn = false;
@@ -216,22 +216,22 @@ public sealed class RenderJob
         }
     }
 
-    static void AddReceipts(Dictionary<string, (string Node, int Tiles, BigInteger Paid, int Checks)> receipts, IReadOnlyList<NodeReport> nodes)
+    static void AddReceipts(Dictionary<string, (string Node, int Tiles, BigInteger Paid, int Checks, int Duplicates)> receipts, IReadOnlyList<NodeReport> nodes)
     {
         foreach (var n in nodes)
         {
-            var had = receipts.TryGetValue(n.Address, out var known) ? known : (Node: n.NodeId ?? n.Address, Tiles: 0, Paid: BigInteger.Zero, Checks: 0);
-            receipts[n.Address] = (had.Node, had.Tiles + n.Tiles, had.Paid + n.Paid, had.Checks + n.SpotChecks);
+            var had = receipts.TryGetValue(n.Address, out var known) ? known : (Node: n.NodeId ?? n.Address, Tiles: 0, Paid: BigInteger.Zero, Checks: 0, Duplicates: 0);
+            receipts[n.Address] = (had.Node, had.Tiles + n.Tiles, had.Paid + n.Paid, had.Checks + n.SpotChecks, had.Duplicates + n.PaidDuplicates);
         }
     }
 
-    RenderResult Result(List<RenderImage> frames, Dictionary<string, (string Node, int Tiles, BigInteger Paid, int Checks)> receipts, List<string> warnings)
+    RenderResult Result(List<RenderImage> frames, Dictionary<string, (string Node, int Tiles, BigInteger Paid, int Checks, int Duplicates)> receipts, List<string> warnings)
     {
         lock (gate)
             return new RenderResult
             {
                 Frames = frames.ToList(),
-                Receipt = receipts.Select(r => new NodeReceipt(r.Value.Node, r.Key, r.Value.Tiles, RenderFarm.ToTokens(r.Value.Paid), r.Value.Checks)).ToList(),
+                Receipt = receipts.Select(r => new NodeReceipt(r.Value.Node, r.Key, r.Value.Tiles, RenderFarm.ToTokens(r.Value.Paid), r.Value.Checks, r.Value.Duplicates)).ToList(),
                 TilesDelivered = tilesDone,
                 TilesTotal = tilesTotal,
                 Duration = clock.Elapsed,

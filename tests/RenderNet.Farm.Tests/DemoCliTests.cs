@@ -27,7 +27,7 @@ public sealed class DemoCliTests : IDisposable
         foreach (var n in nodes)
         {
             // 0.001 RNT (10^15 of the token's smallest unit) per tile and per spot check, redeemed on chain.
-            int work = n.GetProperty("tiles").GetInt32() + n.GetProperty("spot_checks").GetInt32();
+            int work = n.GetProperty("tiles").GetInt32() + n.GetProperty("spot_checks").GetInt32() + n.GetProperty("duplicates_paid").GetInt32();
             Assert.Equal(work * 1_000_000_000_000_000L, long.Parse(n.GetProperty("paid").GetString()!));
             if (n.GetProperty("tiles").GetInt32() > 0) Assert.StartsWith("0x", n.GetProperty("redeem_tx").GetString());
         }

@@ -230,7 +230,9 @@ public class PaidFarmCliTests
             foreach (var n in nodes)
             {
                 int tiles = n.GetProperty("tiles").GetInt32();
-                Assert.Equal((7 * tiles).ToString(), n.GetProperty("paid").GetString());
+                // Paid per price unit of work done: its tiles, its spot checks (5 % by default) and any valid duplicate.
+                int units = tiles + n.GetProperty("spot_checks").GetInt32() + n.GetProperty("duplicates_paid").GetInt32();
+                Assert.Equal((7 * units).ToString(), n.GetProperty("paid").GetString());
                 if (tiles > 0) Assert.Matches("^0x[0-9a-f]{64}$", n.GetProperty("redeem_tx").GetString());
             }
             Assert.DoesNotContain("ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80", stdout + stderr); // dev key 0 never printed
@@ -271,7 +273,8 @@ public class ExistingChainCliTests
         try
         {
             string keystore = Keystore(dir, chain.Chain.DevKeys[0]);
-            string[] payment = ["--rpc", chain.Chain.RpcUrl, "--escrow", chain.Contracts.Escrow, "--token", chain.Contracts.Token, "--payer-keystore", keystore, "--journal", dir];
+            string[] payment = ["--rpc", chain.Chain.RpcUrl, "--escrow", chain.Contracts.Escrow, "--token", chain.Contracts.Token, "--payer-keystore", keystore, "--journal", dir,
+                "--spot-check", "0"];
             // 32 spp: slow enough that the poll below sees 6 tiles well before the 24th (at 8 spp a fast run could finish first).
             using (var first = StartCli(["render", "--width", "96", "--height", "64", "--spp", "32", "--tile", "16", "--registry", chain.Contracts.Registry, "--out", Path.Combine(dir, "x.pfm"), .. payment]))
             {
@@ -291,13 +294,14 @@ public class ExistingChainCliTests
             var resumed = await RendernetRun.RunAsync(new Dictionary<string, string> { ["RENDERNET_PAYER_PASSWORD"] = "payer-pass" },
                 ["render", "--resume", job, "--nodes", $"{a.Address},{b.Address}", "--out", Path.Combine(dir, "x.pfm"), "--json", .. payment]);
             Assert.True(resumed.ExitCode == 0, resumed.Stderr);
-            // Every tile of the job was delivered once and paid once: each node's balance is its tiles × price.
+            // Every tile of the job was delivered once and paid once: each node's balance is its tiles × price, plus any
+            // valid duplicate of a straggler it rendered and lost the race with (paid: it did the work).
             string journalFile = Path.Combine(dir, job + ".sqlite");
             Assert.Equal(24, Count(journalFile, "tile"));
             int account = 1;
             foreach (var node in new[] { a, b })
             {
-                int tiles = CountTilesOf(journalFile, node.Address);
+                int tiles = CountTilesOf(journalFile, node.Address) + CountPaidDuplicatesOf(journalFile, node.Address);
                 Assert.Equal(PaidFarmTests.Price * tiles, await chain.BalanceOf(account++));
             }
         }
@@ -315,6 +319,17 @@ public class ExistingChainCliTests
             return Convert.ToInt32(q.ExecuteScalar());
         }
         catch (Microsoft.Data.Sqlite.SqliteException) { return 0; }
+    }
+
+    static int CountPaidDuplicatesOf(string journal, string address)
+    {
+        using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={journal};Mode=ReadOnly;Pooling=False");
+        db.Open();
+        using var q = db.CreateCommand();
+        q.CommandText = "SELECT COUNT(*) FROM attempt WHERE outcome = $o AND node LIKE '%(' || $a || ')'";
+        q.Parameters.AddWithValue("$o", TileFarm.PaidDuplicate);
+        q.Parameters.AddWithValue("$a", address);
+        return Convert.ToInt32(q.ExecuteScalar());
     }
 
     static int CountTilesOf(string journal, string address)

@@ -95,4 +95,54 @@ public class PaymentAttackTests
         var result = await new TileFarm(Jobs.Spec(frame, 16), Jobs.Fast with { CoordinatorSigner = new VoucherSigner(WorkSession.UnpaidDomain, trusted) }).RunAsync([node.Address]);
         Assert.True(result.Image.BitEquals(Jobs.Local(frame)));
     }
+
+    [Fact]
+    public async Task P3_what_a_payer_owes_survives_a_node_restart_and_one_price_cannot_buy_a_huge_tile()
+    {
+        await using var chain = new PaidFarmTests.PaidChain();
+        await chain.DeployAsync();
+        string state = Directory.CreateTempSubdirectory("rendernet-p3-").FullName;
+        string nodeKey = chain.Chain.DevKeys[3], nodeAddress = PaymentKeys.AddressOf(nodeKey);
+        var payer = new EscrowClient(chain.Chain.Web3For(chain.Chain.DevKeys[0]), chain.Contracts.Escrow, chain.Contracts.Token);
+        var (channel, _) = await payer.OpenAsync(nodeAddress, Price * 100);
+        var signer = new VoucherSigner(new EscrowDomain(chain.Chain.ChainId, chain.Contracts.Escrow), chain.Chain.DevKeys[0]);
+        Protocol.TileRequest Tile(int i, int size = 8, int spp = 1)
+        {
+            var r = Protocol.FrameMessages.ToRequest(Jobs.Sha, Jobs.Frame(1024, 1024, spp), new Core.Tiles.TileRect(0, 0, size, size), "p3", i);
+            r.PaymentChannel = channel.ToString();
+            return r;
+        }
+        async Task<NodeClient> Connect(NodeProcess node)
+        {
+            var client = new NodeClient(node.Address);
+            await client.OpenSessionAsync(channel, nodeAddress, signer.SignSession, TimeSpan.FromHours(1), default);
+            await client.EnsureSceneAsync(Jobs.Sha, Jobs.Glb, DateTime.UtcNow.AddMinutes(1), default);
+            return client;
+        }
+        try
+        {
+            using (var node = chain.Node(3, "--state", state, "--exposure-bound", "2"))
+            using (var client = await Connect(node))
+            {
+                // One price unit is 2^22 pixel-samples: a 1024² tile at 65,536 spp is 16,384 units, above the node's cap.
+                var huge = await Assert.ThrowsAsync<RpcException>(() => client.RenderTileAsync(Tile(0, 1024, 65536), DateTime.UtcNow.AddMinutes(1), default));
+                Assert.Contains("a piece of 16384 price units exceeds this node's limit of 4096", huge.Status.Detail);
+                await client.RenderTileAsync(Tile(1), DateTime.UtcNow.AddMinutes(1), default);
+                await client.RenderTileAsync(Tile(2), DateTime.UtcNow.AddMinutes(1), default);
+                var owes = await Assert.ThrowsAsync<RpcException>(() => client.RenderTileAsync(Tile(3), DateTime.UtcNow.AddMinutes(1), default));
+                Assert.Equal(Protocol.RefusalKind.AwaitingPayment, Protocol.NodeRefusal.Of(owes));
+            }
+            // Restarted (a crash, an upgrade): before the fix the debt started again at zero and two more tiles were free.
+            using (var node = chain.Node(3, "--state", state, "--exposure-bound", "2"))
+            using (var client = await Connect(node))
+            {
+                var owes = await Assert.ThrowsAsync<RpcException>(() => client.RenderTileAsync(Tile(4), DateTime.UtcNow.AddMinutes(1), default));
+                Assert.Equal(Protocol.RefusalKind.AwaitingPayment, Protocol.NodeRefusal.Of(owes));
+                Assert.Contains($"the payer owes {Price * 2}", owes.Status.Detail);
+                await client.SubmitVoucherAsync(signer.Sign(channel, Price * 2, 2), default);
+                await client.RenderTileAsync(Tile(5), DateTime.UtcNow.AddMinutes(1), default); // paid up: work resumes
+            }
+        }
+        finally { Directory.Delete(state, true); }
+    }
 }

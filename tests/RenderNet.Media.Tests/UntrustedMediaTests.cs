@@ -101,3 +101,31 @@ public class UntrustedMediaTests(MediaFixture f)
         }
     }
 }
+
+/// <summary>Security review M-2: what the coordinator's staging calls finished must be intact after a crash.</summary>
+[Collection("media")]
+public class StagingDurabilityTests(MediaFixture f)
+{
+    [Fact]
+    public async Task M2_a_torn_segment_is_not_taken_as_finished_on_resume_and_attempt_directories_are_swept()
+    {
+        var input = f.Clip("staging.mp4", 160, 90, 1.0, fps: 12, audio: false, gop: 6);
+        var outDir = Path.Combine(f.Directory, "staging-out");
+        using var job = await TranscodeJob.PrepareAsync(f.Tools, new MediaInput(input), "90p", outDir, "staging", 0.5);
+        var spec = job.SpecFor(job.Segments[0]);
+        var attempt = job.SegmentDirectory(0) + ".attempt1";
+        Directory.CreateDirectory(attempt);
+        var file = TranscodeJob.RenditionFile(attempt, 0, spec.Renditions[0]);
+        await File.WriteAllBytesAsync(file, Enumerable.Range(0, 4096).Select(i => (byte)i).ToArray());
+        var kept = job.Keep(0, attempt, [new RenditionSegment(spec.Renditions[0], file, spec.KeptFrames(spec.Renditions[0]))]);
+        Assert.True(job.FinishedSegments().ContainsKey(0));
+
+        // A power cut after the rename but before the data reached the disk: the file is shorter than what was kept.
+        var stray = job.SegmentDirectory(1) + ".0b1c";
+        Directory.CreateDirectory(stray);
+        await using (var torn = new FileStream(kept[0].Path!, FileMode.Open)) torn.SetLength(1000);
+        Assert.False(job.FinishedSegments().ContainsKey(0)); // before the fix: File.Exists was enough
+        Assert.False(Directory.Exists(job.SegmentDirectory(0)));
+        Assert.False(Directory.Exists(stray));
+    }
+}

@@ -6,8 +6,13 @@ namespace RenderNet.Cli.Commands;
 
 /// <summary>How a farm job finds and pays its nodes, as the user asked on the command line.</summary>
 sealed record FarmSessionRequest(string[] Nodes, int LocalNodes, string? Device, bool Pay, ulong Price,
-    string? Rpc, string? Escrow, string? Token, string? Registry, string? PayerKeystore)
+    string? Rpc, string? Escrow, string? Token, string? Registry, string? PayerKeystore, string? MaxPrice = null)
 {
+    /// <summary>--max-price as a number (null when not given).</summary>
+    public System.Numerics.BigInteger? MaxPriceValue => MaxPrice is null ? null
+        : System.Numerics.BigInteger.TryParse(MaxPrice, out var p) && p >= 0 ? p
+        : throw new ArgumentException($"--max-price '{MaxPrice}' is not a non-negative whole number of the token's smallest unit");
+
     public bool Farmed => Nodes.Length > 0 || LocalNodes > 0 || Rpc is not null;
 
     /// <summary>Checks the combination before any work is spent.</summary>
@@ -18,6 +23,7 @@ sealed record FarmSessionRequest(string[] Nodes, int LocalNodes, string? Device,
         if (Pay && Rpc is not null) throw new ArgumentException("--pay starts a local chain; --rpc uses an existing one: give one of them");
         if (Rpc is not null && (Escrow is null || Token is null || PayerKeystore is null))
             throw new ArgumentException("--rpc needs --escrow, --token and --payer-keystore");
+        _ = MaxPriceValue;
     }
 }
 
@@ -35,6 +41,13 @@ sealed class FarmSession : IDisposable
     public VoucherSigner? CoordinatorSigner { get; } = SecretVariables.Take(SecretVariables.CoordinatorKey) is { } key
         ? new VoucherSigner(WorkSession.UnpaidDomain, PaymentKeys.Normalize(key)) : null;
     public IReadOnlyList<string> Addresses { get; private set; } = [];
+    /// <summary>Registry entries of the nodes found there, by endpoint (their price and payout address bind them).</summary>
+    public IReadOnlyDictionary<string, RegisteredNode>? Registered { get; private set; }
+    /// <summary>What the job passes to the farm: price cap, registry entries, coordinator key, unlock at the end.</summary>
+    public FarmOptions Apply(FarmOptions options, FarmSessionRequest r) => options with
+    {
+        MaxPrice = r.MaxPriceValue, Registered = Registered, CoordinatorSigner = CoordinatorSigner, UnlockWhenDone = r.Rpc is not null,
+    };
 
     public static async Task<FarmSession> StartAsync(FarmSessionRequest r, CancellationToken cancellation)
     {
@@ -80,7 +93,9 @@ sealed class FarmSession : IDisposable
         }
         // Paid local nodes announce themselves in the registry; the job finds them there, as it would find any node.
         bool discover = registryClient is not null && r.Nodes.Length == 0;
-        var discovered = discover ? (await registryClient!.NodesAsync()).Select(n => n.Endpoint).ToList() : [];
+        var entries = discover ? await registryClient!.NodesAsync() : [];
+        var discovered = entries.Select(n => n.Endpoint).ToList();
+        if (discover) Registered = entries.GroupBy(n => n.Endpoint).ToDictionary(g => g.Key, g => g.Last());
         if (discover) Console.Error.WriteLine($"rendernet: {discovered.Count} node(s) found in the registry");
         Addresses = r.Nodes.Concat(discover ? discovered : local?.NodeAddresses ?? []).Distinct().ToList();
         if (Addresses.Count == 0) throw new ArgumentException("no render nodes: give --nodes host:port,... or --local-nodes N");

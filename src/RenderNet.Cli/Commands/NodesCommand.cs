@@ -47,10 +47,13 @@ static class NodesCommand
             {
                 var table = new Table().AddColumns("Node", "Id", "Device", "Driver", "Vulkan", "Fingerprint", "Slots", "Price", "Health");
                 foreach (var x in rows)
-                    table.AddRow(Markup.Escape(x.address), Markup.Escape(x.caps?.NodeId ?? "-"), Markup.Escape(x.caps is null ? "-" : $"{x.caps.DeviceName} ({x.caps.DeviceType})"),
-                        Markup.Escape(x.caps?.Driver ?? "-"), x.caps?.VulkanApiVersion ?? "-", x.caps?.PipelineFingerprint[..12] ?? "-",
+                    // Everything a node says is cleaned of control characters (terminal escapes) and bounded before printing.
+                    table.AddRow(Markup.Escape(x.address), Markup.Escape(x.caps is null ? "-" : Printable.Clean(x.caps.NodeId, 64)),
+                        Markup.Escape(x.caps is null ? "-" : Printable.Clean($"{x.caps.DeviceName} ({x.caps.DeviceType})", 80)),
+                        Markup.Escape(x.caps is null ? "-" : Printable.Clean(x.caps.Driver, 64)), Markup.Escape(x.caps is null ? "-" : Printable.Clean(x.caps.VulkanApiVersion, 16)),
+                        Markup.Escape(x.caps is null ? "-" : Printable.Short(x.caps.PipelineFingerprint)),
                         x.caps?.MaxConcurrentTiles.ToString() ?? "-", x.caps?.PricePerTile.ToString() ?? "-",
-                        Markup.Escape(x.error ?? (x.health!.Serving ? $"serving, {x.health.TilesInFlight} in flight, {x.health.TilesRendered} rendered" : "draining")));
+                        Markup.Escape(x.error is not null ? Printable.Clean(x.error) : x.health!.Serving ? $"serving, {x.health.TilesInFlight} in flight, {x.health.TilesRendered} rendered" : "draining"));
                 AnsiConsole.Write(table);
             }
             return rows.Any(x => x.error is not null) ? ExitCodes.DeviceError : ExitCodes.Success;

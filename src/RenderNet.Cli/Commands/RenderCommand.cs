@@ -28,9 +28,10 @@ static class RenderCommand
         string? Device, string? Background, string Output, int BitDepth, bool Validation, bool Json,
         string[] Nodes, int LocalNodes, string Journal, string? Resume, bool AllowMixed, double TileTimeout, bool Pay, ulong Price,
         string? Rpc, string? Escrow, string? Token, string? Registry, string? PayerKeystore, string Mode,
-        string? Frames = null, double Fps = 24, string Animation = "0", string? Timeline = null, double SpotCheck = FarmDefaults.SpotCheckRate)
+        string? Frames = null, double Fps = 24, string Animation = "0", string? Timeline = null, double SpotCheck = FarmDefaults.SpotCheckRate,
+        string? MaxPrice = null)
     {
-        public FarmSessionRequest Session => new(Nodes, LocalNodes, Device, Pay, Price, Rpc, Escrow, Token, Registry, PayerKeystore);
+        public FarmSessionRequest Session => new(Nodes, LocalNodes, Device, Pay, Price, Rpc, Escrow, Token, Registry, PayerKeystore, MaxPrice);
         public bool Farmed => Session.Farmed || Resume is not null;
     }
 
@@ -68,13 +69,14 @@ static class RenderCommand
         var fps = new Option<double>("--fps") { Description = "With --frames: frames per second of animation time", DefaultValueFactory = _ => 24 };
         var animation = new Option<string>("--animation") { Description = "With --frames: the animation, by index or name", DefaultValueFactory = _ => "0" };
         var timeline = new Option<string?>("--timeline") { Description = "With nodes: also draw the job as a PNG timeline (a row per node, a bar per tile attempt)" };
+        var maxPrice = new Option<string?>("--max-price") { Description = "Pay at most this per price unit (token's smallest unit); nodes asking more, or more than they registered, are not used" };
         var spotCheck = new Option<double>("--spot-check") { Description = "With nodes: share of tiles (0 to 1) rendered again on another node and compared bit for bit", DefaultValueFactory = _ => FarmDefaults.SpotCheckRate };
         var price = new Option<ulong>("--price") { Description = "With --pay: price per tile, in the token's smallest unit", DefaultValueFactory = _ => 1_000_000_000_000_000UL };
 
         var command = new Command("render", "Path trace a glTF 2.0 scene to an image")
         {
             scene, width, height, spp, bounces, tile, seed, camera, device, background, output, bitDepth, validation, json,
-            nodes, localNodes, journal, resume, allowMixed, tileTimeout, pay, price, rpc, escrowOption, tokenOption, registryOption, payerKeystore, mode, frames, fps, animation, timeline, spotCheck,
+            nodes, localNodes, journal, resume, allowMixed, tileTimeout, pay, price, rpc, escrowOption, tokenOption, registryOption, payerKeystore, mode, frames, fps, animation, timeline, spotCheck, maxPrice,
         };
         command.SetAction((parse, cancellation) => UserErrors.Run(() => Execute(new Request(
             parse.GetValue(scene), parse.GetValue(width), parse.GetValue(height), parse.GetValue(spp), parse.GetValue(bounces),
@@ -83,7 +85,7 @@ static class RenderCommand
             parse.GetValue(nodes) ?? [], parse.GetValue(localNodes), parse.GetValue(journal)!, parse.GetValue(resume),
             parse.GetValue(allowMixed), parse.GetValue(tileTimeout), parse.GetValue(pay), parse.GetValue(price),
             parse.GetValue(rpc), parse.GetValue(escrowOption), parse.GetValue(tokenOption), parse.GetValue(registryOption), parse.GetValue(payerKeystore), parse.GetValue(mode)!,
-            parse.GetValue(frames), parse.GetValue(fps), parse.GetValue(animation)!, parse.GetValue(timeline), parse.GetValue(spotCheck)), cancellation)));
+            parse.GetValue(frames), parse.GetValue(fps), parse.GetValue(animation)!, parse.GetValue(timeline), parse.GetValue(spotCheck), parse.GetValue(maxPrice)), cancellation)));
         return command;
     }
 
@@ -248,8 +250,8 @@ static class RenderCommand
         var payer = session.Payer;
         var addresses = session.Addresses;
 
-        var options = new FarmOptions { AllowMixedPipelines = r.AllowMixed, InitialTileTimeout = TimeSpan.FromSeconds(r.TileTimeout), Payer = payer, SpotCheckRate = r.SpotCheck,
-            CoordinatorSigner = session.CoordinatorSigner };
+        var options = new FarmOptions { AllowMixedPipelines = r.AllowMixed, InitialTileTimeout = TimeSpan.FromSeconds(r.TileTimeout), Payer = payer, SpotCheckRate = r.SpotCheck };
+        options = session.Apply(options, r.Session);
         var renderWatch = Stopwatch.StartNew();
         long perTile = (long)frame.SamplesPerPixel;
         var attempts = new List<FarmAttempt>();
@@ -284,7 +286,7 @@ static class RenderCommand
                 {
                     address = n.Address, node_id = n.NodeId, device = n.Device, fingerprint = n.Fingerprint,
                     tiles = n.Tiles, render_s = n.RenderTime.TotalSeconds, failures = n.Failures, excluded = n.Excluded,
-                    paid = n.Paid.ToString(), redeem_tx = n.RedeemTransaction, spot_checks = n.SpotChecks,
+                    paid = n.Paid.ToString(), redeem_tx = n.RedeemTransaction, spot_checks = n.SpotChecks, duplicates_paid = n.PaidDuplicates,
                 }),
                 image_sha256 = result.Image.ContentHash(),
                 warnings = result.Warnings,

@@ -40,16 +40,17 @@ static class TranscodeCommand
         var token = new Option<string?>("--token") { Description = "With --rpc: the RenderToken address" };
         var registry = new Option<string?>("--registry") { Description = "With --rpc: find nodes in this NodeRegistry (when no --nodes are given)" };
         var payerKeystore = new Option<string?>("--payer-keystore") { Description = "With --rpc: the payer's keystore (password in $RENDERNET_PAYER_PASSWORD)" };
+        var maxPrice = new Option<string?>("--max-price") { Description = "Pay at most this per price unit (token's smallest unit); nodes asking more, or more than they registered, are not used" };
 
         var command = new Command("transcode", "Transcode video or an image sequence into an H.264 ladder (MP4 + HLS)")
         {
-            input, resume, renditions, output, segment, fps, device, json, nodes, localNodes, timeout, allowMixed, pay, price, rpc, escrow, token, registry, payerKeystore,
+            input, resume, renditions, output, segment, fps, device, json, nodes, localNodes, timeout, allowMixed, pay, price, rpc, escrow, token, registry, payerKeystore, maxPrice,
         };
         command.SetAction((parse, cancellation) => UserErrors.Run(() => Execute(new Request(
             parse.GetValue(input), parse.GetValue(resume), parse.GetValue(renditions)!, parse.GetValue(output)!, parse.GetValue(segment), parse.GetValue(fps),
             parse.GetValue(device), parse.GetValue(json), parse.GetValue(timeout), parse.GetValue(allowMixed),
             new FarmSessionRequest(parse.GetValue(nodes) ?? [], parse.GetValue(localNodes), parse.GetValue(device), parse.GetValue(pay), parse.GetValue(price),
-                parse.GetValue(rpc), parse.GetValue(escrow), parse.GetValue(token), parse.GetValue(registry), parse.GetValue(payerKeystore))), cancellation)));
+                parse.GetValue(rpc), parse.GetValue(escrow), parse.GetValue(token), parse.GetValue(registry), parse.GetValue(payerKeystore), parse.GetValue(maxPrice))), cancellation)));
         return command;
     }
 
@@ -89,9 +90,9 @@ static class TranscodeCommand
                 var options = new FarmOptions
                 {
                     AllowMixedPipelines = r.AllowMixed, InitialTileTimeout = TimeSpan.FromSeconds(r.Timeout), Payer = session.Payer,
-                    SpotCheckRate = FarmDefaults.SpotCheckRate, CoordinatorSigner = session.CoordinatorSigner,
-                    MinTileTimeout = TimeSpan.FromSeconds(30),
+                    SpotCheckRate = FarmDefaults.SpotCheckRate, MinTileTimeout = TimeSpan.FromSeconds(30),
                 };
+                options = session.Apply(options, r.Session);
                 run = await WithProgress(r.Json, job.Segments.Count, report =>
                     new TileFarm(work, options, onTile: e => report(e.Done), onWarning: w => Console.Error.WriteLine($"rendernet: warning: {w}"))
                         .RunWorkAsync(session.Addresses, cancellation));
