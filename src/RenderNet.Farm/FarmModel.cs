@@ -38,6 +38,9 @@ public sealed record FarmOptions
     public bool UnlockWhenDone { get; init; }
     /// <summary>Signs work sessions with unpaid nodes that serve only trusted coordinator keys (their --allow list).</summary>
     public RenderNet.Payments.VoucherSigner? CoordinatorSigner { get; init; }
+    /// <summary>With spot checks on, each node's first this many tiles are checked at <see cref="ProbationRate"/> at least.</summary>
+    public int ProbationTiles { get; init; } = 3;
+    public double ProbationRate { get; init; } = 0.5;
     /// <summary>
     /// Price units of each paid node's pay held back until the job's spot checks are settled (a convicted node loses
     /// them). Keep it below the nodes' exposure bound minus their slots, or they stop for payment.

@@ -519,8 +519,10 @@ public sealed class TileFarm
                 tile.Content = result.ContentHash;
                 tile.DeliveredBy = node;
                 tile.EndDispute();
-                if (tile.Content is not null && options.SpotCheckRate > 0
-                    && System.Security.Cryptography.RandomNumberGenerator.GetInt32(1_000_000) < options.SpotCheckRate * 1_000_000)
+                // Probation: a node's first tiles are checked at a higher rate, so a cheat is caught before it earns much.
+                double checkRate = options.SpotCheckRate > 0 && node.Tiles <= options.ProbationTiles ? Math.Max(options.SpotCheckRate, options.ProbationRate) : options.SpotCheckRate;
+                if (tile.Content is not null && checkRate > 0
+                    && System.Security.Cryptography.RandomNumberGenerator.GetInt32(1_000_000) < checkRate * 1_000_000)
                     checks.AddLast(tile.Index); // unpredictable to the node: it cannot tell which tiles will be checked
                 foreach (var other in tile.Active.Where(a => a != attempt)) other.Cancel?.Cancel();
                 tileEvent = new TileEvent(tile.Index, work.RectOf(tile.Index), node.Name, attempt.Clock.Elapsed, result.Bytes, attempt.Speculative, false, done, tiles.Length);

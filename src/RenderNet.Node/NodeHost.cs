@@ -146,7 +146,14 @@ public sealed class NodeHost : IAsyncDisposable
                     app.Logger.LogInformation("redeemed stored voucher channel={Channel} paid={Paid} tx={Tx}", channel, paid, tx ?? "-");
                 _ = ledger.WatchUnlocksAsync(TimeSpan.FromSeconds(1), app.Lifetime.ApplicationStopping);
                 if (options.Payment!.RegistryAddress is { } registry)
-                    await Announce(options, registry, $"{uri.Host}:{uri.Port}");
+                {
+                    // A wildcard address means nothing to a coordinator elsewhere (it would dial itself): say where to dial.
+                    bool wildcard = System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && (ip.Equals(System.Net.IPAddress.Any) || ip.Equals(System.Net.IPAddress.IPv6Any));
+                    var announced = options.Advertise ?? (wildcard
+                        ? throw new ArgumentException($"listening on {uri.Host}, the node cannot announce where to reach it: give --advertise HOST:PORT")
+                        : $"{uri.Host}:{uri.Port}");
+                    await Announce(options, registry, announced);
+                }
             }
 
             return new NodeHost(app, options, $"{uri.Host}:{uri.Port}", renderer, stateDirectory);

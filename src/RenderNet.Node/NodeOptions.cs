@@ -49,6 +49,8 @@ public sealed record NodeOptions
     /// <summary>How long a stopping node waits for tiles in flight before aborting them (the caller then re-sends them elsewhere).</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
     public NodeFault Fault { get; init; } = NodeFault.None;
+    /// <summary>host:port coordinators should dial (announced in the registry); null: the bound address, unless that is a wildcard.</summary>
+    public string? Advertise { get; init; }
     /// <summary>Addresses of the coordinator keys an unpaid node serves; empty: callers on this machine only.</summary>
     public IReadOnlyList<string> AllowedCoordinators { get; init; } = [];
     /// <summary>When set, the node renders only for payers with a funded channel on this escrow.</summary>

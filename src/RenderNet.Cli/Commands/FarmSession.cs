@@ -6,7 +6,7 @@ namespace RenderNet.Cli.Commands;
 
 /// <summary>How a farm job finds and pays its nodes, as the user asked on the command line.</summary>
 sealed record FarmSessionRequest(string[] Nodes, int LocalNodes, string? Device, bool Pay, ulong Price,
-    string? Rpc, string? Escrow, string? Token, string? Registry, string? PayerKeystore, string? MaxPrice = null)
+    string? Rpc, string? Escrow, string? Token, string? Registry, string? PayerKeystore, string? MaxPrice = null, string? ExpectedFingerprint = null)
 {
     /// <summary>--max-price as a number (null when not given).</summary>
     public System.Numerics.BigInteger? MaxPriceValue => MaxPrice is null ? null
@@ -47,6 +47,7 @@ sealed class FarmSession : IDisposable
     public FarmOptions Apply(FarmOptions options, FarmSessionRequest r) => options with
     {
         MaxPrice = r.MaxPriceValue, Registered = Registered, CoordinatorSigner = CoordinatorSigner, UnlockWhenDone = r.Rpc is not null,
+        ExpectedFingerprint = r.ExpectedFingerprint ?? options.ExpectedFingerprint,
     };
 
     public static async Task<FarmSession> StartAsync(FarmSessionRequest r, CancellationToken cancellation)

@@ -20,6 +20,7 @@ static class NodeCommand
         var device = new Option<string?>("--device") { Description = "Vulkan device index or name substring" };
         var cert = new Option<string?>("--cert") { Description = "PFX certificate for TLS (password from $RENDERNET_CERT_PASSWORD)" };
         var allow = new Option<string[]>("--allow") { Description = "Unpaid node: serve coordinators holding these keys (addresses, comma-separated); without it, only callers on this machine", AllowMultipleArgumentsPerToken = true };
+        var advertise = new Option<string?>("--advertise") { Description = "host:port to announce in the registry (needed when --listen is 0.0.0.0 or [::])" };
         var nodeId = new Option<string?>("--node-id") { Description = "Name reported to coordinators (default: host name + random suffix)" };
         var drain = new Option<int>("--drain-seconds") { Description = "On SIGTERM, how long tiles in flight may finish before they are handed back", DefaultValueFactory = _ => 25 };
         var rpc = new Option<string?>("--rpc") { Description = "Render for pay: JSON-RPC URL of the chain holding the escrow" };
@@ -34,7 +35,7 @@ static class NodeCommand
         var exposure = new Option<int>("--exposure-bound") { Description = "Render for pay: price units' worth a payer may owe, work in flight included, before the node stops working for it", DefaultValueFactory = _ => NodePayment.DefaultExposureBound };
         var maxPiece = new Option<long>("--max-piece-units") { Description = "Render for pay: the largest piece of work (price units: 2^22 pixel-samples, 2^20 raster pixels, one output megapixel) one request may ask for", DefaultValueFactory = _ => 4096 };
         var exitWithStdin = new Option<bool>("--exit-on-stdin-close") { Description = "Stop when standard input closes (set by --local-nodes, so workers never outlive their coordinator)" };
-        var command = new Command("node", "Run a headless render node (gRPC over HTTP/2)") { listen, maxTiles, maxScene, cache, price, device, cert, nodeId, allow, drain, rpc, escrow, tokenAddress, chainId, keystore, exposure, maxPiece, state, threshold, registry, stake, exitWithStdin };
+        var command = new Command("node", "Run a headless render node (gRPC over HTTP/2)") { listen, maxTiles, maxScene, cache, price, device, cert, nodeId, allow, advertise, drain, rpc, escrow, tokenAddress, chainId, keystore, exposure, maxPiece, state, threshold, registry, stake, exitWithStdin };
         command.SetAction((parse, cancellation) => UserErrors.Run(async () =>
         {
             int max = parse.GetValue(maxTiles);
@@ -57,7 +58,7 @@ static class NodeCommand
             foreach (var address in allowed)
                 if (!Nethereum.Util.AddressUtil.Current.IsValidEthereumAddressHexFormat(address))
                     throw new ArgumentException($"--allow '{address}' is not an address (0x and 40 hex digits)");
-            options = options with { AllowedCoordinators = allowed };
+            options = options with { AllowedCoordinators = allowed, Advertise = parse.GetValue(advertise) };
             if (parse.GetValue(escrow) is { } escrowAddress)
             {
                 string key = parse.GetValue(keystore) is { } file
