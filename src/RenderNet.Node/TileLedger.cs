@@ -78,31 +78,37 @@ public sealed class TileLedger
     }
 
     /// <summary>
-    /// Watches the channels this node holds unredeemed vouchers for and redeems as soon as a payer requests an unlock, so
-    /// the payer's reclaim can never take what the node earned. Runs until <paramref name="stopping"/> is cancelled.
+    /// Follows the escrow's <c>UnlockRequested</c> events for this node's channels — one <c>eth_getLogs</c> per interval,
+    /// however many channels there are — and on each: marks the channel as unlocking (no more work on it) and redeems
+    /// what it holds, so the payer's reclaim can never take what the node earned. Runs until <paramref name="stopping"/>
+    /// is cancelled; a chain that cannot be read is asked again next round, from the same block.
     /// </summary>
     public async Task WatchUnlocksAsync(TimeSpan interval, CancellationToken stopping)
     {
+        ulong? from = null;
         while (!stopping.IsCancellationRequested)
         {
             try { await Task.Delay(interval, stopping); }
             catch (OperationCanceledException) { return; }
             List<BigInteger> ids;
             lock (gate) ids = channels.Keys.ToList();
-            foreach (var channel in ids)
+            try
             {
-                if (verifier.Latest(channel) is not { } best) continue;
-                try
-                {
-                    var state = await RefreshAsync(channel);
-                    if (state.UnlockAt != 0 && !state.Closed && best.CumulativeAmount > state.Claimed)
+                ulong latest = await escrow.BlockNumberAsync();
+                from ??= latest > 1000 ? latest - 1000 : 0; // a restarted node also catches requests made just before
+                if (ids.Count > 0)
+                    foreach (var channel in await escrow.UnlocksRequestedAsync(ids, from.Value, latest))
                     {
-                        await RedeemAsync(channel);
-                        await RefreshAsync(channel);
+                        var state = await RefreshAsync(channel);
+                        if (!state.Closed && verifier.Latest(channel) is { } best && best.CumulativeAmount > state.Claimed)
+                        {
+                            await RedeemAsync(channel);
+                            await RefreshAsync(channel);
+                        }
                     }
-                }
-                catch (PaymentException) { } // the chain is unreachable or refused: try again next round
+                from = latest + 1;
             }
+            catch (PaymentException) { } // the chain is unreachable or refused: try again next round
         }
     }
 

@@ -88,6 +88,28 @@ public sealed class EscrowClient(Web3 web3, string escrowAddress, string tokenAd
             .Distinct().Order().ToList();
     }
 
+    public async Task<ulong> BlockNumberAsync()
+    {
+        try { return (ulong)(await web3.Eth.Blocks.GetBlockNumber.SendRequestAsync()).Value; }
+        catch (Exception ex) when (ex is not PaymentException and not OutOfMemoryException) { throw new PaymentException($"the chain cannot be read: {ex.Message}", ex); }
+    }
+
+    /// <summary>Which of <paramref name="channels"/> had an unlock requested in blocks <paramref name="from"/>..<paramref name="to"/> (one eth_getLogs).</summary>
+    public async Task<IReadOnlyList<BigInteger>> UnlocksRequestedAsync(IReadOnlyList<BigInteger> channels, ulong from, ulong to)
+    {
+        string signature = "0x" + Nethereum.Util.Sha3Keccack.Current.CalculateHash("UnlockRequested(uint256,uint64)");
+        var topics = channels.Select(c => "0x" + Convert.ToHexStringLower(c.ToByteArray(isUnsigned: true, isBigEndian: true)).PadLeft(64, '0')).ToArray();
+        try
+        {
+            var logs = await web3.Eth.Filters.GetLogs.SendRequestAsync(new NewFilterInput
+            {
+                Address = [escrowAddress], FromBlock = new BlockParameter(from), ToBlock = new BlockParameter(to), Topics = [signature, topics],
+            });
+            return logs.Select(l => new BigInteger(Convert.FromHexString(((string)l.Topics[1]).Replace("0x", "")), isUnsigned: true, isBigEndian: true)).Distinct().ToList();
+        }
+        catch (Exception ex) when (ex is not PaymentException and not OutOfMemoryException) { throw new PaymentException($"the chain cannot be read: {ex.Message}", ex); }
+    }
+
     /// <summary>The chain's latest block time (what unlock deadlines are compared with).</summary>
     public async Task<ulong> ChainTimeAsync()
     {

@@ -371,7 +371,9 @@ public class ExistingChainCliTests
             foreach (var node in new[] { a, b })
             {
                 var report = nodes.Single(n => n.GetProperty("address").GetString() == node.Address);
-                var owed = PaidFarmTests.Price * report.GetProperty("tiles").GetInt32();
+                // Paid per unit of work: tiles, spot checks (on by default) and any valid duplicate of a straggler.
+                var owed = PaidFarmTests.Price * (report.GetProperty("tiles").GetInt32() + report.GetProperty("spot_checks").GetInt32()
+                                                  + report.GetProperty("duplicates_paid").GetInt32());
                 Assert.Equal(owed.ToString(), report.GetProperty("paid").GetString());
                 Assert.Equal(owed, await chain.BalanceOf(account++)); // node 1 staked all it had: what it holds now it earned
             }
