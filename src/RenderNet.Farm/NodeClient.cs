@@ -27,15 +27,40 @@ public sealed class NodeClient : IDisposable
     public NodeClient(string address, HttpMessageHandler? handler = null, int maxReplyBytes = DefaultMaxReplyBytes)
     {
         Address = address;
-        var uri = address.Contains("://") ? address : "http://" + address;
+        var (uri, pinned) = Parse(address);
         channel = GrpcChannel.ForAddress(uri, new GrpcChannelOptions
         {
             MaxReceiveMessageSize = maxReplyBytes,
             MaxSendMessageSize = 16 << 20,
-            HttpHandler = handler,
+            HttpHandler = handler ?? (pinned is null ? null : PinnedHandler(pinned)),
         });
         client = new RenderNode.RenderNodeClient(channel);
     }
+
+    /// <summary>
+    /// A node's address: host:port (plain HTTP/2, for nodes on this machine), an http:// or https:// URL, and for a node's
+    /// self-signed certificate https://host:port#sha256=FINGERPRINT — the fingerprint is pinned, nothing else is trusted.
+    /// </summary>
+    static (string Uri, string? Pinned) Parse(string address)
+    {
+        int hash = address.IndexOf("#sha256=", StringComparison.OrdinalIgnoreCase);
+        string? pinned = hash >= 0 ? address[(hash + 8)..].ToLowerInvariant() : null;
+        var bare = hash >= 0 ? address[..hash] : address;
+        if (pinned is not null && (pinned.Length != 64 || !pinned.All(Uri.IsHexDigit) || !bare.StartsWith("https://", StringComparison.OrdinalIgnoreCase)))
+            throw new ArgumentException($"node address '{Printable.Clean(address, 120)}': a pinned certificate is https://host:port#sha256= and 64 hex digits");
+        return (bare.Contains("://") ? bare : "http://" + bare, pinned);
+    }
+
+    /// <summary>TLS that accepts exactly one certificate, by the SHA-256 of its DER encoding (names and CAs do not matter).</summary>
+    static SocketsHttpHandler PinnedHandler(string fingerprint) => new()
+    {
+        EnableMultipleHttp2Connections = true,
+        SslOptions = new System.Net.Security.SslClientAuthenticationOptions
+        {
+            RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate is not null
+                && Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(certificate.GetRawCertData())) == fingerprint,
+        },
+    };
 
     /// <param name="calibrate">Have the node measure its speed first, when it has not yet (takes a moment, once).</param>
     public async Task<Capabilities> GetCapabilitiesAsync(TimeSpan timeout, CancellationToken cancellation, bool calibrate = false)

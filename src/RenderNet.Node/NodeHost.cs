@@ -73,6 +73,12 @@ public sealed class NodeHost : IAsyncDisposable
             stateDirectory = StateDirectory.Acquire(Path.Combine(root, await TileLedger.ScopeAsync(pay)));
         }
         SegmentWorker.SweepLeftovers();
+        // TLS unless the node only listens on loopback (or the operator says plaintext): a self-signed certificate is
+        // made on first start and kept, and its fingerprint travels in the node's address for coordinators to pin.
+        bool plaintext = options.Plaintext ?? (options.CertificatePath is null && System.Net.IPAddress.IsLoopback(endpoint.Address));
+        X509Certificate2? certificate = plaintext ? null
+            : options.CertificatePath is not null ? X509CertificateLoader.LoadPkcs12FromFile(options.CertificatePath, options.CertificatePassword)
+            : NodeCertificate.LoadOrCreate(NodeCertificate.DefaultPath());
         TileRenderer renderer;
         try { renderer = new TileRenderer(options.Device); }
         catch
@@ -103,8 +109,7 @@ public sealed class NodeHost : IAsyncDisposable
                 k.Listen(endpoint, listen =>
                 {
                     listen.Protocols = HttpProtocols.Http2;
-                    if (options.CertificatePath is not null)
-                        listen.UseHttps(X509CertificateLoader.LoadPkcs12FromFile(options.CertificatePath, options.CertificatePassword));
+                    if (certificate is not null) listen.UseHttps(certificate);
                 });
             });
             builder.Services.AddGrpc(g =>
@@ -149,14 +154,14 @@ public sealed class NodeHost : IAsyncDisposable
                 {
                     // A wildcard address means nothing to a coordinator elsewhere (it would dial itself): say where to dial.
                     bool wildcard = System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && (ip.Equals(System.Net.IPAddress.Any) || ip.Equals(System.Net.IPAddress.IPv6Any));
-                    var announced = options.Advertise ?? (wildcard
+                    var announced = AddressOf(options.Advertise ?? (wildcard
                         ? throw new ArgumentException($"listening on {uri.Host}, the node cannot announce where to reach it: give --advertise HOST:PORT")
-                        : $"{uri.Host}:{uri.Port}");
+                        : $"{uri.Host}:{uri.Port}"), certificate);
                     await Announce(options, registry, announced);
                 }
             }
 
-            return new NodeHost(app, options, $"{uri.Host}:{uri.Port}", renderer, stateDirectory);
+            return new NodeHost(app, options, AddressOf($"{uri.Host}:{uri.Port}", certificate), renderer, stateDirectory);
         }
         catch
         {
@@ -165,6 +170,10 @@ public sealed class NodeHost : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>How coordinators address this node: host:port for plain HTTP/2; https://host:port#sha256=FINGERPRINT with TLS.</summary>
+    static string AddressOf(string hostPort, X509Certificate2? certificate) =>
+        certificate is null ? hostPort : $"https://{hostPort}#sha256={NodeCertificate.Fingerprint(certificate)}";
 
     /// <summary>Registers (or updates) this node's endpoint and price in the NodeRegistry, where coordinators look for nodes.</summary>
     static async Task Announce(NodeOptions options, string registryAddress, string endpoint)

@@ -40,8 +40,13 @@ public sealed record NodeOptions
     public ulong PricePerTile { get; init; }
     public string? Device { get; init; }
     public string NodeId { get; init; } = $"{Environment.MachineName}-{Guid.NewGuid().ToString("N")[..8]}";
-    /// <summary>PFX certificate for TLS; plain HTTP/2 when null.</summary>
+    /// <summary>PFX certificate for TLS; when null, a self-signed one (<see cref="NodeCertificate"/>) unless the node speaks plain HTTP/2.</summary>
     public string? CertificatePath { get; init; }
+    /// <summary>
+    /// Plain HTTP/2 (no TLS). The default only for a node that listens on loopback (workers of one machine); a node other
+    /// machines can reach speaks TLS unless told otherwise.
+    /// </summary>
+    public bool? Plaintext { get; init; }
     public string? CertificatePassword { get; init; }
 
     // A record prints every property: this one must not print the certificate password.

@@ -18,7 +18,8 @@ static class NodeCommand
         var cache = new Option<int>("--cache-mb") { Description = "Scene cache size, in MiB (least recently used scenes are evicted)", DefaultValueFactory = _ => 2048 };
         var price = new Option<ulong>("--price") { Description = "Price per tile, in the token's smallest unit", DefaultValueFactory = _ => 0UL };
         var device = new Option<string?>("--device") { Description = "Vulkan device index or name substring" };
-        var cert = new Option<string?>("--cert") { Description = "PFX certificate for TLS (password from $RENDERNET_CERT_PASSWORD)" };
+        var cert = new Option<string?>("--cert") { Description = "PFX certificate for TLS (password from $RENDERNET_CERT_PASSWORD); default: a self-signed one kept in ~/.local/share/rendernet, pinned by coordinators through the printed address" };
+        var tls = new Option<bool?>("--tls") { Description = "TLS on (true) or off (false); default: on unless the node listens on loopback only" };
         var allow = new Option<string[]>("--allow") { Description = "Unpaid node: serve coordinators holding these keys (addresses, comma-separated); without it, only callers on this machine", AllowMultipleArgumentsPerToken = true };
         var advertise = new Option<string?>("--advertise") { Description = "host:port to announce in the registry (needed when --listen is 0.0.0.0 or [::])" };
         var nodeId = new Option<string?>("--node-id") { Description = "Name reported to coordinators (default: host name + random suffix)" };
@@ -35,7 +36,7 @@ static class NodeCommand
         var exposure = new Option<int>("--exposure-bound") { Description = "Render for pay: price units' worth a payer may owe, work in flight included, before the node stops working for it", DefaultValueFactory = _ => NodePayment.DefaultExposureBound };
         var maxPiece = new Option<long>("--max-piece-units") { Description = "Render for pay: the largest piece of work (price units: 2^22 pixel-samples, 2^20 raster pixels, one output megapixel) one request may ask for", DefaultValueFactory = _ => 4096 };
         var exitWithStdin = new Option<bool>("--exit-on-stdin-close") { Description = "Stop when standard input closes (set by --local-nodes, so workers never outlive their coordinator)" };
-        var command = new Command("node", "Run a headless render node (gRPC over HTTP/2)") { listen, maxTiles, maxScene, cache, price, device, cert, nodeId, allow, advertise, drain, rpc, escrow, tokenAddress, chainId, keystore, exposure, maxPiece, state, threshold, registry, stake, exitWithStdin };
+        var command = new Command("node", "Run a headless render node (gRPC over HTTP/2)") { listen, maxTiles, maxScene, cache, price, device, cert, tls, nodeId, allow, advertise, drain, rpc, escrow, tokenAddress, chainId, keystore, exposure, maxPiece, state, threshold, registry, stake, exitWithStdin };
         command.SetAction((parse, cancellation) => UserErrors.Run(async () =>
         {
             int max = parse.GetValue(maxTiles);
@@ -49,6 +50,7 @@ static class NodeCommand
                 PricePerTile = parse.GetValue(price),
                 Device = parse.GetValue(device),
                 CertificatePath = parse.GetValue(cert),
+                Plaintext = parse.GetValue(tls) is { } on ? !on : null,
                 CertificatePassword = SecretVariables.Take(SecretVariables.CertificatePassword),
                 ShutdownTimeout = TimeSpan.FromSeconds(parse.GetValue(drain)),
                 Fault = NodeOptions.FaultFromEnvironment(),
