@@ -55,12 +55,17 @@ public class NodeLifecycleTests
             {
                 SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, c, _, _) => c?.GetCertHashString() == cert.GetCertHashString() },
             };
-            using var client = new NodeClient("https://" + node.Address, handler);
+            // Its address carries the certificate's fingerprint (https://host:port#sha256=…).
+            Assert.Equal($"#sha256={Convert.ToHexStringLower(SHA256.HashData(cert.RawData))}", node.Address[node.Address.IndexOf('#')..]);
+            string url = node.Address[..node.Address.IndexOf('#')];
+            using var client = new NodeClient(url, handler);
             var caps = await client.GetCapabilitiesAsync(TimeSpan.FromSeconds(10), default);
             Assert.Equal("tls-node", caps.NodeId);
+            using var pinned = new NodeClient(node.Address); // the address as printed pins the same certificate
+            Assert.Equal("tls-node", (await pinned.GetCapabilitiesAsync(TimeSpan.FromSeconds(10), default)).NodeId);
 
             // Plain HTTP/2 to a TLS port does not get through.
-            using var plain = new NodeClient(node.Address);
+            using var plain = new NodeClient(url["https://".Length..]);
             await Assert.ThrowsAsync<RpcException>(() => plain.GetCapabilitiesAsync(TimeSpan.FromSeconds(5), default));
         }
         finally { Directory.Delete(dir, true); }
