@@ -27,14 +27,26 @@ public sealed class RegistryClient(Web3 web3, string registryAddress, string tok
     public Task StartUnbondingAsync(BigInteger amount) => Send(registry, "startUnbonding", amount);
     public Task WithdrawAsync() => Send(registry, "withdraw");
 
+    public Task DeregisterAsync() => Send(registry, "deregister");
+
+    /// <summary>Largest registry scanned: past it the rest is ignored (a registry stuffed with junk costs a bounded read).</summary>
+    public const int MaxEntries = 10_000;
+
+    /// <summary>Every listed node, read a page (up to 100) per call, at most <see cref="MaxEntries"/>.</summary>
     public async Task<IReadOnlyList<RegisteredNode>> NodesAsync()
     {
         var count = await registry.GetFunction("nodeCount").CallAsync<BigInteger>();
         var nodes = new List<RegisteredNode>();
-        for (BigInteger i = 0; i < count; i++)
+        var page = registry.GetFunction("nodesPage");
+        for (BigInteger from = 0; from < BigInteger.Min(count, MaxEntries); from += 100)
         {
-            var r = await registry.GetFunction("nodeAt").CallDecodingToDefaultAsync(i);
-            nodes.Add(new RegisteredNode((string)r[0].Result, (string)r[1].Result, (BigInteger)r[2].Result, (BigInteger)r[3].Result));
+            var r = await page.CallDecodingToDefaultAsync(from, (BigInteger)100);
+            var addresses = (List<string>)r[0].Result;
+            var endpoints = (List<string>)r[1].Result;
+            var prices = (List<BigInteger>)r[2].Result;
+            var stakes = (List<BigInteger>)r[3].Result;
+            if (addresses.Count == 0) break;
+            for (int i = 0; i < addresses.Count; i++) nodes.Add(new RegisteredNode(addresses[i], endpoints[i], prices[i], stakes[i]));
         }
         return nodes;
     }

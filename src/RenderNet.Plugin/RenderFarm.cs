@@ -67,7 +67,8 @@ public sealed class RenderFarm : IDisposable, IAsyncDisposable
                     var web3 = new Nethereum.Web3.Web3(new Nethereum.Web3.Accounts.Account(options.Wallet!.Key, chainId), chain.RpcUrl);
                     payer = FarmPayer.Create(web3, options.Wallet.Key, chainId, chain.EscrowAddress, chain.TokenAddress);
                     if (addresses.Count == 0 && chain.RegistryAddress is not null)
-                        addresses = (await new RegistryClient(web3, chain.RegistryAddress, chain.TokenAddress).NodesAsync()).Select(n => n.Endpoint).ToList();
+                        addresses = RegistryDiscovery.For(chain.RpcUrl, 0).Choose(await new RegistryClient(web3, chain.RegistryAddress, chain.TokenAddress).NodesAsync())
+                            .Select(n => n.Endpoint).ToList();
                 }
                 catch (Exception ex) when (ex is HttpRequestException or Nethereum.JsonRpc.Client.RpcClientUnknownException or Nethereum.JsonRpc.Client.RpcResponseException or PaymentException)
                 {

@@ -27,3 +27,23 @@ public class RegistryTests(ChainFixture f)
         Assert.Equal(400, (int)(await registry.NodesAsync()).Single(n => string.Equals(n.Address, nodeAddress, StringComparison.OrdinalIgnoreCase)).Stake);
     }
 }
+
+/// <summary>Security review C-2: entries are bounded, read in pages, and can leave the list.</summary>
+[Collection("chain")]
+public class RegistryHygieneTests(ChainFixture f)
+{
+    [Fact]
+    public async Task C2_entries_are_bounded_paged_and_deregistrable()
+    {
+        string nodeKey = f.Chain.DevKeys[7];
+        var registry = new RegistryClient(f.Chain.Web3For(nodeKey), f.Contracts.Registry, f.Contracts.Token);
+        Assert.Contains("EndpointTooLong", (await Assert.ThrowsAsync<PaymentException>(() => registry.RegisterAsync("h:" + new string('9', 300), 1, 0))).Message);
+        await registry.RegisterAsync("203.0.113.7:7000", 10, 0);
+        string me = ChainFixture.AddressOf(nodeKey);
+        Assert.Contains(await registry.NodesAsync(), n => string.Equals(n.Address, me, StringComparison.OrdinalIgnoreCase));
+        await registry.DeregisterAsync();
+        Assert.DoesNotContain(await registry.NodesAsync(), n => string.Equals(n.Address, me, StringComparison.OrdinalIgnoreCase));
+        Assert.Contains("NotRegistered", (await Assert.ThrowsAsync<PaymentException>(registry.DeregisterAsync)).Message);
+
+    }
+}

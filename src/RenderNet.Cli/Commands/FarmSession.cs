@@ -6,8 +6,14 @@ namespace RenderNet.Cli.Commands;
 
 /// <summary>How a farm job finds and pays its nodes, as the user asked on the command line.</summary>
 sealed record FarmSessionRequest(string[] Nodes, int LocalNodes, string? Device, bool Pay, ulong Price,
-    string? Rpc, string? Escrow, string? Token, string? Registry, string? PayerKeystore, string? MaxPrice = null, string? ExpectedFingerprint = null)
+    string? Rpc, string? Escrow, string? Token, string? Registry, string? PayerKeystore, string? MaxPrice = null, string? ExpectedFingerprint = null,
+    string? MinStake = null)
 {
+    /// <summary>--min-stake as a number (0 when not given).</summary>
+    public System.Numerics.BigInteger MinStakeValue => MinStake is null ? 0
+        : System.Numerics.BigInteger.TryParse(MinStake, out var m) && m >= 0 ? m
+        : throw new ArgumentException($"--min-stake '{MinStake}' is not a non-negative whole number of the token's smallest unit");
+
     /// <summary>--max-price as a number (null when not given).</summary>
     public System.Numerics.BigInteger? MaxPriceValue => MaxPrice is null ? null
         : System.Numerics.BigInteger.TryParse(MaxPrice, out var p) && p >= 0 ? p
@@ -24,6 +30,7 @@ sealed record FarmSessionRequest(string[] Nodes, int LocalNodes, string? Device,
         if (Rpc is not null && (Escrow is null || Token is null || PayerKeystore is null))
             throw new ArgumentException("--rpc needs --escrow, --token and --payer-keystore");
         _ = MaxPriceValue;
+        _ = MinStakeValue;
     }
 }
 
@@ -94,7 +101,10 @@ sealed class FarmSession : IDisposable
         }
         // Paid local nodes announce themselves in the registry; the job finds them there, as it would find any node.
         bool discover = registryClient is not null && r.Nodes.Length == 0;
-        var entries = discover ? await registryClient!.NodesAsync() : [];
+        // Anyone can register anything: skip unstaked entries and endpoints into this machine or its network (unless
+        // the chain itself is local), rank by stake, dial the best few.
+        string rpcUrl = r.Rpc ?? local?.Payment?.RpcUrl ?? "";
+        var entries = discover ? RegistryDiscovery.For(rpcUrl, r.MinStakeValue).Choose(await registryClient!.NodesAsync()) : [];
         var discovered = entries.Select(n => n.Endpoint).ToList();
         if (discover) Registered = entries.GroupBy(n => n.Endpoint).ToDictionary(g => g.Key, g => g.Last());
         if (discover) Console.Error.WriteLine($"rendernet: {discovered.Count} node(s) found in the registry");
