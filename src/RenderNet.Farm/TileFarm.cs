@@ -15,7 +15,7 @@ public sealed class TileFarm
 {
     readonly FarmWorkload work;
     readonly FarmOptions options;
-    readonly TileJournal? journal;
+    readonly FarmJournal? journal;
     readonly Action<TileEvent>? onTile;
     readonly Action<string>? onWarning;
     readonly Action<FarmAttempt>? onAttempt;
@@ -128,7 +128,7 @@ public sealed class TileFarm
 
     /// <param name="journal">Where attempts and payments are journaled (the workload journals its own results).</param>
     /// <param name="onAttempt">Every attempt as it ends, accepted or not (for timelines and monitoring).</param>
-    public TileFarm(FarmWorkload work, FarmOptions? options = null, TileJournal? journal = null, Action<TileEvent>? onTile = null, Action<string>? onWarning = null,
+    public TileFarm(FarmWorkload work, FarmOptions? options = null, FarmJournal? journal = null, Action<TileEvent>? onTile = null, Action<string>? onWarning = null,
         Action<FarmAttempt>? onAttempt = null)
     {
         this.onAttempt = onAttempt;
@@ -847,11 +847,11 @@ public sealed class TileFarm
                 payer.Restore(node.Client.Address, channel, price, latest);
                 node.Channel = channel.ToString();
                 if (!await OpenSessionAsync(node, CancellationToken.None)) return;
-                // Tiles it delivered whose voucher the crash prevented are paid now, in one cumulative voucher.
-                int delivered = journal.TilesDeliveredBy(node.Client.Address);
+                // Units it delivered whose voucher the crash prevented (or that were held back) are paid now, in one
+                // cumulative voucher: price units on both sides, compared like with like.
+                int delivered = journal.DeliveredBy(node.Client.Address).Sum(work.PriceUnitsOf);
                 int paid = latest is null ? 0 : (int)latest.Tiles;
-                for (int i = paid; i < delivered - 1; i++) payer.PayTile(node.Client.Address);
-                var resend = delivered > paid ? payer.PayTile(node.Client.Address) : latest;
+                var resend = delivered > paid ? payer.PayTile(node.Client.Address, delivered - paid) : latest;
                 if (resend is not null)
                 {
                     if (resend != latest) journal.SaveVoucher(node.Client.Address, resend);

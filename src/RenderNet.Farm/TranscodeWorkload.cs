@@ -25,8 +25,12 @@ public sealed class TranscodeWorkload : FarmWorkload
         public override string? ContentHash => Hash;
     }
 
-    public TranscodeWorkload(TranscodeJob job, FfmpegTools tools, string jobId)
+    readonly TranscodeJournal? journal;
+
+    /// <param name="journal">Where the farm journals payments and this workload who delivered each segment.</param>
+    public TranscodeWorkload(TranscodeJob job, FfmpegTools tools, string jobId, TranscodeJournal? journal = null)
     {
+        this.journal = journal;
         this.job = job;
         this.tools = tools;
         this.jobId = jobId;
@@ -158,6 +162,7 @@ public sealed class TranscodeWorkload : FarmWorkload
     {
         var segment = (SegmentDelivery)delivery;
         results[unit] = job.Keep(unit, segment.Directory, segment.Renditions);
+        journal?.SaveSegment(unit, node);
     }
 
     /// <summary>Segments an earlier run of the job finished (see <see cref="TranscodeJob.FinishedSegments"/>).</summary>

@@ -321,6 +321,69 @@ public class ExistingChainCliTests
         catch (Microsoft.Data.Sqlite.SqliteException) { return 0; }
     }
 
+    [Fact]
+    public async Task F5_a_paid_transcode_killed_and_resumed_keeps_its_channels_and_pays_every_segment_exactly_once()
+    {
+        await using var chain = new PaidFarmTests.PaidChain();
+        await chain.DeployAsync();
+        using var a = chain.Node(1, "--registry", chain.Contracts.Registry);
+        using var b = chain.Node(2, "--registry", chain.Contracts.Registry);
+        string dir = Directory.CreateTempSubdirectory("rendernet-paid-transcode").FullName;
+        try
+        {
+            string input = Path.Combine(dir, "clip.mp4");
+            var ff = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "testsrc2=s=160x90:r=12:d=8",
+                "-c:v", "libx264", "-g", "6", "-pix_fmt", "yuv420p", "-y", input]))!;
+            await ff.WaitForExitAsync();
+            Assert.Equal(0, ff.ExitCode);
+            string output = Path.Combine(dir, "out");
+            string keystore = Keystore(dir, chain.Chain.DevKeys[0]);
+            string[] payment = ["--rpc", chain.Chain.RpcUrl, "--escrow", chain.Contracts.Escrow, "--token", chain.Contracts.Token, "--registry", chain.Contracts.Registry,
+                "--payer-keystore", keystore, "--spot-check", "0"];
+            string journalPath() => Directory.Exists(output) ? Directory.EnumerateFiles(output, "journal.sqlite", SearchOption.AllDirectories).FirstOrDefault() ?? "" : "";
+            int before;
+            using (var first = StartCli(["transcode", input, "--renditions", "90p,60p:crf=30", "--segment-seconds", "0.5", "--out", output, .. payment]))
+            {
+                first.BeginOutputReadLine(); first.BeginErrorReadLine();
+                var deadline = DateTime.UtcNow.AddSeconds(120);
+                while (DateTime.UtcNow < deadline && (journalPath() is not { Length: > 0 } j || Count(j, "segment") < 3)) await Task.Delay(30);
+                first.Kill(); // SIGKILL: vouchers for the last segments (and the held-back share) never went out
+                await first.WaitForExitAsync();
+                before = Count(journalPath(), "segment");
+                Assert.InRange(before, 3, 15);
+            }
+            string jobId = Path.GetFileName(Directory.EnumerateDirectories(output, ".rendernet-*").Single())[".rendernet-".Length..];
+            var firstRun = new[] { a, b }.ToDictionary(n => n.Address, n => CountSegmentsOf(journalPath(), n.Address));
+            var channelsBefore = Count(journalPath(), "channel");
+
+            var resumed = await RendernetRun.RunAsync(new Dictionary<string, string> { ["RENDERNET_PAYER_PASSWORD"] = "payer-pass" },
+                ["transcode", "--resume", jobId, "--out", output, "--nodes", $"{a.Address},{b.Address}", "--json", .. payment]);
+            Assert.True(resumed.ExitCode == 0, resumed.Stderr);
+            using var json = System.Text.Json.JsonDocument.Parse(resumed.Stdout);
+            Assert.Equal(before, json.RootElement.GetProperty("segments_from_earlier_run").GetInt32());
+            int account = 1;
+            foreach (var node in new[] { a, b })
+            {
+                var report = json.RootElement.GetProperty("nodes").EnumerateArray().Single(n => n.GetProperty("address").GetString() == node.Address);
+                // One price unit per segment here (well under a megapixel of output each); both runs' segments, once.
+                int units = firstRun[node.Address] + report.GetProperty("segments").GetInt32() + report.GetProperty("duplicates_paid").GetInt32();
+                Assert.Equal(PaidFarmTests.Price * units, await chain.BalanceOf(account++));
+            }
+            Assert.True(channelsBefore >= 1); // the resumed job paid on the channels the first run opened (journaled)
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    static int CountSegmentsOf(string journal, string address)
+    {
+        using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={journal};Mode=ReadOnly;Pooling=False");
+        db.Open();
+        using var q = db.CreateCommand();
+        q.CommandText = "SELECT COUNT(*) FROM segment WHERE node LIKE '%(' || $a || ')'";
+        q.Parameters.AddWithValue("$a", address);
+        return Convert.ToInt32(q.ExecuteScalar());
+    }
+
     static int CountPaidDuplicatesOf(string journal, string address)
     {
         using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={journal};Mode=ReadOnly;Pooling=False");

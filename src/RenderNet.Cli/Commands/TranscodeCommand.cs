@@ -17,7 +17,7 @@ namespace RenderNet.Cli.Commands;
 static class TranscodeCommand
 {
     sealed record Request(string? Input, string? Resume, string Renditions, string Output, double SegmentSeconds, string? Fps, string? Device, bool Json,
-        double Timeout, bool AllowMixed, FarmSessionRequest Session);
+        double Timeout, bool AllowMixed, FarmSessionRequest Session, double SpotCheck = FarmDefaults.SpotCheckRate);
 
     public static Command Create()
     {
@@ -31,6 +31,7 @@ static class TranscodeCommand
         var json = new Option<bool>("--json") { Description = "Print a machine-readable JSON summary on stdout" };
         var nodes = new Option<string[]>("--nodes") { Description = "Transcode on these nodes: host:port,host:port,...", CustomParser = r => r.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray(), DefaultValueFactory = _ => [] };
         var localNodes = new Option<int>("--local-nodes") { Description = "Start N nodes on loopback for this job and stop them afterwards", DefaultValueFactory = _ => 0 };
+        var spotCheck = new Option<double>("--spot-check") { Description = "With nodes: share of segments (0 to 1) transcoded again on another node and compared byte for byte", DefaultValueFactory = _ => FarmDefaults.SpotCheckRate };
         var timeout = new Option<double>("--segment-timeout") { Description = "Seconds a segment may take before any node's speed is known", DefaultValueFactory = _ => 600 };
         var allowMixed = new Option<bool>("--allow-mixed-pipelines") { Description = "Use nodes whose transcode fingerprint differs from the job's" };
         var pay = new Option<bool>("--pay") { Description = "Pay the local nodes on a local anvil chain started for the job (with --local-nodes)" };
@@ -46,13 +47,13 @@ static class TranscodeCommand
 
         var command = new Command("transcode", "Transcode video or an image sequence into an H.264 ladder (MP4 + HLS)")
         {
-            input, resume, renditions, output, segment, fps, device, json, nodes, localNodes, timeout, allowMixed, pay, price, rpc, escrow, token, registry, payerKeystore, maxPrice, expected, minStake,
+            input, resume, renditions, output, segment, fps, device, json, nodes, localNodes, timeout, allowMixed, pay, price, rpc, escrow, token, registry, payerKeystore, maxPrice, expected, minStake, spotCheck,
         };
         command.SetAction((parse, cancellation) => UserErrors.Run(() => Execute(new Request(
             parse.GetValue(input), parse.GetValue(resume), parse.GetValue(renditions)!, parse.GetValue(output)!, parse.GetValue(segment), parse.GetValue(fps),
             parse.GetValue(device), parse.GetValue(json), parse.GetValue(timeout), parse.GetValue(allowMixed),
             new FarmSessionRequest(parse.GetValue(nodes) ?? [], parse.GetValue(localNodes), parse.GetValue(device), parse.GetValue(pay), parse.GetValue(price),
-                parse.GetValue(rpc), parse.GetValue(escrow), parse.GetValue(token), parse.GetValue(registry), parse.GetValue(payerKeystore), parse.GetValue(maxPrice), parse.GetValue(expected), parse.GetValue(minStake))), cancellation)));
+                parse.GetValue(rpc), parse.GetValue(escrow), parse.GetValue(token), parse.GetValue(registry), parse.GetValue(payerKeystore), parse.GetValue(maxPrice), parse.GetValue(expected), parse.GetValue(minStake)), parse.GetValue(spotCheck)), cancellation)));
         return command;
     }
 
@@ -60,6 +61,7 @@ static class TranscodeCommand
     {
         var total = Stopwatch.StartNew();
         r.Session.Validate();
+        if (!(r.SpotCheck >= 0 && r.SpotCheck <= 1)) throw new ArgumentException($"--spot-check must be between 0 and 1, got {r.SpotCheck}");
         if (!(r.Timeout > 0)) throw new ArgumentException($"--segment-timeout must be positive, got {r.Timeout}");
         FrameRate? rate = null;
         if (r.Fps is not null)
@@ -88,15 +90,18 @@ static class TranscodeCommand
             if (r.Session.Farmed)
             {
                 session = await FarmSession.StartAsync(r.Session, cancellation);
-                var work = new TranscodeWorkload(job, tools, jobId);
+                // Payments and deliveries journaled in the staging directory: a resumed paid job keeps its channels and
+                // pays every delivered segment exactly once.
+                using var journal = TranscodeJournal.OpenOrCreate(Path.Combine(job.Staging, "journal.sqlite"));
+                var work = new TranscodeWorkload(job, tools, jobId, journal);
                 var options = new FarmOptions
                 {
                     AllowMixedPipelines = r.AllowMixed, InitialTileTimeout = TimeSpan.FromSeconds(r.Timeout), Payer = session.Payer,
-                    SpotCheckRate = FarmDefaults.SpotCheckRate, MinTileTimeout = TimeSpan.FromSeconds(30),
+                    SpotCheckRate = r.SpotCheck, MinTileTimeout = TimeSpan.FromSeconds(30),
                 };
                 options = session.Apply(options, r.Session);
                 run = await WithProgress(r.Json, job.Segments.Count, report =>
-                    new TileFarm(work, options, onTile: e => report(e.Done), onWarning: w => Console.Error.WriteLine($"rendernet: warning: {w}"))
+                    new TileFarm(work, options, journal, onTile: e => report(e.Done), onWarning: w => Console.Error.WriteLine($"rendernet: warning: {w}"))
                         .RunWorkAsync(session.Addresses, cancellation));
                 outputs = await job.PackageAsync(work.Results, cancellation);
             }
@@ -137,7 +142,8 @@ static class TranscodeCommand
                 nodes = run?.Nodes.Select(n => new
                 {
                     address = n.Address, node_id = n.NodeId, device = n.Device, segments = n.Tiles, work_s = n.RenderTime.TotalSeconds,
-                    failures = n.Failures, excluded = n.Excluded, paid = n.Paid.ToString(), redeem_tx = n.RedeemTransaction,
+                    failures = n.Failures, excluded = n.Excluded, paid = n.Paid.ToString(), redeem_tx = n.RedeemTransaction, spot_checks = n.SpotChecks,
+                    duplicates_paid = n.PaidDuplicates,
                 }),
                 timings = new { transcode_s = transcodeTime.TotalSeconds, total_s = total.Elapsed.TotalSeconds },
                 warnings = run?.Warnings ?? [],
