@@ -13,6 +13,8 @@ public sealed class FarmPayer(EscrowClient escrow, VoucherSigner signer, long ch
     /// <summary>What each channel holds, as this payer funded it (deposit only grows: top-ups).</summary>
     readonly Dictionary<string, BigInteger> deposits = [];
     readonly Lock gate = new();
+    /// <summary>One chain transaction of this payer at a time: approve-then-call pairs and nonces must not interleave.</summary>
+    readonly SemaphoreSlim chain = new(1, 1);
 
     /// <summary>A payer on <paramref name="escrowAddress"/> paying from <paramref name="payerKey"/>'s account through <paramref name="web3"/>.</summary>
     public static FarmPayer Create(Nethereum.Web3.Web3 web3, string payerKey, long chainId, string escrowAddress, string tokenAddress) =>
@@ -28,7 +30,13 @@ public sealed class FarmPayer(EscrowClient escrow, VoucherSigner signer, long ch
     public async Task<BigInteger> OpenAsync(string nodeKey, string payeeAddress, BigInteger pricePerTile, int units)
     {
         var deposit = pricePerTile * Math.Max(1, units);
-        BigInteger channel = deposit.IsZero ? BigInteger.Zero : (await escrow.OpenAsync(payeeAddress, deposit)).Channel;
+        BigInteger channel = BigInteger.Zero;
+        if (!deposit.IsZero)
+        {
+            await chain.WaitAsync();
+            try { channel = (await escrow.OpenAsync(payeeAddress, deposit)).Channel; }
+            finally { chain.Release(); }
+        }
         lock (gate)
         {
             channels[nodeKey] = (channel, pricePerTile, 0);
@@ -60,7 +68,9 @@ public sealed class FarmPayer(EscrowClient escrow, VoucherSigner signer, long ch
             return;
         }
         var add = BigInteger.Max(need - have, price * Math.Max(1, chunkUnits));
-        await escrow.TopUpAsync(channel, add);
+        await chain.WaitAsync();
+        try { await escrow.TopUpAsync(channel, add); }
+        finally { chain.Release(); }
         lock (gate) deposits[nodeKey] = have + add;
     }
 
@@ -69,7 +79,9 @@ public sealed class FarmPayer(EscrowClient escrow, VoucherSigner signer, long ch
     {
         List<BigInteger> ids;
         lock (gate) ids = channels.Values.Where(c => !c.Channel.IsZero).Select(c => c.Channel).ToList();
-        foreach (var id in ids) await escrow.RequestUnlockAsync(id);
+        await chain.WaitAsync();
+        try { foreach (var id in ids) await escrow.RequestUnlockAsync(id); }
+        finally { chain.Release(); }
     }
 
     /// <summary>Continues paying on a channel opened earlier in this job (a resumed job), from its last voucher.</summary>

@@ -108,6 +108,8 @@ public sealed class TileFarm
         public int HeldUnits;
         /// <summary>Price units of the attempts running on the node (what its channel must cover beyond what was delivered).</summary>
         public int InFlightUnits;
+        /// <summary>Price units of all the work the node returned (tiles, checks, duplicates), paid or not: the node counts them as owed.</summary>
+        public int DeliveredUnits;
         public readonly SemaphoreSlim FundLock = new(1, 1);
         /// <summary>A work session is open with the node (or none is needed: an unpaid node serving this machine).</summary>
         public bool SessionOpen;
@@ -482,6 +484,7 @@ public sealed class TileFarm
             var result = await work.RunAsync(node.Client, tile.Index, node.Channel, DateTime.UtcNow + options.InitialTileTimeout, cancel.Token);
             lock (gate)
             {
+                node.DeliveredUnits += work.PriceUnitsOf(tile.Index); // a valid result: the node counts it as owed
                 if (tile.Done) { outcome = "superseded"; }
                 else if (node.Convicted) { outcome = "rejected: outvoted in a spot check"; }
                 else tile.Done = true; // claimed: no other attempt may place it
@@ -552,7 +555,7 @@ public sealed class TileFarm
                 }
                 if (tooLong)
                 {
-                    outcome = $"busy for over {options.MaxBusyTime.TotalSeconds:F0} s: {Printable.Clean(refused.Status.Detail)}";
+                    outcome = $"busy for over {options.MaxBusyTime.TotalSeconds:0.#} s: {Printable.Clean(refused.Status.Detail)}";
                     Failed(attempt, outcome, ex);
                 }
                 else if (NodeRefusal.Of(refused) == RefusalKind.SessionRequired && !await OpenSessionAsync(node, CancellationToken.None))
@@ -614,10 +617,15 @@ public sealed class TileFarm
             lock (gate)
             {
                 node.SpotChecks++;
+                node.DeliveredUnits += work.PriceUnitsOf(tile.Index);
                 node.ConsecutiveFailures = 0;
                 node.RenderTime += TimeSpan.FromSeconds(result.NodeSeconds);
                 attempt.CheckReserved = 0; // spent: paid below once its answer is confirmed
-                if (!tile.Done || tile.Content is null) outcome = "spot check: superseded (the tile is being redone)";
+                if (!tile.Done || tile.Content is null)
+                {
+                    outcome = "spot check: superseded (the tile is being redone)";
+                    paid.Add(node); // honest work whose answer is no longer needed: paid like a losing duplicate
+                }
                 else if (node.Convicted) outcome = "spot check: ignored (outvoted in another)";
                 else if (!tile.Disputed && content == tile.Content)
                 {
@@ -938,8 +946,13 @@ public sealed class TileFarm
         try
         {
             int delivered, inFlight;
-            lock (gate) (delivered, inFlight) = ((payer.Account(node.Client.Address)?.Tiles ?? 0) + node.HeldUnits, node.InFlightUnits);
+            lock (gate) (delivered, inFlight) = (Math.Max(node.DeliveredUnits, payer.Account(node.Client.Address)?.Tiles ?? 0), node.InFlightUnits);
             await payer.EnsureFundedAsync(node.Client.Address, delivered + inFlight + units, options.FundingUnits);
+        }
+        catch (RenderNet.Payments.PaymentException ex)
+        {
+            // Not fatal here: the node refuses work its channel cannot cover, and that counts against it as usual.
+            Warn($"node {node.Name}: its channel could not be topped up: {ex.Message}");
         }
         finally
         {

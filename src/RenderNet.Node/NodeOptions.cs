@@ -24,6 +24,10 @@ public enum NodeFault
     BadRendition,
     /// <summary>Announces 2^50 bytes for each rendition.</summary>
     HugeTotalBytes,
+    /// <summary>Answers "busy" to every tile, for ever.</summary>
+    AlwaysBusy,
+    /// <summary>Honest pixels, their hash written in upper-case hex.</summary>
+    UpperCaseHash,
 }
 
 public sealed record NodeOptions

@@ -220,7 +220,7 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
         }
         long units = WorkUnits.ForTile(frame, tile);
         var channel = await ReserveAsync(context, request.PaymentChannel, units);
-        if (!state.TryEnter(options.MaxConcurrentTiles))
+        if (options.Fault == NodeFault.AlwaysBusy || !state.TryEnter(options.MaxConcurrentTiles))
         {
             if (channel is { } c) ledger!.Release(c, units, delivered: false);
             throw NodeRefusal.Create(StatusCode.ResourceExhausted, RefusalKind.Busy, $"node busy: {options.MaxConcurrentTiles} tiles in flight");
@@ -350,6 +350,7 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
             case NodeFault.WrongSize: result.Width += 1; break;
             case NodeFault.BadHash: result.PixelsSha256 = new string('0', 64); break;
             case NodeFault.NaNSeconds: result.RenderSeconds = double.NaN; break;
+            case NodeFault.UpperCaseHash: result.PixelsSha256 = result.PixelsSha256.ToUpperInvariant(); break;
             case NodeFault.HugeReply: result.PixelsZlib = Google.Protobuf.ByteString.CopyFrom([.. result.PixelsZlib.Span, .. new byte[50 << 20]]); break;
             case NodeFault.CorruptPixels:
                 var bytes = result.PixelsZlib.ToByteArray();

@@ -132,14 +132,16 @@ public sealed class RenderFarm : IDisposable, IAsyncDisposable
                 problems.Add(new RenderProblem(ProblemSeverity.Error, $"no compatible render node: {string.Join("; ", reasons)}"));
 
             int tiles = plan.TilesPerFrame * plan.Frames.Count;
+            // Nodes charge per price unit of work (WorkUnits: a tile of more pixel-samples costs more), the farm pays the same.
+            long units = plan.Frames.Sum(f => new RenderNet.Core.Tiles.TilePlan(f.Width, f.Height, request.TileSize, request.TileSize).Tiles.Sum(t => WorkUnits.ForTile(f, t)));
             bool raster = request.Mode == RenderQualityMode.Raster;
             double Rate(Capabilities c) => raster ? c.RasterPixelsPerSecond : c.PathSamplesPerSecond;
             double totalRate = compatible.Sum(c => Rate(c.Caps));
             decimal maxPrice = compatible.Count == 0 ? 0 : compatible.Max(c => ToTokens(c.Caps.PricePerTile));
             // Tiles go to nodes as they free up, so each node's share of the tiles follows its speed.
             decimal expected = compatible.Count == 0 ? 0 : totalRate > 0
-                ? compatible.Sum(c => (decimal)(Rate(c.Caps) / totalRate) * ToTokens(c.Caps.PricePerTile)) * tiles
-                : compatible.Average(c => ToTokens(c.Caps.PricePerTile)) * tiles;
+                ? compatible.Sum(c => (decimal)(Rate(c.Caps) / totalRate) * ToTokens(c.Caps.PricePerTile)) * units
+                : compatible.Average(c => ToTokens(c.Caps.PricePerTile)) * units;
             double work = (double)request.Width * request.Height * (raster ? 1 : request.SamplesPerPixel) * plan.Frames.Count;
             TimeSpan? duration = totalRate > 0 ? TimeSpan.FromSeconds(work / totalRate) : null;
 
@@ -148,8 +150,8 @@ public sealed class RenderFarm : IDisposable, IAsyncDisposable
                 decimal cheapest = compatible.Min(c => ToTokens(c.Caps.PricePerTile));
                 if (cheapest > limit)
                     problems.Add(new RenderProblem(ProblemSeverity.Error, $"the budget left ({limit} tokens) does not cover one tile at the cheapest node's price of {cheapest}"));
-                else if (maxPrice * tiles > limit)
-                    problems.Add(new RenderProblem(ProblemSeverity.Warning, $"the budget left ({limit} tokens) may stop the job early: its tiles can cost up to {maxPrice * tiles}"));
+                else if (maxPrice * units > limit)
+                    problems.Add(new RenderProblem(ProblemSeverity.Warning, $"the budget left ({limit} tokens) may stop the job early: its tiles can cost up to {maxPrice * units}"));
             }
             return new RenderEstimate
             {
@@ -159,7 +161,7 @@ public sealed class RenderFarm : IDisposable, IAsyncDisposable
                 CompatibleNodes = compatible.Select(c => Describe(c.Address, c.Caps)).ToList(),
                 // An estimate: shares of tiles come from measured speeds (doubles), so keep nano-token precision and drop the rest.
                 EstimatedCost = Math.Round(expected * (1 + (decimal)SpotCheckRate), 9) / 1.000000000000000000000000000m, // the division drops trailing zeros
-                MaximumCost = maxPrice * tiles * (SpotCheckRate > 0 ? 2 : 1),
+                MaximumCost = maxPrice * units * (SpotCheckRate > 0 ? 2 : 1),
                 EstimatedDuration = duration,
             };
         }
@@ -246,7 +248,7 @@ public sealed class RenderFarm : IDisposable, IAsyncDisposable
         // Tiles must be bit-identical wherever they render: the job uses the pipeline most nodes share.
         var majority = usable.GroupBy(u => u.Item2.PipelineFingerprint).OrderByDescending(g => g.Count()).FirstOrDefault()?.Key;
         foreach (var (address, caps) in usable.Where(u => u.Item2.PipelineFingerprint != majority))
-            reasons.Add($"{address}: another pipeline ({caps.PipelineFingerprint[..12]}), its tiles would not match");
+            reasons.Add($"{address}: another pipeline ({Printable.Short(caps.PipelineFingerprint)}), its tiles would not match");
         return (usable.Where(u => u.Item2.PipelineFingerprint == majority).ToList(), reasons);
     }
 

@@ -16,9 +16,12 @@ public class PaidFarmTests
     {
         public AnvilChain Chain { get; } = AnvilChain.Start();
         public PaymentContracts Contracts { get; private set; } = null!;
-        public async Task DeployAsync() => Contracts = await PaymentContracts.DeployAsync(Chain.Web3For(Chain.DevKeys[0]), BigInteger.Pow(10, 24), 3600, 3600);
+        public async Task DeployAsync(ulong unlockDelaySeconds = 3600) =>
+            Contracts = await PaymentContracts.DeployAsync(Chain.Web3For(Chain.DevKeys[0]), BigInteger.Pow(10, 24), 3600, unlockDelaySeconds);
         public NodeProcess Node(int account, params string[] extra) => new(null, environment: new Dictionary<string, string> { ["RENDERNET_NODE_KEY"] = Chain.DevKeys[account] },
             extraArgs: ["--rpc", Chain.RpcUrl, "--escrow", Contracts.Escrow, "--token", Contracts.Token, "--chain-id", Chain.ChainId.ToString(), "--price", Price.ToString(), .. extra]);
+        public NodeProcess NodeWithFault(int account, string fault) => new(fault, new Dictionary<string, string> { ["RENDERNET_NODE_KEY"] = Chain.DevKeys[account] },
+            "--rpc", Chain.RpcUrl, "--escrow", Contracts.Escrow, "--token", Contracts.Token, "--chain-id", Chain.ChainId.ToString(), "--price", Price.ToString());
         public FarmPayer Payer() => FarmPayer.Create(Chain.Web3For(Chain.DevKeys[0]), Chain.DevKeys[0], Chain.ChainId, Contracts.Escrow, Contracts.Token);
         public Task<BigInteger> BalanceOf(int account) => new TokenClient(Chain.Web3For(Chain.DevKeys[0]), Contracts.Token).BalanceOfAsync(PaymentKeys.AddressOf(Chain.DevKeys[account]));
         public ValueTask DisposeAsync() { Chain.Dispose(); return ValueTask.CompletedTask; }

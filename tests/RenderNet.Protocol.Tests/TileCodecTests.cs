@@ -72,4 +72,17 @@ public class TileCodecTests
         noCamera.Camera = null;
         Assert.Throws<ArgumentException>(() => FrameMessages.FromRequest(noCamera));
     }
+
+    [Fact]
+    public void N5_rendition_names_that_could_be_paths_are_refused()
+    {
+        var spec = new Core.Media.SegmentSpec(64, 48, "yuv420p", null, null, new Core.Media.FrameRate(24, 1), 0, 12, [new Core.Media.Rendition("48p", 64, 48)]);
+        foreach (var name in new[] { "../../etc/x", "a/b", "", new string('a', 33), "x\u0000" })
+        {
+            var header = SegmentMessages.ToHeader(spec, "job", 0, 10, new string('0', 64), "");
+            header.Renditions[0].Name = name;
+            var ex = Assert.Throws<ArgumentException>(() => SegmentMessages.FromHeader(header));
+            Assert.Contains("must be 1-32 letters, digits, '_' or '-'", ex.Message);
+        }
+    }
 }
