@@ -321,6 +321,22 @@ public class ExistingChainCliTests
         catch (Microsoft.Data.Sqlite.SqliteException) { return 0; }
     }
 
+    /// <summary>Rows of a journal table whose node is <paramref name="address"/> (a name ending in "(address)"), with an extra condition.</summary>
+    static int CountOf(string journal, string table, string address, string condition = "1", string? outcome = null)
+    {
+        using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={journal};Mode=ReadOnly;Pooling=False");
+        db.Open();
+        using var q = db.CreateCommand();
+        q.CommandText = $"SELECT COUNT(*) FROM {table} WHERE node LIKE '%(' || $a || ')' AND {condition}";
+        q.Parameters.AddWithValue("$a", address);
+        if (outcome is not null) q.Parameters.AddWithValue("$o", outcome);
+        return Convert.ToInt32(q.ExecuteScalar());
+    }
+
+    static int CountTilesOf(string journal, string address) => CountOf(journal, "tile", address);
+    static int CountSegmentsOf(string journal, string address) => CountOf(journal, "segment", address);
+    static int CountPaidDuplicatesOf(string journal, string address) => CountOf(journal, "attempt", address, "outcome = $o", TileFarm.PaidDuplicate);
+
     [Fact]
     public async Task F5_a_paid_transcode_killed_and_resumed_keeps_its_channels_and_pays_every_segment_exactly_once()
     {
@@ -374,36 +390,8 @@ public class ExistingChainCliTests
         finally { Directory.Delete(dir, true); }
     }
 
-    static int CountSegmentsOf(string journal, string address)
-    {
-        using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={journal};Mode=ReadOnly;Pooling=False");
-        db.Open();
-        using var q = db.CreateCommand();
-        q.CommandText = "SELECT COUNT(*) FROM segment WHERE node LIKE '%(' || $a || ')'";
-        q.Parameters.AddWithValue("$a", address);
-        return Convert.ToInt32(q.ExecuteScalar());
-    }
 
-    static int CountPaidDuplicatesOf(string journal, string address)
-    {
-        using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={journal};Mode=ReadOnly;Pooling=False");
-        db.Open();
-        using var q = db.CreateCommand();
-        q.CommandText = "SELECT COUNT(*) FROM attempt WHERE outcome = $o AND node LIKE '%(' || $a || ')'";
-        q.Parameters.AddWithValue("$o", TileFarm.PaidDuplicate);
-        q.Parameters.AddWithValue("$a", address);
-        return Convert.ToInt32(q.ExecuteScalar());
-    }
 
-    static int CountTilesOf(string journal, string address)
-    {
-        using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={journal};Mode=ReadOnly;Pooling=False");
-        db.Open();
-        using var q = db.CreateCommand();
-        q.CommandText = "SELECT COUNT(*) FROM tile WHERE node LIKE '%(' || $a || ')'";
-        q.Parameters.AddWithValue("$a", address);
-        return Convert.ToInt32(q.ExecuteScalar());
-    }
 
     [Fact]
     public async Task A_job_on_an_existing_chain_finds_its_nodes_in_the_registry_and_pays_them_exactly()
