@@ -72,6 +72,11 @@ public sealed record FarmOptions
     /// outvoted is excluded and every tile it delivered is redone. Checks are paid like tiles.
     /// </summary>
     public double SpotCheckRate { get; init; }
+    /// <summary>
+    /// This job's place among others sharing the same nodes (the service runs several jobs at once); null: the job has
+    /// the nodes' slots to itself.
+    /// </summary>
+    public JobShare? Share { get; init; }
 }
 
 /// <summary>

@@ -115,6 +115,8 @@ public sealed class TileFarm
         public bool SessionOpen;
         /// <summary>Since when (job clock) the node has answered nothing but "busy"; null while it works.</summary>
         public TimeSpan? BusySince;
+        /// <summary>Workers this job runs on the node: its reported tile slots, bounded.</summary>
+        public int Slots;
         public string Name => Caps?.NodeId is { Length: > 0 } id ? $"{Printable.Clean(id, 64)} ({Client.Address})" : Client.Address;
     }
 
@@ -161,6 +163,7 @@ public sealed class TileFarm
 
     public void Resume()
     {
+        options.Share?.Rejoin();
         lock (gate)
         {
             paused = false;
@@ -208,7 +211,7 @@ public sealed class TileFarm
 
                 using var jobCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
                 var workers = nodes.Where(n => n.Healthy)
-                    .SelectMany(n => Enumerable.Range(0, NodeReported.Slots(n.Caps!.MaxConcurrentTiles, options.MaxSlotsPerNode)).Select(_ => WorkerAsync(n, jobCancel.Token)))
+                    .SelectMany(n => Enumerable.Range(0, n.Slots = NodeReported.Slots(n.Caps!.MaxConcurrentTiles, options.MaxSlotsPerNode)).Select(_ => WorkerAsync(n, jobCancel.Token)))
                     .ToList();
                 var monitor = MonitorDeadlinesAsync(jobCancel.Token);
                 try
@@ -349,26 +352,50 @@ public sealed class TileFarm
         {
             Attempt? attempt;
             Task wake;
-            lock (gate)
+            SlotLease? lease = null;
+            if (options.Share is { } share)
             {
-                SettleUnrunnableChecks();
-                if ((done == tiles.Length && checks.Count == 0 && runningChecks.Count == 0) || failure is not null || budgetStop || !node.Healthy) return;
-                attempt = paused ? null : NextFor(node);
-                wake = changed.Task;
-                if (attempt is null && !paused && BudgetExhausted())
+                // Shared nodes: wait for this job's turn at one of the node's slots before taking a tile, so jobs
+                // get the nodes by weighted fair share; only ask while there is something to take.
+                bool wanted;
+                lock (gate) wanted = !paused && node.Healthy && failure is null && !budgetStop && HasWorkFor(node);
+                if (wanted)
                 {
-                    budgetStop = true;
-                    Pulse();
-                    return;
+                    try { lease = await share.AcquireAsync(node.Client.Address, node.Slots, cancellation); }
+                    catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException) { return; }
                 }
             }
-            if (attempt is null)
+            try
             {
-                await Task.WhenAny(wake, Task.Delay(250, cancellation)).ContinueWith(_ => { }, TaskScheduler.Default);
-                continue;
+                lock (gate)
+                {
+                    SettleUnrunnableChecks();
+                    if ((done == tiles.Length && checks.Count == 0 && runningChecks.Count == 0) || failure is not null || budgetStop || !node.Healthy) return;
+                    bool mayTake = !paused && (options.Share is null || lease is not null);
+                    attempt = mayTake ? NextFor(node) : null;
+                    wake = changed.Task;
+                    if (attempt is null && mayTake && BudgetExhausted())
+                    {
+                        budgetStop = true;
+                        Pulse();
+                        return;
+                    }
+                }
+                if (attempt is null)
+                {
+                    lease?.Dispose();
+                    lease = null;
+                    await Task.WhenAny(wake, Task.Delay(250, cancellation)).ContinueWith(_ => { }, TaskScheduler.Default);
+                    continue;
+                }
+                lease?.Charge(attempt.Tile.Work);
+                if (attempt.Check) await RunCheckAsync(attempt, cancellation);
+                else await RunAsync(attempt, cancellation);
             }
-            if (attempt.Check) await RunCheckAsync(attempt, cancellation);
-            else await RunAsync(attempt, cancellation);
+            finally
+            {
+                lease?.Dispose();
+            }
         }
     }
 
@@ -415,6 +442,14 @@ public sealed class TileFarm
             .OrderByDescending(t => t.Active[0].Clock.Elapsed).FirstOrDefault();
         return straggler is null ? null : Start(straggler, node, speculative: true);
     }
+
+    /// <summary>
+    /// Whether <see cref="NextFor"/> might find something for the node (under the lock): queued tiles or checks, or
+    /// tiles in flight that could be duplicated. Cheap and generous: a worker that asks for a shared slot and then
+    /// finds nothing gives it straight back.
+    /// </summary>
+    bool HasWorkFor(NodeState node) =>
+        pending.Count > 0 || checks.Count > 0 || (options.SpeculativeStragglers && tiles.Any(t => !t.Done && t.Active.Count == 1 && t.Active[0].Node != node));
 
     /// <summary>
     /// Whether a node may check a tile (under the lock): healthy, not already involved, within the budget, and not paid

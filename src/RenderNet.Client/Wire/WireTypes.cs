@@ -1,0 +1,203 @@
+// Members of the wire shapes are named as the JSON fields they are; the types carry the documentation.
+#pragma warning disable CS1591
+using System.Collections.Generic;
+
+// The service's HTTP/JSON shapes (camelCase on the wire), shared by the client and `rendernet serve` so the two cannot
+// drift apart. Plain classes with settable properties: they compile at C# 9 and serialise with System.Text.Json's
+// defaults everywhere. The service's OpenAPI document (/openapi/v1.json) describes the same shapes.
+namespace RenderNet.Client.Wire
+{
+    /// <summary>A job to submit (<c>POST /v1/jobs</c>) or estimate (<c>POST /v1/estimates</c>).</summary>
+    public sealed class JobSubmission
+    {
+        /// <summary>
+        /// The job's id, chosen by the client so a submission can be retried safely (the same id twice is one job);
+        /// null: the service picks one. Letters, digits and '-', 8…64 characters.
+        /// </summary>
+        public string? Id { get; set; }
+        /// <summary>"render" (the only kind the client submits; transcodes come from the CLI).</summary>
+        public string Kind { get; set; } = "render";
+        /// <summary>A label for lists and logs.</summary>
+        public string? Name { get; set; }
+        /// <summary>Weight in the fair share of the nodes, 1…100 (50 by default): twice the priority, twice the share.</summary>
+        public int Priority { get; set; } = 50;
+        /// <summary>The most the job may spend, in tokens, as a decimal string; null: no cap.</summary>
+        public string? MaxCost { get; set; }
+        /// <summary>The render's settings.</summary>
+        public RenderSettings? Render { get; set; }
+    }
+
+    /// <summary>What to render; the scene is uploaded first (<c>PUT /v1/scenes/{sha256}</c>) and named by its hash.</summary>
+    public sealed class RenderSettings
+    {
+        public string SceneSha256 { get; set; } = "";
+        public string? SceneName { get; set; }
+        public int Width { get; set; } = 640;
+        public int Height { get; set; } = 480;
+        /// <summary>"path-trace" or "raster".</summary>
+        public string Mode { get; set; } = "path-trace";
+        public int SamplesPerPixel { get; set; } = 64;
+        public int MaxBounces { get; set; } = 6;
+        public int TileSize { get; set; } = 64;
+        public string? Camera { get; set; }
+        public ViewSettings? View { get; set; }
+        public uint Seed { get; set; }
+        /// <summary>Environment radiance [r, g, b]; null: black when the scene has lights, else white.</summary>
+        public float[]? Background { get; set; }
+        public FrameRangeSettings? Frames { get; set; }
+    }
+
+    /// <summary>A caller's camera: eye, target, vertical field of view (radians), optional up.</summary>
+    public sealed class ViewSettings
+    {
+        public float[] Position { get; set; } = new float[3];
+        public float[] Target { get; set; } = new float[3];
+        public float VerticalFieldOfView { get; set; } = 0.8f;
+        public float[]? Up { get; set; }
+    }
+
+    /// <summary>Animation frames first…last (inclusive) at fps of animation time.</summary>
+    public sealed class FrameRangeSettings
+    {
+        public int First { get; set; }
+        public int Last { get; set; }
+        public double FramesPerSecond { get; set; } = 24;
+        public string Animation { get; set; } = "0";
+    }
+
+    /// <summary>A job as the service sees it (<c>GET /v1/jobs/{id}</c>).</summary>
+    public sealed class JobStatus
+    {
+        public string Id { get; set; } = "";
+        public string Kind { get; set; } = "render";
+        public string? Name { get; set; }
+        public int Priority { get; set; }
+        /// <summary>queued, running, paused, cancelling, cancelled, completed, failed.</summary>
+        public string State { get; set; } = "queued";
+        public int TilesDone { get; set; }
+        public int TilesTotal { get; set; }
+        public int Frames { get; set; }
+        public int FrameWidth { get; set; }
+        public int FrameHeight { get; set; }
+        /// <summary>Tokens spent so far, decimal string.</summary>
+        public string Cost { get; set; } = "0";
+        public double ElapsedSeconds { get; set; }
+        public double? EtaSeconds { get; set; }
+        /// <summary>Sequence number of the job's last event.</summary>
+        public long LastEvent { get; set; }
+        public JobError? Error { get; set; }
+        public string CreatedUtc { get; set; } = "";
+    }
+
+    /// <summary>Why a job failed; <see cref="Kind"/> is one of the <see cref="RenderNet.Client.RenderErrorKind"/> names.</summary>
+    public sealed class JobError
+    {
+        public string Kind { get; set; } = "";
+        public string Message { get; set; } = "";
+    }
+
+    /// <summary>
+    /// One event of a job's stream (<c>GET /v1/jobs/{id}/events</c>, a WebSocket): a JSON text message, and for a
+    /// "tile" event one binary message right after it with the tile's pixels. Sequence numbers start at 1 and have no
+    /// gaps; reconnect with <c>?after=N</c> to get everything after event N.
+    /// </summary>
+    public sealed class JobEvent
+    {
+        public long Seq { get; set; }
+        /// <summary>state, tile, progress, frame, warning, completed, failed, cancelled.</summary>
+        public string Type { get; set; } = "";
+        public string? State { get; set; }
+        /// <summary>The frame's number (animation frame; 0 for a still).</summary>
+        public int Frame { get; set; }
+        /// <summary>The frame's index in the job (0…frames − 1): <c>GET /v1/jobs/{id}/frames/{index}</c>.</summary>
+        public int FrameIndex { get; set; }
+        public int X { get; set; }
+        public int Y { get; set; }
+        public int Width { get; set; }
+        public int Height { get; set; }
+        public int FrameWidth { get; set; }
+        public int FrameHeight { get; set; }
+        public string? Node { get; set; }
+        /// <summary>Pixel format of the binary message that follows a tile event: "rgba8-srgb" or "rgba32f-linear".</summary>
+        public string? Format { get; set; }
+        public int TilesDone { get; set; }
+        public int TilesTotal { get; set; }
+        public string? Cost { get; set; }
+        public double ElapsedSeconds { get; set; }
+        public double? EtaSeconds { get; set; }
+        public string? Message { get; set; }
+        public JobError? Error { get; set; }
+        public JobReceipt? Receipt { get; set; }
+    }
+
+    /// <summary>A finished job's accounting.</summary>
+    public sealed class JobReceipt
+    {
+        public List<NodeReceiptLine> Nodes { get; set; } = new List<NodeReceiptLine>();
+        public string Cost { get; set; } = "0";
+        public int TilesDelivered { get; set; }
+        public int TilesTotal { get; set; }
+        public double DurationSeconds { get; set; }
+        public List<string> Warnings { get; set; } = new List<string>();
+    }
+
+    /// <summary>What one node did for a job and was paid.</summary>
+    public sealed class NodeReceiptLine
+    {
+        public string Node { get; set; } = "";
+        public string Address { get; set; } = "";
+        public int Tiles { get; set; }
+        public string Paid { get; set; } = "0";
+        public int SpotChecks { get; set; }
+        public int Duplicates { get; set; }
+    }
+
+    /// <summary>What a request would need and cost (<c>POST /v1/estimates</c>).</summary>
+    public sealed class EstimateReply
+    {
+        public List<ProblemLine> Problems { get; set; } = new List<ProblemLine>();
+        public int TilesPerFrame { get; set; }
+        public int Frames { get; set; }
+        public List<NodeLine> CompatibleNodes { get; set; } = new List<NodeLine>();
+        public string EstimatedCost { get; set; } = "0";
+        public string MaximumCost { get; set; } = "0";
+        public double? EstimatedSeconds { get; set; }
+    }
+
+    /// <summary>One problem with a request: "error" or "warning".</summary>
+    public sealed class ProblemLine
+    {
+        public string Severity { get; set; } = "error";
+        public string Message { get; set; } = "";
+    }
+
+    /// <summary>A render node as the service sees it (<c>GET /v1/nodes</c>).</summary>
+    public sealed class NodeLine
+    {
+        public string Id { get; set; } = "";
+        public string Address { get; set; } = "";
+        public string Device { get; set; } = "";
+        /// <summary>Tokens per price unit, decimal string.</summary>
+        public string Price { get; set; } = "0";
+        public double SamplesPerSecond { get; set; }
+        public bool Healthy { get; set; }
+        public string? Problem { get; set; }
+    }
+
+    /// <summary>The service itself (<c>GET /v1/service</c>).</summary>
+    public sealed class ServiceInfo
+    {
+        public string Version { get; set; } = "";
+        /// <summary>The wallet's address when the service pays nodes (never its key).</summary>
+        public string? Payer { get; set; }
+        public int Nodes { get; set; }
+        public string? Budget { get; set; }
+        public string Spent { get; set; } = "0";
+    }
+
+    /// <summary>A new priority (<c>PUT /v1/jobs/{id}/priority</c>).</summary>
+    public sealed class PriorityChange
+    {
+        public int Priority { get; set; }
+    }
+}
