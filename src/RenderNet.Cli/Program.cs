@@ -12,6 +12,7 @@ var root = new RootCommand("RenderNet: tiled Vulkan path tracing of glTF 2.0 sce
     NodesCommand.Create(),
     ChainCommand.Create(),
     ChannelsCommand.Create(),
+    ServeCommand.Create(),
 };
 // On Ctrl+C/SIGTERM the actions get cancelled and are given time to stop render nodes and say so before exiting.
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });

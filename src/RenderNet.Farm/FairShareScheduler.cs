@@ -83,7 +83,11 @@ public sealed class FairShareScheduler
 
     internal void Charge(JobShare job, double work)
     {
-        lock (gate) job.VirtualTime += Math.Max(0, work) / job.Priority;
+        lock (gate)
+        {
+            job.VirtualTime += Math.Max(0, work) / job.Priority;
+            job.Charged += Math.Max(0, work);
+        }
     }
 
     internal void Release(JobShare job, string node)
@@ -95,8 +99,9 @@ public sealed class FairShareScheduler
             job.Running--;
             while (slots.Busy < slots.Capacity && slots.Waiting.Count > 0)
             {
-                // The job furthest behind its fair share; among equals, the one that asked first.
-                var next = slots.Waiting.OrderBy(w => w.Job.VirtualTime).ThenBy(w => w.Order).First();
+                // The job furthest behind its fair share; among equals the one that has had least (a newcomer joins
+                // level with the front runner and goes first), then the one that asked first.
+                var next = slots.Waiting.OrderBy(w => w.Job.VirtualTime).ThenBy(w => w.Job.Charged).ThenBy(w => w.Order).First();
                 slots.Waiting.Remove(next);
                 if (!next.Granted.TrySetResult(Grant(next.Job, node, slots))) Release(next.Job, node);
             }
@@ -147,6 +152,8 @@ public sealed class JobShare : IDisposable
     /// <summary>The job's weight, <see cref="FairShareScheduler.MinPriority"/>…<see cref="FairShareScheduler.MaxPriority"/>.</summary>
     public int Priority { get; internal set; }
     internal double VirtualTime { get; set; }
+    /// <summary>All the work it was granted.</summary>
+    internal double Charged { get; set; }
     internal int Running { get; set; }
     internal bool Left { get; set; }
 

@@ -9,12 +9,20 @@ namespace RenderNet.Farm;
 /// </summary>
 public sealed class FarmPayer(EscrowClient escrow, VoucherSigner signer, long chainId)
 {
+    FarmPayer(EscrowClient escrow, VoucherSigner signer, long chainId, SemaphoreSlim chainLane) : this(escrow, signer, chainId) => chain = chainLane;
+
     readonly Dictionary<string, (BigInteger Channel, BigInteger Price, int Tiles)> channels = [];
     /// <summary>What each channel holds, as this payer funded it (deposit only grows: top-ups).</summary>
     readonly Dictionary<string, BigInteger> deposits = [];
     readonly Lock gate = new();
     /// <summary>One chain transaction of this payer at a time: approve-then-call pairs and nonces must not interleave.</summary>
     readonly SemaphoreSlim chain = new(1, 1);
+
+    /// <summary>
+    /// A payer for another job running at the same time from the same wallet: its own channels and vouchers, the same
+    /// lane for chain transactions (one nonce sequence per account).
+    /// </summary>
+    public FarmPayer ForAnotherJob() => new(escrow, signer, chainId, chain);
 
     /// <summary>A payer on <paramref name="escrowAddress"/> paying from <paramref name="payerKey"/>'s account through <paramref name="web3"/>.</summary>
     public static FarmPayer Create(Nethereum.Web3.Web3 web3, string payerKey, long chainId, string escrowAddress, string tokenAddress) =>

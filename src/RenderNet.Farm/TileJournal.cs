@@ -70,6 +70,25 @@ public sealed class TileJournal : FarmJournal
         }
     }
 
+    /// <summary>
+    /// One delivered tile's linear RGBA32F pixels read from a journal file by another reader (the service's event
+    /// stream), or null when the tile is not (or no longer) there. SQLite's WAL lets it read while the job writes.
+    /// </summary>
+    public static float[]? ReadTile(string path, int index)
+    {
+        if (!File.Exists(path)) return null;
+        using var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        db.Open();
+        using var query = db.CreateCommand();
+        query.CommandText = "SELECT x, y, width, height, pixels_zlib, pixels_sha256 FROM tile WHERE idx = $i";
+        query.Parameters.AddWithValue("$i", index);
+        using var reader = query.ExecuteReader();
+        if (!reader.Read()) return null;
+        var rect = new TileRect(reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3));
+        var pixels = TilePixels.Decode(new TileResult { PixelsZlib = ByteString.CopyFrom((byte[])reader["pixels_zlib"]), PixelsSha256 = reader.GetString(5) }, rect);
+        return pixels;
+    }
+
     /// <summary>Tiles already delivered, verified again against their stored hash.</summary>
     public IReadOnlyDictionary<int, (float[] Pixels, string Node)> DeliveredTiles()
     {

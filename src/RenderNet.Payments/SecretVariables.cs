@@ -12,9 +12,10 @@ public static class SecretVariables
     public const string PayerPassword = "RENDERNET_PAYER_PASSWORD";
     public const string CertificatePassword = "RENDERNET_CERT_PASSWORD";
     public const string CoordinatorKey = "RENDERNET_COORDINATOR_KEY";
+    public const string ServiceCertificatePassword = "RENDERNET_SERVICE_CERT_PASSWORD";
 
     /// <summary>Every variable this project treats as secret.</summary>
-    public static IReadOnlyList<string> All { get; } = [NodeKey, KeystorePassword, PayerPassword, CertificatePassword, CoordinatorKey];
+    public static IReadOnlyList<string> All { get; } = [NodeKey, KeystorePassword, PayerPassword, CertificatePassword, CoordinatorKey, ServiceCertificatePassword];
 
     /// <summary>The variable's value (null when unset), removed from the environment as it is read.</summary>
     public static string? Take(string name)

@@ -34,7 +34,7 @@ static class UserErrors
     static int? Classify(Exception ex) => ex switch
     {
         RenderNet.Media.MediaToolMissingException => ExitCodes.MissingTool,
-        SceneException or ArgumentException or FileNotFoundException or RenderNet.Media.MediaException => ExitCodes.InvalidInput,
+        SceneException or ArgumentException or FileNotFoundException or RenderNet.Media.MediaException or RenderNet.Service.ServiceConfigurationException => ExitCodes.InvalidInput,
         VulkanException => ExitCodes.DeviceError,
         FarmException or LocalNodeException => ExitCodes.FarmFailed,
         RenderNet.Payments.PaymentException => ExitCodes.PaymentFailed,

@@ -1,0 +1,98 @@
+using System.CommandLine;
+using RenderNet.Farm;
+using RenderNet.Service;
+
+namespace RenderNet.Cli.Commands;
+
+/// <summary>
+/// `rendernet serve`: the studio's coordinator as a long-running service (jobs from engines over HTTP/JSON and
+/// WebSockets, several at once by priority, surviving restarts); `rendernet serve token` prints its bearer token.
+/// </summary>
+static class ServeCommand
+{
+    public static string DefaultStateDirectory =>
+        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "rendernet", "service");
+
+    public static Command Create()
+    {
+        var state = new Option<string>("--state") { Description = "State directory: token, job store, scenes, journals", DefaultValueFactory = _ => DefaultStateDirectory };
+        var listen = new Option<string>("--listen") { Description = "Where to listen (loopback unless --certificate is given; port 0: any free port)", DefaultValueFactory = _ => "http://127.0.0.1:7878" };
+        var certificate = new Option<string?>("--certificate") { Description = "PKCS#12 certificate for https (password in $RENDERNET_SERVICE_CERT_PASSWORD); required off loopback" };
+        var nodes = new Option<string[]>("--nodes") { Description = "The render nodes: host:port,host:port,...", CustomParser = r => r.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray(), DefaultValueFactory = _ => [] };
+        var localNodes = new Option<int>("--local-nodes") { Description = "Start N render nodes on loopback with the service and stop them with it", DefaultValueFactory = _ => 0 };
+        var device = new Option<string?>("--device") { Description = "With --local-nodes: the nodes' Vulkan device" };
+        var pay = new Option<bool>("--pay") { Description = "With --local-nodes: start a local anvil chain and pay the nodes on it" };
+        var price = new Option<ulong>("--price") { Description = "With --pay: the nodes' price per price unit, in the token's smallest unit", DefaultValueFactory = _ => 1_000_000_000_000_000UL };
+        var rpc = new Option<string?>("--rpc") { Description = "Pay on this chain (JSON-RPC URL): with --escrow, --token and --payer-keystore" };
+        var escrow = new Option<string?>("--escrow") { Description = "With --rpc: the TileEscrow address" };
+        var token = new Option<string?>("--token") { Description = "With --rpc: the RenderToken address" };
+        var registry = new Option<string?>("--registry") { Description = "With --rpc: find nodes in this NodeRegistry (when no --nodes are given)" };
+        var payerKeystore = new Option<string?>("--payer-keystore") { Description = "With --rpc: the payer's keystore (password in $RENDERNET_PAYER_PASSWORD)" };
+        var maxPrice = new Option<string?>("--max-price") { Description = "Pay at most this per price unit (token's smallest unit)" };
+        var minStake = new Option<string?>("--min-stake") { Description = "With --registry: use only nodes that staked at least this much" };
+        var expected = new Option<string?>("--expected-fingerprint") { Description = "Use only nodes with this pipeline fingerprint" };
+        var spotCheck = new Option<double>("--spot-check") { Description = "Share of tiles (0 to 1) rendered again on another node and compared bit for bit", DefaultValueFactory = _ => FarmDefaults.SpotCheckRate };
+        var budget = new Option<decimal?>("--budget") { Description = "The most the service may spend over all its jobs, in tokens" };
+        var maxJobs = new Option<int>("--max-jobs") { Description = "Jobs running at once (the rest wait in priority order)", DefaultValueFactory = _ => 8 };
+        var exitWithStdin = new Option<bool>("--exit-with-stdin") { Description = "Stop when standard input closes (for a parent process that owns the service)" };
+
+        var command = new Command("serve", "Run the studio's coordinator as a service: engines submit jobs over HTTP/JSON (OpenAPI at /openapi/v1.json) and follow them over WebSockets")
+        {
+            state, listen, certificate, nodes, localNodes, device, pay, price, rpc, escrow, token, registry, payerKeystore, maxPrice, minStake, expected, spotCheck, budget, maxJobs, exitWithStdin,
+        };
+        command.SetAction((parse, cancellation) => UserErrors.Run(async () =>
+        {
+            double rate = parse.GetValue(spotCheck);
+            if (!(rate >= 0 && rate <= 1)) throw new ArgumentException($"--spot-check must be between 0 and 1, got {rate}");
+            if (parse.GetValue(budget) is < 0) throw new ArgumentException($"--budget must not be negative, got {parse.GetValue(budget)}");
+            int jobs = parse.GetValue(maxJobs);
+            if (jobs is < 1 or > 64) throw new ArgumentException($"--max-jobs must be between 1 and 64, got {jobs}");
+            if (!Uri.TryCreate(parse.GetValue(listen), UriKind.Absolute, out var listenUri)) throw new ArgumentException($"--listen '{parse.GetValue(listen)}' is not a URL such as http://127.0.0.1:7878");
+            ServiceHost.CheckListen(listenUri, parse.GetValue(certificate)); // before any node or chain starts
+            var request = new FarmSessionRequest(parse.GetValue(nodes)!, parse.GetValue(localNodes), parse.GetValue(device), parse.GetValue(pay), parse.GetValue(price),
+                parse.GetValue(rpc), parse.GetValue(escrow), parse.GetValue(token), parse.GetValue(registry), parse.GetValue(payerKeystore),
+                parse.GetValue(maxPrice), parse.GetValue(expected), parse.GetValue(minStake));
+            request.Validate();
+            if (!request.Farmed) throw new ArgumentException("the service needs nodes: give --nodes host:port,..., --local-nodes N or --rpc with --registry");
+
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+            if (parse.GetValue(exitWithStdin))
+                _ = Task.Run(() =>
+                {
+                    // The parent holds our stdin: when it closes (the parent stopped us, or died), stop cleanly.
+                    try { while (Console.In.ReadLine() is not null) { } }
+                    catch (IOException) { }
+                    stop.Cancel();
+                });
+            using var session = await FarmSession.StartAsync(request, stop.Token);
+            var options = new ServiceOptions
+            {
+                StateDirectory = Path.GetFullPath(parse.GetValue(state)!),
+                Listen = listenUri,
+                CertificatePath = parse.GetValue(certificate),
+                Nodes = session.Addresses,
+                Payer = session.Payer,
+                Budget = parse.GetValue(budget) is { } b ? new System.Numerics.BigInteger(decimal.Round(b * 1_000_000_000_000_000_000m, 0)) : null,
+                Farm = session.Apply(new FarmOptions { SpotCheckRate = rate }, request),
+                MaxRunningJobs = jobs,
+            };
+            await using var service = await ServiceHost.StartAsync(options, consoleLogs: true, stop.Token);
+            Console.Error.WriteLine($"rendernet: serving {session.Addresses.Count} node(s){(session.Payer is { } p ? $", paying from {p.PayerAddress}" : "")}; state in {options.StateDirectory}; token: rendernet serve token --state {options.StateDirectory}");
+            Console.WriteLine($"rendernet serve: listening on {service.Address}");
+            try { await Task.Delay(Timeout.Infinite, stop.Token); }
+            catch (OperationCanceledException) { }
+            Console.Error.WriteLine("rendernet: stopping the service; unfinished jobs resume on the next start");
+            return ExitCodes.Success;
+        }));
+
+        var tokenState = new Option<string>("--state") { Description = "The service's state directory", DefaultValueFactory = _ => DefaultStateDirectory };
+        var show = new Command("token", "Print the service's bearer token (created on its first start)") { tokenState };
+        show.SetAction((parse, _) => UserErrors.Run(() =>
+        {
+            Console.WriteLine(ServiceToken.Load(parse.GetValue(tokenState)!).Value);
+            return Task.FromResult(ExitCodes.Success);
+        }));
+        command.Subcommands.Add(show);
+        return command;
+    }
+}

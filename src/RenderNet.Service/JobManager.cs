@@ -1,0 +1,264 @@
+using System.Numerics;
+using Microsoft.Extensions.Logging;
+using RenderNet.Client.Wire;
+using RenderNet.Farm;
+
+namespace RenderNet.Service;
+
+/// <summary>Why a control call on a job was refused.</summary>
+public enum JobRefusal
+{
+    None,
+    NotFound,
+    /// <summary>The job has ended (completed, failed or cancelled).</summary>
+    Finished,
+    /// <summary>The id is taken by another job.</summary>
+    IdTaken,
+}
+
+/// <summary>
+/// The service's jobs: submission, the run queue (at most <see cref="ServiceOptions.MaxRunningJobs"/> at once, the rest
+/// waiting in priority order), pause/resume/cancel/priority, and every state change and event written to the store
+/// first. On start it resumes every job that had not ended.
+/// </summary>
+public sealed class JobManager : IDisposable
+{
+    readonly ServiceOptions options;
+    readonly ILogger logger;
+    readonly Lock gate = new();
+    readonly Dictionary<string, ServiceJob> jobs = [];
+    readonly List<ServiceJob> queue = [];
+    readonly List<Task> running = [];
+    readonly CancellationTokenSource stopping = new();
+    int active;
+
+    /// <summary>Cancelled when the service stops: runners stop without ending their jobs, which resume on the next start.</summary>
+    public CancellationToken Stopping => stopping.Token;
+
+    public JobManager(ServiceOptions options, JobStore store, SceneStore scenes, ILogger logger)
+    {
+        this.options = options;
+        this.logger = logger;
+        Store = store;
+        Scenes = scenes;
+    }
+
+    public JobStore Store { get; }
+    public SceneStore Scenes { get; }
+    public FairShareScheduler Scheduler { get; } = new();
+    string JobsDirectory => Path.Combine(options.StateDirectory, "jobs");
+
+    /// <summary>Where a job keeps its frame journals and finished frames.</summary>
+    public string JobDirectory(string id) => Path.Combine(JobsDirectory, id);
+
+    /// <summary>Resumes every job that had not ended when the service stopped (or was killed).</summary>
+    public void ResumeUnfinished()
+    {
+        foreach (var row in Store.All().Reverse().Where(r => !JobStateNames.IsFinal(r.State)))
+        {
+            var plan = RenderJobPlan.For(row.Submission, Scenes);
+            if (!plan.CanRender)
+            {
+                var job = new ServiceJob(row, plan, Path.Combine(JobsDirectory, row.Id));
+                lock (gate) jobs[row.Id] = job;
+                Finish(job, JobStateNames.Failed, new JobError { Kind = "InvalidScene", Message = $"cannot resume: {string.Join("; ", plan.Errors.Select(e => e.Message))}" }, row.Receipt);
+                continue;
+            }
+            var resumed = new ServiceJob(row, plan, Path.Combine(JobsDirectory, row.Id));
+            logger.LogInformation("resuming job {Job} ({State}, {Done}/{Total} tiles)", row.Id, row.State, row.TilesDone, row.TilesTotal);
+            if (row.State == JobStateNames.Cancelling)
+            {
+                lock (gate) jobs[row.Id] = resumed;
+                Finish(resumed, JobStateNames.Cancelled, null, row.Receipt);
+                continue;
+            }
+            Enqueue(resumed);
+        }
+    }
+
+    /// <summary>Creates a job; <paramref name="refusal"/> says why not (the plan's errors are the caller's to report).</summary>
+    public ServiceJob? Submit(JobSubmission submission, RenderJobPlan plan, out JobRefusal refusal)
+    {
+        refusal = JobRefusal.None;
+        string id = submission.Id ?? FarmJobSpec.NewJobId();
+        var first = plan.Frames[0];
+        var row = new StoredJob(id, submission, JobStateNames.Queued, submission.Priority, DateTime.UtcNow, 0, plan.TilesPerFrame * plan.Frames.Count,
+            plan.Frames.Count, first.Width, first.Height, "0", 0, null, null);
+        lock (gate)
+        {
+            if (jobs.ContainsKey(id) || Store.Get(id) is not null)
+            {
+                refusal = JobRefusal.IdTaken;
+                return null;
+            }
+            Store.Insert(row);
+            var job = new ServiceJob(row, plan, Path.Combine(JobsDirectory, id));
+            Append(job, new JobEvent { Type = "state", State = JobStateNames.Queued });
+            foreach (var warning in plan.Warnings) Append(job, new JobEvent { Type = "warning", Message = warning });
+            Enqueue(job);
+            return job;
+        }
+    }
+
+    void Enqueue(ServiceJob job)
+    {
+        lock (gate)
+        {
+            jobs[job.Id] = job;
+            queue.Add(job);
+            StartMore();
+        }
+    }
+
+    /// <summary>Starts queued jobs while there is room, highest priority (then oldest) first.</summary>
+    void StartMore()
+    {
+        while (active < options.MaxRunningJobs && queue.Count > 0)
+        {
+            var next = queue.OrderByDescending(j => j.Row.Priority).ThenBy(j => j.Row.Created).First();
+            queue.Remove(next);
+            active++;
+            next.Share = Scheduler.Join(next.Id, next.Row.Priority);
+            var glb = Scenes.Read(next.Row.Submission.Render!.SceneSha256)!;
+            running.Add(Task.Run(async () =>
+            {
+                try { await new JobRunner(next, this, options, glb).RunAsync(); }
+                catch (Exception ex)
+                {
+                    logger.LogError(ex, "job {Job} stopped unexpectedly", next.Id);
+                    Finish(next, JobStateNames.Failed, new JobError { Kind = "RenderFailed", Message = $"the service failed: {ex.Message}" }, next.Row.Receipt);
+                }
+                finally
+                {
+                    next.Share?.Dispose();
+                    lock (gate)
+                    {
+                        active--;
+                        StartMore();
+                    }
+                }
+            }));
+        }
+    }
+
+    public ServiceJob? Find(string id)
+    {
+        lock (gate) return jobs.GetValueOrDefault(id);
+    }
+
+    public JobStatus? Status(string id)
+    {
+        if (Find(id) is { } job) return job.Status(Store.LastEvent(id));
+        return Store.Get(id) is { } row ? ServiceMapping.Status(row, Store.LastEvent(id)) : null;
+    }
+
+    public IReadOnlyList<JobStatus> All() =>
+        Store.All().Select(row => Find(row.Id) is { } job ? job.Status(Store.LastEvent(row.Id)) : ServiceMapping.Status(row, Store.LastEvent(row.Id))).ToList();
+
+    public JobRefusal Pause(string id) => Control(id, job =>
+    {
+        job.Pause();
+        if (job.Row.State is JobStateNames.Running or JobStateNames.Queued) SetState(job, JobStateNames.Paused);
+    });
+
+    public JobRefusal Resume(string id) => Control(id, job =>
+    {
+        job.Resume();
+        if (job.Row.State == JobStateNames.Paused) SetState(job, job.Clock.IsRunning ? JobStateNames.Running : JobStateNames.Queued);
+    });
+
+    public JobRefusal Cancel(string id) => Control(id, job =>
+    {
+        bool waiting;
+        lock (gate) waiting = queue.Remove(job);
+        if (waiting)
+        {
+            Finish(job, JobStateNames.Cancelled, null, job.Row.Receipt);
+            return;
+        }
+        SetState(job, JobStateNames.Cancelling);
+        job.Cancellation.Cancel();
+    });
+
+    public JobRefusal SetPriority(string id, int priority) => Control(id, job =>
+    {
+        job.Update(r => r with { Priority = priority });
+        job.Share?.SetPriority(priority);
+        Store.Update(job.Row);
+        job.Signal();
+    });
+
+    JobRefusal Control(string id, Action<ServiceJob> action)
+    {
+        var job = Find(id);
+        if (job is null) return Store.Get(id) is null ? JobRefusal.NotFound : JobRefusal.Finished;
+        if (JobStateNames.IsFinal(job.Row.State) || job.Row.State == JobStateNames.Cancelling) return JobRefusal.Finished;
+        action(job);
+        return JobRefusal.None;
+    }
+
+    /// <summary>Stores an event (numbering it) and wakes the job's streams.</summary>
+    public void Append(ServiceJob job, JobEvent e, int frameIndex = -1, int tile = -1)
+    {
+        Store.Append(job.Id, e, frameIndex, tile);
+        job.Signal();
+    }
+
+    public void SetState(ServiceJob job, string state)
+    {
+        job.Update(r => r with { State = state, ElapsedSeconds = job.ElapsedSeconds, CostWei = job.Spent.ToString() });
+        Store.Update(job.Row);
+        Append(job, new JobEvent { Type = "state", State = state });
+    }
+
+    public void Progress(ServiceJob job, int done, int total)
+    {
+        var spent = job.Spent;
+        job.Update(r => r with { TilesDone = done, CostWei = spent.ToString(), ElapsedSeconds = job.ElapsedSeconds });
+        double? eta = done > 0 && done < total ? job.ElapsedSeconds * (total - done) / done : null;
+        Append(job, new JobEvent { Type = "progress", TilesDone = done, TilesTotal = total, Cost = ServiceMapping.Tokens(spent), ElapsedSeconds = job.ElapsedSeconds, EtaSeconds = eta });
+    }
+
+    public void SaveReceipt(ServiceJob job, JobReceipt receipt)
+    {
+        job.Update(r => r with { Receipt = receipt, ElapsedSeconds = job.ElapsedSeconds, CostWei = job.Spent.ToString() });
+        Store.Update(job.Row);
+    }
+
+    /// <summary>Ends a job: its final state, error and receipt stored, then the last events.</summary>
+    public void Finish(ServiceJob job, string state, JobError? error, JobReceipt? receipt)
+    {
+        job.Update(r => r with { State = state, Error = error, Receipt = receipt, ElapsedSeconds = job.ElapsedSeconds, CostWei = job.Spent.ToString() });
+        Store.Update(job.Row);
+        Append(job, new JobEvent { Type = "state", State = state });
+        Append(job, new JobEvent
+        {
+            Type = state switch { JobStateNames.Completed => "completed", JobStateNames.Cancelled => "cancelled", _ => "failed" },
+            Error = error, Receipt = receipt, Cost = ServiceMapping.Tokens(job.Spent), ElapsedSeconds = job.ElapsedSeconds,
+        });
+    }
+
+    /// <summary>What every other job has spent (stored rows and running jobs), for the service's budget.</summary>
+    public BigInteger SpentByOthers(ServiceJob job)
+    {
+        BigInteger total = 0;
+        foreach (var row in Store.All().Where(r => r.Id != job.Id))
+            total += Find(row.Id) is { } other ? other.Spent : BigInteger.Parse(row.CostWei);
+        return total;
+    }
+
+    public BigInteger SpentInAll() => Store.All().Aggregate(BigInteger.Zero, (sum, row) => sum + (Find(row.Id) is { } j ? j.Spent : BigInteger.Parse(row.CostWei)));
+
+    /// <summary>Stops the runners without ending their jobs: they resume when the service starts again.</summary>
+    public void Dispose()
+    {
+        stopping.Cancel();
+        Task[] runners;
+        lock (gate) runners = running.ToArray();
+        try { Task.WaitAll(runners, TimeSpan.FromSeconds(20)); }
+        catch (AggregateException) { } // each runner reported its own end
+        List<ServiceJob> all;
+        lock (gate) all = jobs.Values.ToList();
+        foreach (var job in all) if (!JobStateNames.IsFinal(job.Row.State)) Store.Update(job.Row with { ElapsedSeconds = job.ElapsedSeconds, CostWei = job.Spent.ToString() });
+    }
+}

@@ -1,0 +1,27 @@
+using System.Numerics;
+using RenderNet.Farm;
+
+namespace RenderNet.Service;
+
+/// <summary>What `rendernet serve` was started with: where it keeps its state, where it listens, its nodes and wallet.</summary>
+public sealed record ServiceOptions
+{
+    /// <summary>The state directory: token, job store, scenes, journals (created 0700).</summary>
+    public required string StateDirectory { get; init; }
+    /// <summary>Where to listen; loopback by default. Anything else needs <see cref="CertificatePath"/>.</summary>
+    public Uri Listen { get; init; } = new("http://127.0.0.1:7878");
+    /// <summary>A PKCS#12 certificate for HTTPS (its password in $RENDERNET_SERVICE_CERT_PASSWORD); required off loopback.</summary>
+    public string? CertificatePath { get; init; }
+    /// <summary>The render nodes' addresses.</summary>
+    public IReadOnlyList<string> Nodes { get; init; } = [];
+    /// <summary>Pays nodes for one job (each job gets its own channels from the same wallet); null: free nodes only.</summary>
+    public FarmPayer? Payer { get; init; }
+    /// <summary>The most the service may spend over all its jobs, in the token's smallest unit; null: no cap.</summary>
+    public BigInteger? Budget { get; init; }
+    /// <summary>What every job's farm starts from (spot checks, price cap, registry entries, coordinator key…).</summary>
+    public FarmOptions Farm { get; init; } = new() { SpotCheckRate = FarmDefaults.SpotCheckRate };
+    /// <summary>The largest scene accepted for upload.</summary>
+    public long MaxSceneBytes { get; init; } = 512L << 20;
+    /// <summary>How many jobs run at once (the rest wait, queued, in priority order).</summary>
+    public int MaxRunningJobs { get; init; } = 8;
+}

@@ -1,0 +1,122 @@
+using RenderNet.Farm;
+
+namespace RenderNet.Service.Tests;
+
+/// <summary>The fair-share arithmetic, without nodes: grants follow the weights, late jobs start at once, pauses bank no credit.</summary>
+public sealed class FairShareSchedulerTests
+{
+    /// <summary>Workers of each job loop acquire → charge one unit → release on one node of <paramref name="slots"/> slots until <paramref name="grants"/> grants.</summary>
+    static async Task<Dictionary<string, int>> Compete(FairShareScheduler scheduler, IReadOnlyList<JobShare> jobs, int slots, int grants)
+    {
+        var counts = jobs.ToDictionary(j => j.JobId, _ => 0);
+        int total = 0;
+        using var stop = new CancellationTokenSource();
+        // Twice as many workers as slots per job: every job always has someone waiting, so each grant is a real choice.
+        var workers = jobs.SelectMany(job => Enumerable.Range(0, 2 * slots).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                SlotLease lease;
+                try { lease = await job.AcquireAsync("node-a", slots, stop.Token); }
+                catch (OperationCanceledException) { return; }
+                using (lease)
+                {
+                    lock (counts)
+                    {
+                        if (total >= grants) { stop.Cancel(); return; }
+                        counts[job.JobId]++;
+                        total++;
+                    }
+                    lease.Charge(1);
+                    await Task.Yield();
+                }
+            }
+        }))).ToList();
+        await Task.WhenAll(workers);
+        return counts;
+    }
+
+    [Fact]
+    public async Task Slots_are_shared_in_proportion_to_priority()
+    {
+        var scheduler = new FairShareScheduler();
+        using var high = scheduler.Join("high", 80);
+        using var low = scheduler.Join("low", 40);
+        var counts = await Compete(scheduler, [high, low], slots: 2, grants: 1500);
+        double ratio = (double)counts["high"] / counts["low"];
+        Assert.InRange(ratio, 1.9, 2.1); // stated tolerance: ±5% of the 2:1 weights
+    }
+
+    [Fact]
+    public async Task A_job_that_arrives_late_gets_the_next_free_slot_and_then_its_share()
+    {
+        var scheduler = new FairShareScheduler();
+        using var big = scheduler.Join("big", 50);
+        // The big job has had the node to itself for a long while: 10 000 units of work.
+        for (int i = 0; i < 100; i++)
+            using (var lease = await big.AcquireAsync("node-a", 1, CancellationToken.None)) lease.Charge(100);
+        var holding = await big.AcquireAsync("node-a", 1, CancellationToken.None);
+        var bigNext = big.AcquireAsync("node-a", 1, CancellationToken.None);
+        using var small = scheduler.Join("small", 50);
+        var smallFirst = small.AcquireAsync("node-a", 1, CancellationToken.None);
+        holding.Dispose();
+        // The newcomer asked later but is served first: it starts at the front runner's clock, with no debt.
+        Assert.True(smallFirst.IsCompletedSuccessfully, "the small job waited behind the big one");
+        Assert.False(bigNext.IsCompleted);
+        var smallLease = await smallFirst;
+        smallLease.Charge(1);
+        smallLease.Dispose();
+        Assert.True(bigNext.IsCompletedSuccessfully);
+        (await bigNext).Dispose();
+        // From then on they alternate at equal priority; the newcomer does not bank the big job's 10 000 units.
+        var counts = await Compete(scheduler, [big, small], slots: 1, grants: 400);
+        Assert.InRange((double)counts["small"] / counts["big"], 0.9, 1.1);
+    }
+
+    [Fact]
+    public async Task A_resumed_job_does_not_starve_the_others_with_credit_from_its_pause()
+    {
+        var scheduler = new FairShareScheduler();
+        using var a = scheduler.Join("a", 50);
+        using var b = scheduler.Join("b", 50);
+        for (int i = 0; i < 50; i++)
+            using (var lease = await a.AcquireAsync("node-a", 1, CancellationToken.None)) lease.Charge(10); // b paused meanwhile
+        b.Rejoin();
+        var counts = await Compete(scheduler, [a, b], slots: 1, grants: 200);
+        Assert.InRange((double)counts["b"] / counts["a"], 0.8, 1.25);
+    }
+
+    [Fact]
+    public async Task Raising_a_priority_changes_the_share_from_the_next_grant()
+    {
+        var scheduler = new FairShareScheduler();
+        using var a = scheduler.Join("a", 50);
+        using var b = scheduler.Join("b", 50);
+        a.SetPriority(100);
+        b.SetPriority(25);
+        var counts = await Compete(scheduler, [a, b], slots: 2, grants: 1000);
+        Assert.InRange((double)counts["a"] / counts["b"], 3.8, 4.2);
+        Assert.Throws<ArgumentOutOfRangeException>(() => a.SetPriority(0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => scheduler.Join("c", 101));
+    }
+
+    [Fact]
+    public async Task A_node_never_runs_more_than_its_slots_and_a_cancelled_wait_takes_no_slot()
+    {
+        var scheduler = new FairShareScheduler();
+        using var a = scheduler.Join("a", 50);
+        var first = await a.AcquireAsync("node-a", 2, CancellationToken.None);
+        var second = await a.AcquireAsync("node-a", 2, CancellationToken.None);
+        using var cancel = new CancellationTokenSource();
+        var third = a.AcquireAsync("node-a", 2, cancel.Token);
+        Assert.False(third.IsCompleted);
+        cancel.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => third);
+        var fourth = a.AcquireAsync("node-a", 2, CancellationToken.None);
+        first.Dispose();
+        Assert.True(fourth.IsCompletedSuccessfully);
+        second.Dispose();
+        (await fourth).Dispose();
+        Assert.Equal((0, 0), scheduler.Snapshot()["a"]);
+    }
+}
