@@ -1,0 +1,117 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.WebSockets;
+using System.Security.Cryptography;
+using System.Text.Json;
+
+namespace RenderNet.Service.Tests;
+
+/// <summary>`rendernet serve` as a process: who may call it, where it may listen, how it answers bad requests.</summary>
+public sealed class ServiceAccessTests : IAsyncLifetime
+{
+    readonly string state = Directory.CreateTempSubdirectory("rendernet-service").FullName;
+    ServiceProcess service = null!;
+
+    public async Task InitializeAsync() => service = await ServiceProcess.StartAsync(state, null, "--local-nodes", "1", "--spot-check", "0");
+
+    public Task DisposeAsync()
+    {
+        service.Dispose();
+        Directory.Delete(state, true);
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task Every_call_without_the_token_is_refused_with_401_and_the_token_file_is_owner_only()
+    {
+        using var anonymous = service.Http(withToken: false);
+        foreach (var path in new[] { "v1/service", "v1/jobs", "v1/nodes", "openapi/v1.json" })
+        {
+            var response = await anonymous.GetAsync(path);
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            Assert.Contains("bearer token is required", await response.Content.ReadAsStringAsync());
+        }
+        anonymous.DefaultRequestHeaders.Authorization = new("Bearer", service.Token[..^1] + (service.Token[^1] == '0' ? '1' : '0'));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("v1/service")).StatusCode);
+        using var socket = new ClientWebSocket();
+        var ws = new UriBuilder(new Uri(service.Address, "v1/jobs/x/events")) { Scheme = "ws" }.Uri;
+        await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(ws, CancellationToken.None));
+
+        if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(state, "token")));
+        var printed = await CliRun.RunAsync(null, "serve", "token", "--state", state);
+        Assert.Equal(service.Token, printed.Stdout.Trim());
+    }
+
+    [Fact]
+    public async Task The_openapi_document_describes_the_api_and_the_service_names_its_payer_never_its_key()
+    {
+        using var http = service.Http();
+        using var openapi = JsonDocument.Parse(await http.GetStringAsync("openapi/v1.json"));
+        var paths = openapi.RootElement.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
+        Assert.Contains("/v1/jobs", paths);
+        Assert.Contains("/v1/jobs/{id}/events", paths);
+        Assert.Contains("/v1/scenes/{sha256}", paths);
+        Assert.Contains("/v1/jobs/{id}/priority", paths);
+        var info = await http.GetFromJsonAsync<RenderNet.Client.Wire.ServiceInfo>("v1/service");
+        Assert.Equal(1, info!.Nodes);
+        Assert.Null(info.Payer); // an unpaid service: no wallet at all
+    }
+
+    [Fact]
+    public async Task Bad_requests_get_problem_details_naming_the_field_and_the_kind()
+    {
+        using var http = service.Http();
+        var glb = RenderNet.Client.RenderScene.Sample().Glb;
+        string sha = Convert.ToHexStringLower(SHA256.HashData(glb));
+
+        // An upload must hash to its address.
+        var wrong = await http.PutAsync($"v1/scenes/{new string('0', 64)}", new ByteArrayContent(glb));
+        Assert.Equal(HttpStatusCode.BadRequest, wrong.StatusCode);
+        await AssertProblem(wrong, "InvalidScene", "sha256", "do not hash to");
+        Assert.Equal(HttpStatusCode.Created, (await http.PutAsync($"v1/scenes/{sha}", new ByteArrayContent(glb))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.PutAsync($"v1/scenes/{sha}", new ByteArrayContent(glb))).StatusCode); // stored once
+
+        var cases = new (string Json, string Field, string Words)[]
+        {
+            ($$$"""{"render":{"sceneSha256":"{{{sha}}}","width":0,"height":48}}""", "render", "image size 0x48 is invalid"),
+            ($$$"""{"priority":500,"render":{"sceneSha256":"{{{sha}}}"}}""", "priority", "between 1 and 100, got 500"),
+            ($$$"""{"render":{"sceneSha256":"{{{new string('a', 64)}}}"}}""", "render.sceneSha256", "upload it first"),
+            ($$$"""{"render":{"sceneSha256":"{{{sha}}}","mode":"cartoon"}}""", "render.mode", "'path-trace' or 'raster'"),
+            ($$$"""{"render":{"sceneSha256":"{{{sha}}}","camera":"nope"}}""", "render.camera", "nope"),
+            ($$$"""{"id":"../../etc","render":{"sceneSha256":"{{{sha}}}"}}""", "id", "letters, digits or '-'"),
+            ($$$"""{"maxCost":"-1","render":{"sceneSha256":"{{{sha}}}"}}""", "maxCost", "non-negative"),
+        };
+        foreach (var (json, field, words) in cases)
+        {
+            var response = await http.PostAsync("v1/jobs", new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            await AssertProblem(response, "InvalidScene", field, words);
+        }
+        var missing = await http.GetAsync("v1/jobs/no-such-job");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        await AssertProblem(missing, "JobNotFound", null, "no job 'no-such-job'");
+    }
+
+    static async Task AssertProblem(HttpResponseMessage response, string kind, string? field, string words)
+    {
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(kind, problem.RootElement.GetProperty("kind").GetString());
+        Assert.Contains(words, problem.RootElement.GetProperty("detail").GetString());
+        if (field is not null) Assert.True(problem.RootElement.GetProperty("errors").TryGetProperty(field, out _), $"no error for {field}: {problem.RootElement}");
+    }
+}
+
+/// <summary>Starting the service where it would be unsafe fails before anything else starts.</summary>
+public sealed class ServiceListenTests
+{
+    [Fact]
+    public async Task Listening_beyond_loopback_without_tls_is_refused_at_start()
+    {
+        var (exitCode, stdout, stderr) = await CliRun.RunAsync(null, "serve", "--listen", "http://0.0.0.0:0", "--local-nodes", "1",
+            "--state", Path.Combine(Path.GetTempPath(), "rendernet-never-" + Guid.NewGuid().ToString("N")));
+        Assert.Equal(2, exitCode);
+        Assert.Contains("reaches beyond this machine, so it needs TLS", stderr);
+        Assert.DoesNotContain("rendernet serve: listening on", stdout);
+    }
+}
