@@ -87,12 +87,10 @@ namespace RenderNet.Client
             builder.Scheme = builder.Scheme == "https" ? "wss" : "ws";
             builder.Query = $"after={last}&format={RequestMapping.FormatName(job.Format)}";
             await socket.ConnectAsync(builder.Uri, cancellation).ConfigureAwait(false);
-            contact();
             while (true)
             {
                 var (type, text) = await ReceiveAsync(socket, MaxTextBytes, cancellation).ConfigureAwait(false);
                 if (type == WebSocketMessageType.Close) return false;
-                contact();
                 if (type != WebSocketMessageType.Text) throw new InvalidDataException("expected an event, got pixels");
                 var e = JsonSerializer.Deserialize<JobEvent>(Encoding.UTF8.GetString(text), ServiceJson.Options) ?? throw new InvalidDataException("an empty event");
                 RenderImage? pixels = null;
@@ -110,6 +108,7 @@ namespace RenderNet.Client
                 if (e.Seq != last + 1) throw new InvalidDataException($"event {e.Seq} after {last}: the stream has a gap");
                 last = e.Seq;
                 job.LastEvent = last;
+                contact(); // progress, not a mere connection, keeps the job alive: a stream that breaks on every event fails
                 if (await HandleAsync(e, pixels, cancellation).ConfigureAwait(false))
                 {
                     try { await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None).ConfigureAwait(false); }

@@ -85,8 +85,7 @@ public sealed class TileJournal : FarmJournal
         using var reader = query.ExecuteReader();
         if (!reader.Read()) return null;
         var rect = new TileRect(reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3));
-        var pixels = TilePixels.Decode(new TileResult { PixelsZlib = ByteString.CopyFrom((byte[])reader["pixels_zlib"]), PixelsSha256 = reader.GetString(5) }, rect);
-        return pixels;
+        return TilePixels.Decode(new TileResult { Width = (uint)rect.Width, Height = (uint)rect.Height, PixelsZlib = ByteString.CopyFrom((byte[])reader["pixels_zlib"]), PixelsSha256 = reader.GetString(5) }, rect);
     }
 
     /// <summary>Tiles already delivered, verified again against their stored hash.</summary>

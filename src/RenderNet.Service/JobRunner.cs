@@ -16,6 +16,9 @@ sealed class JobRunner(ServiceJob job, JobManager manager, ServiceOptions option
 {
     readonly Dictionary<string, NodeReceiptLine> receipt = [];
     readonly List<string> warnings = [];
+    /// <summary>Tile and progress events of concurrent workers go out one pair at a time, counts never going back.</summary>
+    readonly Lock announce = new();
+    int announcedDone;
 
     public async Task RunAsync()
     {
@@ -134,14 +137,17 @@ sealed class JobRunner(ServiceJob job, JobManager manager, ServiceOptions option
         // A resumed frame replays its journaled tiles: those already in the event log are not announced twice.
         if (e.FromJournal && announced.Contains(e.Index)) return;
         var plan = job.Plan;
-        int done = job.TilesBefore + e.Done;
         int total = plan.TilesPerFrame * plan.Frames.Count;
-        manager.Append(job, new JobEvent
+        lock (announce)
         {
-            Type = "tile", Frame = plan.FrameNumbers[index], FrameIndex = index, X = e.Rect.X, Y = e.Rect.Y, Width = e.Rect.Width, Height = e.Rect.Height,
-            FrameWidth = plan.Frames[index].Width, FrameHeight = plan.Frames[index].Height, Node = e.Node,
-        }, index, e.Index);
-        manager.Progress(job, done, total);
+            announcedDone = Math.Max(announcedDone, job.TilesBefore + e.Done);
+            manager.Append(job, new JobEvent
+            {
+                Type = "tile", Frame = plan.FrameNumbers[index], FrameIndex = index, X = e.Rect.X, Y = e.Rect.Y, Width = e.Rect.Width, Height = e.Rect.Height,
+                FrameWidth = plan.Frames[index].Width, FrameHeight = plan.Frames[index].Height, Node = e.Node,
+            }, index, e.Index);
+            manager.Progress(job, announcedDone, total);
+        }
     }
 
     void SaveFrame(int index, RenderWorkload work)
