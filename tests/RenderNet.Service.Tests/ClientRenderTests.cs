@@ -152,8 +152,8 @@ public sealed class ClientRenderTests(LocalServiceFixture fixture) : IClassFixtu
         var status = (await fixture.Client.GetJobsAsync()).Single(j => j.Id == job.Id);
         Assert.Equal("cancelled", status.State);
         Assert.InRange(status.TilesDone, 1, 47);
-        // Only delivered tiles are paid (each 16×16 at 64 spp is 4 price units), and nothing is left running.
-        Assert.Equal(status.TilesDone * 4 * Price, decimal.Parse(status.Cost, System.Globalization.CultureInfo.InvariantCulture));
+        // Only delivered tiles are paid (a 16×16 tile at 64 spp is one price unit), and nothing is left running.
+        Assert.Equal(status.TilesDone * Price, decimal.Parse(status.Cost, System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal(RenderJobState.Cancelled, states[^1]);
         var next = await fixture.Client.RenderAsync(LocalServiceFixture.Small(spp: 1, width: 16, height: 16));
         Assert.Equal(1, next.TilesDelivered);

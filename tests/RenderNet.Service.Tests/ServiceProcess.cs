@@ -30,9 +30,22 @@ public sealed class ServiceProcess : IDisposable
         return Process.Start(psi)!;
     }
 
-    public static async Task<ServiceProcess> StartAsync(string state, IReadOnlyDictionary<string, string>? environment = null, params string[] args)
+    public static Task<ServiceProcess> StartAsync(string state, IReadOnlyDictionary<string, string>? environment = null, params string[] args) =>
+        StartOnPortAsync(0, state, environment, args);
+
+    /// <summary>A free loopback port (for a service that must come back at the same address).</summary>
+    public static int FreePort()
     {
-        var process = StartRaw(environment, ["serve", "--listen", "http://127.0.0.1:0", "--state", state, "--exit-with-stdin", .. args]);
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    public static async Task<ServiceProcess> StartOnPortAsync(int port, string state, IReadOnlyDictionary<string, string>? environment, params string[] args)
+    {
+        var process = StartRaw(environment, ["serve", "--listen", $"http://127.0.0.1:{port}", "--state", state, "--exit-with-stdin", .. args]);
         var ready = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
         var errors = new List<string>();
         process.OutputDataReceived += (_, e) =>
