@@ -222,4 +222,22 @@ public sealed class ClientRenderTests(LocalServiceFixture fixture) : IClassFixtu
         var error = await Assert.ThrowsAsync<InvalidSceneException>(() => broken.Completion);
         Assert.Contains("broken.glb", error.Message);
     }
+
+    [Fact]
+    public async Task The_wallet_key_never_reaches_the_client()
+    {
+        // The local service pays from anvil's development account 0; its (public, test-only) key must stay in the service.
+        const string devKey = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+        var info = await fixture.Client.GetServiceInfoAsync();
+        Assert.Matches("^0x[0-9a-fA-F]{40}$", info.Payer!);
+        var job = await fixture.Client.RenderAsync(LocalServiceFixture.Small(spp: 1, width: 16, height: 16));
+        using var http = new HttpClient { BaseAddress = fixture.Client.ServiceAddress };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", fixture.Client.Connection.Token);
+        foreach (var path in new[] { "v1/service", "v1/nodes", "v1/jobs", "openapi/v1.json" })
+            Assert.DoesNotContain(devKey, (await http.GetStringAsync(path)).ToLowerInvariant());
+        Assert.All(System.Environment.GetEnvironmentVariables().Values.Cast<object>(), v => Assert.DoesNotContain(devKey, v?.ToString()?.ToLowerInvariant() ?? ""));
+        // And nothing in this process could sign with it: the client's closure has no signing library (see ClientPackageTests).
+        Assert.DoesNotContain(typeof(RenderServiceClient).Assembly.GetReferencedAssemblies(), a => a.Name!.StartsWith("Nethereum", StringComparison.Ordinal));
+        Assert.Equal(1, job.TilesDelivered);
+    }
 }
