@@ -25,7 +25,7 @@ root.Subcommands.Add(FarmBench.Create());
 root.Subcommands.Add(PaymentsBench.Create());
 root.Subcommands.Add(TranscodeBench.Create());
 root.Subcommands.Add(RasterBench.Create());
-root.Subcommands.Add(PluginBench.Create());
+root.Subcommands.Add(ClientBench.Create());
 return root.Parse(args).Invoke();
 
 static int Run(int size, int spp, int tileSize, int triangleCount, string? deviceSelector, bool json)

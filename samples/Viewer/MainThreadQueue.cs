@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace RenderNet.Viewer;
 
 /// <summary>
-/// The viewer's main thread as a <see cref="SynchronizationContext"/>, the way engines expose theirs: the plugin posts
+/// The viewer's main thread as a <see cref="SynchronizationContext"/>, the way engines expose theirs: the client posts
 /// its events here and the frame loop runs them between frames, so GL calls stay on the thread that owns the context.
 /// </summary>
 sealed class MainThreadQueue : SynchronizationContext

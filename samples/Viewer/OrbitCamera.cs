@@ -1,6 +1,6 @@
 using System.Numerics;
 using RenderNet.Core.Scenes;
-using RenderNet.Plugin;
+using RenderNet.Client;
 
 namespace RenderNet.Viewer;
 
@@ -32,7 +32,7 @@ sealed class OrbitCamera
 
     public Vector3 Position => target + distance * new Vector3(MathF.Cos(pitch) * MathF.Sin(yaw), MathF.Sin(pitch), MathF.Cos(pitch) * MathF.Cos(yaw));
 
-    /// <summary>The view as the plugin API takes it (what "send to the network" renders).</summary>
+    /// <summary>The view as the engine client takes it (what "send to the network" renders).</summary>
     public RenderView View => new(Position, target, fieldOfView);
 
     /// <summary>The same view as the preview's camera.</summary>

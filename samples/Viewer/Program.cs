@@ -1,10 +1,10 @@
 // The artists' sample viewer: a raster preview of a glTF scene to orbit, pan and zoom; R sends the view to the render
-// network (4 paid local nodes by default) through the plugin API and the path-traced tiles appear as they arrive.
+// network (4 paid local nodes by default) through a coordinator service and the engine client (RenderNet.Client) and the path-traced tiles appear as they arrive.
 // Headless (tests): xvfb-run rendernet-viewer SCENE --screenshot shot.png --frames 3 [--send-view].
 using System.CommandLine;
 using RenderNet.Core.Gltf;
 using RenderNet.Core.Samples;
-using RenderNet.Plugin;
+using RenderNet.Client;
 using RenderNet.Viewer;
 
 var scenePath = new Argument<string?>("scene") { Description = "A .gltf or .glb file (default: the built-in Cornell-box sample)", Arity = ArgumentArity.ZeroOrOne };
@@ -15,6 +15,7 @@ var tile = new Option<int>("--tile") { Description = "Tile size of network rende
 var localNodes = new Option<int>("--local-nodes") { Description = "Render nodes to start on this machine (when no --nodes are given; 0: preview only)", DefaultValueFactory = _ => 4 };
 var free = new Option<bool>("--free") { Description = "Local nodes render for free (no local chain, no payments)" };
 var nodes = new Option<string[]>("--nodes") { Description = "Render on these (free) nodes instead: host:port,host:port,...", CustomParser = r => r.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray(), DefaultValueFactory = _ => [] };
+var service = new Option<Uri?>("--service") { Description = "Render through this running coordinator service (rendernet serve) instead of starting one; its token in $RENDERNET_SERVICE_TOKEN" };
 var device = new Option<string?>("--device") { Description = "Vulkan device for the preview and the local nodes (index or name substring)" };
 var screenshot = new Option<string?>("--screenshot") { Description = "Save the window to this PNG after --frames frames and exit (for tests, under xvfb-run)" };
 var frames = new Option<int>("--frames") { Description = "With --screenshot: frames to draw first (counted after the render, with --send-view)", DefaultValueFactory = _ => 3 };
@@ -25,13 +26,14 @@ var saveDir = new Option<string>("--save-dir") { Description = "Where the S key 
 
 var command = new RootCommand("RenderNet viewer: orbit a preview of a glTF scene, send the view to the render network, watch the tiles arrive")
 {
-    scenePath, width, height, spp, tile, localNodes, free, nodes, device, screenshot, frames, sendView, showOverlay, orbit, saveDir,
+    scenePath, width, height, spp, tile, localNodes, free, nodes, service, device, screenshot, frames, sendView, showOverlay, orbit, saveDir,
 };
 command.SetAction(parse =>
 {
     var options = new ViewerOptions(parse.GetValue(scenePath), parse.GetValue(width), parse.GetValue(height), parse.GetValue(spp), parse.GetValue(tile),
         parse.GetValue(localNodes), !parse.GetValue(free), parse.GetValue(nodes) ?? [], parse.GetValue(device), parse.GetValue(screenshot),
-        parse.GetValue(frames), parse.GetValue(sendView), parse.GetValue(showOverlay), parse.GetValue(saveDir)!, parse.GetValue(orbit));
+        parse.GetValue(frames), parse.GetValue(sendView), parse.GetValue(showOverlay), parse.GetValue(saveDir)!, parse.GetValue(orbit),
+        parse.GetValue(service), Environment.GetEnvironmentVariable("RENDERNET_SERVICE_TOKEN"));
     try
     {
         if (options.Width is < 16 or > 4096 || options.Height is < 16 or > 4096)
@@ -45,7 +47,7 @@ command.SetAction(parse =>
         return app.Run();
     }
     catch (Exception ex) when (ex is ArgumentException or IOException or InvalidOperationException or RenderNet.Core.Scenes.SceneException
-                                   or RenderNet.Vulkan.VulkanException or RenderFarmException)
+                                   or RenderNet.Vulkan.VulkanException or RenderServiceException)
     {
         Console.Error.WriteLine($"rendernet-viewer: error: {ex.Message}");
         return 2;

@@ -1,17 +1,18 @@
 using System.Diagnostics;
 using RenderNet.Core.Imaging;
-using RenderNet.Plugin;
+using RenderNet.Client;
 using Silk.NET.OpenGL;
 
 namespace RenderNet.Viewer;
 
 /// <summary>What the viewer was asked to do (see Program.cs for the options).</summary>
 sealed record ViewerOptions(string? ScenePath, int Width, int Height, int SamplesPerPixel, int TileSize, int LocalNodes, bool Paid,
-    string[] Nodes, string? Device, string? Screenshot, int Frames, bool SendView, bool Overlay, string SaveDirectory, float OrbitDegrees = 0);
+    string[] Nodes, string? Device, string? Screenshot, int Frames, bool SendView, bool Overlay, string SaveDirectory, float OrbitDegrees = 0,
+    Uri? Service = null, string? ServiceToken = null);
 
 /// <summary>
 /// The viewer's window and frame loop: input moves the orbit camera and re-renders the preview; a key sends the view to
-/// the render network through the plugin API, whose tile events (posted to this thread) are written straight into the
+/// the render network through the engine client (RenderNet.Client), whose tile events (posted to this thread) are written straight into the
 /// displayed texture, region by region, with the rendering node's colour in the overlay.
 /// </summary>
 sealed class ViewerApp : IDisposable
@@ -29,8 +30,8 @@ sealed class ViewerApp : IDisposable
     readonly Dictionary<string, int> nodeColors = [];
     readonly Glfw.KeyCallback keyCallback;
     readonly Glfw.ScrollCallback scrollCallback;
-    Task<RenderFarm>? farmStarting;
-    RenderFarm? farm;
+    Task<RenderServiceClient>? farmStarting;
+    RenderServiceClient? farm;
     string farmStatus = "starting the render network…";
     RenderJob? job;
     RenderProgress? progress;
@@ -127,9 +128,13 @@ sealed class ViewerApp : IDisposable
     }
 
     // Not async: an await here would finish on the main thread, and Dispose waits for this task on that thread.
-    Task<RenderFarm> StartFarmAsync() => options.Nodes.Length > 0
-        ? RenderFarm.ConnectAsync(new RenderFarmOptions { Nodes = options.Nodes })
-        : RenderFarm.StartLocalAsync(new LocalFarmOptions { Nodes = options.LocalNodes, Paid = options.Paid, Device = options.Device });
+    // The network is a coordinator service: the one given (--service), else one started here with its nodes.
+    Task<RenderServiceClient> StartFarmAsync() => options.Service is { } service
+        ? RenderServiceClient.ConnectAsync(service, options.ServiceToken ?? "")
+        : RenderServiceClient.StartLocalAsync(new LocalServiceOptions
+        {
+            Nodes = options.LocalNodes, NodeAddresses = options.Nodes.Length > 0 ? options.Nodes : null, Paid = options.Paid && options.Nodes.Length == 0, Device = options.Device,
+        });
 
     void CheckFarm()
     {
@@ -137,7 +142,10 @@ sealed class ViewerApp : IDisposable
         if (started.IsCompletedSuccessfully)
         {
             farm = started.Result;
-            farmStatus = $"{farm.NodeAddresses.Count} node(s)" + (farm.PayerAddress is null ? "" : ", paid per tile");
+            var info = farm.GetServiceInfoAsync();
+            farmStatus = info.Wait(TimeSpan.FromSeconds(10)) && info.IsCompletedSuccessfully
+                ? $"{info.Result.Nodes} node(s)" + (info.Result.Payer is null ? "" : ", paid per tile")
+                : $"service {farm.ServiceAddress}";
         }
         else
         {
@@ -212,10 +220,10 @@ sealed class ViewerApp : IDisposable
         sendRequested = false;
         job?.Cancel();
         canvas.UploadOverlay(0, 0, options.Width, options.Height, blankOverlay);
-        var request = new RenderRequest
+        var request = new RenderRequest(scene)
         {
-            Scene = scene, Width = options.Width, Height = options.Height, SamplesPerPixel = options.SamplesPerPixel, TileSize = options.TileSize,
-            View = camera.View, PixelFormat = RenderNet.Plugin.PixelFormat.Rgba32FloatLinear,
+            Width = options.Width, Height = options.Height, SamplesPerPixel = options.SamplesPerPixel, TileSize = options.TileSize,
+            View = camera.View, PixelFormat = RenderNet.Client.PixelFormat.Rgba32FloatLinear,
         };
         var started = farm!.CreateJob(request);
         started.TileCompleted += tile => { if (job == started) ShowTile(tile); };
@@ -263,7 +271,7 @@ sealed class ViewerApp : IDisposable
     void TogglePause()
     {
         if (job is null) return;
-        if (job.State == RenderJobState.Paused) job.Resume(); else job.Pause();
+        _ = job.State == RenderJobState.Paused ? job.ResumeAsync() : job.PauseAsync(); // the state event follows
     }
 
     void Save()

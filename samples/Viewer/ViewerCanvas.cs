@@ -5,7 +5,7 @@ namespace RenderNet.Viewer;
 /// <summary>
 /// What the window shows, in OpenGL: the image (linear RGBA32F, shown as sRGB) at one texel per pixel, an overlay of
 /// tile borders in the colours of the nodes that rendered them, and a progress bar along the bottom edge. Images are
-/// top-row-first, as the plugin's tiles are, so a tile's rectangle is its texture region unchanged.
+/// top-row-first, as the client's tiles are, so a tile's rectangle is its texture region unchanged.
 /// </summary>
 sealed class ViewerCanvas : IDisposable
 {

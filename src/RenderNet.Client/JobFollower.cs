@@ -126,7 +126,7 @@ namespace RenderNet.Client
                     job.OnState(JobStates.Parse(e.State));
                     return false;
                 case "tile":
-                    job.OnTile(new RenderTile(e.Frame, pixels!, e.Node ?? "", e.FrameWidth, e.FrameHeight, e.Seq));
+                    job.OnTile(new RenderTile(e.Frame, pixels!, e.Node ?? "", e.FrameWidth, e.FrameHeight, e.Seq, DateTimeOffset.FromUnixTimeMilliseconds(e.AtUnixMs)));
                     return false;
                 case "progress":
                     job.OnProgress(new RenderProgress(e.TilesDone, e.TilesTotal, ServiceJson.Tokens(e.Cost), TimeSpan.FromSeconds(e.ElapsedSeconds),

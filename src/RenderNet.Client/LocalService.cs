@@ -40,10 +40,12 @@ namespace RenderNet.Client
             var (file, prefix) = Locate(options.ServiceProgram);
             var arguments = new List<string>(prefix)
             {
-                "serve", "--listen", "http://127.0.0.1:0", "--state", state, "--local-nodes", options.Nodes.ToString(CultureInfo.InvariantCulture),
+                "serve", "--listen", "http://127.0.0.1:0", "--state", state,
                 "--spot-check", options.SpotCheckRate.ToString("R", CultureInfo.InvariantCulture), "--exit-with-stdin",
             };
-            if (options.Paid) arguments.AddRange(new[] { "--pay", "--price", options.PricePerUnit });
+            if (options.NodeAddresses is { Length: > 0 } addresses) arguments.AddRange(new[] { "--nodes", string.Join(",", addresses) });
+            else arguments.AddRange(new[] { "--local-nodes", options.Nodes.ToString(CultureInfo.InvariantCulture) });
+            if (options.Paid && !(options.NodeAddresses is { Length: > 0 })) arguments.AddRange(new[] { "--pay", "--price", options.PricePerUnit });
             if (options.Budget is decimal budget) arguments.AddRange(new[] { "--budget", budget.ToString(CultureInfo.InvariantCulture) });
             if (options.Device != null) arguments.AddRange(new[] { "--device", options.Device });
 

@@ -3,8 +3,10 @@ namespace RenderNet.Client
     /// <summary>A service started on this machine by <see cref="RenderServiceClient.StartLocalAsync"/>.</summary>
     public sealed class LocalServiceOptions
     {
-        /// <summary>How many local render node processes.</summary>
+        /// <summary>How many local render node processes (when no <see cref="NodeAddresses"/> are given).</summary>
         public int Nodes { get; set; } = 4;
+        /// <summary>Render nodes already running (host:port or URLs) for the service to use instead of starting its own.</summary>
+        public string[]? NodeAddresses { get; set; }
         /// <summary>Start a local chain and pay the nodes per tile in tokens (as on the real network).</summary>
         public bool Paid { get; set; } = true;
         /// <summary>What each paid node asks per price unit of work, in the token's smallest unit (10^15 = 0.001 token).</summary>

@@ -26,10 +26,13 @@ namespace RenderNet.Client
     /// <summary>One tile delivered, verified and placed: ready for a region texture upload.</summary>
     public sealed class RenderTile
     {
-        internal RenderTile(int frame, RenderImage image, string node, int frameWidth, int frameHeight, long sequence)
+        internal RenderTile(int frame, RenderImage image, string node, int frameWidth, int frameHeight, long sequence, DateTimeOffset accepted)
         {
-            Frame = frame; Image = image; Node = node; FrameWidth = frameWidth; FrameHeight = frameHeight; Sequence = sequence;
+            Frame = frame; Image = image; Node = node; FrameWidth = frameWidth; FrameHeight = frameHeight; Sequence = sequence; Accepted = accepted;
         }
+
+        /// <summary>When the service verified and recorded the tile (its clock): with the time it arrives, the event latency.</summary>
+        public DateTimeOffset Accepted { get; }
 
         /// <summary>Frame number (0 for a still).</summary>
         public int Frame { get; }

@@ -21,7 +21,7 @@ namespace RenderNet.Client
         readonly object gate = new object();
         readonly CancellationTokenSource stop = new CancellationTokenSource();
         EventDispatcher? events;
-        bool started;
+        bool started, submitted, cancelRequested;
 
         internal RenderJob(RenderServiceClient client, RenderRequest request)
         {
@@ -38,7 +38,7 @@ namespace RenderNet.Client
             Format = format;
             Priority = status.Priority;
             State = JobStates.Parse(status.State);
-            started = true;
+            started = submitted = true;
         }
 
         /// <summary>The job's id on the service (chosen when the job is created, so a resubmission is the same job).</summary>
@@ -81,7 +81,7 @@ namespace RenderNet.Client
             }
             var context = SynchronizationContext.Current;
             events = new EventDispatcher(context);
-            if (cancellationToken.CanBeCanceled) cancellationToken.Register(() => _ = CancelQuietlyAsync());
+            if (cancellationToken.CanBeCanceled) cancellationToken.Register(Cancel);
             _ = Task.Run(async () =>
             {
                 try
@@ -89,6 +89,13 @@ namespace RenderNet.Client
                     await client.UploadSceneAsync(request.Scene, stop.Token).ConfigureAwait(false);
                     var status = await client.Connection.PostAsync<JobStatus>("v1/jobs", RequestMapping.ToSubmission(request, Id), stop.Token).ConfigureAwait(false);
                     Priority = status.Priority;
+                    bool cancelNow;
+                    lock (gate)
+                    {
+                        submitted = true;
+                        cancelNow = cancelRequested;
+                    }
+                    if (cancelNow) _ = CancelQuietlyAsync(); // asked while the job was being submitted
                 }
                 catch (Exception ex)
                 {
@@ -125,6 +132,17 @@ namespace RenderNet.Client
 
         Task ControlAsync(string verb, CancellationToken cancellation) =>
             Task.Run(() => client.Connection.PostAsync<JobStatus>($"v1/jobs/{Uri.EscapeDataString(Id)}/{verb}", null, cancellation), cancellation);
+
+        /// <summary>Asks the service to cancel the job and returns at once (for UI code): <see cref="Completion"/> ends cancelled.</summary>
+        public void Cancel()
+        {
+            lock (gate)
+            {
+                cancelRequested = true;
+                if (!submitted) return; // cancelled as soon as it is submitted
+            }
+            _ = CancelQuietlyAsync();
+        }
 
         async Task CancelQuietlyAsync()
         {

@@ -151,6 +151,7 @@ public sealed class JobStore : IDisposable
             last.CommandText = "SELECT COALESCE(MAX(seq), 0) FROM event WHERE job = $job";
             last.Parameters.AddWithValue("$job", jobId);
             e.Seq = (long)last.ExecuteScalar()! + 1;
+            e.AtUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             string body = JsonSerializer.Serialize(e, Json.Options);
             using var insert = db.CreateCommand();
             insert.CommandText = "INSERT INTO event(job, seq, type, frame_index, tile, body) VALUES ($job, $seq, $type, $frame, $tile, $body)";

@@ -104,6 +104,8 @@ namespace RenderNet.Client.Wire
     public sealed class JobEvent
     {
         public long Seq { get; set; }
+        /// <summary>When the service recorded the event (Unix milliseconds, the service's clock).</summary>
+        public long AtUnixMs { get; set; }
         /// <summary>state, tile, progress, frame, warning, completed, failed, cancelled.</summary>
         public string Type { get; set; } = "";
         public string? State { get; set; }
