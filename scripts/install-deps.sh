@@ -7,7 +7,9 @@ cd "$(dirname "$0")/.."
 
 # libglfw3, libgl1-mesa-dri, xvfb and xauth: the sample viewer's window and OpenGL context (Mesa's llvmpipe), which
 # its tests open on a virtual X display.
-packages=(libvulkan1 mesa-vulkan-drivers vulkan-validationlayers glslc ffmpeg libglfw3 libgl1-mesa-dri xvfb xauth)
+# mono-runtime and mono-devel: a Unity-like runtime (Mono, .NET Framework 4.8 profile) on which the engine client's
+# tests load engine-side code, as Unity's editor does.
+packages=(libvulkan1 mesa-vulkan-drivers vulkan-validationlayers glslc ffmpeg libglfw3 libgl1-mesa-dri xvfb xauth mono-runtime mono-devel)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
