@@ -15,7 +15,11 @@ var tile = new Option<int>("--tile") { Description = "Tile size of network rende
 var localNodes = new Option<int>("--local-nodes") { Description = "Render nodes to start on this machine (when no --nodes are given; 0: preview only)", DefaultValueFactory = _ => 4 };
 var free = new Option<bool>("--free") { Description = "Local nodes render for free (no local chain, no payments)" };
 var nodes = new Option<string[]>("--nodes") { Description = "Render on these (free) nodes instead: host:port,host:port,...", CustomParser = r => r.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray(), DefaultValueFactory = _ => [] };
-var service = new Option<Uri?>("--service") { Description = "Render through this running coordinator service (rendernet serve) instead of starting one; its token in $RENDERNET_SERVICE_TOKEN" };
+var service = new Option<Uri?>("--service")
+{
+    CustomParser = r => Uri.TryCreate(r.Tokens.Single().Value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" ? uri
+        : throw new ArgumentException($"--service '{r.Tokens.Single().Value}' is not a service URL such as http://127.0.0.1:7878/"),
+    Description = "Render through this running coordinator service (rendernet serve) instead of starting one; its token in $RENDERNET_SERVICE_TOKEN" };
 var device = new Option<string?>("--device") { Description = "Vulkan device for the preview and the local nodes (index or name substring)" };
 var screenshot = new Option<string?>("--screenshot") { Description = "Save the window to this PNG after --frames frames and exit (for tests, under xvfb-run)" };
 var frames = new Option<int>("--frames") { Description = "With --screenshot: frames to draw first (counted after the render, with --send-view)", DefaultValueFactory = _ => 3 };

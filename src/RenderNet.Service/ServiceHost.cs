@@ -35,6 +35,9 @@ public sealed class ServiceHost : IAsyncDisposable
         Token = token;
     }
 
+    /// <summary>The largest request body outside scene uploads.</summary>
+    public const long MaxJsonBodyBytes = 1 << 20;
+
     /// <summary>Where it listens (the port resolved when 0 was asked).</summary>
     public Uri Address { get; }
     public ServiceToken Token { get; }
@@ -107,6 +110,10 @@ public sealed class ServiceHost : IAsyncDisposable
                 await ProblemResults.Of(401, "a bearer token is required: `rendernet serve token` prints it").ExecuteAsync(context);
                 return;
             }
+            // Only a scene upload may be large; every JSON body is small, and is read whole by the binder.
+            if (!context.Request.Path.StartsWithSegments("/v1/scenes")
+                && context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+                limit.MaxRequestBodySize = MaxJsonBodyBytes;
             await next(context);
         });
         app.MapOpenApi();

@@ -92,6 +92,30 @@ public sealed class ServiceAccessTests : IAsyncLifetime
         await AssertProblem(missing, "JobNotFound", null, "no job 'no-such-job'");
     }
 
+    [Fact]
+    public async Task Render_with_service_submits_to_it_and_writes_the_same_image_as_a_local_render()
+    {
+        string dir = Directory.CreateTempSubdirectory("rendernet-service-cli").FullName;
+        try
+        {
+            string[] settings = ["--width", "48", "--height", "32", "--spp", "2", "--tile", "16"];
+            var env = new Dictionary<string, string> { ["RENDERNET_SERVICE_TOKEN"] = service.Token };
+            var (exit, stdout, stderr) = await CliRun.RunAsync(env, ["render", .. settings, "--service", service.Address.ToString(), "--out", Path.Combine(dir, "served.pfm"), "--json"]);
+            Assert.True(exit == 0, stderr);
+            using (var summary = JsonDocument.Parse(stdout))
+                Assert.Equal(6, summary.RootElement.GetProperty("tiles").GetInt32());
+            var local = await CliRun.RunAsync(null, ["render", .. settings, "--out", Path.Combine(dir, "local.pfm")]);
+            Assert.True(local.ExitCode == 0, local.Stderr);
+            Assert.Equal(File.ReadAllBytes(Path.Combine(dir, "local.pfm")), File.ReadAllBytes(Path.Combine(dir, "served.pfm")));
+
+            var refused = await CliRun.RunAsync(new Dictionary<string, string> { ["RENDERNET_SERVICE_TOKEN"] = "wrong-token-0123456789abcdef0123456789" },
+                ["render", .. settings, "--service", service.Address.ToString(), "--out", Path.Combine(dir, "x.png")]);
+            Assert.NotEqual(0, refused.ExitCode);
+            Assert.Contains("refused the token (401)", refused.Stderr);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
     static async Task AssertProblem(HttpResponseMessage response, string kind, string? field, string words)
     {
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);

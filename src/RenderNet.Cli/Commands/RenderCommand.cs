@@ -29,7 +29,7 @@ static class RenderCommand
         string[] Nodes, int LocalNodes, string Journal, string? Resume, bool AllowMixed, double TileTimeout, bool Pay, ulong Price,
         string? Rpc, string? Escrow, string? Token, string? Registry, string? PayerKeystore, string Mode,
         string? Frames = null, double Fps = 24, string Animation = "0", string? Timeline = null, double SpotCheck = FarmDefaults.SpotCheckRate,
-        string? MaxPrice = null, string? ExpectedFingerprint = null, string? MinStake = null)
+        string? MaxPrice = null, string? ExpectedFingerprint = null, string? MinStake = null, Uri? Service = null)
     {
         public FarmSessionRequest Session => new(Nodes, LocalNodes, Device, Pay, Price, Rpc, Escrow, Token, Registry, PayerKeystore, MaxPrice, ExpectedFingerprint, MinStake);
         public bool Farmed => Session.Farmed || Resume is not null;
@@ -73,12 +73,17 @@ static class RenderCommand
         var minStake = new Option<string?>("--min-stake") { Description = "With --registry: use only nodes that staked at least this much (token's smallest unit)" };
         var maxPrice = new Option<string?>("--max-price") { Description = "Pay at most this per price unit (token's smallest unit); nodes asking more, or more than they registered, are not used" };
         var spotCheck = new Option<double>("--spot-check") { Description = "With nodes: share of tiles (0 to 1) rendered again on another node and compared bit for bit", DefaultValueFactory = _ => FarmDefaults.SpotCheckRate };
+        var service = new Option<Uri?>("--service")
+        {
+            CustomParser = r => Uri.TryCreate(r.Tokens.Single().Value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" ? uri
+                : throw new ArgumentException($"--service '{r.Tokens.Single().Value}' is not a service URL such as http://127.0.0.1:7878/"),
+            Description = "Submit to this running coordinator service (rendernet serve) instead; its token in $RENDERNET_SERVICE_TOKEN (default: the local service's)" };
         var price = new Option<ulong>("--price") { Description = "With --pay: price per tile, in the token's smallest unit", DefaultValueFactory = _ => 1_000_000_000_000_000UL };
 
         var command = new Command("render", "Path trace a glTF 2.0 scene to an image")
         {
             scene, width, height, spp, bounces, tile, seed, camera, device, background, output, bitDepth, validation, json,
-            nodes, localNodes, journal, resume, allowMixed, tileTimeout, pay, price, rpc, escrowOption, tokenOption, registryOption, payerKeystore, mode, frames, fps, animation, timeline, spotCheck, maxPrice, expected, minStake,
+            nodes, localNodes, journal, resume, allowMixed, tileTimeout, pay, price, rpc, escrowOption, tokenOption, registryOption, payerKeystore, mode, frames, fps, animation, timeline, spotCheck, maxPrice, expected, minStake, service,
         };
         command.SetAction((parse, cancellation) => UserErrors.Run(() => Execute(new Request(
             parse.GetValue(scene), parse.GetValue(width), parse.GetValue(height), parse.GetValue(spp), parse.GetValue(bounces),
@@ -87,7 +92,7 @@ static class RenderCommand
             parse.GetValue(nodes) ?? [], parse.GetValue(localNodes), parse.GetValue(journal)!, parse.GetValue(resume),
             parse.GetValue(allowMixed), parse.GetValue(tileTimeout), parse.GetValue(pay), parse.GetValue(price),
             parse.GetValue(rpc), parse.GetValue(escrowOption), parse.GetValue(tokenOption), parse.GetValue(registryOption), parse.GetValue(payerKeystore), parse.GetValue(mode)!,
-            parse.GetValue(frames), parse.GetValue(fps), parse.GetValue(animation)!, parse.GetValue(timeline), parse.GetValue(spotCheck), parse.GetValue(maxPrice), parse.GetValue(expected), parse.GetValue(minStake)), cancellation)));
+            parse.GetValue(frames), parse.GetValue(fps), parse.GetValue(animation)!, parse.GetValue(timeline), parse.GetValue(spotCheck), parse.GetValue(maxPrice), parse.GetValue(expected), parse.GetValue(minStake), parse.GetValue(service)), cancellation)));
         return command;
     }
 
@@ -117,6 +122,11 @@ static class RenderCommand
         var loadWatch = Stopwatch.StartNew();
         string sceneName = r.Scene is null ? CornellBox.FileName : Path.GetFileName(r.Scene);
         byte[] glb = r.Scene is null ? CornellBox.Build().WriteGLB().ToArray() : GltfSceneLoader.ReadAsGlb(r.Scene);
+        if (r.Service is not null)
+        {
+            if (r.Farmed) throw new ArgumentException("--service submits to a running service, which has its own nodes: leave out --nodes, --local-nodes, --rpc and --resume");
+            return await ServiceRender.RunAsync(r, glb, sceneName, format, explicitBackground, cancellation);
+        }
         if (r.Frames is not null)
         {
             var (first, last) = ParseFrames(r.Frames);
@@ -139,7 +149,7 @@ static class RenderCommand
     }
 
     /// <summary>"A..B" or "N": an inclusive range of frame numbers.</summary>
-    static (int First, int Last) ParseFrames(string text)
+    internal static (int First, int Last) ParseFrames(string text)
     {
         var parts = text.Split("..");
         if (parts.Length is 1 or 2 && int.TryParse(parts[0], out int a) && int.TryParse(parts[^1], out int b) && a >= 0 && b >= a && b - a < 100_000)
@@ -148,7 +158,7 @@ static class RenderCommand
     }
 
     /// <summary>The image of frame <paramref name="frame"/>: a printf-style %0Nd in the name is replaced, else -NNNN goes before the extension.</summary>
-    static string FramePath(string output, int frame)
+    internal static string FramePath(string output, int frame)
     {
         var match = System.Text.RegularExpressions.Regex.Match(output, @"%(0?)(\d*)d");
         if (match.Success)
