@@ -18,6 +18,8 @@ namespace RenderNet.Client
         Service,
         /// <summary>The service did not know the job (or lost it).</summary>
         JobNotFound,
+        /// <summary>A transcode's input cannot be used (not a video, truncated, a bad ladder…).</summary>
+        InvalidMedia,
     }
 
     /// <summary>Something stopped a render; <see cref="Kind"/> says what, the message names the problem.</summary>

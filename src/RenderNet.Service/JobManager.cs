@@ -35,13 +35,16 @@ public sealed class JobManager : IDisposable
     /// <summary>Cancelled when the service stops: runners stop without ending their jobs, which resume on the next start.</summary>
     public CancellationToken Stopping => stopping.Token;
 
-    public JobManager(ServiceOptions options, JobStore store, SceneStore scenes, ILogger logger)
+    public JobManager(ServiceOptions options, JobStore store, SceneStore scenes, MediaStore media, ILogger logger)
     {
         this.options = options;
         this.logger = logger;
         Store = store;
         Scenes = scenes;
+        Media = media;
     }
+
+    public MediaStore Media { get; }
 
     public JobStore Store { get; }
     public SceneStore Scenes { get; }
@@ -56,7 +59,7 @@ public sealed class JobManager : IDisposable
     {
         foreach (var row in Store.All().Reverse().Where(r => !JobStateNames.IsFinal(r.State)))
         {
-            var plan = RenderJobPlan.For(row.Submission, Scenes);
+            var plan = JobPlan.For(row.Submission, Scenes, Media);
             if (!plan.CanRender)
             {
                 var job = new ServiceJob(row, plan, Path.Combine(JobsDirectory, row.Id));
@@ -77,13 +80,13 @@ public sealed class JobManager : IDisposable
     }
 
     /// <summary>Creates a job; <paramref name="refusal"/> says why not (the plan's errors are the caller's to report).</summary>
-    public ServiceJob? Submit(JobSubmission submission, RenderJobPlan plan, out JobRefusal refusal)
+    public ServiceJob? Submit(JobSubmission submission, JobPlan plan, out JobRefusal refusal)
     {
         refusal = JobRefusal.None;
         string id = submission.Id ?? FarmJobSpec.NewJobId();
-        var first = plan.Frames[0];
-        var row = new StoredJob(id, submission, JobStateNames.Queued, submission.Priority, DateTime.UtcNow, 0, plan.TilesPerFrame * plan.Frames.Count,
-            plan.Frames.Count, first.Width, first.Height, "0", 0, null, null);
+        var (width, height) = plan.FrameSize;
+        var row = new StoredJob(id, submission, JobStateNames.Queued, submission.Priority, DateTime.UtcNow, 0, plan.UnitsTotal,
+            plan.FrameCount, width, height, "0", 0, null, null);
         lock (gate)
         {
             if (jobs.ContainsKey(id) || Store.Get(id) is not null)
@@ -119,10 +122,12 @@ public sealed class JobManager : IDisposable
             queue.Remove(next);
             active++;
             next.Share = Scheduler.Join(next.Id, next.Row.Priority);
-            var glb = Scenes.Read(next.Row.Submission.Render!.SceneSha256)!;
+            JobRunnerBase runner = next.Plan is RenderJobPlan
+                ? new RenderRunner(next, this, options, Scenes.Read(next.Row.Submission.Render!.SceneSha256)!)
+                : new TranscodeRunner(next, this, options);
             running.Add(Task.Run(async () =>
             {
-                try { await new JobRunner(next, this, options, glb).RunAsync(); }
+                try { await runner.RunAsync(); }
                 catch (Exception ex)
                 {
                     logger.LogError(ex, "job {Job} stopped unexpectedly", next.Id);

@@ -200,7 +200,7 @@ public sealed class JobStore : IDisposable
         lock (gate)
         {
             using var query = db.CreateCommand();
-            query.CommandText = "SELECT DISTINCT tile FROM event WHERE job = $job AND type = 'tile' AND frame_index = $frame";
+            query.CommandText = "SELECT DISTINCT tile FROM event WHERE job = $job AND type IN ('tile', 'segment') AND frame_index = $frame";
             query.Parameters.AddWithValue("$job", jobId);
             query.Parameters.AddWithValue("$frame", frameIndex);
             using var reader = query.ExecuteReader();

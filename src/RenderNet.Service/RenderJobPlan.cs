@@ -11,34 +11,24 @@ namespace RenderNet.Service;
 /// A submitted render checked and turned into the frames the farm renders, or the problems that stop it — each naming
 /// the field (<c>render.width</c>, <c>priority</c>…) so a bad request can be answered with problem details per field.
 /// </summary>
-public sealed class RenderJobPlan
+public sealed class RenderJobPlan : JobPlan
 {
-    public List<(string Field, string Message)> Errors { get; } = [];
-    public List<string> Warnings { get; } = [];
     public List<FrameSettings> Frames { get; } = [];
     /// <summary>The frame numbers of <see cref="Frames"/> (0 for a still).</summary>
     public List<int> FrameNumbers { get; } = [];
     public int TilesPerFrame { get; private set; }
     public int TileSize { get; private set; }
     public decimal? MaxCost { get; private set; }
-    public bool CanRender => Errors.Count == 0;
-
-    void Error(string field, string message) => Errors.Add((field, message));
+    public override int UnitsTotal => TilesPerFrame * Frames.Count;
+    public override int FrameCount => Frames.Count;
+    public override (int Width, int Height) FrameSize => Frames.Count == 0 ? (0, 0) : (Frames[0].Width, Frames[0].Height);
 
     /// <summary>Checks a submission; <paramref name="scenes"/> gives the uploaded scene's bytes.</summary>
     public static RenderJobPlan For(JobSubmission submission, SceneStore scenes)
     {
         var plan = new RenderJobPlan();
-        if (submission.Kind != "render") plan.Error("kind", $"only render jobs are submitted here, got '{submission.Kind}'");
-        if (submission.Priority is < Farm.FairShareScheduler.MinPriority or > Farm.FairShareScheduler.MaxPriority)
-            plan.Error("priority", $"priority must be between {Farm.FairShareScheduler.MinPriority} and {Farm.FairShareScheduler.MaxPriority}, got {submission.Priority}");
-        if (submission.Id is { } id && !JobIds.Valid(id)) plan.Error("id", $"a job id is 8–64 letters, digits or '-', got '{Farm.Printable.Clean(id, 80)}'");
-        if (submission.Name is { Length: > 200 }) plan.Error("name", "the name is longer than 200 characters");
-        if (submission.MaxCost is { } cost)
-        {
-            if (decimal.TryParse(cost, System.Globalization.NumberStyles.Number, System.Globalization.CultureInfo.InvariantCulture, out var max) && max >= 0) plan.MaxCost = max;
-            else plan.Error("maxCost", $"the maximum cost must be a non-negative decimal number of tokens, got '{Farm.Printable.Clean(cost, 40)}'");
-        }
+        if (submission.Kind != "render") plan.Error("kind", $"the kind is 'render' or 'transcode', got '{Farm.Printable.Clean(submission.Kind, 40)}'");
+        plan.MaxCost = plan.CheckCommon(submission);
         if (submission.Render is not { } r)
         {
             plan.Error("render", "a render job needs its render settings");
@@ -129,10 +119,4 @@ public sealed class RenderJobPlan
 
     static Vector3? Vector(float[]? xyz) => xyz is { Length: 3 } ? new Vector3(xyz[0], xyz[1], xyz[2]) : null;
     static bool Finite(Vector3 v) => float.IsFinite(v.X) && float.IsFinite(v.Y) && float.IsFinite(v.Z);
-}
-
-/// <summary>Job ids: chosen by clients (so a submission can be retried), hence checked like any input.</summary>
-static class JobIds
-{
-    public static bool Valid(string id) => id.Length is >= 8 and <= 64 && id.All(c => char.IsAsciiLetterOrDigit(c) || c == '-');
 }

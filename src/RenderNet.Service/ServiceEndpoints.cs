@@ -44,11 +44,32 @@ static class ServiceEndpoints
             }
         }).WithSummary("Uploads a .glb scene under its SHA-256 (once: the service keeps it for every job)");
 
+        v1.MapMethods("/media/{sha256}", ["HEAD"], (string sha256) => manager.Media.Has(sha256) ? Results.Ok() : Results.NotFound())
+            .WithSummary("Whether the service has a video (by the SHA-256 of its bytes)");
+
+        v1.MapPut("/media/{sha256}", async (string sha256, HttpRequest request, CancellationToken cancellation) =>
+        {
+            if (!SceneStore.ValidHash(sha256)) return ProblemResults.Of(400, "the video's address must be the SHA-256 of its bytes, 64 lower-case hex digits", "InvalidMedia", "sha256");
+            if (manager.Media.Has(sha256)) return Results.Ok();
+            try
+            {
+                return await manager.Media.PutAsync(sha256, request.Body, cancellation)
+                    ? Results.Created($"/v1/media/{sha256}", null)
+                    : ProblemResults.Of(400, $"the uploaded bytes do not hash to {sha256}", "InvalidMedia", "sha256");
+            }
+            catch (InvalidDataException ex)
+            {
+                return ProblemResults.Of(413, ex.Message, "InvalidMedia");
+            }
+        }).WithSummary("Uploads a video for transcode jobs under its SHA-256 (streamed to disk, kept for every job)");
+
         v1.MapPost("/estimates", async (JobSubmission submission, CancellationToken cancellation) =>
         {
-            var plan = RenderJobPlan.For(submission, manager.Scenes);
-            if (!plan.CanRender)
-                return Results.Ok(new EstimateReply { Problems = plan.Errors.Select(e => new ProblemLine { Message = $"{e.Field}: {e.Message}" }).ToList() });
+            var checkedPlan = JobPlan.For(submission, manager.Scenes, manager.Media);
+            if (!checkedPlan.CanRender)
+                return Results.Ok(new EstimateReply { Problems = checkedPlan.Errors.Select(e => new ProblemLine { Message = $"{e.Field}: {e.Message}" }).ToList() });
+            if (checkedPlan is not RenderJobPlan plan)
+                return Results.Ok(new EstimateReply { Problems = [new ProblemLine { Severity = "warning", Message = "transcodes are estimated once the video is cut: the cost follows the output megapixels" }] });
             var probes = await roster.ProbeAsync(calibrate: true, cancellation);
             decimal? left = options.Budget is { } budget ? decimal.Parse(ServiceMapping.Tokens(budget - manager.SpentInAll()), System.Globalization.CultureInfo.InvariantCulture) : null;
             if (plan.MaxCost is { } max) left = left is { } l ? Math.Min(l, max) : max;
@@ -57,7 +78,7 @@ static class ServiceEndpoints
 
         v1.MapPost("/jobs", (JobSubmission submission) =>
         {
-            var plan = RenderJobPlan.For(submission, manager.Scenes);
+            var plan = JobPlan.For(submission, manager.Scenes, manager.Media);
             if (!plan.CanRender) return ProblemResults.Invalid(plan.Errors);
             var job = manager.Submit(submission, plan, out var refusal);
             if (job is not null) return Results.Created($"/v1/jobs/{job.Id}", manager.Status(job.Id));
@@ -95,6 +116,16 @@ static class ServiceEndpoints
             response.Headers["X-Frame-Height"] = status.FrameHeight.ToString();
             return Results.Bytes(JobEventStream.Encode(floats, format ?? JobEventStream.Rgba8), "application/octet-stream");
         }).WithSummary("A finished frame's pixels: rows top first, rgba8-srgb (default) or rgba32f-linear; size in X-Frame-Width/Height");
+
+        v1.MapGet("/jobs/{id}/outputs/{**file}", (string id, string file) =>
+        {
+            if (manager.Status(id) is null) return NotFound(id);
+            // Only files the job listed in its receipt: the name is never a path the caller chose.
+            var listed = manager.Store.Get(id)?.Receipt?.Outputs.FirstOrDefault(o => o.File == file);
+            if (listed is null) return ProblemResults.Of(404, $"job {id} has no output '{Farm.Printable.Clean(file, 120)}'", "JobNotFound", "file");
+            string path = Path.Combine(manager.JobDirectory(id), "out", listed.File);
+            return Results.File(path, listed.File.EndsWith(".m3u8") ? "application/vnd.apple.mpegurl" : "video/mp4", Path.GetFileName(path), enableRangeProcessing: true);
+        }).WithSummary("A file a finished job produced (transcodes: renditions and playlists), as listed in its receipt");
 
         v1.MapGet("/jobs/{id}/events", async (string id, long? after, string? format, HttpContext context) =>
         {

@@ -99,7 +99,8 @@ public sealed class ServiceHost : IAsyncDisposable
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("rendernet.serve");
 
         var store = JobStore.Open(Path.Combine(options.StateDirectory, "service.db"));
-        var manager = new JobManager(options, store, new SceneStore(Path.Combine(options.StateDirectory, "scenes"), options.MaxSceneBytes), logger);
+        var manager = new JobManager(options, store, new SceneStore(Path.Combine(options.StateDirectory, "scenes"), options.MaxSceneBytes),
+            new MediaStore(Path.Combine(options.StateDirectory, "media"), options.MaxMediaBytes), logger);
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(15) });
         // Every call carries the token, the OpenAPI document included: nothing about the farm is public.
         app.Use(async (context, next) =>
@@ -111,7 +112,9 @@ public sealed class ServiceHost : IAsyncDisposable
                 return;
             }
             // Only a scene upload may be large; every JSON body is small, and is read whole by the binder.
-            if (!context.Request.Path.StartsWithSegments("/v1/scenes")
+            var bodyLimit = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>();
+            if (context.Request.Path.StartsWithSegments("/v1/media") && bodyLimit is { IsReadOnly: false }) bodyLimit.MaxRequestBodySize = options.MaxMediaBytes + 1;
+            else if (!context.Request.Path.StartsWithSegments("/v1/scenes")
                 && context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
                 limit.MaxRequestBodySize = MaxJsonBodyBytes;
             await next(context);

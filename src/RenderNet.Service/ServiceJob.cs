@@ -24,7 +24,7 @@ public sealed class ServiceJob
     TaskCompletionSource changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     TileFarm? current;
 
-    public ServiceJob(StoredJob row, RenderJobPlan plan, string directory)
+    public ServiceJob(StoredJob row, JobPlan plan, string directory)
     {
         Row = row;
         Plan = plan;
@@ -39,7 +39,7 @@ public sealed class ServiceJob
 
     public string Id => Row.Id;
     public StoredJob Row { get; private set; }
-    public RenderJobPlan Plan { get; }
+    public JobPlan Plan { get; }
     /// <summary>Where its journals and frames are kept.</summary>
     public string Directory { get; }
     public CancellationTokenSource Cancellation { get; } = new();

@@ -20,6 +20,8 @@ public sealed record ServiceOptions
     public BigInteger? Budget { get; init; }
     /// <summary>What every job's farm starts from (spot checks, price cap, registry entries, coordinator key…).</summary>
     public FarmOptions Farm { get; init; } = new() { SpotCheckRate = FarmDefaults.SpotCheckRate };
+    /// <summary>The largest video accepted for upload (streamed to disk).</summary>
+    public long MaxMediaBytes { get; init; } = 16L << 30;
     /// <summary>The largest scene accepted for upload.</summary>
     public long MaxSceneBytes { get; init; } = 512L << 20;
     /// <summary>How many jobs run at once (the rest wait, queued, in priority order).</summary>

@@ -1,5 +1,10 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
 using RenderNet.Client;
+using RenderNet.Client.Wire;
+using RenderNet.Media;
 
 namespace RenderNet.Service.Tests;
 
@@ -66,5 +71,63 @@ public sealed class ServiceSchedulingTests : IAsyncLifetime
         double highToLow = (double)window["high"] / lowTiles, bigToLow = (double)bigTiles / lowTiles;
         Assert.InRange(highToLow, 3.0 * 0.6, 3.0 * 1.4);
         Assert.InRange(bigToLow, 50.0 / 30 * 0.6, 50.0 / 30 * 1.4);
+    }
+
+    [Fact]
+    public async Task A_transcode_job_runs_beside_a_render_and_writes_the_renditions_a_local_transcode_writes()
+    {
+        var tools = FfmpegTools.Locate();
+        string clip = Path.Combine(state, "clip.mp4");
+        var psi = new ProcessStartInfo(tools.Ffmpeg) { RedirectStandardError = true };
+        foreach (var a in (string[])["-v", "error", "-f", "lavfi", "-i", "testsrc2=s=160x90:r=12:d=2", "-f", "lavfi", "-i", "sine=d=2",
+                     "-c:v", "libx264", "-g", "6", "-pix_fmt", "yuv420p", "-c:a", "aac", "-y", clip])
+            psi.ArgumentList.Add(a);
+        using (var ffmpeg = Process.Start(psi)!)
+        {
+            string err = await ffmpeg.StandardError.ReadToEndAsync();
+            await ffmpeg.WaitForExitAsync();
+            Assert.True(ffmpeg.ExitCode == 0, err);
+        }
+        using var http = service.Http();
+        var bytes = await File.ReadAllBytesAsync(clip);
+        string sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        Assert.Equal(HttpStatusCode.Created, (await http.PutAsync($"v1/media/{sha}", new ByteArrayContent(bytes))).StatusCode);
+
+        var bad = await http.PostAsJsonAsync("v1/jobs", new JobSubmission { Kind = "transcode", Transcode = new TranscodeSettings { MediaSha256 = sha, Renditions = "99999p" } });
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("transcode.renditions", await bad.Content.ReadAsStringAsync());
+
+        // A render from one studio tool and a transcode from another share the nodes.
+        using var client = await RenderServiceClient.ConnectAsync(service.Address, service.Token);
+        var render = client.RenderAsync(Job(128, 96, 50, "render"));
+        var submitted = await http.PostAsJsonAsync("v1/jobs", new JobSubmission
+        {
+            Kind = "transcode", Name = "clip", Priority = 50, Transcode = new TranscodeSettings { MediaSha256 = sha, Renditions = "90p,48p", SegmentSeconds = 0.5 },
+        });
+        Assert.Equal(HttpStatusCode.Created, submitted.StatusCode);
+        var id = (await submitted.Content.ReadFromJsonAsync<JobStatus>())!.Id;
+        JobStatus status;
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        while ((status = (await http.GetFromJsonAsync<JobStatus>($"v1/jobs/{id}"))!).State is not ("completed" or "failed" or "cancelled"))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the transcode is still {status.State} after 3 minutes");
+            await Task.Delay(250);
+        }
+        Assert.True(status.State == "completed", status.Error?.Message);
+        Assert.Equal(4, status.TilesDone); // four 0.5 s segments
+        Assert.Equal(48, (await render).TilesDelivered);
+
+        // The renditions equal a transcode of the same clip in this process, byte for byte (pinned x264).
+        string local = Path.Combine(state, "local");
+        using var localJob = await TranscodeJob.PrepareAsync(tools, new MediaInput(clip), "90p,48p", local, "local", 0.5);
+        using var device = RenderNet.Vulkan.VulkanDevice.Open();
+        var expected = await LocalTranscode.RunAsync(tools, localJob, RenderNet.Vulkan.VideoScaler.FactoryFor(device));
+        foreach (var output in expected)
+        {
+            string file = Path.GetFileName(output.Mp4);
+            var served = await http.GetByteArrayAsync($"v1/jobs/{id}/outputs/{file}");
+            Assert.Equal(await File.ReadAllBytesAsync(output.Mp4), served);
+        }
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"v1/jobs/{id}/outputs/..%2F..%2Ftoken")).StatusCode);
     }
 }

@@ -23,8 +23,29 @@ namespace RenderNet.Client.Wire
         public int Priority { get; set; } = 50;
         /// <summary>The most the job may spend, in tokens, as a decimal string; null: no cap.</summary>
         public string? MaxCost { get; set; }
-        /// <summary>The render's settings.</summary>
+        /// <summary>The render's settings (kind "render").</summary>
         public RenderSettings? Render { get; set; }
+        /// <summary>The transcode's settings (kind "transcode").</summary>
+        public TranscodeSettings? Transcode { get; set; }
+    }
+
+    /// <summary>What to transcode; the video is uploaded first (<c>PUT /v1/media/{sha256}</c>) and named by its hash.</summary>
+    public sealed class TranscodeSettings
+    {
+        public string MediaSha256 { get; set; } = "";
+        /// <summary>The rendition ladder, e.g. "1080p,720p,480p:crf=26" (as `rendernet transcode --renditions`).</summary>
+        public string Renditions { get; set; } = "720p";
+        /// <summary>Seconds per segment (0.5…600): the unit of work sent to one node.</summary>
+        public double SegmentSeconds { get; set; } = 4;
+    }
+
+    /// <summary>A file a finished job produced: <c>GET /v1/jobs/{id}/outputs/{File}</c>.</summary>
+    public sealed class OutputLine
+    {
+        public string Name { get; set; } = "";
+        public string File { get; set; } = "";
+        public long Bytes { get; set; }
+        public int Frames { get; set; }
     }
 
     /// <summary>What to render; the scene is uploaded first (<c>PUT /v1/scenes/{sha256}</c>) and named by its hash.</summary>
@@ -106,7 +127,7 @@ namespace RenderNet.Client.Wire
         public long Seq { get; set; }
         /// <summary>When the service recorded the event (Unix milliseconds, the service's clock).</summary>
         public long AtUnixMs { get; set; }
-        /// <summary>state, tile, progress, frame, warning, completed, failed, cancelled.</summary>
+        /// <summary>state, tile, segment, progress, frame, warning, completed, failed, cancelled.</summary>
         public string Type { get; set; } = "";
         public string? State { get; set; }
         /// <summary>The frame's number (animation frame; 0 for a still).</summary>
@@ -141,6 +162,8 @@ namespace RenderNet.Client.Wire
         public int TilesTotal { get; set; }
         public double DurationSeconds { get; set; }
         public List<string> Warnings { get; set; } = new List<string>();
+        /// <summary>Files the job produced (transcodes: one MP4 and one HLS playlist per rendition, and the master playlist).</summary>
+        public List<OutputLine> Outputs { get; set; } = new List<OutputLine>();
     }
 
     /// <summary>What one node did for a job and was paid.</summary>

@@ -1,0 +1,133 @@
+using System.Numerics;
+using RenderNet.Client.Wire;
+using RenderNet.Farm;
+
+namespace RenderNet.Service;
+
+/// <summary>
+/// What every job's run shares: its state events, its clock, its receipt (per node, added up over the farms it ran)
+/// and how each way a run can end becomes the job's final state and typed error. A kind supplies <see cref="WorkAsync"/>.
+/// </summary>
+abstract class JobRunnerBase(ServiceJob job, JobManager manager, ServiceOptions options)
+{
+    readonly Dictionary<string, NodeReceiptLine> receipt = [];
+    protected readonly List<string> Warnings = [];
+    protected readonly List<OutputLine> Outputs = [];
+    protected ServiceJob Job => job;
+    protected JobManager Manager => manager;
+    protected ServiceOptions Options => options;
+
+    protected abstract Task WorkAsync(CancellationToken cancellation);
+
+    public async Task RunAsync()
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(job.Cancellation.Token, manager.Stopping);
+        foreach (var line in job.Row.Receipt?.Nodes ?? []) receipt[line.Address] = line;
+        Warnings.AddRange(job.Row.Receipt?.Warnings ?? job.Plan.Warnings);
+        manager.SetState(job, job.Paused ? JobStateNames.Paused : JobStateNames.Running);
+        job.Clock.Start();
+        try
+        {
+            Directory.CreateDirectory(job.Directory);
+            await WorkAsync(linked.Token);
+            manager.Finish(job, JobStateNames.Completed, null, Receipt());
+        }
+        catch (OperationCanceledException) when (job.Cancellation.IsCancellationRequested)
+        {
+            manager.Finish(job, JobStateNames.Cancelled, null, Receipt());
+        }
+        catch (OperationCanceledException) when (manager.Stopping.IsCancellationRequested)
+        {
+            manager.SaveReceipt(job, Receipt()); // the service is stopping: the job resumes on its next start
+        }
+        catch (FarmBudgetException ex)
+        {
+            Add(ex.Nodes);
+            manager.Finish(job, JobStateNames.Failed, new JobError { Kind = "BudgetExhausted", Message = ex.Message }, Receipt());
+        }
+        catch (NoUsableNodeException ex)
+        {
+            manager.Finish(job, JobStateNames.Failed, new JobError { Kind = "NoCompatibleNode", Message = ex.Message }, Receipt());
+        }
+        catch (FarmException ex)
+        {
+            Add(ex.Nodes);
+            manager.Finish(job, JobStateNames.Failed, new JobError { Kind = "RenderFailed", Message = ex.Message }, Receipt());
+        }
+        catch (RenderNet.Media.MediaException ex)
+        {
+            manager.Finish(job, JobStateNames.Failed, new JobError { Kind = "InvalidMedia", Message = ex.Message }, Receipt());
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            manager.Finish(job, JobStateNames.Failed, new JobError { Kind = "RenderFailed", Message = $"the service could not run the job: {ex.Message}" }, Receipt());
+        }
+        finally
+        {
+            job.Clock.Stop();
+        }
+    }
+
+    /// <summary>Runs one farm for the job (its own payer, the budget left, the job's fair share) and adds its nodes to the receipt.</summary>
+    protected async Task RunFarmAsync(FarmWorkload work, FarmJournal journal, Action<TileEvent> onUnit, CancellationToken cancellation, FarmOptions? tuned = null)
+    {
+        var farmOptions = (tuned ?? options.Farm) with { Payer = options.Payer?.ForAnotherJob(), Budget = BudgetLeft(), Share = job.Share };
+        var farm = new TileFarm(work, farmOptions, journal, onTile: onUnit, onWarning: w =>
+        {
+            lock (Warnings) Warnings.Add(w);
+            manager.Append(job, new JobEvent { Type = "warning", Message = w });
+        });
+        job.SetFarm(farm);
+        try
+        {
+            var run = await farm.RunWorkAsync(options.Nodes, cancellation);
+            Add(run.Nodes);
+        }
+        finally
+        {
+            job.SpentBefore += farm.Spent;
+            job.SetFarm(null);
+        }
+    }
+
+    /// <summary>What the job may still spend: its own cap and what is left of the service's budget, whichever is less.</summary>
+    BigInteger? BudgetLeft()
+    {
+        decimal? cap = job.Plan switch { RenderJobPlan r => r.MaxCost, TranscodeJobPlan t => t.MaxCost, _ => null };
+        BigInteger? left = cap is { } max ? ServiceMapping.Wei(max) - job.SpentBefore : null;
+        if (options.Budget is { } service)
+        {
+            var serviceLeft = service - manager.SpentByOthers(job);
+            left = left is { } l ? BigInteger.Min(l, serviceLeft) : serviceLeft;
+        }
+        return left is { } value ? BigInteger.Max(0, value) : null;
+    }
+
+    protected void Add(IReadOnlyList<NodeReport> nodes)
+    {
+        lock (receipt)
+            foreach (var n in nodes)
+            {
+                var line = receipt.TryGetValue(n.Address, out var known) ? known : receipt[n.Address] = new NodeReceiptLine { Node = n.NodeId ?? n.Address, Address = n.Address };
+                line.Tiles += n.Tiles;
+                line.SpotChecks += n.SpotChecks;
+                line.Duplicates += n.PaidDuplicates;
+                line.Paid = ServiceMapping.Tokens(ServiceMapping.Wei(decimal.Parse(line.Paid, System.Globalization.CultureInfo.InvariantCulture)) + n.Paid);
+            }
+    }
+
+    protected JobReceipt Receipt()
+    {
+        lock (receipt)
+            return new JobReceipt
+            {
+                Nodes = receipt.Values.ToList(),
+                Cost = ServiceMapping.Tokens(job.Spent),
+                TilesDelivered = job.Row.TilesDone,
+                TilesTotal = Math.Max(job.Row.TilesTotal, job.Row.TilesDone),
+                DurationSeconds = job.ElapsedSeconds,
+                Warnings = Warnings.ToList(),
+                Outputs = Outputs.ToList(),
+            };
+    }
+}

@@ -1,0 +1,75 @@
+using System.Runtime.InteropServices;
+using RenderNet.Client.Wire;
+using RenderNet.Core.Storage;
+using RenderNet.Farm;
+
+namespace RenderNet.Service;
+
+/// <summary>
+/// Runs one render job: frame after frame, each on a farm over the service's nodes with its own journal (so a killed
+/// service resumes without re-rendering or re-paying a delivered tile). Every tile, progress step and frame becomes an
+/// event in the store before anyone is told; finished frames are kept as raw floats for the frame endpoint.
+/// </summary>
+sealed class RenderRunner(ServiceJob job, JobManager manager, ServiceOptions options, byte[] glb) : JobRunnerBase(job, manager, options)
+{
+    /// <summary>Tile and progress events of concurrent workers go out one pair at a time, counts never going back.</summary>
+    readonly Lock announce = new();
+    int announcedDone;
+
+    RenderJobPlan Plan => (RenderJobPlan)Job.Plan;
+
+    protected override async Task WorkAsync(CancellationToken cancellation)
+    {
+        for (int index = 0; index < Plan.Frames.Count; index++)
+        {
+            if (!File.Exists(Job.FramePath(index))) await RunFrameAsync(index, cancellation); // else finished in an earlier run
+            Job.TilesBefore += Plan.TilesPerFrame;
+        }
+    }
+
+    async Task RunFrameAsync(int index, CancellationToken cancellation)
+    {
+        var spec = new FarmJobSpec(Job.FrameJobId(index), glb, Job.Row.Submission.Render!.SceneSha256, Plan.Frames[index], Plan.TileSize, Plan.TileSize);
+        using var journal = File.Exists(Job.JournalPath(index)) ? TileJournal.Open(Job.Directory, spec.JobId) : TileJournal.Create(Job.Directory, spec);
+        var work = new RenderWorkload(journal.Spec, journal);
+        var announced = Manager.Store.AnnouncedTiles(Job.Id, index);
+        try
+        {
+            await RunFarmAsync(work, journal, e => OnTile(e, index, announced), cancellation);
+        }
+        catch (FarmBudgetException)
+        {
+            SaveFrame(index, work); // the partial frame: what was delivered and paid for
+            throw;
+        }
+        SaveFrame(index, work);
+        Manager.SaveReceipt(Job, Receipt());
+        Manager.Append(Job, new JobEvent
+        {
+            Type = "frame", Frame = Plan.FrameNumbers[index], FrameIndex = index, FrameWidth = spec.Frame.Width, FrameHeight = spec.Frame.Height,
+        });
+    }
+
+    void OnTile(TileEvent e, int index, HashSet<int> announced)
+    {
+        // A resumed frame replays its journaled tiles: those already in the event log are not announced twice.
+        if (e.FromJournal && announced.Contains(e.Index)) return;
+        int total = Plan.TilesPerFrame * Plan.Frames.Count;
+        lock (announce)
+        {
+            announcedDone = Math.Max(announcedDone, Job.TilesBefore + e.Done);
+            Manager.Append(Job, new JobEvent
+            {
+                Type = "tile", Frame = Plan.FrameNumbers[index], FrameIndex = index, X = e.Rect.X, Y = e.Rect.Y, Width = e.Rect.Width, Height = e.Rect.Height,
+                FrameWidth = Plan.Frames[index].Width, FrameHeight = Plan.Frames[index].Height, Node = e.Node,
+            }, index, e.Index);
+            Manager.Progress(Job, announcedDone, total);
+        }
+    }
+
+    void SaveFrame(int index, RenderWorkload work)
+    {
+        var pixels = work.Assembler.Frame.Pixels;
+        DurableFile.Replace(Job.FramePath(index), stream => stream.Write(MemoryMarshal.AsBytes(pixels.AsSpan())));
+    }
+}
