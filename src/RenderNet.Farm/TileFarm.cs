@@ -19,6 +19,7 @@ public sealed class TileFarm
     readonly Action<TileEvent>? onTile;
     readonly Action<string>? onWarning;
     readonly Action<FarmAttempt>? onAttempt;
+    readonly FarmPayments payments;
     readonly Stopwatch jobClock = Stopwatch.StartNew();
     readonly Lock gate = new();
     readonly TileState[] tiles;
@@ -28,7 +29,7 @@ public sealed class TileFarm
     /// <summary>Spot checks in flight, watched by the same deadlines as tiles.</summary>
     readonly List<Attempt> runningChecks = [];
     bool checksSkipped;
-    readonly List<NodeState> nodes = [];
+    readonly List<FarmNode> nodes = [];
     readonly List<string> warnings = [];
     TaskCompletionSource changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     int done;
@@ -44,21 +45,21 @@ public sealed class TileFarm
         public int Index { get; } = index;
         public bool Done;
         public int Failures;
-        public readonly HashSet<NodeState> FailedOn = [];
+        public readonly HashSet<FarmNode> FailedOn = [];
         public readonly List<Attempt> Active = [];
         public long Work;
         /// <summary>The most any attempt in flight could cost when accepted (reserved against the budget).</summary>
         public System.Numerics.BigInteger Reserved;
         /// <summary>The accepted result's content hash and the node it came from (null: restored from the journal).</summary>
         public string? Content;
-        public NodeState? DeliveredBy;
+        public FarmNode? DeliveredBy;
         /// <summary>Checks that disagreed with the tile, each node with its result, until two nodes agree on one answer.</summary>
-        public readonly List<(NodeState Node, string Content)> Dissent = [];
+        public readonly List<(FarmNode Node, string Content)> Dissent = [];
         /// <summary>The node drawn (at random) to run this tile's next check.</summary>
-        public NodeState? Checker;
+        public FarmNode? Checker;
 
         public bool Disputed => Dissent.Count > 0;
-        public bool Involves(NodeState node) => DeliveredBy == node || Dissent.Any(d => d.Node == node);
+        public bool Involves(FarmNode node) => DeliveredBy == node || Dissent.Any(d => d.Node == node);
 
         public void EndDispute()
         {
@@ -67,10 +68,10 @@ public sealed class TileFarm
         }
     }
 
-    sealed class Attempt(TileState tile, NodeState node, bool speculative)
+    sealed class Attempt(TileState tile, FarmNode node, bool speculative)
     {
         public TileState Tile { get; } = tile;
-        public NodeState Node { get; } = node;
+        public FarmNode Node { get; } = node;
         public bool Speculative { get; } = speculative;
         public Stopwatch Clock { get; } = Stopwatch.StartNew();
         public TimeSpan Began { get; init; }
@@ -84,40 +85,6 @@ public sealed class TileFarm
         public System.Numerics.BigInteger ExtraReserved;
         /// <summary>Counted in its node's in-flight units (to be taken off when it ends).</summary>
         public bool Counted;
-    }
-
-    sealed class NodeState(NodeClient client)
-    {
-        public NodeClient Client { get; } = client;
-        public Capabilities? Caps;
-        public string? Excluded;
-        public bool Healthy => Excluded is null;
-        public int ConsecutiveFailures, Failures, Tiles, SpotChecks, PaidDuplicates;
-        /// <summary>Outvoted in a spot check: nothing it delivers is placed any more.</summary>
-        public bool Convicted;
-        /// <summary>Render time the node reported for the tiles it delivered.</summary>
-        public TimeSpan RenderTime;
-        /// <summary>Work per second (<see cref="FarmWorkload.WorkOf"/>), smoothed over the tiles this node delivered.</summary>
-        public double Rate;
-        /// <summary>The payment channel to this node ("" for a node that renders for free).</summary>
-        public string Channel = "";
-        /// <summary>Vouchers to one node are signed and sent one at a time, so they arrive in increasing order.</summary>
-        public readonly SemaphoreSlim PayLock = new(1, 1);
-        public string? RedeemTransaction;
-        /// <summary>Price units delivered but not yet paid: the held-back share (see <see cref="PayAsync"/>).</summary>
-        public int HeldUnits;
-        /// <summary>Price units of the attempts running on the node (what its channel must cover beyond what was delivered).</summary>
-        public int InFlightUnits;
-        /// <summary>Price units of all the work the node returned (tiles, checks, duplicates), paid or not: the node counts them as owed.</summary>
-        public int DeliveredUnits;
-        public readonly SemaphoreSlim FundLock = new(1, 1);
-        /// <summary>A work session is open with the node (or none is needed: an unpaid node serving this machine).</summary>
-        public bool SessionOpen;
-        /// <summary>Since when (job clock) the node has answered nothing but "busy"; null while it works.</summary>
-        public TimeSpan? BusySince;
-        /// <summary>Workers this job runs on the node: its reported tile slots, bounded.</summary>
-        public int Slots;
-        public string Name => Caps?.NodeId is { Length: > 0 } id ? $"{Printable.Clean(id, 64)} ({Client.Address})" : Client.Address;
     }
 
     /// <summary>The outcome of a valid result that lost the race to another node's: discarded, but paid (the node did the work).</summary>
@@ -142,6 +109,7 @@ public sealed class TileFarm
         this.onTile = onTile;
         this.onWarning = onWarning;
         tiles = Enumerable.Range(0, work.Count).Select(i => new TileState(i) { Work = work.WorkOf(i) }).ToArray();
+        payments = new FarmPayments(work, this.options, journal, Warn);
     }
 
     /// <summary>Runs a path-traced frame (built with the <see cref="FarmJobSpec"/> constructor) and returns its image.</summary>
@@ -185,7 +153,7 @@ public sealed class TileFarm
     public async Task<FarmRun> RunWorkAsync(IReadOnlyList<string> nodeAddresses, CancellationToken cancellation = default)
     {
         if (nodeAddresses.Count == 0) throw new ArgumentException("no render nodes were given");
-        foreach (var address in nodeAddresses.Distinct()) nodes.Add(new NodeState(new NodeClient(address, maxReplyBytes: work.MaxReplyBytes)));
+        foreach (var address in nodeAddresses.Distinct()) nodes.Add(new FarmNode(new NodeClient(address, maxReplyBytes: work.MaxReplyBytes)));
         try
         {
             RestoreFromJournal();
@@ -203,8 +171,9 @@ public sealed class TileFarm
             if (done < tiles.Length)
             {
                 // Channel and session first: a paid node takes scenes, work and vouchers only within a payer-signed session.
-                foreach (var n in nodes.Where(n => n.Healthy)) await OpenChannelAsync(n);
-                await Task.WhenAll(nodes.Where(n => n.Healthy && !n.SessionOpen).Select(n => OpenSessionAsync(n, cancellation)));
+                int unitsLeft = tiles.Where(t => !t.Done).Sum(t => work.PriceUnitsOf(t.Index));
+                foreach (var n in nodes.Where(n => n.Healthy)) await payments.OpenChannelAsync(n, unitsLeft);
+                await Task.WhenAll(nodes.Where(n => n.Healthy && !n.SessionOpen).Select(n => payments.OpenSessionAsync(n, cancellation)));
                 await Task.WhenAll(nodes.Where(n => n.Healthy).Select(n => PrepareAsync(n, cancellation)));
                 if (!nodes.Any(n => n.Healthy))
                     throw new NoUsableNodeException($"no usable render node: {Describe()}", Reports());
@@ -222,8 +191,8 @@ public sealed class TileFarm
                 {
                     // Calls cut short by the cancellation surface as RpcException(Cancelled): report the cancellation
                     // itself. The nodes redeem what they were paid for the tiles they delivered.
-                    await SettleHeldAsync();
-                    await Task.WhenAll(nodes.Where(n => n.Channel.Length > 0).Select(RedeemAsync));
+                    await payments.SettleHeldAsync(nodes);
+                    await payments.RedeemAllAsync(nodes);
                     throw new OperationCanceledException("the job was cancelled", cancellation);
                 }
                 finally
@@ -234,20 +203,20 @@ public sealed class TileFarm
                 cancellation.ThrowIfCancellationRequested();
                 if (failure is not null)
                 {
-                    await SettleHeldAsync(); // the honest nodes' held share is theirs even when the job fails
+                    await payments.SettleHeldAsync(nodes); // the honest nodes' held share is theirs even when the job fails
                     throw new FarmException(failure, Reports());
                 }
                 if (budgetStop)
                 {
-                    await SettleHeldAsync();
-                    await Task.WhenAll(nodes.Where(n => n.Channel.Length > 0).Select(RedeemAsync));
+                    await payments.SettleHeldAsync(nodes);
+                    await payments.RedeemAllAsync(nodes);
                     throw new FarmBudgetException(
                         $"the budget of {options.Budget} is spent: {done} of {tiles.Length} tiles delivered for {Spent}, and no node can take another tile within it",
                         Reports(), done, tiles.Length);
                 }
             }
-            await SettleHeldAsync();
-            await Task.WhenAll(nodes.Where(n => n.Channel.Length > 0).Select(RedeemAsync));
+            await payments.SettleHeldAsync(nodes);
+            await payments.RedeemAllAsync(nodes);
             journal?.MarkCompleted();
             if (options.UnlockWhenDone && options.Payer is { } finishedPayer)
             {
@@ -279,7 +248,7 @@ public sealed class TileFarm
         }
     }
 
-    async Task ConnectAsync(NodeState node, CancellationToken cancellation)
+    async Task ConnectAsync(FarmNode node, CancellationToken cancellation)
     {
         try
         {
@@ -328,7 +297,7 @@ public sealed class TileFarm
         }
     }
 
-    async Task PrepareAsync(NodeState node, CancellationToken cancellation)
+    async Task PrepareAsync(FarmNode node, CancellationToken cancellation)
     {
         try
         {
@@ -346,7 +315,7 @@ public sealed class TileFarm
         }
     }
 
-    async Task WorkerAsync(NodeState node, CancellationToken cancellation)
+    async Task WorkerAsync(FarmNode node, CancellationToken cancellation)
     {
         while (!cancellation.IsCancellationRequested)
         {
@@ -400,7 +369,7 @@ public sealed class TileFarm
     }
 
     /// <summary>The next tile for a node (under the lock): a queued tile that has not failed there, else a straggler to duplicate.</summary>
-    Attempt? NextFor(NodeState node)
+    Attempt? NextFor(FarmNode node)
     {
         for (var item = pending.First; item is not null; item = item.Next)
         {
@@ -448,27 +417,27 @@ public sealed class TileFarm
     /// tiles in flight that could be duplicated. Cheap and generous: a worker that asks for a shared slot and then
     /// finds nothing gives it straight back.
     /// </summary>
-    bool HasWorkFor(NodeState node) =>
+    bool HasWorkFor(FarmNode node) =>
         pending.Count > 0 || checks.Count > 0 || (options.SpeculativeStragglers && tiles.Any(t => !t.Done && t.Active.Count == 1 && t.Active[0].Node != node));
 
     /// <summary>
     /// Whether a node may check a tile (under the lock): healthy, not already involved, within the budget, and not paid
     /// to the same address as anyone involved — identities sharing a payout address are one party.
     /// </summary>
-    bool CanCheck(TileState tile, NodeState node) =>
+    bool CanCheck(TileState tile, FarmNode node) =>
         node.Healthy && !tile.Involves(node) && Affordable(tile, node)
         && !(tile.DeliveredBy is { } d ? [d, .. tile.Dissent.Select(x => x.Node)] : tile.Dissent.Select(x => x.Node)).Any(other => SamePayee(other, node));
 
-    static bool SamePayee(NodeState a, NodeState b) =>
+    static bool SamePayee(FarmNode a, FarmNode b) =>
         a.Caps?.PaymentAddress is { Length: > 0 } pa && string.Equals(pa, b.Caps?.PaymentAddress, StringComparison.OrdinalIgnoreCase);
 
-    NodeState? DrawChecker(TileState tile)
+    FarmNode? DrawChecker(TileState tile)
     {
         var eligible = nodes.Where(n => CanCheck(tile, n)).ToList();
         return eligible.Count == 0 ? null : eligible[System.Security.Cryptography.RandomNumberGenerator.GetInt32(eligible.Count)];
     }
 
-    Attempt Start(TileState tile, NodeState node, bool speculative)
+    Attempt Start(TileState tile, FarmNode node, bool speculative)
     {
         var attempt = new Attempt(tile, node, speculative) { Began = jobClock.Elapsed };
         tile.Active.Add(attempt);
@@ -487,11 +456,10 @@ public sealed class TileFarm
     }
 
     /// <summary>What a tile costs when this node delivers it (0 for a node that renders for free).</summary>
-    System.Numerics.BigInteger CostOf(TileState tile, NodeState node) =>
-        node.Channel.Length == 0 ? System.Numerics.BigInteger.Zero : (System.Numerics.BigInteger)node.Caps!.PricePerTile * work.PriceUnitsOf(tile.Index);
+    System.Numerics.BigInteger CostOf(TileState tile, FarmNode node) => payments.CostOf(node, tile.Index);
 
     /// <summary>Whether the budget leaves room for this node to take this tile (under the lock).</summary>
-    bool Affordable(TileState tile, NodeState node)
+    bool Affordable(TileState tile, FarmNode node)
     {
         if (options.Budget is not { } budget) return true;
         var cost = CostOf(tile, node);
@@ -512,14 +480,13 @@ public sealed class TileFarm
         string outcome = "ok";
         try
         {
-            await FundAsync(node, work.PriceUnitsOf(tile.Index));
-            lock (gate) node.InFlightUnits += work.PriceUnitsOf(tile.Index);
+            await payments.DispatchAsync(node, tile.Index);
             attempt.Counted = true;
             // The node cancels by itself too if the coordinator vanishes: an outer deadline that no estimate can exceed.
             var result = await work.RunAsync(node.Client, tile.Index, node.Channel, DateTime.UtcNow + options.InitialTileTimeout, cancel.Token);
             lock (gate)
             {
-                node.DeliveredUnits += work.PriceUnitsOf(tile.Index); // a valid result: the node counts it as owed
+                payments.Delivered(node, tile.Index); // a valid result: the node counts it as owed
                 if (tile.Done) { outcome = "superseded"; }
                 else if (node.Convicted) { outcome = "rejected: outvoted in a spot check"; }
                 else tile.Done = true; // claimed: no other attempt may place it
@@ -537,7 +504,7 @@ public sealed class TileFarm
                         committed += CostOf(tile, node);
                         node.PaidDuplicates++;
                     }
-                    await PayAsync(node, work.PriceUnitsOf(tile.Index));
+                    await payments.PayForAsync(node, tile.Index);
                 }
                 return;
             }
@@ -566,7 +533,7 @@ public sealed class TileFarm
                 tileEvent = new TileEvent(tile.Index, work.RectOf(tile.Index), node.Name, attempt.Clock.Elapsed, result.Bytes, attempt.Speculative, false, done, tiles.Length);
             }
             onTile?.Invoke(tileEvent);
-            await PayAsync(node, work.PriceUnitsOf(tile.Index));
+            await payments.PayForAsync(node, tile.Index);
         }
         catch (Exception ex) when (ex is RpcException or InvalidDataException or OperationCanceledException && !cancellation.IsCancellationRequested)
         {
@@ -593,13 +560,13 @@ public sealed class TileFarm
                     outcome = $"busy for over {options.MaxBusyTime.TotalSeconds:0.#} s: {Printable.Clean(refused.Status.Detail)}";
                     Failed(attempt, outcome, ex);
                 }
-                else if (NodeRefusal.Of(refused) == RefusalKind.SessionRequired && !await OpenSessionAsync(node, CancellationToken.None))
+                else if (NodeRefusal.Of(refused) == RefusalKind.SessionRequired && !await payments.OpenSessionAsync(node, CancellationToken.None))
                     outcome = $"no work session: {Printable.Clean(refused.Status.Detail)}"; // excluded by OpenSessionAsync
                 else
                 {
                     // A session that lapsed (the node restarted) was just reopened above; try again shortly.
                     outcome = "busy";
-                    if (NodeRefusal.Of(refused) == RefusalKind.AwaitingPayment) await ResendLatestVoucherAsync(node);
+                    if (NodeRefusal.Of(refused) == RefusalKind.AwaitingPayment) await payments.ResendLatestVoucherAsync(node);
                     await Task.Delay(50, CancellationToken.None);
                 }
             }
@@ -609,7 +576,7 @@ public sealed class TileFarm
         {
             lock (gate)
             {
-                if (attempt.Counted) node.InFlightUnits -= work.PriceUnitsOf(tile.Index);
+                if (attempt.Counted) payments.Returned(node, tile.Index);
                 tile.Active.Remove(attempt);
                 committed -= attempt.ExtraReserved;
                 attempt.ExtraReserved = 0;
@@ -640,19 +607,18 @@ public sealed class TileFarm
         string outcome;
         try
         {
-            await FundAsync(node, work.PriceUnitsOf(tile.Index));
-            lock (gate) node.InFlightUnits += work.PriceUnitsOf(tile.Index);
+            await payments.DispatchAsync(node, tile.Index);
             attempt.Counted = true;
             var result = await work.RunAsync(node.Client, tile.Index, node.Channel, DateTime.UtcNow + options.InitialTileTimeout, cancel.Token);
             string content = result.ContentHash ?? "";
-            var convicts = new List<NodeState>();
-            var paid = new List<NodeState>();
+            var convicts = new List<FarmNode>();
+            var paid = new List<FarmNode>();
             bool replace = false;
             TileEvent? replaced = null;
             lock (gate)
             {
                 node.SpotChecks++;
-                node.DeliveredUnits += work.PriceUnitsOf(tile.Index);
+                payments.Delivered(node, tile.Index);
                 node.ConsecutiveFailures = 0;
                 node.RenderTime += TimeSpan.FromSeconds(result.NodeSeconds);
                 attempt.CheckReserved = 0; // spent: paid below once its answer is confirmed
@@ -713,13 +679,13 @@ public sealed class TileFarm
             else work.Discard(result);
             foreach (var liar in convicts) Convict(liar, tile.Index);
             if (replaced is not null) onTile?.Invoke(replaced);
-            foreach (var checker in paid) await PayAsync(checker, work.PriceUnitsOf(tile.Index)); // each did the work of a tile
+            foreach (var checker in paid) await payments.PayForAsync(checker, tile.Index); // each did the work of a tile
         }
         catch (RpcException ex) when (NodeRefusal.Of(ex) is not null && !attempt.TimedOut && !cancellation.IsCancellationRequested)
         {
             // Busy, awaiting payment or a lapsed session: the check goes back to the queue; not the checker's failure.
             outcome = $"spot check: deferred ({NodeRefusal.Of(ex)})";
-            if (NodeRefusal.Of(ex) == RefusalKind.SessionRequired) await OpenSessionAsync(node, CancellationToken.None);
+            if (NodeRefusal.Of(ex) == RefusalKind.SessionRequired) await payments.OpenSessionAsync(node, CancellationToken.None);
             lock (gate)
                 if (tile.Done && !checks.Contains(tile.Index)) checks.AddFirst(tile.Index);
             await Task.Delay(50, CancellationToken.None);
@@ -735,7 +701,7 @@ public sealed class TileFarm
         {
             lock (gate)
             {
-                if (attempt.Counted) node.InFlightUnits -= work.PriceUnitsOf(tile.Index);
+                if (attempt.Counted) payments.Returned(node, tile.Index);
                 runningChecks.Remove(attempt);
                 committed -= attempt.CheckReserved;
                 Pulse();
@@ -746,7 +712,7 @@ public sealed class TileFarm
     }
 
     /// <summary>A node outvoted in a spot check: excluded, and every other tile it delivered is redone elsewhere.</summary>
-    void Convict(NodeState liar, int tileIndex)
+    void Convict(FarmNode liar, int tileIndex)
     {
         int redo;
         lock (gate)
@@ -835,196 +801,6 @@ public sealed class TileFarm
         if (excludedNow) Warn($"node {node.Name} is out of this job: {node.Excluded}");
     }
 
-    /// <summary>
-    /// Opens the node's work session, signed by the payer (paid node) or the coordinator key (unpaid node with an --allow
-    /// list); an unpaid node without a key to offer needs none (it serves callers on its own machine). False, with
-    /// the node excluded, when the node refuses.
-    /// </summary>
-    async Task<bool> OpenSessionAsync(NodeState node, CancellationToken cancellation)
-    {
-        bool paid = node.Channel.Length > 0;
-        var signer = paid ? options.Payer?.SessionSigner : options.CoordinatorSigner;
-        if (signer is null)
-        {
-            node.SessionOpen = true;
-            return true;
-        }
-        try
-        {
-            await node.Client.OpenSessionAsync(paid ? System.Numerics.BigInteger.Parse(node.Channel) : System.Numerics.BigInteger.Zero,
-                paid ? node.Caps!.PaymentAddress : RenderNet.Payments.WorkSession.UnpaidDomain.EscrowAddress, signer.SignSession, options.SessionLifetime, cancellation);
-            node.SessionOpen = true;
-            return true;
-        }
-        catch (RpcException ex) when (!cancellation.IsCancellationRequested)
-        {
-            node.Excluded = $"no work session: {Printable.Clean(ex.Status.Detail)}";
-            Warn($"node {node.Name}: {node.Excluded}");
-            return false;
-        }
-    }
-
-    async Task OpenChannelAsync(NodeState node)
-    {
-        var caps = node.Caps!;
-        if (string.IsNullOrEmpty(caps.PaymentAddress)) return; // renders for free
-        var payer = options.Payer;
-        if (payer is null)
-        {
-            node.Excluded = "renders for pay, and this job has no payer";
-            Warn($"node {node.Name}: {node.Excluded}");
-            return;
-        }
-        if (!string.Equals(caps.EscrowAddress, payer.EscrowAddress, StringComparison.OrdinalIgnoreCase) || (long)caps.ChainId != payer.ChainId)
-        {
-            node.Excluded = $"takes vouchers on escrow {caps.EscrowAddress} (chain {caps.ChainId}), not this job's {payer.EscrowAddress} (chain {payer.ChainId})";
-            Warn($"node {node.Name}: {node.Excluded}");
-            return;
-        }
-        try
-        {
-            // A resumed job keeps paying on the channel it opened before, from its last journaled voucher, and re-sends
-            // that voucher in case the crash came between journaling and sending it. No tile is ever paid twice.
-            if (journal?.PaymentState(node.Client.Address, payer.EscrowAddress, payer.ChainId) is var (channel, price, latest))
-            {
-                payer.Restore(node.Client.Address, channel, price, latest);
-                node.Channel = channel.ToString();
-                if (!await OpenSessionAsync(node, CancellationToken.None)) return;
-                // Units it delivered whose voucher the crash prevented (or that were held back) are paid now, in one
-                // cumulative voucher: price units on both sides, compared like with like.
-                int delivered = journal.DeliveredBy(node.Client.Address).Sum(work.PriceUnitsOf);
-                int paid = latest is null ? 0 : (int)latest.Tiles;
-                var resend = delivered > paid ? payer.PayTile(node.Client.Address, delivered - paid) : latest;
-                if (resend is not null)
-                {
-                    if (resend != latest) journal.SaveVoucher(node.Client.Address, resend);
-                    try { await node.Client.SubmitVoucherAsync(resend, CancellationToken.None); }
-                    catch (RpcException) { } // it had it already; the next tile's voucher carries the total anyway
-                }
-                return;
-            }
-            // Funded for a first share of the job only; EnsureFundedAsync tops it up as work is handed out.
-            int units = Math.Min(tiles.Where(t => !t.Done).Sum(t => work.PriceUnitsOf(t.Index)), Math.Max(1, options.FundingUnits));
-            var opened = await payer.OpenAsync(node.Client.Address, caps.PaymentAddress, caps.PricePerTile, units);
-            journal?.SaveChannel(node.Client.Address, opened, caps.PricePerTile, payer.EscrowAddress, payer.ChainId);
-            node.Channel = opened.ToString();
-        }
-        catch (RenderNet.Payments.PaymentException ex)
-        {
-            node.Excluded = $"no channel could be opened: {ex.Message}";
-            Warn($"node {node.Name}: {node.Excluded}");
-        }
-    }
-
-    /// <summary>
-    /// Pays a delivered tile. Not cut short by the job's cancellation: a tile that was delivered is paid in full, even
-    /// by a job cancelled a moment later (the voucher is bounded by the connect timeout instead).
-    /// </summary>
-    async Task PayAsync(NodeState node, int units)
-    {
-        if (node.Channel.Length == 0 || options.Payer is null) return;
-        // The last HoldBackUnits of a node's pay wait until the job's checks are settled (SettleHeldAsync): a node
-        // convicted before then loses them. The rest is paid at once, so an honest node never waits on it.
-        int now;
-        lock (gate)
-        {
-            node.HeldUnits += units;
-            now = Math.Max(0, node.HeldUnits - options.HoldBackUnits);
-            node.HeldUnits -= now;
-        }
-        if (now > 0) await SendVoucherAsync(node, now);
-    }
-
-    /// <summary>Pays what was held back, to every node not convicted (at the end of the job, checks settled).</summary>
-    async Task SettleHeldAsync()
-    {
-        var owed = new List<(NodeState Node, int Units)>();
-        lock (gate)
-            foreach (var n in nodes.Where(n => n.HeldUnits > 0 && !n.Convicted))
-            {
-                owed.Add((n, n.HeldUnits));
-                n.HeldUnits = 0;
-            }
-        await Task.WhenAll(owed.Select(o => SendVoucherAsync(o.Node, o.Units)));
-    }
-
-    async Task SendVoucherAsync(NodeState node, int units)
-    {
-        if (options.Payer is not { } payer) return;
-        await node.PayLock.WaitAsync(CancellationToken.None);
-        try
-        {
-            var voucher = payer.PayTile(node.Client.Address, units);
-            journal?.SaveVoucher(node.Client.Address, voucher);
-            try
-            {
-                using var deadline = new CancellationTokenSource(options.ConnectTimeout);
-                await node.Client.SubmitVoucherAsync(voucher, deadline.Token);
-            }
-            catch (RpcException ex)
-            {
-                // The node still gets paid: a later voucher (or this one from the journal) carries the cumulative amount.
-                Warn($"node {node.Name}: voucher for {voucher.Tiles} tiles not delivered: {Printable.Clean(ex.Status.Detail)}");
-            }
-        }
-        finally
-        {
-            node.PayLock.Release();
-        }
-    }
-
-    /// <summary>Makes the node's channel cover everything delivered to it, everything in flight and <paramref name="units"/> more.</summary>
-    async Task FundAsync(NodeState node, int units)
-    {
-        if (node.Channel.Length == 0 || options.Payer is not { } payer) return;
-        await node.FundLock.WaitAsync(CancellationToken.None);
-        try
-        {
-            int delivered, inFlight;
-            lock (gate) (delivered, inFlight) = (Math.Max(node.DeliveredUnits, payer.Account(node.Client.Address)?.Tiles ?? 0), node.InFlightUnits);
-            await payer.EnsureFundedAsync(node.Client.Address, delivered + inFlight + units, options.FundingUnits);
-        }
-        catch (RenderNet.Payments.PaymentException ex)
-        {
-            // Not fatal here: the node refuses work its channel cannot cover, and that counts against it as usual.
-            Warn($"node {node.Name}: its channel could not be topped up: {ex.Message}");
-        }
-        finally
-        {
-            node.FundLock.Release();
-        }
-    }
-
-    /// <summary>A node says it awaits payment: the voucher it lacks may have been lost on the way, so it goes again.</summary>
-    async Task ResendLatestVoucherAsync(NodeState node)
-    {
-        if (node.Channel.Length == 0 || options.Payer?.LatestVoucher(node.Client.Address) is not { } voucher) return;
-        await node.PayLock.WaitAsync(CancellationToken.None);
-        try
-        {
-            using var deadline = new CancellationTokenSource(options.ConnectTimeout);
-            await node.Client.SubmitVoucherAsync(voucher, deadline.Token);
-        }
-        catch (RpcException) { } // it has it already, or cannot take it now: the busy budget decides
-        finally
-        {
-            node.PayLock.Release();
-        }
-    }
-
-    async Task RedeemAsync(NodeState node)
-    {
-        try
-        {
-            var reply = await node.Client.RedeemAsync(System.Numerics.BigInteger.Parse(node.Channel), CancellationToken.None);
-            node.RedeemTransaction = reply.TransactionHash.Length > 0 ? reply.TransactionHash : null;
-        }
-        catch (RpcException ex)
-        {
-            Warn($"node {node.Name}: did not redeem at the end of the job ({Printable.Clean(ex.Status.Detail)}); it can still redeem its vouchers later");
-        }
-    }
-
     /// <summary>Median work per second over the nodes that delivered tiles (0 before any did).</summary>
     double FleetRate()
     {
@@ -1079,7 +855,7 @@ public sealed class TileFarm
             return nodes.Select(n => new NodeReport(n.Client.Address, n.Caps?.NodeId, n.Caps?.DeviceName, n.Caps?.PipelineFingerprint,
                 n.Tiles, n.RenderTime, n.Failures, n.Excluded)
             {
-                Paid = options.Payer?.Account(n.Client.Address)?.Amount ?? 0,
+                Paid = payments.PaidTo(n),
                 RedeemTransaction = n.RedeemTransaction,
                 SpotChecks = n.SpotChecks,
                 PaidDuplicates = n.PaidDuplicates,

@@ -1,0 +1,43 @@
+using RenderNet.Protocol;
+
+namespace RenderNet.Farm;
+
+/// <summary>
+/// One node as a job sees it: its client and capabilities, health and counts (under the farm's lock), speed, and the
+/// payment state (channel, session, units held, in flight and delivered) that <see cref="FarmPayments"/> keeps.
+/// </summary>
+internal sealed class FarmNode(NodeClient client)
+{
+    public NodeClient Client { get; } = client;
+    public Capabilities? Caps;
+    public string? Excluded;
+    public bool Healthy => Excluded is null;
+    public int ConsecutiveFailures, Failures, Tiles, SpotChecks, PaidDuplicates;
+    /// <summary>Outvoted in a spot check: nothing it delivers is placed any more.</summary>
+    public bool Convicted;
+    /// <summary>Render time the node reported for the tiles it delivered.</summary>
+    public TimeSpan RenderTime;
+    /// <summary>Work per second (<see cref="FarmWorkload.WorkOf"/>), smoothed over the tiles this node delivered.</summary>
+    public double Rate;
+    /// <summary>The payment channel to this node ("" for a node that renders for free).</summary>
+    public string Channel = "";
+    /// <summary>Vouchers to one node are signed and sent one at a time, so they arrive in increasing order.</summary>
+    public readonly SemaphoreSlim PayLock = new(1, 1);
+    public string? RedeemTransaction;
+    /// <summary>Price units delivered but not yet paid: the held-back share (see <see cref="FarmPayments.PayAsync"/>).</summary>
+    public int HeldUnits;
+    /// <summary>Guards <see cref="HeldUnits"/>; the other unit counters change with Interlocked.</summary>
+    public readonly Lock PaymentGate = new();
+    /// <summary>Price units of the attempts running on the node (what its channel must cover beyond what was delivered).</summary>
+    public int InFlightUnits;
+    /// <summary>Price units of all the work the node returned (tiles, checks, duplicates), paid or not: the node counts them as owed.</summary>
+    public int DeliveredUnits;
+    public readonly SemaphoreSlim FundLock = new(1, 1);
+    /// <summary>A work session is open with the node (or none is needed: an unpaid node serving this machine).</summary>
+    public bool SessionOpen;
+    /// <summary>Since when (job clock) the node has answered nothing but "busy"; null while it works.</summary>
+    public TimeSpan? BusySince;
+    /// <summary>Workers this job runs on the node: its reported tile slots, bounded.</summary>
+    public int Slots;
+    public string Name => Caps?.NodeId is { Length: > 0 } id ? $"{Printable.Clean(id, 64)} ({Client.Address})" : Client.Address;
+}

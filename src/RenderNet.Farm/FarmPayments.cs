@@ -1,0 +1,230 @@
+using Grpc.Core;
+
+namespace RenderNet.Farm;
+
+/// <summary>
+/// The payer's side of one job's farm: a channel and a work session per paid node (restored from the journal on a
+/// resume, without paying anything twice), deposits topped up as work is handed out, one cumulative voucher per
+/// delivery with the last <see cref="FarmOptions.HoldBackUnits"/> held until the job's checks are settled, and the
+/// nodes' redeem at the end. Its state lives on each <see cref="FarmNode"/> (channel, session, unit counters); it never
+/// takes the farm's lock, so the farm may call it while holding none.
+/// </summary>
+internal sealed class FarmPayments(FarmWorkload work, FarmOptions options, FarmJournal? journal, Action<string> warn)
+{
+    /// <summary>What a unit of work costs when this node delivers it (0 for a node that renders for free).</summary>
+    public System.Numerics.BigInteger CostOf(FarmNode node, int unit) =>
+        node.Channel.Length == 0 ? System.Numerics.BigInteger.Zero : (System.Numerics.BigInteger)node.Caps!.PricePerTile * work.PriceUnitsOf(unit);
+
+    /// <summary>Funds the node for a unit of work and counts it in flight (<see cref="Returned"/> when the attempt ends).</summary>
+    public async Task DispatchAsync(FarmNode node, int unit)
+    {
+        await FundAsync(node, work.PriceUnitsOf(unit));
+        Interlocked.Add(ref node.InFlightUnits, work.PriceUnitsOf(unit));
+    }
+
+    public void Returned(FarmNode node, int unit) => Interlocked.Add(ref node.InFlightUnits, -work.PriceUnitsOf(unit));
+
+    /// <summary>A valid result came back: the node counts it as owed, whoever's copy wins.</summary>
+    public void Delivered(FarmNode node, int unit) => Interlocked.Add(ref node.DeliveredUnits, work.PriceUnitsOf(unit));
+
+    /// <summary>Pays for a unit the node delivered (partly held back, see <see cref="PayAsync"/>).</summary>
+    public Task PayForAsync(FarmNode node, int unit) => PayAsync(node, work.PriceUnitsOf(unit));
+
+    /// <summary>The nodes with a channel redeem what they were paid (at the end of the job, or when it stops).</summary>
+    public Task RedeemAllAsync(IEnumerable<FarmNode> nodes) => Task.WhenAll(nodes.Where(n => n.Channel.Length > 0).Select(RedeemAsync));
+
+    /// <summary>Tokens paid to a node so far.</summary>
+    public System.Numerics.BigInteger PaidTo(FarmNode node) => options.Payer?.Account(node.Client.Address)?.Amount ?? 0;
+
+    /// <summary>
+    /// Opens the node's work session, signed by the payer (paid node) or the coordinator key (unpaid node with an --allow
+    /// list); an unpaid node without a key to offer needs none (it serves callers on its own machine). False, with
+    /// the node excluded, when the node refuses.
+    /// </summary>
+    public async Task<bool> OpenSessionAsync(FarmNode node, CancellationToken cancellation)
+    {
+        bool paid = node.Channel.Length > 0;
+        var signer = paid ? options.Payer?.SessionSigner : options.CoordinatorSigner;
+        if (signer is null)
+        {
+            node.SessionOpen = true;
+            return true;
+        }
+        try
+        {
+            await node.Client.OpenSessionAsync(paid ? System.Numerics.BigInteger.Parse(node.Channel) : System.Numerics.BigInteger.Zero,
+                paid ? node.Caps!.PaymentAddress : RenderNet.Payments.WorkSession.UnpaidDomain.EscrowAddress, signer.SignSession, options.SessionLifetime, cancellation);
+            node.SessionOpen = true;
+            return true;
+        }
+        catch (RpcException ex) when (!cancellation.IsCancellationRequested)
+        {
+            node.Excluded = $"no work session: {Printable.Clean(ex.Status.Detail)}";
+            warn($"node {node.Name}: {node.Excluded}");
+            return false;
+        }
+    }
+
+    /// <param name="unitsLeft">Price units of the job not delivered yet: a first share of them is funded.</param>
+    public async Task OpenChannelAsync(FarmNode node, int unitsLeft)
+    {
+        var caps = node.Caps!;
+        if (string.IsNullOrEmpty(caps.PaymentAddress)) return; // renders for free
+        var payer = options.Payer;
+        if (payer is null)
+        {
+            node.Excluded = "renders for pay, and this job has no payer";
+            warn($"node {node.Name}: {node.Excluded}");
+            return;
+        }
+        if (!string.Equals(caps.EscrowAddress, payer.EscrowAddress, StringComparison.OrdinalIgnoreCase) || (long)caps.ChainId != payer.ChainId)
+        {
+            node.Excluded = $"takes vouchers on escrow {caps.EscrowAddress} (chain {caps.ChainId}), not this job's {payer.EscrowAddress} (chain {payer.ChainId})";
+            warn($"node {node.Name}: {node.Excluded}");
+            return;
+        }
+        try
+        {
+            // A resumed job keeps paying on the channel it opened before, from its last journaled voucher, and re-sends
+            // that voucher in case the crash came between journaling and sending it. No tile is ever paid twice.
+            if (journal?.PaymentState(node.Client.Address, payer.EscrowAddress, payer.ChainId) is var (channel, price, latest))
+            {
+                payer.Restore(node.Client.Address, channel, price, latest);
+                node.Channel = channel.ToString();
+                if (!await OpenSessionAsync(node, CancellationToken.None)) return;
+                // Units it delivered whose voucher the crash prevented (or that were held back) are paid now, in one
+                // cumulative voucher: price units on both sides, compared like with like.
+                int delivered = journal.DeliveredBy(node.Client.Address).Sum(work.PriceUnitsOf);
+                int paid = latest is null ? 0 : (int)latest.Tiles;
+                var resend = delivered > paid ? payer.PayTile(node.Client.Address, delivered - paid) : latest;
+                if (resend is not null)
+                {
+                    if (resend != latest) journal.SaveVoucher(node.Client.Address, resend);
+                    try { await node.Client.SubmitVoucherAsync(resend, CancellationToken.None); }
+                    catch (RpcException) { } // it had it already; the next tile's voucher carries the total anyway
+                }
+                return;
+            }
+            // Funded for a first share of the job only; EnsureFundedAsync tops it up as work is handed out.
+            int units = Math.Min(unitsLeft, Math.Max(1, options.FundingUnits));
+            var opened = await payer.OpenAsync(node.Client.Address, caps.PaymentAddress, caps.PricePerTile, units);
+            journal?.SaveChannel(node.Client.Address, opened, caps.PricePerTile, payer.EscrowAddress, payer.ChainId);
+            node.Channel = opened.ToString();
+        }
+        catch (RenderNet.Payments.PaymentException ex)
+        {
+            node.Excluded = $"no channel could be opened: {ex.Message}";
+            warn($"node {node.Name}: {node.Excluded}");
+        }
+    }
+
+    /// <summary>
+    /// Pays a delivered tile. Not cut short by the job's cancellation: a tile that was delivered is paid in full, even
+    /// by a job cancelled a moment later (the voucher is bounded by the connect timeout instead).
+    /// </summary>
+    public async Task PayAsync(FarmNode node, int units)
+    {
+        if (node.Channel.Length == 0 || options.Payer is null) return;
+        // The last HoldBackUnits of a node's pay wait until the job's checks are settled (SettleHeldAsync): a node
+        // convicted before then loses them. The rest is paid at once, so an honest node never waits on it.
+        int now;
+        lock (node.PaymentGate)
+        {
+            node.HeldUnits += units;
+            now = Math.Max(0, node.HeldUnits - options.HoldBackUnits);
+            node.HeldUnits -= now;
+        }
+        if (now > 0) await SendVoucherAsync(node, now);
+    }
+
+    /// <summary>Pays what was held back, to every node not convicted (at the end of the job, checks settled).</summary>
+    public async Task SettleHeldAsync(IEnumerable<FarmNode> nodes)
+    {
+        var owed = new List<(FarmNode Node, int Units)>();
+        foreach (var n in nodes.Where(n => !n.Convicted))
+            lock (n.PaymentGate)
+                if (n.HeldUnits > 0)
+                {
+                    owed.Add((n, n.HeldUnits));
+                    n.HeldUnits = 0;
+                }
+        await Task.WhenAll(owed.Select(o => SendVoucherAsync(o.Node, o.Units)));
+    }
+
+    async Task SendVoucherAsync(FarmNode node, int units)
+    {
+        if (options.Payer is not { } payer) return;
+        await node.PayLock.WaitAsync(CancellationToken.None);
+        try
+        {
+            var voucher = payer.PayTile(node.Client.Address, units);
+            journal?.SaveVoucher(node.Client.Address, voucher);
+            try
+            {
+                using var deadline = new CancellationTokenSource(options.ConnectTimeout);
+                await node.Client.SubmitVoucherAsync(voucher, deadline.Token);
+            }
+            catch (RpcException ex)
+            {
+                // The node still gets paid: a later voucher (or this one from the journal) carries the cumulative amount.
+                warn($"node {node.Name}: voucher for {voucher.Tiles} tiles not delivered: {Printable.Clean(ex.Status.Detail)}");
+            }
+        }
+        finally
+        {
+            node.PayLock.Release();
+        }
+    }
+
+    /// <summary>Makes the node's channel cover everything delivered to it, everything in flight and <paramref name="units"/> more.</summary>
+    public async Task FundAsync(FarmNode node, int units)
+    {
+        if (node.Channel.Length == 0 || options.Payer is not { } payer) return;
+        await node.FundLock.WaitAsync(CancellationToken.None);
+        try
+        {
+            int delivered = Math.Max(Volatile.Read(ref node.DeliveredUnits), payer.Account(node.Client.Address)?.Tiles ?? 0);
+            int inFlight = Volatile.Read(ref node.InFlightUnits);
+            await payer.EnsureFundedAsync(node.Client.Address, delivered + inFlight + units, options.FundingUnits);
+        }
+        catch (RenderNet.Payments.PaymentException ex)
+        {
+            // Not fatal here: the node refuses work its channel cannot cover, and that counts against it as usual.
+            warn($"node {node.Name}: its channel could not be topped up: {ex.Message}");
+        }
+        finally
+        {
+            node.FundLock.Release();
+        }
+    }
+
+    /// <summary>A node says it awaits payment: the voucher it lacks may have been lost on the way, so it goes again.</summary>
+    public async Task ResendLatestVoucherAsync(FarmNode node)
+    {
+        if (node.Channel.Length == 0 || options.Payer?.LatestVoucher(node.Client.Address) is not { } voucher) return;
+        await node.PayLock.WaitAsync(CancellationToken.None);
+        try
+        {
+            using var deadline = new CancellationTokenSource(options.ConnectTimeout);
+            await node.Client.SubmitVoucherAsync(voucher, deadline.Token);
+        }
+        catch (RpcException) { } // it has it already, or cannot take it now: the busy budget decides
+        finally
+        {
+            node.PayLock.Release();
+        }
+    }
+
+    async Task RedeemAsync(FarmNode node)
+    {
+        try
+        {
+            var reply = await node.Client.RedeemAsync(System.Numerics.BigInteger.Parse(node.Channel), CancellationToken.None);
+            node.RedeemTransaction = reply.TransactionHash.Length > 0 ? reply.TransactionHash : null;
+        }
+        catch (RpcException ex)
+        {
+            warn($"node {node.Name}: did not redeem at the end of the job ({Printable.Clean(ex.Status.Detail)}); it can still redeem its vouchers later");
+        }
+    }
+}
