@@ -74,6 +74,31 @@ public sealed class FairShareScheduler
         }
     }
 
+    /// <summary>
+    /// Gives a slot back and asks for one on the same node in one step: the job waits in line before its slot is handed
+    /// on, so the grant weighs it too (a job with one worker per node would otherwise never be next after itself, and
+    /// shares would drift toward equal whatever the priorities).
+    /// </summary>
+    internal Task<SlotLease> RenewAsync(SlotLease lease, CancellationToken cancellation)
+    {
+        lock (gate)
+        {
+            var job = lease.Job;
+            if (job.Left) throw new ObjectDisposedException(nameof(JobShare), $"job {job.JobId} has left the scheduler");
+            var slots = nodes[lease.Node];
+            var waiter = new Waiter(job, arrivals++, new TaskCompletionSource<SlotLease>(TaskCreationOptions.RunContinuationsAsynchronously));
+            slots.Waiting.Add(waiter);
+            if (lease.MarkReleased()) Release(job, lease.Node);
+            if (cancellation.CanBeCanceled && !waiter.Granted.Task.IsCompleted)
+                cancellation.Register(() =>
+                {
+                    lock (gate)
+                        if (slots.Waiting.Remove(waiter)) waiter.Granted.TrySetCanceled(cancellation);
+                });
+            return waiter.Granted.Task;
+        }
+    }
+
     SlotLease Grant(JobShare job, string node, NodeSlots slots)
     {
         slots.Busy++;
@@ -160,6 +185,9 @@ public sealed class JobShare : IDisposable
     /// <summary>Waits for a free slot on a node (of <paramref name="capacity"/> slots) when this job's turn comes.</summary>
     public Task<SlotLease> AcquireAsync(string node, int capacity, CancellationToken cancellation) => scheduler.AcquireAsync(this, node, capacity, cancellation);
 
+    /// <summary>Hands a slot back and waits for the next one on that node, in line before the slot is handed on.</summary>
+    public Task<SlotLease> RenewAsync(SlotLease lease, CancellationToken cancellation) => scheduler.RenewAsync(lease, cancellation);
+
     /// <summary>Changes the job's weight while it runs; its share changes from the next grant on.</summary>
     public void SetPriority(int priority) => scheduler.SetPriority(this, priority);
 
@@ -173,23 +201,26 @@ public sealed class JobShare : IDisposable
 public sealed class SlotLease : IDisposable
 {
     readonly FairShareScheduler scheduler;
-    readonly JobShare job;
     int released;
 
     internal SlotLease(FairShareScheduler scheduler, JobShare job, string node)
     {
         this.scheduler = scheduler;
-        this.job = job;
+        Job = job;
         Node = node;
     }
 
     public string Node { get; }
+    internal JobShare Job { get; }
+
+    /// <summary>True the first time: the caller then frees the slot.</summary>
+    internal bool MarkReleased() => Interlocked.Exchange(ref released, 1) == 0;
 
     /// <summary>Advances the job's clock by the work this slot carries (pixel-samples, or any unit the jobs share).</summary>
-    public void Charge(double work) => scheduler.Charge(job, work);
+    public void Charge(double work) => scheduler.Charge(Job, work);
 
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref released, 1) == 0) scheduler.Release(job, Node);
+        if (MarkReleased()) scheduler.Release(Job, Node);
     }
 }

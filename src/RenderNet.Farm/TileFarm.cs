@@ -317,54 +317,72 @@ public sealed class TileFarm
 
     async Task WorkerAsync(FarmNode node, CancellationToken cancellation)
     {
-        while (!cancellation.IsCancellationRequested)
+        // With shared nodes, the slot of the last attempt is renewed rather than given back and asked for again, so this
+        // job is weighed when its own slot is handed on (see FairShareScheduler.RenewAsync).
+        SlotLease? held = null;
+        try
         {
-            Attempt? attempt;
-            Task wake;
-            SlotLease? lease = null;
-            if (options.Share is { } share)
+            while (!cancellation.IsCancellationRequested)
             {
-                // Shared nodes: wait for this job's turn at one of the node's slots before taking a tile, so jobs
-                // get the nodes by weighted fair share; only ask while there is something to take.
-                bool wanted;
-                lock (gate) wanted = !paused && node.Healthy && failure is null && !budgetStop && HasWorkFor(node);
-                if (wanted)
+                Attempt? attempt;
+                Task wake;
+                SlotLease? lease = null;
+                if (options.Share is { } share)
                 {
-                    try { lease = await share.AcquireAsync(node.Client.Address, node.Slots, cancellation); }
-                    catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException) { return; }
-                }
-            }
-            try
-            {
-                lock (gate)
-                {
-                    SettleUnrunnableChecks();
-                    if ((done == tiles.Length && checks.Count == 0 && runningChecks.Count == 0) || failure is not null || budgetStop || !node.Healthy) return;
-                    bool mayTake = !paused && (options.Share is null || lease is not null);
-                    attempt = mayTake ? NextFor(node) : null;
-                    wake = changed.Task;
-                    if (attempt is null && mayTake && BudgetExhausted())
+                    // Shared nodes: wait for this job's turn at one of the node's slots before taking a tile; only ask
+                    // while there is something to take.
+                    bool wanted;
+                    lock (gate) wanted = !paused && node.Healthy && failure is null && !budgetStop && HasWorkFor(node);
+                    if (wanted)
                     {
-                        budgetStop = true;
-                        Pulse();
-                        return;
+                        try { lease = held is null ? await share.AcquireAsync(node.Client.Address, node.Slots, cancellation) : await share.RenewAsync(held, cancellation); }
+                        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException) { return; }
+                        finally { held = null; }
+                    }
+                    else
+                    {
+                        held?.Dispose();
+                        held = null;
                     }
                 }
-                if (attempt is null)
+                try
+                {
+                    lock (gate)
+                    {
+                        SettleUnrunnableChecks();
+                        if ((done == tiles.Length && checks.Count == 0 && runningChecks.Count == 0) || failure is not null || budgetStop || !node.Healthy) return;
+                        bool mayTake = !paused && (options.Share is null || lease is not null);
+                        attempt = mayTake ? NextFor(node) : null;
+                        wake = changed.Task;
+                        if (attempt is null && mayTake && BudgetExhausted())
+                        {
+                            budgetStop = true;
+                            Pulse();
+                            return;
+                        }
+                    }
+                    if (attempt is null)
+                    {
+                        lease?.Dispose();
+                        lease = null;
+                        await Task.WhenAny(wake, Task.Delay(250, cancellation)).ContinueWith(_ => { }, TaskScheduler.Default);
+                        continue;
+                    }
+                    lease?.Charge(attempt.Tile.Work);
+                    if (attempt.Check) await RunCheckAsync(attempt, cancellation);
+                    else await RunAsync(attempt, cancellation);
+                    held = lease; // kept for renewal on the next round
+                    lease = null;
+                }
+                finally
                 {
                     lease?.Dispose();
-                    lease = null;
-                    await Task.WhenAny(wake, Task.Delay(250, cancellation)).ContinueWith(_ => { }, TaskScheduler.Default);
-                    continue;
                 }
-                lease?.Charge(attempt.Tile.Work);
-                if (attempt.Check) await RunCheckAsync(attempt, cancellation);
-                else await RunAsync(attempt, cancellation);
             }
-            finally
-            {
-                lease?.Dispose();
-            }
+        }
+        finally
+        {
+            held?.Dispose();
         }
     }
 

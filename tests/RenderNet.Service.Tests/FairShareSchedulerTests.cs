@@ -119,4 +119,41 @@ public sealed class FairShareSchedulerTests
         (await fourth).Dispose();
         Assert.Equal((0, 0), scheduler.Snapshot()["a"]);
     }
+
+    [Fact]
+    public async Task A_job_with_one_worker_per_slot_keeps_its_share_by_renewing_its_slot()
+    {
+        // As TileFarm on shared nodes: one worker per node slot and job, each renewing its lease after every tile.
+        var scheduler = new FairShareScheduler();
+        using var high = scheduler.Join("high", 90);
+        using var big = scheduler.Join("big", 50);
+        using var low = scheduler.Join("low", 30);
+        var counts = new Dictionary<string, int> { ["high"] = 0, ["big"] = 0, ["low"] = 0 };
+        int total = 0;
+        using var stop = new CancellationTokenSource();
+        var workers = new[] { high, big, low }.SelectMany(job => new[] { "node-a", "node-b" }.Select(node => Task.Run(async () =>
+        {
+            SlotLease? lease = null;
+            try
+            {
+                while (true)
+                {
+                    try { lease = lease is null ? await job.AcquireAsync(node, 1, stop.Token) : await job.RenewAsync(lease, stop.Token); }
+                    catch (OperationCanceledException) { lease = null; return; }
+                    lock (counts)
+                    {
+                        if (total >= 1800) { stop.Cancel(); return; }
+                        counts[job.JobId]++;
+                        total++;
+                    }
+                    lease.Charge(1);
+                    await Task.Yield();
+                }
+            }
+            finally { lease?.Dispose(); }
+        }))).ToList();
+        await Task.WhenAll(workers);
+        Assert.InRange((double)counts["high"] / counts["low"], 3.0 * 0.9, 3.0 * 1.1);
+        Assert.InRange((double)counts["big"] / counts["low"], 50.0 / 30 * 0.9, 50.0 / 30 * 1.1);
+    }
 }

@@ -8,7 +8,12 @@ using RenderNet.Media;
 
 namespace RenderNet.Service.Tests;
 
+/// <summary>Measured shares of node time: run alone, not beside other classes' services competing for the same cores.</summary>
+[CollectionDefinition("shares", DisableParallelization = true)]
+public sealed class SharesCollection;
+
 /// <summary>Several jobs on one service share its nodes by weighted fair share.</summary>
+[Collection("shares")]
 public sealed class ServiceSchedulingTests : IAsyncLifetime
 {
     readonly string state = Directory.CreateTempSubdirectory("rendernet-scheduling").FullName;
