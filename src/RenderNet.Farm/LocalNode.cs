@@ -69,8 +69,14 @@ public sealed class LocalNode : IDisposable
         process.OutputDataReceived += (_, e) => OnLine(e.Data, stdout: true);
         process.ErrorDataReceived += (_, e) => OnLine(e.Data, stdout: false);
         process.EnableRaisingEvents = true;
-        process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException(
-            $"render node process {process.Id} exited with code {process.ExitCode} before listening: {string.Join(" | ", Output.TakeLast(3))}"));
+        process.Exited += (_, _) =>
+        {
+            // Exited can fire before the last lines of stderr were read: wait for both pipes to end, so the reason the
+            // node gave is in the message.
+            process.WaitForExit();
+            ready.TrySetException(new InvalidOperationException(
+                $"render node process {process.Id} exited with code {process.ExitCode} before listening: {string.Join(" | ", Output.TakeLast(3))}"));
+        };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
     }
