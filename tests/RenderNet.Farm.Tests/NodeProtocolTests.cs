@@ -70,7 +70,12 @@ public class NodeProtocolTests
         // A good tile comes back with a hash that matches its pixels.
         var result = await client.RenderTileAsync(Request(new TileRect(8, 8, 8, 8)));
         Assert.Equal(64 * 4, TilePixels.Decode(result, new TileRect(8, 8, 8, 8)).Length);
-        Assert.Contains(node.Output, line => line.Contains("outcome=ok") || line.Contains("\"Outcome\":\"ok\""));
+        // The node logs the tile after answering it; read its output until the line arrives (with a deadline).
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!node.Output.Any(IsOkLine) && DateTime.UtcNow < deadline) await Task.Delay(50);
+        Assert.Contains(node.Output, IsOkLine);
+
+        static bool IsOkLine(string line) => line.Contains("outcome=ok") || line.Contains("\"Outcome\":\"ok\"");
     }
 
     [Fact]
