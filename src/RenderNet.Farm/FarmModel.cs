@@ -77,15 +77,19 @@ public sealed record FarmOptions
     /// the nodes' slots to itself.
     /// </summary>
     public JobShare? Share { get; init; }
+    /// <summary>How the job reaches its nodes: gRPC by default; tests use in-process fakes.</summary>
+    public INodeConnector Connector { get; init; } = GrpcNodeConnector.Instance;
+    /// <summary>The clock of deadlines, speculation, busy time and polling (a fake one in scheduling tests).</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
 }
 
 /// <summary>
-/// One attempt at a tile on a node, as it ended: when it started and how long it ran (from the job's start), and its
-/// outcome ("ok", "superseded" when another node's copy won, "timeout", or the node's error).
+/// One attempt at a tile on a node, as it ended: when it started and how long it ran (from the job's start), how it
+/// ended (<paramref name="Kind"/>) and that in words (<paramref name="Outcome"/>: the node's error, the check's verdict).
 /// </summary>
-public sealed record FarmAttempt(int Tile, string Node, TimeSpan Start, TimeSpan Duration, string Outcome, bool Speculative)
+public sealed record FarmAttempt(int Tile, string Node, TimeSpan Start, TimeSpan Duration, AttemptOutcome Kind, string Outcome, bool Speculative)
 {
-    public bool Accepted => Outcome == "ok";
+    public bool Accepted => Kind == AttemptOutcome.Accepted;
     /// <summary>A spot check of a tile another node delivered (or the third opinion that settles one).</summary>
     public bool SpotCheck { get; init; }
 }

@@ -6,9 +6,9 @@ namespace RenderNet.Farm;
 /// One node as a job sees it: its client and capabilities, health and counts (under the farm's lock), speed, and the
 /// payment state (channel, session, units held, in flight and delivered) that <see cref="FarmPayments"/> keeps.
 /// </summary>
-internal sealed class FarmNode(NodeClient client)
+internal sealed class FarmNode(INodeConnection client)
 {
-    public NodeClient Client { get; } = client;
+    public INodeConnection Client { get; } = client;
     public Capabilities? Caps;
     public string? Excluded;
     public bool Healthy => Excluded is null;

@@ -30,13 +30,13 @@ public abstract class FarmWorkload
     public abstract int MaxReplyBytes { get; }
 
     /// <summary>Gets a node ready (e.g. uploads the scene) before <paramref name="deadline"/>; returns why the node cannot take part, or null.</summary>
-    public virtual Task<string?> PrepareAsync(NodeClient node, Capabilities caps, DateTime deadline, CancellationToken cancellation) => Task.FromResult<string?>(null);
+    public virtual Task<string?> PrepareAsync(INodeConnection node, Capabilities caps, DateTime deadline, CancellationToken cancellation) => Task.FromResult<string?>(null);
 
     /// <summary>
     /// Runs one unit on a node and checks the result; throws <see cref="Grpc.Core.RpcException"/> for the node's
     /// refusals and failures and <see cref="InvalidDataException"/> for a result that fails the checks.
     /// </summary>
-    public abstract Task<FarmDelivery> RunAsync(NodeClient node, int unit, string paymentChannel, DateTime deadline, CancellationToken cancellation);
+    public abstract Task<FarmDelivery> RunAsync(INodeConnection node, int unit, string paymentChannel, DateTime deadline, CancellationToken cancellation);
 
     /// <summary>Keeps an accepted result (journal first, then the output); called once per unit.</summary>
     public abstract void Accept(int unit, string node, FarmDelivery delivery);

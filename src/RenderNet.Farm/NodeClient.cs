@@ -6,7 +6,7 @@ using RenderNet.Protocol;
 namespace RenderNet.Farm;
 
 /// <summary>A connection to one render node: a gRPC channel and the calls the coordinator makes on it.</summary>
-public sealed class NodeClient : IDisposable
+public sealed class NodeClient : INodeConnection
 {
     const int ChunkBytes = 1 << 20;
     /// <summary>Replies of calls outside a job (capabilities, health, calibration) are small.</summary>

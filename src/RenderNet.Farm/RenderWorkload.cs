@@ -40,7 +40,7 @@ public sealed class RenderWorkload : FarmWorkload
     /// <summary>The largest tile's pixels, compressed as badly as zlib can, plus room for the other fields.</summary>
     public override int MaxReplyBytes { get; }
 
-    public override async Task<string?> PrepareAsync(NodeClient node, Capabilities caps, DateTime deadline, CancellationToken cancellation)
+    public override async Task<string?> PrepareAsync(INodeConnection node, Capabilities caps, DateTime deadline, CancellationToken cancellation)
     {
         if ((ulong)spec.SceneGlb.Length > caps.MaxSceneBytes)
             return $"the scene ({spec.SceneGlb.Length:N0} bytes) exceeds its limit of {caps.MaxSceneBytes:N0} bytes";
@@ -55,7 +55,7 @@ public sealed class RenderWorkload : FarmWorkload
         }
     }
 
-    public override async Task<FarmDelivery> RunAsync(NodeClient node, int unit, string paymentChannel, DateTime deadline, CancellationToken cancellation)
+    public override async Task<FarmDelivery> RunAsync(INodeConnection node, int unit, string paymentChannel, DateTime deadline, CancellationToken cancellation)
     {
         var rect = spec.Plan.Tiles[unit];
         var request = FrameMessages.ToRequest(spec.SceneSha256, spec.Frame, rect, spec.JobId, unit);

@@ -54,7 +54,7 @@ public sealed class TranscodeWorkload : FarmWorkload
     /// <summary>Renditions come back in chunks of <see cref="SegmentMessages.ChunkBytes"/>.</summary>
     public override int MaxReplyBytes => SegmentMessages.ChunkBytes + (64 << 10);
 
-    public override Task<string?> PrepareAsync(NodeClient node, Capabilities caps, DateTime deadline, CancellationToken cancellation)
+    public override Task<string?> PrepareAsync(INodeConnection node, Capabilities caps, DateTime deadline, CancellationToken cancellation)
     {
         long largest = job.Segments.Max(s => new FileInfo(s.Path).Length);
         return Task.FromResult(largest > (long)caps.MaxSegmentBytes
@@ -62,7 +62,7 @@ public sealed class TranscodeWorkload : FarmWorkload
             : null);
     }
 
-    public override async Task<FarmDelivery> RunAsync(NodeClient node, int unit, string paymentChannel, DateTime deadline, CancellationToken cancellation)
+    public override async Task<FarmDelivery> RunAsync(INodeConnection node, int unit, string paymentChannel, DateTime deadline, CancellationToken cancellation)
     {
         var segment = job.Segments[unit];
         var spec = job.SpecFor(segment);

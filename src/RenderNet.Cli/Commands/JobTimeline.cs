@@ -16,13 +16,12 @@ static class JobTimeline
         foreach (var a in attempts)
         {
             int row = rows.FindIndex(r => r.Name == a.Node);
-            if (row < 0 || a.Outcome == "busy") continue; // "busy": the node asked for a moment, no work was done
-            var kind = a.Outcome switch
+            if (row < 0 || !a.Kind.DidWork()) continue; // "busy": the node asked for a moment, no work was done
+            var kind = a.Kind switch
             {
-                _ when a.SpotCheck => a.Outcome.StartsWith("spot check: identical") || a.Outcome.StartsWith("spot check: differs") || a.Outcome.Contains("third opinion")
-                    ? TimelineBarKind.SpotCheck : TimelineBarKind.Failed,
-                "ok" => a.Speculative ? TimelineBarKind.Speculative : TimelineBarKind.Accepted,
-                "superseded" => TimelineBarKind.Superseded,
+                _ when a.SpotCheck => a.Kind.Compared() ? TimelineBarKind.SpotCheck : TimelineBarKind.Failed,
+                AttemptOutcome.Accepted => a.Speculative ? TimelineBarKind.Speculative : TimelineBarKind.Accepted,
+                AttemptOutcome.Superseded or AttemptOutcome.PaidDuplicate => TimelineBarKind.Superseded,
                 _ => TimelineBarKind.Failed,
             };
             bars.Add(new TimelineBar(row, a.Start, a.Start + a.Duration, kind));

@@ -1,0 +1,66 @@
+using System.Numerics;
+
+namespace RenderNet.Farm;
+
+/// <summary>One unit of a job as the farm tracks it (under the farm's lock): attempts in flight, failures, budget reserved, and the accepted result's provenance.</summary>
+internal sealed class FarmTile(int index, long work)
+{
+    public int Index { get; } = index;
+    /// <summary>Relative cost (<see cref="FarmWorkload.WorkOf"/>): deadlines and speculation scale with it.</summary>
+    public long Work { get; } = work;
+    public bool Done;
+    public int Failures;
+    public readonly HashSet<FarmNode> FailedOn = [];
+    public readonly List<TileAttempt> Active = [];
+    /// <summary>The most any attempt in flight could cost when accepted (reserved against the budget).</summary>
+    public BigInteger Reserved;
+    /// <summary>The accepted result's content hash and the node it came from (null: restored from the journal).</summary>
+    public string? Content;
+    public FarmNode? DeliveredBy;
+    /// <summary>Checks that disagreed with the tile, each node with its result, until two nodes agree on one answer.</summary>
+    public readonly List<(FarmNode Node, string Content)> Dissent = [];
+    /// <summary>The node drawn (at random) to run this tile's next check.</summary>
+    public FarmNode? Checker;
+
+    public bool Disputed => Dissent.Count > 0;
+    public bool Involves(FarmNode node) => DeliveredBy == node || Dissent.Any(d => d.Node == node);
+
+    public void EndDispute()
+    {
+        Dissent.Clear();
+        Checker = null;
+    }
+
+    /// <summary>Takes the accepted result back out (its node was outvoted): the tile is to be done again.</summary>
+    public void Reopen()
+    {
+        Done = false;
+        Content = null;
+        DeliveredBy = null;
+        EndDispute();
+    }
+}
+
+/// <summary>One attempt at a tile (or a spot check of it) on one node, timed on the farm's clock.</summary>
+internal sealed class TileAttempt(FarmTile tile, FarmNode node, bool speculative, TimeProvider time, TimeSpan began)
+{
+    readonly long startedAt = time.GetTimestamp();
+
+    public FarmTile Tile { get; } = tile;
+    public FarmNode Node { get; } = node;
+    public bool Speculative { get; } = speculative;
+    /// <summary>When it started, from the job's start (for timelines).</summary>
+    public TimeSpan Began { get; } = began;
+    /// <summary>When it started, on the wall clock (journaled).</summary>
+    public DateTime Started { get; } = time.GetUtcNow().UtcDateTime;
+    public TimeSpan Elapsed => time.GetElapsedTime(startedAt);
+    public CancellationTokenSource? Cancel { get; set; }
+    public bool TimedOut;
+    /// <summary>A spot check of a tile already in the frame, with the tokens reserved for paying it.</summary>
+    public bool Check { get; init; }
+    public BigInteger CheckReserved;
+    /// <summary>A speculative duplicate's own reservation: if it loses the race but is valid, it is paid too.</summary>
+    public BigInteger ExtraReserved;
+    /// <summary>Counted in its node's in-flight units (to be taken off when it ends).</summary>
+    public bool Counted;
+}

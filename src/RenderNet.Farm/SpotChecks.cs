@@ -1,0 +1,149 @@
+using System.Security.Cryptography;
+
+namespace RenderNet.Farm;
+
+/// <summary>
+/// Verification of untrusted nodes (under the farm's lock): which accepted tiles are rendered again elsewhere, who
+/// checks them, and what a check's answer means. A check agreeing with the tile settles it; a disagreement asks a third
+/// node, and whoever the majority outvotes is convicted. Checks go to a checker drawn at random among the eligible
+/// nodes — never one involved in the tile or paid to the same address as one — so a node cannot check its own work.
+/// </summary>
+internal sealed class SpotChecks(FarmOptions options, Func<FarmTile, FarmNode, bool> affordable, Func<int, int>? draw = null)
+{
+    readonly Func<int, int> draw = draw ?? RandomNumberGenerator.GetInt32;
+    /// <summary>Accepted tiles waiting for a check (or for the next opinion on one that disagreed), by index.</summary>
+    readonly LinkedList<int> queue = new();
+
+    /// <summary>Checks in flight (watched by the same deadlines as tiles).</summary>
+    public List<TileAttempt> Running { get; } = [];
+    public int Queued => queue.Count;
+    public bool Idle => queue.Count == 0 && Running.Count == 0;
+    public bool Contains(int tile) => queue.Contains(tile);
+    public void Remove(int tile) => queue.Remove(tile);
+
+    /// <summary>Queues a check: first in line for another opinion on a dispute, else last.</summary>
+    public void Enqueue(int tile, bool first = false)
+    {
+        if (queue.Contains(tile)) return;
+        if (first) queue.AddFirst(tile);
+        else queue.AddLast(tile);
+    }
+
+    /// <summary>
+    /// Whether a tile the node just delivered gets checked: drawn at the spot-check rate (higher during the node's
+    /// probation), unpredictably to the node, so it cannot tell which tiles will be checked.
+    /// </summary>
+    public bool Draw(FarmNode deliveredBy)
+    {
+        double rate = options.SpotCheckRate > 0 && deliveredBy.Tiles <= options.ProbationTiles
+            ? Math.Max(options.SpotCheckRate, options.ProbationRate) : options.SpotCheckRate;
+        return rate > 0 && draw(1_000_000) < rate * 1_000_000;
+    }
+
+    /// <summary>
+    /// Whether a node may check a tile: healthy, not already involved, within the budget, and not paid to the same
+    /// address as anyone involved — identities sharing a payout address are one party.
+    /// </summary>
+    public bool CanCheck(FarmTile tile, FarmNode node) =>
+        node.Healthy && !tile.Involves(node) && affordable(tile, node)
+        && !(tile.DeliveredBy is { } d ? [d, .. tile.Dissent.Select(x => x.Node)] : tile.Dissent.Select(x => x.Node)).Any(other => SamePayee(other, node));
+
+    static bool SamePayee(FarmNode a, FarmNode b) =>
+        a.Caps?.PaymentAddress is { Length: > 0 } pa && string.Equals(pa, b.Caps?.PaymentAddress, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The next queued check whose drawn checker is <paramref name="node"/>, taken off the queue; null when none is.</summary>
+    public FarmTile? TakeFor(FarmNode node, IReadOnlyList<FarmTile> tiles, IReadOnlyList<FarmNode> nodes)
+    {
+        for (var item = queue.First; item is not null; item = item.Next)
+        {
+            var tile = tiles[item.Value];
+            if (tile.Checker is null || !CanCheck(tile, tile.Checker))
+            {
+                var eligible = nodes.Where(n => CanCheck(tile, n)).ToList();
+                tile.Checker = eligible.Count == 0 ? null : eligible[draw(eligible.Count)];
+            }
+            if (tile.Checker != node) continue;
+            queue.Remove(item);
+            tile.Checker = null;
+            return tile;
+        }
+        return null;
+    }
+
+    /// <summary>What a checker's answer (<paramref name="content"/>, the hash of its result) means for the tile; updates the tile's dispute.</summary>
+    public CheckVerdict Judge(FarmTile tile, FarmNode checker, string content)
+    {
+        if (!tile.Done || tile.Content is null)
+            return new(AttemptOutcome.Superseded, "spot check: superseded (the tile is being redone)", [checker], [], false);
+        if (checker.Convicted)
+            return new(AttemptOutcome.CheckIgnored, "spot check: ignored (outvoted in another)", [], [], false);
+        if (!tile.Disputed && content == tile.Content)
+            return new(AttemptOutcome.CheckIdentical, "spot check: identical", [checker], [], false);
+        if (!tile.Disputed)
+        {
+            // Not paid yet: a checker is paid for a disagreement only if another node confirms it.
+            tile.Dissent.Add((checker, content));
+            Enqueue(tile.Index, first: true);
+            return new(AttemptOutcome.CheckDiffers, $"spot check: differs from {tile.DeliveredBy?.Name}", [], [], false);
+        }
+        if (content == tile.Content || tile.Dissent.Any(d => d.Content == content))
+        {
+            // Two nodes agree: that answer wins; whoever said otherwise is outvoted.
+            bool tileWins = content == tile.Content;
+            var paid = new List<FarmNode> { checker };
+            var convicts = new List<FarmNode>();
+            foreach (var (other, said) in tile.Dissent)
+                (said == content ? paid : convicts).Add(other);
+            if (!tileWins) convicts.Add(tile.DeliveredBy!);
+            tile.EndDispute();
+            return new(AttemptOutcome.CheckSettled, tileWins ? "spot check: third opinion, sides with the tile" : "spot check: third opinion, sides with the checker",
+                paid, convicts, Replace: !tileWins);
+        }
+        // A third distinct answer: no majority yet. Ask one more node rather than fail the job; only when no eligible
+        // node is left does the dispute end the job (SettleUnrunnable).
+        tile.Dissent.Add((checker, content));
+        Enqueue(tile.Index, first: true);
+        return new(AttemptOutcome.CheckUndecided, $"spot check: differs from the tile and from {tile.Dissent.Count - 1} other check(s); asking another node", [], [], false);
+    }
+
+    /// <summary>A convicted node's objections carry no weight: the tiles it disputed get an ordinary check instead.</summary>
+    public void Discount(FarmNode convicted, IEnumerable<FarmTile> tiles)
+    {
+        foreach (var t in tiles.Where(t => t.Dissent.Any(d => d.Node == convicted)))
+        {
+            t.Dissent.RemoveAll(d => d.Node == convicted);
+            Enqueue(t.Index);
+        }
+    }
+
+    /// <summary>
+    /// Drops checks that no node left can run: a plain check is skipped (returns a warning, once); a disagreement that no
+    /// third node can settle is the job's failure (returned).
+    /// </summary>
+    public (string? Failure, bool Skipped) SettleUnrunnable(IReadOnlyList<FarmTile> tiles, IReadOnlyList<FarmNode> nodes)
+    {
+        string? failure = null;
+        bool skipped = false;
+        for (var item = queue.First; item is not null;)
+        {
+            var next = item.Next;
+            var tile = tiles[item.Value];
+            if (!nodes.Any(n => CanCheck(tile, n)))
+            {
+                queue.Remove(item);
+                if (tile.Disputed)
+                    failure ??= $"tile {tile.Index} came out {tile.Dissent.Count + 1} ways on {tile.DeliveredBy?.Name} and {string.Join(", ", tile.Dissent.Select(d => d.Node.Name))}, " +
+                                "and no other node (with its own payout address) is left to settle it";
+                else skipped = true;
+            }
+            item = next;
+        }
+        return (failure, skipped);
+    }
+}
+
+/// <summary>
+/// A spot check's verdict: how it ended, in words, the nodes to pay for the work of one tile (the checker, and those a
+/// settled dispute proved right), the nodes it convicts, and whether the checker's result replaces the tile's.
+/// </summary>
+internal sealed record CheckVerdict(AttemptOutcome Kind, string Outcome, IReadOnlyList<FarmNode> Paid, IReadOnlyList<FarmNode> Convicts, bool Replace);

@@ -1,0 +1,103 @@
+using Grpc.Core;
+
+namespace RenderNet.Farm.Tests.Scheduling;
+
+/// <summary>The farm's scheduling, deadlines, speculation and node health, on in-process fake nodes and a fake clock: no processes, no waiting.</summary>
+public class SchedulingTests
+{
+    static readonly FarmOptions NoSpeculation = new() { SpeculativeStragglers = false };
+
+    [Fact]
+    public async Task A_hung_node_times_out_at_the_deadline_the_fleet_speed_gives_and_its_tile_is_redone_elsewhere()
+    {
+        var farm = new FakeFarm();
+        var fast = farm.Node("fast");
+        var hung = new FakeNode("hung", farm.Clock) { Hangs = true };
+        var work = new FakeWorkload(4);
+
+        await farm.RunAsync(work, NoSpeculation, [hung, fast]);
+
+        Assert.Equal(4, work.Accepted.Count);
+        Assert.All(work.Accepted.Values, a => Assert.Equal("fast", a.Node));
+        // Before any tile came back the deadline was the initial 120 s; once "fast" showed 100 work units per second, a
+        // unit's deadline is MinTileTimeout + TimeoutFactor × work / rate = 3 + 4 × 100 / 100 = 7 s.
+        var timedOut = Assert.Single(farm.Attempts, a => a.Node == "hung");
+        Assert.Equal(AttemptOutcome.TimedOut, timedOut.Kind);
+        Assert.InRange(timedOut.Duration.TotalSeconds, 7, 9);
+        Assert.True(farm.Elapsed < TimeSpan.FromSeconds(10), $"the job took {farm.Elapsed} of fake time");
+    }
+
+    [Fact]
+    public async Task A_straggler_is_duplicated_on_an_idle_node_and_the_first_valid_copy_wins()
+    {
+        var farm = new FakeFarm();
+        var slow = farm.Node("slow", _ => 30);
+        var fast = farm.Node("fast");
+        var work = new FakeWorkload(3);
+
+        await farm.RunAsync(work, new FarmOptions(), [slow, fast]);
+
+        Assert.All(work.Accepted.Values, a => Assert.Equal("fast", a.Node));
+        var winner = Assert.Single(farm.Attempts, a => a.Speculative);
+        Assert.Equal(AttemptOutcome.Accepted, winner.Kind);
+        Assert.Equal("fast", winner.Node);
+        // Duplicated once it ran 1.5 × its expected time (+0.2 s) at the fleet's speed, not after the slow node's 30 s.
+        Assert.Equal(AttemptOutcome.Superseded, Assert.Single(farm.Attempts, a => a.Node == "slow").Kind);
+        Assert.True(farm.Elapsed < TimeSpan.FromSeconds(5), $"the job took {farm.Elapsed} of fake time");
+    }
+
+    [Theory]
+    [InlineData(StatusCode.Internal, 3, "3 consecutive failures, last: Internal: disk on fire")]
+    [InlineData(StatusCode.NotFound, 1, "lost the scene from its cache")]
+    public async Task A_failing_node_is_taken_out_of_the_job_by_its_failures_kind(StatusCode code, int failuresBeforeOut, string reason)
+    {
+        var farm = new FakeFarm();
+        var broken = new FakeNode("broken", farm.Clock) { Failure = _ => new RpcException(new Status(code, "disk on fire")) };
+        var good = farm.Node("good");
+        var work = new FakeWorkload(8);
+
+        var run = await farm.RunAsync(work, NoSpeculation, [broken, good]);
+
+        Assert.Equal(8, work.Accepted.Count);
+        Assert.All(work.Accepted.Values, a => Assert.Equal("good", a.Node));
+        var failed = farm.Attempts.Where(a => a.Node == "broken").ToList();
+        Assert.Equal(failuresBeforeOut, failed.Count);
+        Assert.All(failed, a => Assert.Equal(AttemptOutcome.Failed, a.Kind));
+        Assert.Equal(reason, run.Nodes.Single(n => n.Address == "broken").Excluded);
+        Assert.Contains($"node broken is out of this job: {reason}", farm.Warnings);
+    }
+
+    [Fact]
+    public async Task A_node_with_another_pipeline_is_excluded_unless_mixed_pipelines_are_allowed()
+    {
+        var farm = new FakeFarm();
+        FakeNode[] Nodes() => [farm.Node("a"), farm.Node("b"), new FakeNode("odd", farm.Clock) { Fingerprint = "fp-2" }];
+
+        var work = new FakeWorkload(6);
+        var run = await farm.RunAsync(work, NoSpeculation, Nodes());
+        Assert.StartsWith("node odd has pipeline fingerprint fp-2, the job's is fp-1", run.Nodes.Single(n => n.Address == "odd").Excluded);
+        Assert.DoesNotContain(work.Accepted.Values, a => a.Node == "odd");
+
+        var mixed = new FakeFarm();
+        work = new FakeWorkload(6);
+        run = await mixed.RunAsync(work, NoSpeculation with { AllowMixedPipelines = true }, [mixed.Node("a"), mixed.Node("b"), new FakeNode("odd", mixed.Clock) { Fingerprint = "fp-2" }]);
+        Assert.Null(run.Nodes.Single(n => n.Address == "odd").Excluded);
+        Assert.Contains(mixed.Warnings, w => w.EndsWith("(allowed)"));
+    }
+
+    [Fact]
+    public async Task A_node_that_lies_is_outvoted_by_spot_checks_and_every_tile_it_delivered_is_redone()
+    {
+        var farm = new FakeFarm();
+        var liar = new FakeNode("liar", farm.Clock) { Answer = unit => $"forged-{unit}" };
+        var work = new FakeWorkload(9);
+
+        var run = await farm.RunAsync(work, NoSpeculation with { SpotCheckRate = 1 }, [farm.Node("a"), liar, farm.Node("b")]);
+
+        Assert.Equal(9, work.Accepted.Count);
+        Assert.All(work.Accepted, a => Assert.Equal(FakeNode.Honest(a.Key), a.Value.Content));
+        Assert.StartsWith("failed a spot check: its tile", run.Nodes.Single(n => n.Address == "liar").Excluded);
+        Assert.Contains(farm.Attempts, a => a.SpotCheck && a.Kind == AttemptOutcome.CheckSettled);
+        Assert.Contains(farm.Warnings, w => w.StartsWith("node liar is out of this job: failed a spot check"));
+    }
+}

@@ -1,0 +1,100 @@
+using Microsoft.Extensions.Time.Testing;
+using RenderNet.Protocol;
+
+namespace RenderNet.Farm.Tests.Scheduling;
+
+/// <summary>What a spot check's answer means, and who may check, without a farm around it.</summary>
+public class SpotCheckJudgeTests
+{
+    readonly FakeTimeProvider clock = new();
+
+    FarmNode Node(string name, string payee = "") =>
+        new(new FakeNode(name, clock)) { Caps = new Capabilities { PaymentAddress = payee } };
+
+    static SpotChecks Checks(Func<int, int>? draw = null) => new(new FarmOptions { SpotCheckRate = 0.1 }, (_, _) => true, draw);
+
+    static FarmTile Delivered(FarmNode by) => new(0, 100) { Done = true, Content = "tile", DeliveredBy = by };
+
+    [Fact]
+    public void An_identical_check_is_paid_and_settles_the_tile()
+    {
+        var (owner, checker) = (Node("owner"), Node("checker"));
+        var verdict = Checks().Judge(Delivered(owner), checker, "tile");
+        Assert.Equal(AttemptOutcome.CheckIdentical, verdict.Kind);
+        Assert.Equal([checker], verdict.Paid);
+        Assert.Empty(verdict.Convicts);
+    }
+
+    [Fact]
+    public void A_disagreement_is_not_paid_until_a_third_node_settles_it_and_the_outvoted_side_is_convicted()
+    {
+        var (owner, first, third) = (Node("owner"), Node("first"), Node("third"));
+        var checks = Checks();
+        var tile = Delivered(owner);
+
+        var differs = checks.Judge(tile, first, "other");
+        Assert.Equal(AttemptOutcome.CheckDiffers, differs.Kind);
+        Assert.Empty(differs.Paid);
+        Assert.True(checks.Contains(0)); // another opinion is queued, first in line
+        Assert.True(tile.Disputed);
+
+        var settled = checks.Judge(tile, third, "other"); // sides with the checker: the owner lied
+        Assert.Equal(AttemptOutcome.CheckSettled, settled.Kind);
+        Assert.Equal("spot check: third opinion, sides with the checker", settled.Outcome);
+        Assert.Equal([third, first], settled.Paid);
+        Assert.Equal([owner], settled.Convicts);
+        Assert.True(settled.Replace);
+        Assert.False(tile.Disputed);
+    }
+
+    [Fact]
+    public void A_third_opinion_that_sides_with_the_tile_convicts_the_checker()
+    {
+        var (owner, first, third) = (Node("owner"), Node("first"), Node("third"));
+        var checks = Checks();
+        var tile = Delivered(owner);
+        checks.Judge(tile, first, "other");
+
+        var settled = checks.Judge(tile, third, "tile");
+        Assert.Equal([third], settled.Paid);
+        Assert.Equal([first], settled.Convicts);
+        Assert.False(settled.Replace);
+    }
+
+    [Fact]
+    public void A_third_distinct_answer_asks_yet_another_node_and_a_dispute_no_node_can_settle_fails_the_job()
+    {
+        var (owner, first, third) = (Node("owner"), Node("first"), Node("third"));
+        var checks = Checks();
+        var tile = Delivered(owner);
+        checks.Judge(tile, first, "other");
+
+        var undecided = checks.Judge(tile, third, "a third answer");
+        Assert.Equal(AttemptOutcome.CheckUndecided, undecided.Kind);
+        Assert.Equal("spot check: differs from the tile and from 1 other check(s); asking another node", undecided.Outcome);
+        Assert.Empty(undecided.Convicts);
+
+        var (failure, _) = checks.SettleUnrunnable([tile], [owner, first, third]);
+        Assert.StartsWith("tile 0 came out 3 ways on owner and first, third", failure);
+        Assert.False(checks.Contains(0));
+    }
+
+    [Fact]
+    public void No_node_checks_its_own_tile_or_one_paid_to_the_same_address_and_the_checker_is_drawn_at_random()
+    {
+        const string payee = "0x00000000000000000000000000000000000000aa";
+        var owner = Node("owner", payee);
+        var sameParty = Node("same party", payee.ToUpperInvariant());
+        var (x, y) = (Node("x"), Node("y"));
+        var checks = Checks(draw: n => n - 1); // always the last eligible node
+        var tile = Delivered(owner);
+        Assert.False(checks.CanCheck(tile, owner));
+        Assert.False(checks.CanCheck(tile, sameParty));
+        Assert.True(checks.CanCheck(tile, x));
+
+        checks.Enqueue(0);
+        Assert.Null(checks.TakeFor(x, [tile], [owner, sameParty, x, y])); // y was drawn: x cannot grab the check
+        Assert.Same(tile, checks.TakeFor(y, [tile], [owner, sameParty, x, y]));
+        Assert.Equal(0, checks.Queued);
+    }
+}
