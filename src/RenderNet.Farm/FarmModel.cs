@@ -116,7 +116,7 @@ public sealed record FarmRun(string JobId, IReadOnlyList<NodeReport> Nodes, int 
 public sealed record FarmResult(string JobId, FloatImage Image, IReadOnlyList<NodeReport> Nodes, int TilesFromJournal, IReadOnlyList<string> Warnings);
 
 /// <summary>The job cannot finish: the message says why, and the report says what each node did.</summary>
-public class FarmException(string message, IReadOnlyList<NodeReport> nodes) : Exception(message)
+public class FarmException(string message, IReadOnlyList<NodeReport> nodes, Exception? inner = null) : Exception(message, inner)
 {
     public IReadOnlyList<NodeReport> Nodes { get; } = nodes;
 }

@@ -21,7 +21,7 @@ static class ServiceMapping
             Id = row.Id, Kind = row.Submission.Kind, Name = row.Submission.Name, Priority = row.Priority, State = row.State,
             TilesDone = row.TilesDone, TilesTotal = row.TilesTotal, Frames = row.Frames, FrameWidth = row.FrameWidth, FrameHeight = row.FrameHeight,
             Cost = Tokens(BigInteger.Parse(row.CostWei)), ElapsedSeconds = row.ElapsedSeconds, EtaSeconds = eta, LastEvent = lastEvent,
-            Error = row.Error, CreatedUtc = row.Created.ToString("O"),
+            Error = row.Error, CreatedUtc = row.Created.ToString("O"), Receipt = JobStateNames.IsFinal(row.State) ? row.Receipt : null,
         };
     }
 }

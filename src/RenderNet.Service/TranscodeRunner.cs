@@ -37,6 +37,9 @@ sealed class TranscodeRunner(ServiceJob job, JobManager manager, ServiceOptions 
         {
             Outputs.Add(new OutputLine { Name = o.Rendition.Name, File = Relative(o.Mp4), Bytes = new FileInfo(o.Mp4).Length, Frames = o.Frames });
             Outputs.Add(new OutputLine { Name = o.Rendition.Name + " (HLS)", File = Relative(o.Playlist), Bytes = new FileInfo(o.Playlist).Length, Frames = o.Frames });
+            // The playlist's media segments, so a client that fetches the listed files has a playable HLS ladder.
+            foreach (var segment in Directory.EnumerateFiles(Path.GetDirectoryName(o.Playlist)!, "*.ts").Order(StringComparer.Ordinal))
+                Outputs.Add(new OutputLine { Name = $"{o.Rendition.Name} (HLS segment)", File = Relative(segment), Bytes = new FileInfo(segment).Length });
         }
         Outputs.Add(new OutputLine { Name = "HLS master playlist", File = Relative(transcode.MasterPlaylist), Bytes = new FileInfo(transcode.MasterPlaylist).Length });
     }

@@ -116,6 +116,51 @@ public sealed class ServiceAccessTests : IAsyncLifetime
         finally { Directory.Delete(dir, true); }
     }
 
+    [Fact]
+    public async Task Transcode_and_demo_with_service_submit_to_it_and_write_what_a_local_run_writes()
+    {
+        string dir = Directory.CreateTempSubdirectory("rendernet-service-cli").FullName;
+        try
+        {
+            var env = new Dictionary<string, string> { ["RENDERNET_SERVICE_TOKEN"] = service.Token };
+            string clip = Path.Combine(dir, "clip.mp4");
+            var ffmpeg = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(RenderNet.Media.FfmpegTools.Locate().Ffmpeg,
+                ["-v", "error", "-f", "lavfi", "-i", "testsrc2=s=160x90:r=12:d=2", "-c:v", "libx264", "-g", "12", "-pix_fmt", "yuv420p", "-y", clip]))!;
+            await ffmpeg.WaitForExitAsync();
+            Assert.Equal(0, ffmpeg.ExitCode);
+
+            string[] ladder = ["-r", "90p,48p", "--segment-seconds", "1"];
+            var served = await CliRun.RunAsync(env, ["transcode", clip, .. ladder, "--service", service.Address.ToString(), "--out", Path.Combine(dir, "served"), "--json"]);
+            Assert.True(served.ExitCode == 0, served.Stderr);
+            using (var summary = JsonDocument.Parse(served.Stdout))
+                Assert.Equal(2, summary.RootElement.GetProperty("segments").GetInt32());
+            var local = await CliRun.RunAsync(null, ["transcode", clip, .. ladder, "--out", Path.Combine(dir, "local")]);
+            Assert.True(local.ExitCode == 0, local.Stderr);
+            // Every file the service produced — MP4s, playlists and HLS segments — equals the local run's, byte for byte.
+            var files = Directory.GetFiles(Path.Combine(dir, "served"), "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(Path.Combine(dir, "served"), f)).Order().ToList();
+            Assert.Contains("90p.mp4", files);
+            Assert.Contains(Path.Combine("hls", "master.m3u8"), files);
+            Assert.Contains(files, f => f.EndsWith(".ts"));
+            foreach (var file in files)
+                Assert.True(File.ReadAllBytes(Path.Combine(dir, "local", file)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(dir, "served", file))), $"{file} differs");
+
+            var mixed = await CliRun.RunAsync(env, ["transcode", clip, "--service", service.Address.ToString(), "--local-nodes", "1", "--out", Path.Combine(dir, "x")]);
+            Assert.Equal(2, mixed.ExitCode);
+            Assert.Contains("rendernet: error: --service submits to a running service, which has its own nodes and journal", mixed.Stderr);
+            var sequence = await CliRun.RunAsync(env, ["transcode", dir, "--service", service.Address.ToString(), "--out", Path.Combine(dir, "x")]);
+            Assert.Contains($"--service transcodes one video file; '{dir}' is not one", sequence.Stderr);
+
+            string[] small = ["--width", "48", "--height", "32", "--spp", "2", "--tile", "16"];
+            var demo = await CliRun.RunAsync(env, ["demo", .. small, "--service", service.Address.ToString(), "--out", Path.Combine(dir, "demo.pfm")]);
+            Assert.True(demo.ExitCode == 0, demo.Stderr);
+            Assert.Contains("on the service at", demo.Stderr);
+            var reference = await CliRun.RunAsync(null, ["render", .. small, "--out", Path.Combine(dir, "reference.pfm")]);
+            Assert.True(reference.ExitCode == 0, reference.Stderr);
+            Assert.Equal(File.ReadAllBytes(Path.Combine(dir, "reference.pfm")), File.ReadAllBytes(Path.Combine(dir, "demo.pfm")));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
     static async Task AssertProblem(HttpResponseMessage response, string kind, string? field, string words)
     {
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);

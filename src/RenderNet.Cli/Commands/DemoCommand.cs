@@ -23,9 +23,14 @@ static class DemoCommand
         var spotCheck = new Option<double>("--spot-check") { Description = "Share of tiles rendered again on another node and compared bit for bit", DefaultValueFactory = _ => 0.1 };
         var journal = new Option<string>("--journal") { Description = "Directory of job journals", DefaultValueFactory = _ => RenderCommand.DefaultJournalDirectory };
         var json = new Option<bool>("--json") { Description = "Print a machine-readable JSON summary on stdout" };
+        var service = new Option<Uri?>("--service")
+        {
+            CustomParser = ServiceRender.ParseAddress,
+            Description = "Render the sample on this running coordinator service (rendernet serve) and its nodes instead; token in $RENDERNET_SERVICE_TOKEN (default: the local service's)",
+        };
         var command = new Command("demo", "Render the sample scene on a local paid network: chain, nodes, live progress, receipt, image and timeline")
         {
-            nodes, width, height, spp, tile, output, timeline, device, spotCheck, journal, json,
+            nodes, width, height, spp, tile, output, timeline, device, spotCheck, journal, json, service,
         };
         command.SetAction((parse, cancellation) => UserErrors.Run(() =>
         {
@@ -38,6 +43,14 @@ static class DemoCommand
                 Nodes: [], LocalNodes: n, Journal: parse.GetValue(journal)!, Resume: null, AllowMixed: false, TileTimeout: 120,
                 Pay: true, Price: 1_000_000_000_000_000UL, Rpc: null, Escrow: null, Token: null, Registry: null, PayerKeystore: null, Mode: "path",
                 Timeline: parse.GetValue(timeline), SpotCheck: parse.GetValue(spotCheck));
+            if (parse.GetValue(service) is { } url)
+            {
+                // The service brings its own nodes, wallet and journal: the demo only submits the sample and follows it.
+                request = request with { LocalNodes = 0, Pay = false, Timeline = null, Service = url };
+                if (!request.Json)
+                    Console.Error.WriteLine($"rendernet demo: {CornellBox.FileName} at {request.Width}x{request.Height}, {request.Spp} spp, on the service at {url}");
+                return RenderCommand.Execute(request, cancellation);
+            }
             if (!request.Json)
                 Console.Error.WriteLine($"rendernet demo: {CornellBox.FileName} at {request.Width}x{request.Height}, {request.Spp} spp, on {n} render nodes " +
                                         $"paid 0.001 RNT per tile on a local chain started for the demo; {request.SpotCheck:P0} of tiles spot-checked on a second node");

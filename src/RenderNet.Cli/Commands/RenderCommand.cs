@@ -75,8 +75,7 @@ static class RenderCommand
         var spotCheck = new Option<double>("--spot-check") { Description = "With nodes: share of tiles (0 to 1) rendered again on another node and compared bit for bit", DefaultValueFactory = _ => FarmDefaults.SpotCheckRate };
         var service = new Option<Uri?>("--service")
         {
-            CustomParser = r => Uri.TryCreate(r.Tokens.Single().Value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" ? uri
-                : throw new ArgumentException($"--service '{r.Tokens.Single().Value}' is not a service URL such as http://127.0.0.1:7878/"),
+            CustomParser = ServiceRender.ParseAddress,
             Description = "Submit to this running coordinator service (rendernet serve) instead; its token in $RENDERNET_SERVICE_TOKEN (default: the local service's)" };
         var price = new Option<ulong>("--price") { Description = "With --pay: price per tile, in the token's smallest unit", DefaultValueFactory = _ => 1_000_000_000_000_000UL };
 

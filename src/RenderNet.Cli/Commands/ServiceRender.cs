@@ -14,13 +14,22 @@ static class ServiceRender
 {
     public const string TokenVariable = "RENDERNET_SERVICE_TOKEN";
 
+    /// <summary>The service's bearer token: $RENDERNET_SERVICE_TOKEN, else the local service's (default state directory).</summary>
+    public static string Token() =>
+        Environment.GetEnvironmentVariable(TokenVariable)
+        ?? (File.Exists(RenderNet.Service.ServiceToken.PathIn(ServeCommand.DefaultStateDirectory))
+            ? RenderNet.Service.ServiceToken.Load(ServeCommand.DefaultStateDirectory).Value
+            : throw new ArgumentException($"--service needs the service's token in ${TokenVariable} (`rendernet serve token` prints it)"));
+
+    /// <summary>Parses --service: an http(s) URL.</summary>
+    public static Uri? ParseAddress(System.CommandLine.Parsing.ArgumentResult r) =>
+        Uri.TryCreate(r.Tokens.Single().Value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+            ? uri
+            : throw new ArgumentException($"--service '{r.Tokens.Single().Value}' is not a service URL such as http://127.0.0.1:7878/");
+
     public static async Task<int> RunAsync(RenderCommand.Request r, byte[] glb, string sceneName, ImageFormat format, Vector3? background, CancellationToken cancellation)
     {
-        string token = Environment.GetEnvironmentVariable(TokenVariable)
-                       ?? (File.Exists(RenderNet.Service.ServiceToken.PathIn(ServeCommand.DefaultStateDirectory))
-                           ? RenderNet.Service.ServiceToken.Load(ServeCommand.DefaultStateDirectory).Value
-                           : throw new ArgumentException($"--service needs the service's token in ${TokenVariable} (`rendernet serve token` prints it)"));
-        using var client = await RenderServiceClient.ConnectAsync(r.Service!, token, cancellation);
+        using var client = await RenderServiceClient.ConnectAsync(r.Service!, Token(), cancellation);
         var request = new RenderRequest(RenderScene.FromGlb(glb, sceneName))
         {
             Width = r.Width, Height = r.Height, SamplesPerPixel = r.Spp, MaxBounces = r.Bounces, TileSize = r.Tile, Seed = r.Seed, Camera = r.Camera,

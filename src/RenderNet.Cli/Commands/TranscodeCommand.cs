@@ -17,7 +17,7 @@ namespace RenderNet.Cli.Commands;
 static class TranscodeCommand
 {
     sealed record Request(string? Input, string? Resume, string Renditions, string Output, double SegmentSeconds, string? Fps, string? Device, bool Json,
-        double Timeout, bool AllowMixed, FarmSessionRequest Session, double SpotCheck = FarmDefaults.SpotCheckRate);
+        double Timeout, bool AllowMixed, FarmSessionRequest Session, double SpotCheck = FarmDefaults.SpotCheckRate, Uri? Service = null);
 
     public static Command Create()
     {
@@ -44,16 +44,21 @@ static class TranscodeCommand
         var expected = new Option<string?>("--expected-fingerprint") { Description = "Use only nodes with this transcode fingerprint (from a node you trust); default: the most common one" };
         var minStake = new Option<string?>("--min-stake") { Description = "With --registry: use only nodes that staked at least this much (token's smallest unit)" };
         var maxPrice = new Option<string?>("--max-price") { Description = "Pay at most this per price unit (token's smallest unit); nodes asking more, or more than they registered, are not used" };
+        var service = new Option<Uri?>("--service")
+        {
+            CustomParser = ServiceRender.ParseAddress,
+            Description = "Submit to this running coordinator service (rendernet serve) instead and fetch its outputs into --out; its token in $RENDERNET_SERVICE_TOKEN (default: the local service's)",
+        };
 
         var command = new Command("transcode", "Transcode video or an image sequence into an H.264 ladder (MP4 + HLS)")
         {
-            input, resume, renditions, output, segment, fps, device, json, nodes, localNodes, timeout, allowMixed, pay, price, rpc, escrow, token, registry, payerKeystore, maxPrice, expected, minStake, spotCheck,
+            input, resume, renditions, output, segment, fps, device, json, nodes, localNodes, timeout, allowMixed, pay, price, rpc, escrow, token, registry, payerKeystore, maxPrice, expected, minStake, spotCheck, service,
         };
         command.SetAction((parse, cancellation) => UserErrors.Run(() => Execute(new Request(
             parse.GetValue(input), parse.GetValue(resume), parse.GetValue(renditions)!, parse.GetValue(output)!, parse.GetValue(segment), parse.GetValue(fps),
             parse.GetValue(device), parse.GetValue(json), parse.GetValue(timeout), parse.GetValue(allowMixed),
             new FarmSessionRequest(parse.GetValue(nodes) ?? [], parse.GetValue(localNodes), parse.GetValue(device), parse.GetValue(pay), parse.GetValue(price),
-                parse.GetValue(rpc), parse.GetValue(escrow), parse.GetValue(token), parse.GetValue(registry), parse.GetValue(payerKeystore), parse.GetValue(maxPrice), parse.GetValue(expected), parse.GetValue(minStake)), parse.GetValue(spotCheck)), cancellation)));
+                parse.GetValue(rpc), parse.GetValue(escrow), parse.GetValue(token), parse.GetValue(registry), parse.GetValue(payerKeystore), parse.GetValue(maxPrice), parse.GetValue(expected), parse.GetValue(minStake)), parse.GetValue(spotCheck), parse.GetValue(service)), cancellation)));
         return command;
     }
 
@@ -61,6 +66,13 @@ static class TranscodeCommand
     {
         var total = Stopwatch.StartNew();
         r.Session.Validate();
+        if (r.Service is not null)
+        {
+            if (r.Session.Farmed || r.Resume is not null || r.Fps is not null || r.Device is not null)
+                throw new ArgumentException("--service submits to a running service, which has its own nodes and journal: leave out --nodes, --local-nodes, --rpc, --resume, --fps and --device");
+            if (r.Input is null) throw new ArgumentException("give an INPUT video to transcode on the service");
+            return await ServiceTranscode.RunAsync(r.Service, r.Input, r.Renditions, r.Output, r.SegmentSeconds, r.Json, cancellation);
+        }
         if (!(r.SpotCheck >= 0 && r.SpotCheck <= 1)) throw new ArgumentException($"--spot-check must be between 0 and 1, got {r.SpotCheck}");
         if (!(r.Timeout > 0)) throw new ArgumentException($"--segment-timeout must be positive, got {r.Timeout}");
         FrameRate? rate = null;

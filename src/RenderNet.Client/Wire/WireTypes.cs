@@ -108,6 +108,8 @@ namespace RenderNet.Client.Wire
         public long LastEvent { get; set; }
         public JobError? Error { get; set; }
         public string CreatedUtc { get; set; } = "";
+        /// <summary>The job's accounting and output files, once it has ended (null before).</summary>
+        public JobReceipt? Receipt { get; set; }
     }
 
     /// <summary>Why a job failed; <see cref="Kind"/> is one of the <see cref="RenderNet.Client.RenderErrorKind"/> names.</summary>
