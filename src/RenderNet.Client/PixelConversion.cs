@@ -3,7 +3,10 @@ using System.Runtime.InteropServices;
 
 namespace RenderNet.Client
 {
-    /// <summary>Linear float RGBA to 8-bit sRGB RGBA, with the same rounding as the renderer's PNG writer.</summary>
+    /// <summary>
+    /// Linear float RGBA to 8-bit sRGB RGBA, with the same rounding as the renderer's PNG writer
+    /// (RenderNet.Core's ImageWriter.ToRgba8Srgb): kept here because the client may not depend on Core.
+    /// </summary>
     static class PixelConversion
     {
         public static byte[] ToRgba8(ReadOnlySpan<byte> rgba32f)

@@ -51,21 +51,8 @@ static class JobEventStream
         return Encode(pixels, format);
     }
 
-    public static byte[] Encode(ReadOnlySpan<float> pixels, string format)
-    {
-        if (format == Rgba32F) return MemoryMarshal.AsBytes(pixels).ToArray();
-        var bytes = new byte[pixels.Length];
-        for (int i = 0; i < pixels.Length; i += 4)
-        {
-            bytes[i] = To8(pixels[i]);
-            bytes[i + 1] = To8(pixels[i + 1]);
-            bytes[i + 2] = To8(pixels[i + 2]);
-            bytes[i + 3] = (byte)MathF.Round(Math.Clamp(pixels[i + 3], 0f, 1f) * 255f);
-        }
-        return bytes;
-    }
-
-    static byte To8(float linear) => (byte)MathF.Round(ImageWriter.LinearToSrgb(linear) * 255f);
+    public static byte[] Encode(ReadOnlySpan<float> pixels, string format) =>
+        format == Rgba32F ? MemoryMarshal.AsBytes(pixels).ToArray() : ImageWriter.ToRgba8Srgb(pixels);
 
     /// <summary>Reads (and drops) what the client sends until it closes; clients only ever send the close.</summary>
     static async Task WaitForCloseAsync(WebSocket socket, CancellationToken aborted)

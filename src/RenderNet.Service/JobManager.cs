@@ -244,14 +244,9 @@ public sealed class JobManager : IDisposable
     }
 
     /// <summary>What every other job has spent (stored rows and running jobs), for the service's budget.</summary>
-    public BigInteger SpentByOthers(ServiceJob job)
-    {
-        BigInteger total = 0;
-        foreach (var row in Store.All().Where(r => r.Id != job.Id))
-            total += Find(row.Id) is { } other ? other.Spent : BigInteger.Parse(row.CostWei);
-        return total;
-    }
+    public BigInteger SpentByOthers(ServiceJob job) => SpentInAll() - job.Spent;
 
+    /// <summary>What all jobs have spent: a running job's live figure, else its stored one (one pass over the store).</summary>
     public BigInteger SpentInAll() => Store.All().Aggregate(BigInteger.Zero, (sum, row) => sum + (Find(row.Id) is { } j ? j.Spent : BigInteger.Parse(row.CostWei)));
 
     /// <summary>Stops the runners without ending their jobs: they resume when the service starts again.</summary>

@@ -104,6 +104,20 @@ public static class ImageWriter
         png.Save(stream, new PngEncoder { ColorType = PngColorType.Rgb, BitDepth = PngBitDepth.Bit16 });
     }
 
+    /// <summary>Linear float RGBA to 8-bit sRGB RGBA (alpha kept, linear), rounded as the PNG writer rounds.</summary>
+    public static byte[] ToRgba8Srgb(ReadOnlySpan<float> rgba)
+    {
+        var bytes = new byte[rgba.Length];
+        for (int i = 0; i + 3 < rgba.Length; i += 4)
+        {
+            bytes[i] = To8(rgba[i]);
+            bytes[i + 1] = To8(rgba[i + 1]);
+            bytes[i + 2] = To8(rgba[i + 2]);
+            bytes[i + 3] = (byte)MathF.Round(Math.Clamp(float.IsNaN(rgba[i + 3]) ? 0f : rgba[i + 3], 0f, 1f) * 255f);
+        }
+        return bytes;
+    }
+
     static byte To8(float linear) => (byte)MathF.Round(LinearToSrgb(linear) * 255f);
     static ushort To16(float linear) => (ushort)MathF.Round(LinearToSrgb(linear) * 65535f);
 
