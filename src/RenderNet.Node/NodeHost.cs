@@ -181,8 +181,7 @@ public sealed class NodeHost : IAsyncDisposable
         var pay = options.Payment!;
         var web3 = new Nethereum.Web3.Web3(new Nethereum.Web3.Accounts.Account(pay.NodeKey, pay.ChainId), pay.RpcUrl);
         var registry = new RenderNet.Payments.RegistryClient(web3, registryAddress, pay.TokenAddress);
-        try { await registry.RegisterAsync(endpoint, options.PricePerTile, pay.Stake); }
-        catch (RenderNet.Payments.PaymentException ex) when (ex.Message.Contains("AlreadyRegistered")) { await registry.UpdateAsync(endpoint, options.PricePerTile); }
+        await registry.RegisterOrUpdateAsync(endpoint, options.PricePerTile, pay.Stake);
     }
 
     static IPEndPoint ParseEndpoint(string listen)

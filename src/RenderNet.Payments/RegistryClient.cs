@@ -23,6 +23,20 @@ public sealed class RegistryClient(Web3 web3, string registryAddress, string tok
         await Send(registry, "register", endpoint, pricePerTile, stake);
     }
 
+    /// <summary>Whether this account is registered now (the registry's own record, not a guess from a failed call).</summary>
+    public async Task<bool> IsRegisteredAsync()
+    {
+        var fields = await registry.GetFunction("nodes").CallDecodingToDefaultAsync(From);
+        return fields.Single(f => f.Parameter.Name == "registered").Result is true;
+    }
+
+    /// <summary>Registers this account's endpoint and price, or updates them when it is registered already.</summary>
+    public async Task RegisterOrUpdateAsync(string endpoint, BigInteger pricePerTile, BigInteger stake)
+    {
+        if (await IsRegisteredAsync()) await UpdateAsync(endpoint, pricePerTile);
+        else await RegisterAsync(endpoint, pricePerTile, stake);
+    }
+
     public Task UpdateAsync(string endpoint, BigInteger pricePerTile) => Send(registry, "update", endpoint, pricePerTile);
     public Task StartUnbondingAsync(BigInteger amount) => Send(registry, "startUnbonding", amount);
     public Task WithdrawAsync() => Send(registry, "withdraw");

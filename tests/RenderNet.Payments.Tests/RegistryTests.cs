@@ -12,10 +12,12 @@ public class RegistryTests(ChainFixture f)
         var registry = new RegistryClient(f.Chain.Web3For(nodeKey), f.Contracts.Registry, f.Contracts.Token);
         var token = new TokenClient(f.Chain.Web3For(nodeKey), f.Contracts.Token);
 
-        await registry.RegisterAsync("127.0.0.1:7000", 25, 1000);
+        Assert.False(await registry.IsRegisteredAsync());
+        await registry.RegisterOrUpdateAsync("127.0.0.1:7000", 25, 1000);
+        Assert.True(await registry.IsRegisteredAsync());
         Assert.Equal(4000, await token.BalanceOfAsync(nodeAddress));
         Assert.Contains("AlreadyRegistered", (await Assert.ThrowsAsync<PaymentException>(() => registry.RegisterAsync("x:1", 1, 0))).Message);
-        await registry.UpdateAsync("127.0.0.1:7001", 30);
+        await registry.RegisterOrUpdateAsync("127.0.0.1:7001", 30, 1000); // a node announcing itself again updates, staking nothing more
         var listed = (await registry.NodesAsync()).Single(n => string.Equals(n.Address, nodeAddress, StringComparison.OrdinalIgnoreCase));
         Assert.Equal(("127.0.0.1:7001", 30, 1000), (listed.Endpoint, (int)listed.PricePerTile, (int)listed.Stake));
 
