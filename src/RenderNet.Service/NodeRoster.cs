@@ -19,8 +19,12 @@ public sealed class NodeRoster(ServiceOptions options)
 {
     public IReadOnlyList<string> Addresses => options.Nodes;
 
+    /// <summary>The job kind nodes list for transcodes (renders are "path-trace").</summary>
+    public const string Transcode = "transcode", PathTrace = "path-trace";
+
     /// <param name="calibrate">Have each node measure its speed once (slow the first time: pipelines are built).</param>
-    public async Task<IReadOnlyList<NodeProbe>> ProbeAsync(bool calibrate, CancellationToken cancellation)
+    /// <param name="jobKind">The kind of work the nodes are wanted for: it decides which fingerprint must match.</param>
+    public async Task<IReadOnlyList<NodeProbe>> ProbeAsync(bool calibrate, CancellationToken cancellation, string jobKind = PathTrace)
     {
         var timeout = calibrate ? options.Farm.ConnectTimeout + TimeSpan.FromSeconds(120) : options.Farm.ConnectTimeout;
         var probes = await Task.WhenAll(options.Nodes.Select(async address =>
@@ -29,24 +33,25 @@ public sealed class NodeRoster(ServiceOptions options)
             try
             {
                 var caps = await client.GetCapabilitiesAsync(timeout, cancellation, calibrate);
-                return new NodeProbe(address, caps, Problem(caps));
+                return new NodeProbe(address, caps, Problem(caps, jobKind));
             }
             catch (RpcException ex) when (!cancellation.IsCancellationRequested)
             {
                 return new NodeProbe(address, null, $"unreachable ({Printable.Clean(ex.Status.Detail)})");
             }
         }));
-        // Tiles must be bit-identical wherever they render: the job uses the pipeline most nodes share.
-        var majority = options.Farm.ExpectedFingerprint ?? probes.Where(p => p.Usable).GroupBy(p => p.Caps!.PipelineFingerprint)
-            .OrderByDescending(g => g.Count()).FirstOrDefault()?.Key;
-        return probes.Select(p => p.Usable && p.Caps!.PipelineFingerprint != majority
-            ? p with { Problem = $"another pipeline ({Printable.Short(p.Caps.PipelineFingerprint)}), its tiles would not match" } : p).ToList();
+        // Tiles (segments) must be bit-identical wherever they run: the job uses the pipeline most nodes share.
+        string Fingerprint(Capabilities caps) => jobKind == Transcode ? caps.TranscodeFingerprint : caps.PipelineFingerprint;
+        var majority = (jobKind == PathTrace ? options.Farm.ExpectedFingerprint : null)
+                       ?? probes.Where(p => p.Usable).GroupBy(p => Fingerprint(p.Caps!)).OrderByDescending(g => g.Count()).FirstOrDefault()?.Key;
+        return probes.Select(p => p.Usable && Fingerprint(p.Caps!) != majority
+            ? p with { Problem = $"another pipeline ({Printable.Short(Fingerprint(p.Caps!))}), its results would not match" } : p).ToList();
     }
 
-    string? Problem(Capabilities caps)
+    string? Problem(Capabilities caps, string jobKind)
     {
         var payer = options.Payer;
-        if (!caps.JobKinds.Contains("path-trace")) return "does not render frames";
+        if (!caps.JobKinds.Contains(jobKind)) return jobKind == Transcode ? "does not transcode" : "does not render frames";
         if (caps.PaymentAddress.Length > 0 && payer is null) return "renders for pay, and this service has no wallet";
         if (caps.PaymentAddress.Length > 0 && (!string.Equals(caps.EscrowAddress, payer!.EscrowAddress, StringComparison.OrdinalIgnoreCase) || (long)caps.ChainId != payer.ChainId))
             return $"is paid on escrow {Printable.Short(caps.EscrowAddress, 42)} (chain {caps.ChainId}), not this wallet's";

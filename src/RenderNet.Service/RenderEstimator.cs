@@ -26,24 +26,10 @@ public static class RenderEstimator
         bool raster = plan.Frames[0].Mode == RenderMode.Raster;
         long units = plan.Frames.Sum(f => new TilePlan(f.Width, f.Height, plan.TileSize, plan.TileSize).Tiles.Sum(t => WorkUnits.ForTile(f, t)));
         double Rate(NodeProbe p) => raster ? p.Caps!.RasterPixelsPerSecond : p.Caps!.PathSamplesPerSecond;
-        decimal Price(NodeProbe p) => decimal.Parse(ServiceMapping.Tokens(p.Caps!.PricePerTile), System.Globalization.CultureInfo.InvariantCulture);
-        double totalRate = usable.Sum(Rate);
-        decimal expected = totalRate > 0 ? usable.Sum(p => (decimal)(Rate(p) / totalRate) * Price(p)) * units : usable.Average(Price) * units;
-        decimal maxPrice = usable.Max(Price);
-        decimal maximum = maxPrice * units * (spotCheckRate > 0 ? 2 : 1);
-        reply.EstimatedCost = (Math.Round(expected * (1 + (decimal)spotCheckRate), 9) / 1.000000000000000000000000000m).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        reply.MaximumCost = maximum.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        double totalRate = EstimatedPrice.Apply(reply, usable, units, Rate, spotCheckRate, budgetLeft);
         var f0 = plan.Frames[0];
         double work = (double)f0.Width * f0.Height * (raster ? 1 : f0.SamplesPerPixel) * plan.Frames.Count;
         reply.EstimatedSeconds = totalRate > 0 ? work / totalRate : null;
-        if (budgetLeft is { } limit)
-        {
-            decimal cheapest = usable.Min(Price);
-            if (cheapest > limit)
-                reply.Problems.Add(new ProblemLine { Message = $"the budget left ({limit} tokens) does not cover one price unit at the cheapest node's price of {cheapest}" });
-            else if (maxPrice * units > limit)
-                reply.Problems.Add(new ProblemLine { Severity = "warning", Message = $"the budget left ({limit} tokens) may stop the job early: its tiles can cost up to {maxPrice * units}" });
-        }
         return reply;
     }
 }

@@ -1,3 +1,4 @@
+using RenderNet.Media;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -68,11 +69,19 @@ static class ServiceEndpoints
             var checkedPlan = JobPlan.For(submission, manager.Scenes, manager.Media);
             if (!checkedPlan.CanRender)
                 return Results.Ok(new EstimateReply { Problems = checkedPlan.Errors.Select(e => new ProblemLine { Message = $"{e.Field}: {e.Message}" }).ToList() });
-            if (checkedPlan is not RenderJobPlan plan)
-                return Results.Ok(new EstimateReply { Problems = [new ProblemLine { Severity = "warning", Message = "transcodes are estimated once the video is cut: the cost follows the output megapixels" }] });
-            var probes = await roster.ProbeAsync(calibrate: true, cancellation);
             decimal? left = options.Budget is { } budget ? decimal.Parse(ServiceMapping.Tokens(budget - manager.SpentInAll()), System.Globalization.CultureInfo.InvariantCulture) : null;
-            if (plan.MaxCost is { } max) left = left is { } l ? Math.Min(l, max) : max;
+            if (checkedPlan is TranscodeJobPlan transcode)
+            {
+                if (transcode.MaxCost is { } cap) left = left is { } l ? Math.Min(l, cap) : cap;
+                MediaInfo info;
+                try { info = await MediaInfo.ProbeAsync(FfmpegTools.Locate(), new MediaInput(transcode.MediaPath), cancellation); }
+                catch (MediaException ex) { return ProblemResults.Of(400, ex.Message, "InvalidMedia", "transcode.mediaSha256"); }
+                var transcoders = await roster.ProbeAsync(calibrate: false, cancellation, NodeRoster.Transcode);
+                return Results.Ok(TranscodeEstimator.Estimate(transcode, info, transcoders, options.Farm.SpotCheckRate, left));
+            }
+            var plan = (RenderJobPlan)checkedPlan;
+            var probes = await roster.ProbeAsync(calibrate: true, cancellation);
+            if (plan.MaxCost is { } max) left = left is { } l2 ? Math.Min(l2, max) : max;
             return Results.Ok(RenderEstimator.Estimate(plan, probes, options.Farm.SpotCheckRate, left));
         }).WithSummary("Checks a job without spending anything: problems, tiles, compatible nodes, expected cost and time");
 

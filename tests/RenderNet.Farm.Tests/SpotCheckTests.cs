@@ -29,8 +29,8 @@ public sealed class SpotCheckTests
         var report = result.Nodes.Single(n => n.Address == liar.Address);
         Assert.Contains("failed a spot check", report.Excluded);
         Assert.Contains(warnings, w => w.Contains("failed a spot check") && w.Contains("redone elsewhere"));
-        Assert.Contains(attempts, a => a.SpotCheck && a.Outcome.StartsWith("spot check: differs"));
-        Assert.Contains(attempts, a => a.SpotCheck && a.Outcome.Contains("third opinion, sides with")); // whichever way the liar was caught
+        Assert.Contains(attempts, a => a.SpotCheck && a.Kind == AttemptOutcome.CheckDiffers);
+        Assert.Contains(attempts, a => a.SpotCheck && a.Kind == AttemptOutcome.CheckSettled); // whichever way the liar was caught
     }
 
     [Fact]
@@ -45,7 +45,7 @@ public sealed class SpotCheckTests
         Assert.All(result.Nodes, n => Assert.Null(n.Excluded));
         var checks = attempts.Where(x => x.SpotCheck).ToList();
         Assert.Equal(6, checks.Count); // every tile once
-        Assert.All(checks, x => Assert.Equal("spot check: identical", x.Outcome));
+        Assert.All(checks, x => Assert.Equal(AttemptOutcome.CheckIdentical, x.Kind));
         Assert.Equal(6, result.Nodes.Sum(n => n.SpotChecks));
         foreach (var check in checks)
             Assert.NotEqual(attempts.Single(x => !x.SpotCheck && x.Accepted && x.Tile == check.Tile).Node, check.Node);
@@ -62,7 +62,7 @@ public sealed class SpotCheckTests
         var result = await new TileFarm(Jobs.Spec(frame, 16), Jobs.Fast with { SpotCheckRate = 1 }, onAttempt: x => { lock (attempts) attempts.Add(x); })
             .RunAsync([good.Address, flaky.Address]);
         Assert.True(result.Image.BitEquals(Jobs.Local(frame)));
-        Assert.Contains(attempts, x => x.SpotCheck && x.Node.Contains(flaky.Address) && x.Outcome == "spot check: timeout");
+        Assert.Contains(attempts, x => x.SpotCheck && x.Node.Contains(flaky.Address) && x.Kind == AttemptOutcome.TimedOut);
         Assert.Contains("consecutive failures", result.Nodes.Single(n => n.Address == flaky.Address).Excluded);
         Assert.Contains(result.Warnings, w => w.Contains("spot checks were skipped"));
         // Deadlines, not the 60 s outer limit, ended the hung attempts.

@@ -102,6 +102,14 @@ public sealed class ServiceSchedulingTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         Assert.Contains("transcode.renditions", await bad.Content.ReadAsStringAsync());
 
+        // Estimated from the probed video: 24 frames at 12 fps in 0.5 s segments, on both nodes (they transcode alike).
+        var estimate = await (await http.PostAsJsonAsync("v1/estimates", new JobSubmission
+        {
+            Kind = "transcode", Transcode = new TranscodeSettings { MediaSha256 = sha, Renditions = "90p,48p", SegmentSeconds = 0.5 },
+        })).Content.ReadFromJsonAsync<EstimateReply>();
+        Assert.Equal((4, 24, 2), (estimate!.Segments, estimate.Frames, estimate.CompatibleNodes.Count));
+        Assert.DoesNotContain(estimate.Problems, p => p.Severity == "error");
+
         // A render from one studio tool and a transcode from another share the nodes.
         using var client = await RenderServiceClient.ConnectAsync(service.Address, service.Token);
         var render = client.RenderAsync(Job(128, 96, 50, "render"));

@@ -184,7 +184,10 @@ namespace RenderNet.Client.Wire
     {
         public List<ProblemLine> Problems { get; set; } = new List<ProblemLine>();
         public int TilesPerFrame { get; set; }
+        /// <summary>Frames to render; for a transcode, the video's frames.</summary>
         public int Frames { get; set; }
+        /// <summary>A transcode's segments at the requested length (approximate: the cuts fall on keyframes).</summary>
+        public int Segments { get; set; }
         public List<NodeLine> CompatibleNodes { get; set; } = new List<NodeLine>();
         public string EstimatedCost { get; set; } = "0";
         public string MaximumCost { get; set; } = "0";
