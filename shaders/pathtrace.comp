@@ -203,11 +203,14 @@ Surface surfaceAt(Hit hit, vec3 o, vec3 d) {
 }
 
 // Probability of sampling the specular lobe: its share of the albedo estimate at this view angle.
+// A surface without a specular layer (KHR_materials_specular 0, as Blender writes for "Specular IOR Level" 0) never
+// samples it: no sample is wasted on a lobe that contributes nothing.
 float specularProbability(Surface s, float nv) {
-    vec3 f0 = mix(vec3(0.04), s.baseColor, s.metallic);
-    vec3 F = f0 + (1.0 - f0) * pow(1.0 - nv, 5.0);
+    vec3 F;
+    float diffuseWeight = fresnelLayers(s, nv, F);
     float ws = luminance(F);
-    float wd = luminance((1.0 - F) * (1.0 - s.metallic) * s.baseColor);
+    float wd = luminance(diffuseWeight * s.baseColor);
+    if (ws <= 0.0) return 0.0;
     if (wd <= 0.0) return 1.0;
     return clamp(ws / (ws + wd), 0.1, 0.9);
 }

@@ -3,7 +3,7 @@
 const float PI = 3.14159265358979;
 
 layout(std430, set = 0, binding = 4) readonly buffer Materials { uvec4 materials[]; };   // MATERIAL_STRIDE per material
-const uint MATERIAL_STRIDE = 5u;
+const uint MATERIAL_STRIDE = 7u;
 layout(std430, set = 0, binding = 5) readonly buffer Textures { uvec4 textures[]; };     // offset, w, h, flags
 layout(std430, set = 0, binding = 6) readonly buffer Texels { uint texels[]; };
 layout(std430, set = 0, binding = 7) readonly buffer Lights { vec4 lights[]; };          // 4 per light
@@ -89,6 +89,8 @@ struct Surface {
     float alpha;      // GGX alpha = roughness^2
     vec3 emission;    // emitted radiance toward the ray (zero on a single-sided back face)
     uint material;
+    vec3 specF0;      // dielectric reflectance at normal incidence (KHR_materials_ior × KHR_materials_specular colour)
+    float specWeight; // dielectric specular layer weight (KHR_materials_specular factor; 0: pure diffuse)
     float opacity;    // base colour alpha (the rasteriser's alpha modes use it; the path tracer renders opaque)
 };
 
@@ -129,10 +131,31 @@ void applyMaterial(inout Surface s, uint mat, vec2 uv, vec4 vertexColor) {
     // alpha floor: a perfectly smooth GGX lobe is a delta that NEE cannot sample; 1e-3 is visually a mirror.
     s.alpha = max(roughness * roughness, 1e-3);
     s.emission = (s.frontFace || materialDoubleSided(mat)) ? materialEmission(mat, uv) : vec3(0.0);
+    uvec4 m5 = materials[MATERIAL_STRIDE * mat + 5u];
+    ivec4 m6 = ivec4(materials[MATERIAL_STRIDE * mat + 6u]);
+    vec3 f0 = uintBitsToFloat(m5.xyz);
+    float weight = uintBitsToFloat(m5.w);
+    if (m6.x >= 0) weight *= sampleTexture(uint(m6.x), uv).a;
+    if (m6.y >= 0) f0 *= sampleTexture(uint(m6.y), uv).rgb;
+    s.specF0 = min(f0, vec3(1.0));
+    s.specWeight = clamp(weight, 0.0, 1.0);
 }
 
 // ---------------------------------------------------------------- glTF metallic-roughness BRDF (spec appendix B)
 float luminance(vec3 c) { return dot(c, vec3(0.2126, 0.7152, 0.0722)); }
+
+float maxComponent(vec3 c) { return max(c.r, max(c.g, c.b)); }
+
+// glTF's layering (core spec appendix B with KHR_materials_specular): a dielectric — Lambertian base under a GGX layer
+// of weight w, mixed by w·max(Fresnel) — and a metal (Schlick from the base colour), blended by metallic. Returns the
+// diffuse weight; F is the specular layer's Fresnel term.
+float fresnelLayers(Surface s, float cosTheta, out vec3 F) {
+    float fw = pow(1.0 - cosTheta, 5.0);
+    vec3 dielectric = s.specF0 + (1.0 - s.specF0) * fw;
+    vec3 metal = s.baseColor + (1.0 - s.baseColor) * fw;
+    F = mix(s.specWeight * dielectric, metal, s.metallic);
+    return (1.0 - s.metallic) * (1.0 - s.specWeight * maxComponent(dielectric));
+}
 
 float ggxD(float nh, float a2) {
     float k = nh * nh * (a2 - 1.0) + 1.0;
@@ -158,10 +181,9 @@ vec3 evalBrdf(Surface s, vec3 v, vec3 l) {
     float nh = max(dot(s.n, h), 0.0);
     float vh = max(dot(v, h), 0.0);
     float a2 = s.alpha * s.alpha;
-    vec3 f0 = mix(vec3(0.04), s.baseColor, s.metallic);
-    vec3 F = f0 + (1.0 - f0) * pow(1.0 - vh, 5.0);
-    vec3 diffuse = (1.0 - F) * (1.0 - s.metallic) * s.baseColor / PI;
-    return diffuse + F * ggxD(nh, a2) * smithV(nl, nv, a2);
+    vec3 F;
+    float diffuseWeight = fresnelLayers(s, vh, F);
+    return diffuseWeight * s.baseColor / PI + F * ggxD(nh, a2) * smithV(nl, nv, a2);
 }
 
 // Irradiance (on a surface facing the light) at p from punctual light i, the direction to it and its distance.

@@ -25,7 +25,7 @@ public sealed record LocalPayment(string RpcUrl, long ChainId, string Escrow, st
 }
 
 /// <summary>A local render node could not be started.</summary>
-public sealed class LocalNodeException(string message) : Exception(message);
+public sealed class LocalNodeException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>
 /// A render network on this machine, for one session: N `rendernet node` workers on free loopback ports and, when
@@ -100,7 +100,7 @@ public sealed class LocalNetwork : IDisposable
         }
         catch (InvalidOperationException ex)
         {
-            throw new LocalNodeException(ex.Message);
+            throw new LocalNodeException(ex.Message, ex);
         }
     }
 

@@ -109,7 +109,7 @@ public sealed class FfmpegProcess : IDisposable
         }
         catch (System.ComponentModel.Win32Exception ex)
         {
-            throw new MediaToolMissingException($"{tool} could not be started ({ex.Message}): install ffmpeg or set {FfmpegTools.EnvironmentVariable}");
+            throw new MediaToolMissingException($"{tool} could not be started ({ex.Message}): install ffmpeg or set {FfmpegTools.EnvironmentVariable}", ex);
         }
     }
 

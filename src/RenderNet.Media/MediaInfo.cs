@@ -23,7 +23,7 @@ public sealed record MediaInfo(int Width, int Height, FrameRate Rate, int Frames
         }
         catch (MediaException ex) when (ex is not MediaToolMissingException)
         {
-            throw new MediaException($"input {input.Path} is not readable media: {ex.Message.Split(": ", 2).Last()}");
+            throw new MediaException($"input {input.Path} is not readable media: {ex.Message.Split(": ", 2).Last()}", ex);
         }
         using var doc = JsonDocument.Parse(json);
         var streams = doc.RootElement.TryGetProperty("streams", out var s) ? s.EnumerateArray().ToList() : [];

@@ -25,7 +25,7 @@ public static class RenditionCheck
         }
         catch (MediaException ex) when (ex is not MediaToolMissingException)
         {
-            throw new MediaException($"{rendition.Name}: not a readable video ({ex.Message})");
+            throw new MediaException($"{rendition.Name}: not a readable video ({ex.Message})", ex);
         }
         var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var stream = lines.Select(l => l.Split(',')).FirstOrDefault(p => p.Length >= 4 && p[0] == "h264")

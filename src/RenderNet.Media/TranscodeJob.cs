@@ -59,7 +59,7 @@ public sealed class TranscodeJob : IDisposable
         var info = await MediaInfo.ProbeAsync(tools, input, cancellation);
         IReadOnlyList<Rendition> renditions;
         try { renditions = Rendition.ParseLadder(ladder, info.Width, info.Height); }
-        catch (FormatException ex) { throw new MediaException(ex.Message); }
+        catch (FormatException ex) { throw new MediaException(ex.Message, ex); }
         try
         {
             Directory.CreateDirectory(outputDirectory);

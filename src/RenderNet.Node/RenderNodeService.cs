@@ -109,8 +109,8 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
             var (token, expires) = await sessions.ConfirmAsync(channel, request.Nonce.ToByteArray(), request.ExpiresUnix, request.Signature);
             return new SessionGrant { Token = token, ExpiresUnix = expires };
         }
-        catch (SessionRefusedException ex) { throw new RpcException(new Status(StatusCode.PermissionDenied, ex.Message)); }
-        catch (PaymentException ex) { throw new RpcException(new Status(StatusCode.Unavailable, $"the chain cannot be read: {ex.Message}")); }
+        catch (SessionRefusedException ex) { throw new RpcException(new Status(StatusCode.PermissionDenied, ex.Message, ex)); }
+        catch (PaymentException ex) { throw new RpcException(new Status(StatusCode.Unavailable, $"the chain cannot be read: {ex.Message}", ex)); }
     }
 
     public override async Task<SceneStatus> HasScene(SceneRef request, ServerCallContext context)
@@ -195,8 +195,8 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
         {
             throw NodeRefusal.Create(StatusCode.FailedPrecondition, RefusalKind.AwaitingPayment, ex.Message);
         }
-        catch (PaymentRequiredException ex) { throw new RpcException(new Status(StatusCode.FailedPrecondition, ex.Message)); }
-        catch (PaymentException ex) { throw new RpcException(new Status(StatusCode.Unavailable, $"the chain cannot be read: {ex.Message}")); }
+        catch (PaymentRequiredException ex) { throw new RpcException(new Status(StatusCode.FailedPrecondition, ex.Message, ex)); }
+        catch (PaymentException ex) { throw new RpcException(new Status(StatusCode.Unavailable, $"the chain cannot be read: {ex.Message}", ex)); }
         return id;
     }
 
@@ -216,7 +216,7 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
         }
         catch (Exception ex) when (ex is ArgumentException or OverflowException)
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, ex.Message));
+            throw new RpcException(new Status(StatusCode.InvalidArgument, ex.Message, ex));
         }
         long units = WorkUnits.ForTile(frame, tile);
         var channel = await ReserveAsync(context, request.PaymentChannel, units);
@@ -257,15 +257,15 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
         }
         catch (SceneException ex)
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, ex.Message));
+            throw new RpcException(new Status(StatusCode.InvalidArgument, ex.Message, ex));
         }
         catch (SceneNotCachedException ex)
         {
-            throw new RpcException(new Status(StatusCode.NotFound, ex.Message));
+            throw new RpcException(new Status(StatusCode.NotFound, ex.Message, ex));
         }
         catch (VulkanException ex)
         {
-            throw new RpcException(new Status(StatusCode.Unavailable, ex.Message));
+            throw new RpcException(new Status(StatusCode.Unavailable, ex.Message, ex));
         }
         finally
         {
@@ -292,7 +292,7 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
         AuthorizeWork(context, header.PaymentChannel);
         Core.Media.SegmentSpec spec;
         try { spec = SegmentMessages.FromHeader(header); }
-        catch (ArgumentException ex) { throw new RpcException(new Status(StatusCode.InvalidArgument, ex.Message)); }
+        catch (ArgumentException ex) { throw new RpcException(new Status(StatusCode.InvalidArgument, ex.Message, ex)); }
         if ((long)header.InputBytes > options.MaxSegmentBytes)
             throw new RpcException(new Status(StatusCode.ResourceExhausted, $"a segment of {header.InputBytes:N0} bytes exceeds this node's limit of {options.MaxSegmentBytes:N0} bytes"));
         long units = spec.PriceUnits;
@@ -374,8 +374,8 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
             var unpaidUnits = ledger.Price.IsZero ? 0 : BigInteger.Min(uint.MaxValue, (owed + ledger.Price - 1) / ledger.Price);
             return new VoucherReceipt { AcceptedTotal = total.ToString(), UnpaidTiles = (uint)unpaidUnits };
         }
-        catch (VoucherRejectedException ex) { throw new RpcException(new Status(StatusCode.InvalidArgument, ex.Message)); }
-        catch (PaymentException ex) { throw new RpcException(new Status(StatusCode.Unavailable, ex.Message)); }
+        catch (VoucherRejectedException ex) { throw new RpcException(new Status(StatusCode.InvalidArgument, ex.Message, ex)); }
+        catch (PaymentException ex) { throw new RpcException(new Status(StatusCode.Unavailable, ex.Message, ex)); }
     }
 
     public override async Task<RedeemReply> RedeemVouchers(RedeemRequest request, ServerCallContext context)
@@ -391,7 +391,7 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
             log.LogInformation("redeemed channel={Channel} paid={Paid} tx={Tx}", channel, paid, tx ?? "-");
             return new RedeemReply { TransactionHash = tx ?? "", Amount = paid.ToString() };
         }
-        catch (PaymentException ex) { throw new RpcException(new Status(StatusCode.Unavailable, ex.Message)); }
+        catch (PaymentException ex) { throw new RpcException(new Status(StatusCode.Unavailable, ex.Message, ex)); }
     }
 
     public override Task<HealthReply> Health(HealthRequest request, ServerCallContext context) => Task.FromResult(new HealthReply

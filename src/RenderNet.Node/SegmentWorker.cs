@@ -107,11 +107,11 @@ public sealed class SegmentWorker
         }
         catch (MediaException ex)
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, ex.Message));
+            throw new RpcException(new Status(StatusCode.InvalidArgument, ex.Message, ex));
         }
         catch (VulkanException ex)
         {
-            throw new RpcException(new Status(StatusCode.Unavailable, ex.Message));
+            throw new RpcException(new Status(StatusCode.Unavailable, ex.Message, ex));
         }
         double seconds = watch.Elapsed.TotalSeconds;
         for (int i = 0; i < outputs.Count; i++)

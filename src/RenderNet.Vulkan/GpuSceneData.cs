@@ -14,7 +14,7 @@ public sealed class GpuSceneData
     public const int TriVertsWords = 12;    // v0 + material, e1 + original index, e2
     public const int TriShadingWords = 20;  // n0,u0 | n1,v0 | n2,u1 | v1,u2,v2 | c0,c1,c2
     public const int NodeWords = 8;
-    public const int MaterialWords = 20;
+    public const int MaterialWords = 28;
     public const int LightFloats = 16;
 
     /// <summary>
@@ -141,6 +141,11 @@ public sealed class GpuSceneData
             d[12] = I(m.BaseColorTexture); d[13] = I(m.MetallicRoughnessTexture); d[14] = I(m.EmissiveTexture);
             d[15] = (m.DoubleSided ? 1u : 0u) | (uint)m.AlphaMode << 1; // bit 0: double-sided; bits 1-2: alpha mode (raster)
             d[16] = I(m.NormalTexture); d[17] = I(m.OcclusionTexture); d[18] = F(m.NormalScale); d[19] = F(m.OcclusionStrength);
+            // KHR_materials_specular / _ior: the dielectric F0 (ior's reflectance × specular colour; textures and the
+            // cap at 1 are applied in the shader) and the specular layer's weight.
+            var f0 = m.SpecularColor * m.DielectricF0;
+            d[20] = F(f0.X); d[21] = F(f0.Y); d[22] = F(f0.Z); d[23] = F(m.SpecularFactor);
+            d[24] = I(m.SpecularTexture); d[25] = I(m.SpecularColorTexture);
         }
 
         // Each texture's mip chain, level after level from its offset (level 0 is what the path tracer samples);

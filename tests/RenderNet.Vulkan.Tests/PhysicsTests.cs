@@ -11,18 +11,24 @@ namespace RenderNet.Vulkan.Tests;
 public class PhysicsTests(DeviceFixture gpu, ITestOutputHelper output)
 {
     /// <summary>The glTF metallic-roughness BRDF (spec appendix B), written independently of the shader, in double.</summary>
-    internal static double GltfBrdf(double baseColor, double metallic, double roughness, Vector3 n, Vector3 v, Vector3 l)
+    /// <summary>
+    /// glTF's BRDF with KHR_materials_specular/_ior, grey: a dielectric (Lambert under a GGX layer of weight
+    /// <paramref name="specularWeight"/> with reflectance <paramref name="f0"/>, mixed by weight × Fresnel) and a metal
+    /// (Schlick from the base colour), blended by metallic.
+    /// </summary>
+    internal static double GltfBrdf(double baseColor, double metallic, double roughness, Vector3 n, Vector3 v, Vector3 l, double f0 = 0.04, double specularWeight = 1)
     {
         double nl = Vector3.Dot(n, l), nv = Vector3.Dot(n, v);
         var h = Vector3.Normalize(l + v);
         double nh = Vector3.Dot(n, h), vh = Vector3.Dot(v, h);
         double a2 = Math.Pow(roughness * roughness, 2);
-        double f0 = 0.04 * (1 - metallic) + baseColor * metallic;
-        double F = f0 + (1 - f0) * Math.Pow(1 - vh, 5);
+        double fw = Math.Pow(1 - vh, 5);
+        double dielectric = f0 + (1 - f0) * fw, metal = baseColor + (1 - baseColor) * fw;
+        double F = specularWeight * dielectric * (1 - metallic) + metal * metallic;
         double k = nh * nh * (a2 - 1) + 1;
         double D = a2 / (Math.PI * k * k);
         double vis = 0.5 / (nl * Math.Sqrt(nv * nv * (1 - a2) + a2) + nv * Math.Sqrt(nl * nl * (1 - a2) + a2));
-        return (1 - F) * (1 - metallic) * baseColor / Math.PI + F * D * vis;
+        return (1 - metallic) * (1 - specularWeight * dielectric) * baseColor / Math.PI + F * D * vis;
     }
 
     internal static Scene Plane(PunctualLight light, float albedo = 0.5f)
@@ -98,17 +104,17 @@ public class PhysicsTests(DeviceFixture gpu, ITestOutputHelper output)
         Assert.True(image[20 + 5, 20].R < image[20, 20].R); // x = 0.55, in the falloff
     }
 
-    static Scene Furnace(float metallic, float roughness)
+    static Scene Furnace(PbrMaterial material)
     {
         var b = new SceneBuilder();
-        int m = b.AddMaterial(new PbrMaterial { BaseColorFactor = Vector4.One, MetallicFactor = metallic, RoughnessFactor = roughness });
+        int m = b.AddMaterial(material);
         b.Sphere(m, Vector3.Zero, 1f, 96, 48);
         b.Cameras.Add(new SceneCamera("front", Matrix4x4.CreateTranslation(0, 0, 5), ProjectionKind.Orthographic, 0, null, 0.1f, 100f, 1.1f, 1.1f));
         return b.Build();
     }
 
-    /// <summary>Directional albedo ∫ f cosθ dω of the glTF BRDF for a view at cosine <paramref name="mu"/>, by a midpoint rule in (cosθ, φ).</summary>
-    static double DirectionalAlbedo(double metallic, double roughness, double mu)
+    /// <summary>Directional albedo ∫ f cosθ dω of a BRDF for a view at cosine <paramref name="mu"/>, by a midpoint rule in (cosθ, φ).</summary>
+    static double DirectionalAlbedo(Func<Vector3, Vector3, Vector3, double> brdf, double mu)
     {
         const int N = 768, M = 768;
         var n = Vector3.UnitZ;
@@ -121,22 +127,27 @@ public class PhysicsTests(DeviceFixture gpu, ITestOutputHelper output)
             {
                 double phi = 2 * Math.PI * (j + 0.5) / M;
                 var l = new Vector3((float)(s * Math.Cos(phi)), (float)(s * Math.Sin(phi)), (float)c);
-                sum += GltfBrdf(1, metallic, roughness, n, v, l) * c;
+                sum += brdf(n, v, l) * c;
             }
         }
         return sum * (1.0 / N) * (2 * Math.PI / M);
     }
 
+    (double Measured, double Expected, double Max) FurnaceRender(float metallic, float roughness) =>
+        FurnaceRender(new PbrMaterial { BaseColorFactor = Vector4.One, MetallicFactor = metallic, RoughnessFactor = roughness });
+
     /// <summary>
-    /// Renders an albedo-1 sphere in a uniform environment of radiance 1 (orthographic, 24×24) and returns the mean of
-    /// the pixels well inside the silhouette (view cosine ≥ 0.3), the expected mean from integrating the BRDF on the
-    /// CPU for each of those pixels, and the brightest pixel of the whole image.
+    /// Renders a sphere of <paramref name="material"/> (grey) in a uniform environment of radiance 1 (orthographic,
+    /// 24×24) and returns the mean of the pixels well inside the silhouette (view cosine ≥ 0.3), the expected mean from
+    /// integrating the BRDF on the CPU for each of those pixels, and the brightest pixel of the whole image.
     /// </summary>
-    (double Measured, double Expected, double Max) FurnaceRender(float metallic, float roughness)
+    (double Measured, double Expected, double Max) FurnaceRender(PbrMaterial material)
     {
         const int size = 24;
         const float half = 1.1f;
-        var image = RenderOrtho(Furnace(metallic, roughness), size, 64, 8, background: Vector3.One);
+        var image = RenderOrtho(Furnace(material), size, 64, 8, background: Vector3.One);
+        double f0 = Math.Min(material.DielectricF0 * material.SpecularColor.X, 1);
+        double Brdf(Vector3 n, Vector3 v, Vector3 l) => GltfBrdf(material.BaseColorFactor.X, material.MetallicFactor, material.RoughnessFactor, n, v, l, f0, material.SpecularFactor);
         var albedo = new Dictionary<int, double>();
         double measured = 0, expected = 0, max = 0;
         int count = 0;
@@ -150,12 +161,41 @@ public class PhysicsTests(DeviceFixture gpu, ITestOutputHelper output)
                 double mu = Math.Sqrt(1 - r2);
                 if (mu < 0.3) continue;
                 int key = (int)Math.Round(mu * 50); // tabulate: neighbouring cosines share an integral
-                if (!albedo.TryGetValue(key, out double e)) albedo[key] = e = DirectionalAlbedo(metallic, roughness, key / 50.0);
+                if (!albedo.TryGetValue(key, out double e)) albedo[key] = e = DirectionalAlbedo(Brdf, key / 50.0);
                 expected += e;
                 measured += image[x, y].R;
                 count++;
             }
         return (measured / count, expected / count, max);
+    }
+
+    [Fact]
+    public void Without_a_specular_layer_an_albedo_one_diffuse_sphere_reflects_all_the_light()
+    {
+        // KHR_materials_specular 0 (Blender's "Specular IOR Level" 0): a pure Lambertian, which keeps every bit of energy.
+        var (measured, expected, max) = FurnaceRender(new PbrMaterial { BaseColorFactor = Vector4.One, MetallicFactor = 0, RoughnessFactor = 0.5f, SpecularFactor = 0 });
+        output.WriteLine($"no specular layer: measured {measured:F4}, BRDF integral {expected:F4}, max pixel {max:F4}");
+        Assert.Equal(1.0, expected, 1e-3);
+        Assert.Equal(1.0, measured, 0.01);
+    }
+
+    [Theory]
+    [InlineData(1.5f, 0.04)]
+    [InlineData(2.0f, 1.0 / 9)]
+    [InlineData(1.33f, 0.0201)]
+    public void A_black_dielectric_reflects_what_its_ior_gives_and_its_specular_colour_tints_it(float ior, double f0)
+    {
+        // Black base: only the specular layer reflects (roughness 0.3: a lobe the CPU integral resolves).
+        var material = new PbrMaterial { BaseColorFactor = new Vector4(0, 0, 0, 1), MetallicFactor = 0, RoughnessFactor = 0.3f, Ior = ior };
+        Assert.Equal(f0, material.DielectricF0, 1e-4);
+        var (measured, expected, _) = FurnaceRender(material);
+        output.WriteLine($"ior {ior}: measured {measured:F4}, BRDF integral {expected:F4}");
+        Assert.Equal(expected, measured, 0.005); // a few thousandths above the CPU integral at every ior (its grazing cells)
+
+        var half = FurnaceRender(material with { SpecularColor = new Vector3(0.5f) });
+        output.WriteLine($"ior {ior}, half the specular colour: measured {half.Measured:F4}, BRDF integral {half.Expected:F4}");
+        Assert.True(half.Measured < measured, $"half the specular colour reflects {half.Measured}, not less than {measured}");
+        Assert.Equal(half.Expected, half.Measured, 0.005);
     }
 
     [Fact]

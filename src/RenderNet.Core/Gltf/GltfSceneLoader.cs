@@ -17,7 +17,8 @@ namespace RenderNet.Core.Gltf;
 /// </summary>
 public static class GltfSceneLoader
 {
-    static readonly HashSet<string> SupportedExtensions = ["KHR_lights_punctual", "KHR_materials_emissive_strength"];
+    static readonly HashSet<string> SupportedExtensions =
+        ["KHR_lights_punctual", "KHR_materials_emissive_strength", "KHR_materials_specular", "KHR_materials_ior"];
 
     public static Scene Load(string path, AnimationPose? pose = null)
     {
@@ -250,6 +251,8 @@ public static class GltfSceneLoader
             var emissive = m.FindChannel("Emissive");
             var normal = m.FindChannel("Normal");
             var occlusion = m.FindChannel("Occlusion");
+            var specular = m.FindChannel("SpecularFactor");
+            var specularColor = m.FindChannel("SpecularColor");
             foreach (var channel in new[] { normal, occlusion })
                 if (channel is { Texture: not null } c)
                     warnings.Add($"{c.Key.ToLowerInvariant()} textures are used by the rasteriser, not by the path tracer");
@@ -272,6 +275,14 @@ public static class GltfSceneLoader
                 NormalScale = normal?.GetFactor("NormalScale") ?? 1f,
                 OcclusionTexture = TextureFor(occlusion, srgb: false),
                 OcclusionStrength = occlusion?.GetFactor("OcclusionStrength") ?? 1f,
+                SpecularFactor = Finite(specular?.GetFactor("SpecularFactor"), 1f, 0f, 1f),
+                SpecularTexture = TextureFor(specular, srgb: false),
+                SpecularColor = specularColor is { } sc
+                    ? new Vector3(Finite(sc.Color.X, 1f, 0f, 1e3f), Finite(sc.Color.Y, 1f, 0f, 1e3f), Finite(sc.Color.Z, 1f, 0f, 1e3f))
+                    : Vector3.One,
+                SpecularColorTexture = TextureFor(specularColor, srgb: true),
+                // glTF: ior 0 means an infinitely dense material (F0 = 1), else 1 ≤ ior.
+                Ior = m.IndexOfRefraction is var ior && float.IsFinite(ior) && (ior == 0 || ior >= 1) ? (ior == 0 ? float.PositiveInfinity : ior) : 1.5f,
                 DoubleSided = m.DoubleSided,
                 AlphaMode = m.Alpha switch { GltfAlphaMode.MASK => SceneAlphaMode.Mask, GltfAlphaMode.BLEND => SceneAlphaMode.Blend, _ => SceneAlphaMode.Opaque },
                 AlphaCutoff = m.AlphaCutoff,
@@ -282,6 +293,10 @@ public static class GltfSceneLoader
             materials.Add(material);
             return materials.Count - 1;
         }
+
+        /// <summary>A factor from the file, bounded; NaN, infinities and absent values give the default.</summary>
+        static float Finite(float? value, float fallback, float min, float max) =>
+            value is { } v && float.IsFinite(v) ? Math.Clamp(v, min, max) : fallback;
 
         int TextureFor(MaterialChannel? channel, bool srgb)
         {

@@ -27,6 +27,21 @@ public sealed record PbrMaterial
     /// <summary>Ambient occlusion in R (linear), and glTF's occlusionTexture.strength.</summary>
     public int OcclusionTexture { get; init; } = -1;
     public float OcclusionStrength { get; init; } = 1f;
+    /// <summary>KHR_materials_specular: strength of the dielectric specular layer (0 = none), its texture (alpha).</summary>
+    public float SpecularFactor { get; init; } = 1f;
+    public int SpecularTexture { get; init; } = -1;
+    /// <summary>KHR_materials_specular: tint of the dielectric F0 (linear), its texture (sRGB, rgb).</summary>
+    public Vector3 SpecularColor { get; init; } = Vector3.One;
+    public int SpecularColorTexture { get; init; } = -1;
+    /// <summary>KHR_materials_ior: index of refraction of the dielectric (1.5 by default: F0 = 4%).</summary>
+    public float Ior { get; init; } = 1.5f;
+    /// <summary>Reflectance at normal incidence of a dielectric with <see cref="Ior"/> in air: ((ior − 1)/(ior + 1))².</summary>
+    public float DielectricF0 => Ior switch
+    {
+        float.PositiveInfinity => 1f,
+        > 0 and var n => MathF.Pow((n - 1) / (n + 1), 2),
+        _ => 0.04f,
+    };
     public bool DoubleSided { get; init; }
     public AlphaMode AlphaMode { get; init; } = AlphaMode.Opaque;
     public float AlphaCutoff { get; init; } = 0.5f;

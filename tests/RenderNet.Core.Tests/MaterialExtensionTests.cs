@@ -1,0 +1,96 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+using RenderNet.Core.Gltf;
+using SharpGLTF.Schema2;
+
+namespace RenderNet.Core.Tests;
+
+/// <summary>The material extensions exporters write (Blender: KHR_materials_specular and _ior on every material) are read, not ignored.</summary>
+public sealed class MaterialExtensionTests : IDisposable
+{
+    readonly string dir = Directory.CreateTempSubdirectory("rendernet-materials").FullName;
+
+    public void Dispose() => Directory.Delete(dir, true);
+
+    static readonly Vector3[] Corners = [new(0, 0, 0), new(1, 0, 0), new(0, 1, 0)];
+
+    /// <summary>A triangle whose material SharpGLTF writes with the specular and IOR extensions.</summary>
+    string WriteWithSharpGltf(float specular, Vector3 specularColor, float ior)
+    {
+        var model = ModelRoot.CreateModel();
+        var material = model.CreateMaterial("blender wall");
+        material.InitializePBRMetallicRoughness("Specular");
+        material.FindChannel("BaseColor")!.Value.Parameters[0].Value = new Vector4(0.8f, 0.8f, 0.8f, 1);
+        var factor = material.FindChannel("SpecularFactor")!.Value;
+        factor.Parameters.Single(p => p.Name == "SpecularFactor").Value = specular;
+        material.FindChannel("SpecularColor")!.Value.Parameters.Single(p => p.Name == "RGB").Value = specularColor;
+        material.IndexOfRefraction = ior;
+        var mesh = model.CreateMesh("triangle");
+        var prim = mesh.CreatePrimitive();
+        var accessor = model.CreateAccessor();
+        accessor.SetVertexData(model.UseBufferView(MemoryMarshal.AsBytes(Corners.AsSpan()).ToArray(), 0, null, 0, BufferMode.ARRAY_BUFFER), 0, 3, new SharpGLTF.Memory.AttributeFormat(DimensionType.VEC3));
+        prim.SetVertexAccessor("POSITION", accessor);
+        prim.Material = material;
+        model.UseScene("s").CreateNode("n").Mesh = mesh;
+        string path = Path.Combine(dir, "specular.glb");
+        model.SaveGLB(path);
+        return path;
+    }
+
+    [Fact]
+    public void Specular_and_ior_written_by_SharpGLTF_are_read_without_a_warning()
+    {
+        var scene = GltfSceneLoader.Load(WriteWithSharpGltf(0f, new Vector3(1, 0.5f, 0.25f), 1.33f));
+        var m = Assert.Single(scene.Materials);
+        Assert.Equal(0f, m.SpecularFactor);
+        Assert.Equal(new Vector3(1, 0.5f, 0.25f), m.SpecularColor);
+        Assert.Equal(1.33f, m.Ior);
+        Assert.Equal(0.0201, m.DielectricF0, 1e-4);
+        Assert.DoesNotContain(scene.Warnings, w => w.Contains("KHR_materials_specular") || w.Contains("KHR_materials_ior"));
+    }
+
+    [Fact]
+    public void Without_the_extensions_a_material_keeps_the_core_specs_four_percent_dielectric()
+    {
+        var scene = GltfSceneLoader.Load(Path.Combine(dir, WriteDefault()));
+        var m = Assert.Single(scene.Materials);
+        Assert.Equal((1f, Vector3.One, 1.5f), (m.SpecularFactor, m.SpecularColor, m.Ior));
+        Assert.Equal(0.04, m.DielectricF0, 1e-6);
+    }
+
+    string WriteDefault()
+    {
+        var model = ModelRoot.CreateModel();
+        var material = model.CreateMaterial("plain");
+        material.InitializePBRMetallicRoughness();
+        var mesh = model.CreateMesh("triangle");
+        var prim = mesh.CreatePrimitive();
+        var accessor = model.CreateAccessor();
+        accessor.SetVertexData(model.UseBufferView(MemoryMarshal.AsBytes(Corners.AsSpan()).ToArray(), 0, null, 0, BufferMode.ARRAY_BUFFER), 0, 3, new SharpGLTF.Memory.AttributeFormat(DimensionType.VEC3));
+        prim.SetVertexAccessor("POSITION", accessor);
+        prim.Material = material;
+        model.UseScene("s").CreateNode("n").Mesh = mesh;
+        model.SaveGLB(Path.Combine(dir, "plain.glb"));
+        return "plain.glb";
+    }
+
+    [Theory]
+    [InlineData("\"specularFactor\": 1e999", "Infinity")]
+    [InlineData("\"specularFactor\": -3", "-3")]
+    [InlineData("\"specularFactor\": 7", "7")]
+    public void A_specular_factor_out_of_range_refuses_the_file_naming_the_field(string json, string value)
+    {
+        string path = Path.Combine(dir, "hostile.gltf");
+        File.WriteAllText(path, """
+            {"asset":{"version":"2.0"},"extensionsUsed":["KHR_materials_specular"],
+             "buffers":[{"byteLength":36,"uri":"data:application/octet-stream;base64,AAAAAAAAAAAAAAAAAACAPwAAAAAAAAAAAAAAAAAAgD8AAAAA"}],
+             "bufferViews":[{"buffer":0,"byteLength":36}],
+             "accessors":[{"bufferView":0,"componentType":5126,"count":3,"type":"VEC3","min":[0,0,0],"max":[1,1,0]}],
+             "materials":[{"name":"m","extensions":{"KHR_materials_specular":{ JSON }}}],
+             "meshes":[{"primitives":[{"attributes":{"POSITION":0},"material":0}]}],
+             "nodes":[{"mesh":0}],"scenes":[{"nodes":[0]}],"scene":0}
+            """.Replace("JSON", json));
+        var ex = Assert.Throws<RenderNet.Core.Scenes.SceneException>(() => GltfSceneLoader.Load(path));
+        Assert.Contains($"is not a readable glTF 2.0 file: ModelRoot _specularFactor {value} must be greater than or equal to 0", ex.Message);
+    }
+}
