@@ -57,12 +57,65 @@ uint pcg(uint v) {
     return (word >> 22u) ^ word;
 }
 
-uint rngState;
-float rnd() {
-    rngState = rngState * 747796405u + 2891336453u;
-    uint word = ((rngState >> ((rngState >> 28u) + 4u)) ^ rngState) * 277803737u;
-    word = (word >> 22u) ^ word;
-    return float(word >> 8) * (1.0 / 16777216.0);
+// ---------------------------------------------------------------- samples
+// Owen-scrambled Sobol (Burley 2020, "Practical Hash-based Owen Scrambling"): the first four Sobol dimensions,
+// each pixel's own shuffle of the sample order and its own nested uniform scramble per
+// group of four dimensions. A pure function of (frame seed, full-frame pixel, sample index, group): tiles stay
+// bit-exact, and every pixel is an unbiased randomised quasi-Monte Carlo estimator whose samples stratify jointly
+// in each group (pixel jitter; per bounce the light's pick and point; the BSDF's lobe and direction with roulette).
+// The first four Sobol dimensions of an index (Joe-Kuo direction numbers: dimension 0 is van der Corput; 1, 2 and 3
+// have primitive polynomials x+1, x²+x+1 and x³+x+1), bit-reversed — the domain the Owen scramble works in, so no
+// reversal is needed before it (and dimension 0 is the index itself). The direction numbers come from their
+// recurrences in registers: a constant table indexed at run time is copied into every invocation's private memory by
+// some compilers (llvmpipe: ten times slower).
+uvec4 sobol4Reversed(uint index) {
+    uvec4 x = uvec4(index, 0u, 0u, 0u);
+    uint a1 = 1u;                     // dimension 1: V(i)
+    uint b2 = 0u, b1 = 0u;            // dimension 2: V(i-2), V(i-1)
+    uint c3 = 0u, c2 = 0u, c1 = 0u;   // dimension 3: V(i-3), V(i-2), V(i-1)
+    for (uint i = 1u; index != 0u; i++, index >>= 1u) {
+        uint b = i == 1u ? 1u : i == 2u ? 3u : (b2 ^ (b2 << 2u) ^ b1);
+        uint c = i == 1u ? 1u : i == 2u ? 3u : i == 3u ? 4u : (c3 ^ (c3 << 3u) ^ c2);
+        if ((index & 1u) != 0u) x.yzw ^= uvec3(a1, b, c);
+        a1 ^= a1 << 1u;
+        b2 = b1; b1 = b;
+        c3 = c2; c2 = c1; c1 = c;
+    }
+    return x;
+}
+
+// Laine–Karras style permutation: flips each bit depending only on the bits below it.
+uint laineKarras(uint x, uint seed) {
+    x += seed;
+    x ^= x * 0x6c50b47cu;
+    x ^= x * 0xb82f1e52u;
+    x ^= x * 0xc7afe638u;
+    x ^= x * 0x8d22f6e6u;
+    return x;
+}
+
+// Owen scramble: a random permutation of each binary subinterval, applied from the most significant bit down.
+uint nestedUniformScramble(uint x, uint seed) { return bitfieldReverse(laineKarras(bitfieldReverse(x), seed)); }
+
+uint pixelSeed;     // pcg of (frame seed, pixel)
+uint sampleNumber;  // the sample index within the pixel
+
+const uint GROUP_PIXEL = 0u;
+uint groupLight(uint depth) { return 1u + 2u * depth; }
+uint groupBsdf(uint depth) { return 2u + 2u * depth; }
+
+// Four dimensions of the current sample, in [0, 1).
+vec4 sampleGroup(uint group) {
+    uint seed = pcg(pixelSeed ^ pcg(group + 0x68bc21ebu));
+    // The pixel's shuffle of the sample order: an Owen scramble of the index. Below 2^16 samples it permutes the
+    // 16-bit indices among themselves (the scramble of the top half-word, shifted back), so the Sobol sum below
+    // runs over 16 bits instead of 32.
+    uint shift = sampleNumber < 65536u ? 16u : 0u;
+    uint index = nestedUniformScramble(sampleNumber << shift, seed) >> shift;
+    uvec4 r = sobol4Reversed(index);
+    uvec4 x = bitfieldReverse(uvec4(laineKarras(r.x, seed ^ 0x9e3779b9u), laineKarras(r.y, seed ^ 0x7f4a7c15u),
+                                    laineKarras(r.z, seed ^ 0x94d049bbu), laineKarras(r.w, seed ^ 0xbf58476du)));
+    return vec4(x >> 8u) * (1.0 / 16777216.0);
 }
 
 // ---------------------------------------------------------------- scene access
@@ -237,12 +290,12 @@ void basis(vec3 n, out vec3 t, out vec3 b) {
 }
 
 // Samples a direction; returns false when the sample falls below the surface (the path ends).
-bool sampleBrdf(Surface s, vec3 v, out vec3 l) {
+bool sampleBrdf(Surface s, vec3 v, vec3 u, out vec3 l) {
     vec3 t, b;
     basis(s.n, t, b);
     float nv = dot(s.n, v);
     float pSpec = specularProbability(s, nv);
-    float u0 = rnd(), u1 = rnd(), u2 = rnd();
+    float u0 = u.x, u1 = u.y, u2 = u.z;
     if (u0 < pSpec) {
         vec3 ve = vec3(dot(v, t), dot(v, b), nv);
         vec3 vh = normalize(vec3(s.alpha * ve.x, s.alpha * ve.y, ve.z));
@@ -304,10 +357,10 @@ vec3 samplePunctualLights(Surface s, vec3 v) {
     return result;
 }
 
-vec3 sampleEmissiveTriangles(Surface s, vec3 v) {
+vec3 sampleEmissiveTriangles(Surface s, vec3 v, vec3 u) {
     uint count = frame.counts.y;
     if (count == 0u) return vec3(0.0);
-    float x = rnd();
+    float x = u.x;
     // Binary search of the power CDF.
     uint lo = 0u, hi = count - 1u;
     while (lo < hi) {
@@ -315,7 +368,7 @@ vec3 sampleEmissiveTriangles(Surface s, vec3 v) {
         if (uintBitsToFloat(emissiveTris[mid].y) > x) hi = mid; else lo = mid + 1u;
     }
     uint slot = emissiveTris[lo].x;
-    float su = sqrt(rnd()), sv = rnd();
+    float su = sqrt(u.y), sv = u.z;
     float bu = su * (1.0 - sv), bv = su * sv;         // uniform barycentrics
     vec3 p = f3(triVerts[3u * slot]) + bu * f3(triVerts[3u * slot + 1u]) + bv * f3(triVerts[3u * slot + 2u]);
     vec3 toLight = p - s.position;
@@ -377,10 +430,12 @@ vec3 radiance(vec3 origin, vec3 dir) {
         }
         if (depth >= maxBounces) break;
 
-        result += throughput * (samplePunctualLights(s, v) + sampleEmissiveTriangles(s, v));
+        result += throughput * samplePunctualLights(s, v);
+        if (frame.counts.y > 0u) result += throughput * sampleEmissiveTriangles(s, v, sampleGroup(groupLight(depth)).xyz);
 
+        vec4 bsdfSample = sampleGroup(groupBsdf(depth));
         vec3 l;
-        if (!sampleBrdf(s, v, l)) break;
+        if (!sampleBrdf(s, v, bsdfSample.xyz, l)) break;
         float pdf = brdfPdf(s, v, l);
         if (!(pdf > 0.0)) break;
         throughput *= evalBrdf(s, v, l) * dot(s.n, l) / pdf;
@@ -390,7 +445,7 @@ vec3 radiance(vec3 origin, vec3 dir) {
 
         if (depth >= 2u) {               // Russian roulette, unbiased: survivors are reweighted
             float q = clamp(max(throughput.r, max(throughput.g, throughput.b)), 0.05, 0.95);
-            if (rnd() >= q) break;
+            if (bsdfSample.w >= q) break;
             throughput /= q;
         }
     }
@@ -414,12 +469,12 @@ void main() {
         return;
     }
 
-    uint pixelKey = pcg(frame.sizeSeedBounces.z ^ pcg(pixel.x ^ pcg(pixel.y)));
+    pixelSeed = pcg(frame.sizeSeedBounces.z ^ pcg(pixel.x ^ pcg(pixel.y)));
     vec4 acc = accum[index];
     for (uint sampleIndex = pc.sampleBegin; sampleIndex < pc.sampleEnd; sampleIndex++) {
-        rngState = pcg(pixelKey ^ pcg(sampleIndex + 0x9E3779B9u));
+        sampleNumber = sampleIndex;
         vec3 o, d;
-        cameraRay(vec2(pixel) + vec2(rnd(), rnd()), o, d);
+        cameraRay(vec2(pixel) + sampleGroup(GROUP_PIXEL).xy, o, d);
         vec3 c = radiance(o, d);
         // A NaN or infinite sample would poison the pixel; it is dropped (counted as black), which is deterministic.
         if (any(isnan(c)) || any(isinf(c))) c = vec3(0.0);

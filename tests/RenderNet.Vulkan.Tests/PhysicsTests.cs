@@ -232,7 +232,7 @@ public class PhysicsTests(DeviceFixture gpu, ITestOutputHelper output)
     }
 
     [Fact]
-    public void Error_falls_as_one_over_sqrt_spp()
+    public void Error_falls_at_least_as_one_over_sqrt_spp_and_far_faster_than_with_independent_samples()
     {
         var scene = SceneBuilder.CornellBox();
         FloatImage Render(int spp, uint seed) => gpu.Render(scene, new FrameSettings
@@ -253,7 +253,12 @@ public class PhysicsTests(DeviceFixture gpu, ITestOutputHelper output)
         double Error(int spp) => Enumerable.Range(1, 3).Average(s => Rmse(Render(spp, (uint)s)));
         double e4 = Error(4), e16 = Error(16), e64 = Error(64);
         output.WriteLine($"RMSE 4 spp {e4:F5}, 16 spp {e16:F5}, 64 spp {e64:F5}; ratios {e4 / e16:F2}, {e16 / e64:F2}");
-        Assert.InRange(e4 / e16, 1.6, 2.5);
-        Assert.InRange(e16 / e64, 1.5, 2.5);
+        // Owen-scrambled Sobol converges faster than independent samples (whose ratios are 2 per 4× samples), but no
+        // estimator of this discontinuous integrand beats 1/spp (ratio 4): more would mean samples are not independent
+        // between pixels or seeds.
+        Assert.InRange(e4 / e16, 1.6, 4.4);
+        Assert.InRange(e16 / e64, 1.6, 4.4);
+        // Independent uniform samples (the sampler before Sobol) measured 0.390, 0.186 and 0.111 here.
+        Assert.True(e64 < 0.05, $"64-spp RMSE {e64}: the low-discrepancy sampler should be far below independent sampling's 0.111");
     }
 }
