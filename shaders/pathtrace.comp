@@ -10,6 +10,7 @@
 // counts) never pass through a float load that a driver could canonicalise or flush.
 
 #extension GL_GOOGLE_include_directive : require
+#extension GL_KHR_shader_subgroup_arithmetic : require
 layout(local_size_x = 8, local_size_y = 8, local_size_z = 1) in;
 
 const float INF = 1e30;
@@ -26,15 +27,28 @@ layout(std140, set = 0, binding = 0) uniform Frame {
     uvec4 sizeSeedBounces;  // frame width, frame height, seed, max bounces
     vec4 projection;    // tan(yfov/2), aspect, ortho half-width, ortho half-height
     uvec4 counts;       // lights, emissive triangles, mode, orthographic (0/1)
-    vec4 emissivePower; // x = total emissive power (sum of area * luminance), y = ray epsilon scale
+    vec4 emissivePower; // x = total emissive power (sum of area * luminance), y = ray epsilon scale,
+                        // z = adaptive sampling's noise threshold (0: off), w = its minimum samples (uint bits)
 } frame;
 
 layout(std430, set = 0, binding = 1) readonly buffer TriVerts { uvec4 triVerts[]; };     // 3 per triangle
 layout(std430, set = 0, binding = 2) readonly buffer TriShading { uvec4 triShading[]; }; // 5 per triangle
 layout(std430, set = 0, binding = 3) readonly buffer Nodes { uvec4 nodes[]; };           // 2 per node
 layout(std430, set = 0, binding = 8) readonly buffer EmissiveTris { uvec4 emissiveTris[]; }; // slot, cdf
+// Two vec4 per pixel: (radiance sum, samples taken) and (luminance sum, sum of squared luminance, stopped, 0).
 layout(std430, set = 0, binding = 9) buffer Accum { vec4 accum[]; };
-layout(std430, set = 0, binding = 10) buffer Stats { uint raysTraced; };  // for rays/s figures; reset per dispatch
+// Reset per dispatch: rays traced (for rays/s figures), and the most loop trips any subgroup made (see LOOP_TICK).
+layout(std430, set = 0, binding = 10) buffer Stats { uint raysTraced; uint maxSubgroupLoopTrips; };
+
+// llvmpipe stops every loop of an invocation once its SIMD vector has made 65,535 loop trips in all (Mesa's
+// LP_MAX_TGSI_LOOP_ITERATIONS, an infinite-loop guard): traversals would then end early, the picture would darken, and
+// how many samples one dispatch holds would change the bits. Each loop ticks once on entry (the trip that finds its
+// condition false) and once per iteration, counted by one elected invocation, so the subgroup's sum (on llvmpipe, the
+// vector) is the vector's trip count; the host sizes each dispatch's samples to stay well below the guard.
+// (A specialization constant that compiled the count out made llvmpipe 20% slower, so it is always counted: a few
+// instructions per loop trip on a GPU.)
+uint loopTrips = 0u;
+#define LOOP_TICK if (subgroupElect()) loopTrips++;
 
 layout(push_constant) uniform Push {
     ivec2 tileOrigin;   // tile rectangle in the full frame
@@ -73,7 +87,9 @@ uvec4 sobol4Reversed(uint index) {
     uint a1 = 1u;                     // dimension 1: V(i)
     uint b2 = 0u, b1 = 0u;            // dimension 2: V(i-2), V(i-1)
     uint c3 = 0u, c2 = 0u, c1 = 0u;   // dimension 3: V(i-3), V(i-2), V(i-1)
+    LOOP_TICK
     for (uint i = 1u; index != 0u; i++, index >>= 1u) {
+        LOOP_TICK
         uint b = i == 1u ? 1u : i == 2u ? 3u : (b2 ^ (b2 << 2u) ^ b1);
         uint c = i == 1u ? 1u : i == 2u ? 3u : i == 3u ? 4u : (c3 ^ (c3 << 3u) ^ c2);
         if ((index & 1u) != 0u) x.yzw ^= uvec3(a1, b, c);
@@ -177,11 +193,15 @@ Hit trace(vec3 o, vec3 d, float tMin, float tMax, bool anyHit) {
     int sp = 0;
     uint node = 0u;
     if (boxEntry(0u, o, invD, tMax) >= INF) return hit;
+    LOOP_TICK
     while (true) {
+        LOOP_TICK
         uvec4 hiCount = nodes[2u * node + 1u];
         uint first = nodes[2u * node].w;
         if (hiCount.w > 0u) {
+            LOOP_TICK
             for (uint i = first; i < first + hiCount.w; i++) {
+                LOOP_TICK
                 float t, u, v;
                 if (intersectTriangle(o, d, i, tMin, hit.t, t, u, v)) {
                     hit.t = t; hit.slot = i; hit.u = u; hit.v = v;
@@ -201,7 +221,9 @@ Hit trace(vec3 o, vec3 d, float tMin, float tMax, bool anyHit) {
         }
         // Pop until a node that still lies in front of the closest hit.
         bool found = false;
+        LOOP_TICK
         while (sp > 0) {
+            LOOP_TICK
             node = stack[--sp];
             if (boxEntry(node, o, invD, hit.t) < INF) { found = true; break; }
         }
@@ -345,7 +367,9 @@ float emissiveSelectionPdf(uint slot) {
 vec3 samplePunctualLights(Surface s, vec3 v) {
     vec3 result = vec3(0.0);
     vec3 origin = offsetOrigin(s);
+    LOOP_TICK
     for (uint i = 0u; i < frame.counts.x; i++) {
+        LOOP_TICK
         vec3 l;
         float dist;
         vec3 irradiance = punctualIrradiance(i, s.position, l, dist);
@@ -363,7 +387,9 @@ vec3 sampleEmissiveTriangles(Surface s, vec3 v, vec3 u) {
     float x = u.x;
     // Binary search of the power CDF.
     uint lo = 0u, hi = count - 1u;
+    LOOP_TICK
     while (lo < hi) {
+        LOOP_TICK
         uint mid = (lo + hi) / 2u;
         if (uintBitsToFloat(emissiveTris[mid].y) > x) hi = mid; else lo = mid + 1u;
     }
@@ -411,7 +437,9 @@ vec3 radiance(vec3 origin, vec3 dir) {
     vec3 throughput = vec3(1.0);
     float lastPdf = 0.0;
     uint maxBounces = frame.sizeSeedBounces.w;
+    LOOP_TICK
     for (uint depth = 0u; ; depth++) {
+        LOOP_TICK
         Hit hit = trace(origin, dir, 0.0, INF, false);
         if (hit.slot == NONE) {
             result += throughput * frame.background.rgb;
@@ -465,13 +493,19 @@ void main() {
         cameraRay(vec2(pixel) + 0.5, o, d);
         Hit hit = trace(o, d, 0.0, INF, false);
         float id = hit.slot == NONE ? -1.0 : float(triVerts[3u * hit.slot + 1u].w);
-        accum[index] = vec4(id, hit.slot == NONE ? 0.0 : hit.t, 0.0, 1.0);
+        accum[2u * index] = vec4(id, hit.slot == NONE ? 0.0 : hit.t, 0.0, 1.0);
         return;
     }
 
     pixelSeed = pcg(frame.sizeSeedBounces.z ^ pcg(pixel.x ^ pcg(pixel.y)));
-    vec4 acc = accum[index];
+    vec4 acc = accum[2u * index];
+    vec4 moments = accum[2u * index + 1u];
+    float threshold = frame.emissivePower.z;
+    uint minSamples = floatBitsToUint(frame.emissivePower.w);
+    LOOP_TICK
     for (uint sampleIndex = pc.sampleBegin; sampleIndex < pc.sampleEnd; sampleIndex++) {
+        LOOP_TICK
+        if (moments.z != 0.0) break;   // adaptive sampling stopped this pixel at an earlier checkpoint
         sampleNumber = sampleIndex;
         vec3 o, d;
         cameraRay(vec2(pixel) + sampleGroup(GROUP_PIXEL).xy, o, d);
@@ -479,8 +513,23 @@ void main() {
         // A NaN or infinite sample would poison the pixel; it is dropped (counted as black), which is deterministic.
         if (any(isnan(c)) || any(isinf(c))) c = vec3(0.0);
         acc.rgb += c;
+        acc.a = float(sampleIndex + 1u);
+        // Adaptive sampling: at checkpoints from the minimum on, the pixel stops once the standard error of its mean
+        // luminance, relative to the square root of that mean (as Cycles' noise threshold), is below the threshold.
+        // Decided by the pixel's own samples at fixed sample counts: any tiling or batching gives the same bits.
+        float lum = luminance(c);
+        moments.xy += vec2(lum, lum * lum);
+        uint n = sampleIndex + 1u;
+        if (threshold > 0.0 && n >= minSamples && n >= 2u && (n == minSamples || n % 8u == 0u)) {
+            float mean = moments.x / float(n);
+            float variance = max(moments.y / float(n) - mean * mean, 0.0) * float(n) / float(n - 1u);
+            float stdError = sqrt(variance / float(n));
+            if (stdError <= threshold * sqrt(max(mean, 1e-4))) moments.z = 1.0;
+        }
     }
-    acc.a = 1.0;
-    accum[index] = acc;
+    accum[2u * index] = acc;
+    accum[2u * index + 1u] = moments;
     atomicAdd(raysTraced, rayCount);
+    uint subgroupTrips = subgroupAdd(loopTrips);
+    if (subgroupElect()) atomicMax(maxSubgroupLoopTrips, subgroupTrips);
 }

@@ -2,6 +2,10 @@
 // shade with the same code (the same buffers, packed by GpuSceneData, bound at the same binding numbers).
 const float PI = 3.14159265358979;
 
+#ifndef LOOP_TICK
+#define LOOP_TICK   // the path tracer counts its loop iterations (see pathtrace.comp); the rasteriser need not
+#endif
+
 layout(std430, set = 0, binding = 4) readonly buffer Materials { uvec4 materials[]; };   // MATERIAL_STRIDE per material
 const uint MATERIAL_STRIDE = 7u;
 layout(std430, set = 0, binding = 5) readonly buffer Textures { uvec4 textures[]; };     // offset, w, h, flags
@@ -47,7 +51,9 @@ vec4 sampleLevel(uvec4 info, vec2 uv) {
 // Mip level k of a texture (levels follow each other in the texel buffer, each half the size of the one above).
 uvec4 levelInfo(uvec4 info, uint k) {
     uint offset = info.x, w = info.y, h = info.z;
+    LOOP_TICK
     for (uint i = 0u; i < k; i++) {
+        LOOP_TICK
         offset += w * h;
         w = max(w / 2u, 1u);
         h = max(h / 2u, 1u);

@@ -35,6 +35,10 @@ public sealed class TileFarm
     readonly List<string> warnings = [];
     TaskCompletionSource changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     int done;
+    /// <summary>Tiles announced through onTile (under <see cref="announceGate"/>); drops when a convicted node's tiles are retracted.</summary>
+    int announced;
+    int retracted;
+    readonly Lock announceGate = new();
     int fromJournal;
     string? failure;
     bool paused;
@@ -208,7 +212,7 @@ public sealed class TileFarm
             tile.Done = true;
             done++;
             fromJournal++;
-            onTile?.Invoke(new TileEvent(index, work.RectOf(index), node, TimeSpan.Zero, bytes, false, true, done, tiles.Length));
+            Announce(new TileEvent(index, work.RectOf(index), node, TimeSpan.Zero, bytes, false, true, done, tiles.Length), +1);
         }
     }
 
@@ -431,7 +435,7 @@ public sealed class TileFarm
                 foreach (var other in tile.Active.Where(a => a != attempt)) other.Cancel?.Cancel();
                 tileEvent = new TileEvent(tile.Index, work.RectOf(tile.Index), node.Name, attempt.Elapsed, result.Bytes, attempt.Speculative, false, done, tiles.Length);
             }
-            onTile?.Invoke(tileEvent);
+            Announce(tileEvent, +1);
             await payments.PayForAsync(node, tile.Index);
         }
         catch (Exception ex) when (ex is RpcException or InvalidDataException or OperationCanceledException && !cancellation.IsCancellationRequested)
@@ -539,7 +543,7 @@ public sealed class TileFarm
             }
             else work.Discard(result);
             foreach (var liar in verdict.Convicts) Convict(liar, tile.Index);
-            if (replaced is not null) onTile?.Invoke(replaced);
+            if (replaced is not null) Announce(replaced, 0);
             foreach (var checker in verdict.Paid) await payments.PayForAsync(checker, tile.Index); // each did the work of a tile
         }
         catch (RpcException ex) when (NodeRefusal.Of(ex) is { } refusal && !attempt.TimedOut && !cancellation.IsCancellationRequested)
@@ -593,6 +597,7 @@ public sealed class TileFarm
                 pending.AddFirst(t.Index);
             }
             redo = suspect.Count;
+            Interlocked.Add(ref retracted, redo); // taken off the announced count at the next announcement (no lock order to keep)
             // Journaled with the retractions in one transaction, before anything else happens.
             journal?.RecordConviction(liar.Client.Address, liar.Excluded, suspect.Select(t => t.Index));
             checks.Discount(liar, tiles);
@@ -649,6 +654,20 @@ public sealed class TileFarm
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Raises a tile event (outside the farm's lock: handlers do I/O) with <see cref="TileEvent.Done"/> counted at
+    /// announcement, so concurrent deliveries are announced 1, 2, 3… rather than in the order their threads got here.
+    /// </summary>
+    void Announce(TileEvent tileEvent, int delivered)
+    {
+        if (onTile is null) return;
+        lock (announceGate)
+        {
+            announced += delivered - Interlocked.Exchange(ref retracted, 0);
+            onTile(tileEvent with { Done = announced });
         }
     }
 

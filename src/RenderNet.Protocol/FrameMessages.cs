@@ -33,6 +33,8 @@ public static class FrameMessages
             Animated = frame.Animation is not null,
             Animation = (uint)(frame.Animation?.Animation ?? 0),
             AnimationTime = frame.Animation?.Time ?? 0,
+            NoiseThreshold = frame.NoiseThreshold,
+            MinSamplesPerPixel = (uint)frame.MinSamplesPerPixel,
         };
         return request;
     }
@@ -77,6 +79,8 @@ public static class FrameMessages
                 var m => throw new ArgumentException($"render mode {m} is unknown (0: path trace, 1: raster)"),
             },
             Animation = request.Animated ? new AnimationPose(checked((int)request.Animation), request.AnimationTime) : null,
+            NoiseThreshold = request.NoiseThreshold,
+            MinSamplesPerPixel = (int)Math.Min(request.MinSamplesPerPixel, int.MaxValue), // bounded by Validate
         };
         frame.Validate();
         var tile = new TileRect(checked((int)request.X), checked((int)request.Y), checked((int)request.Width), checked((int)request.Height));

@@ -18,8 +18,21 @@ public sealed unsafe class PathTracer : IDisposable
     const uint GroupSize = 8;
     public double TargetDispatchSeconds { get; init; } = 0.2;
 
+    /// <summary>At most this many samples per pixel in one dispatch (tests use it to split batches deterministically).</summary>
+    internal uint MaxSamplesPerDispatch { get; init; } = uint.MaxValue;
+
+    /// <summary>
+    /// llvmpipe cuts every loop short once one SIMD vector of an invocation has made this many loop trips (Mesa's
+    /// infinite-loop guard). The shader counts its trips per subgroup; dispatches are sized to stay at most half way
+    /// there, and one that reaches it is thrown away and its tile redone in smaller batches.
+    /// </summary>
+    const uint LlvmpipeLoopGuard = 65535;
+
     readonly VulkanDevice device;
     readonly GpuScene scene;
+    readonly bool loopGuarded;
+    /// <summary>The most loop trips per sample a subgroup has made with the bound frame (0: not yet measured).</summary>
+    double loopTripsPerSample;
     readonly ComputeKernel kernel;
     readonly GpuBuffer uniforms;
     readonly GpuBuffer stats;
@@ -35,7 +48,7 @@ public sealed unsafe class PathTracer : IDisposable
         public uint Width, Height, Seed, MaxBounces;
         public float TanHalfFovY, Aspect, OrthoHalfWidth, OrthoHalfHeight;
         public uint LightCount, EmissiveCount, Mode, Orthographic;
-        public float EmissivePower, RayEpsilon, Pad0, Pad1;
+        public float EmissivePower, RayEpsilon, NoiseThreshold, MinSamplesBits;
     }
 
     [StructLayout(LayoutKind.Sequential)]
@@ -51,6 +64,7 @@ public sealed unsafe class PathTracer : IDisposable
     {
         this.device = device;
         this.scene = scene;
+        loopGuarded = device.Info.DriverName.Contains("llvmpipe", StringComparison.OrdinalIgnoreCase);
         var types = new DescriptorType[11];
         types[0] = DescriptorType.UniformBuffer;
         for (int i = 1; i < types.Length; i++) types[i] = DescriptorType.StorageBuffer;
@@ -63,6 +77,12 @@ public sealed unsafe class PathTracer : IDisposable
     }
 
     public GpuDeviceInfo Device => device.Info;
+
+    /// <summary>The accumulator: per pixel (radiance sum, samples taken) and (luminance sum, its square's sum, stopped, 0).</summary>
+    const int AccumBytesPerPixel = 32;
+
+    /// <summary>Pixel-samples the pixels of radiance tiles took, summed over this tracer's life (fewer than spp × pixels with adaptive sampling).</summary>
+    public long PixelSamplesTaken { get; private set; }
 
     /// <summary>Rays traced (camera, bounce and shadow rays) by radiance renders of this tracer so far.</summary>
     public long RaysTraced { get; private set; }
@@ -93,9 +113,12 @@ public sealed unsafe class PathTracer : IDisposable
             Orthographic = rays.Orthographic ? 1u : 0u,
             EmissivePower = scene.Data.EmissivePower,
             RayEpsilon = 1e-4f,
+            NoiseThreshold = frame.NoiseThreshold,
+            MinSamplesBits = BitConverter.UInt32BitsToSingle((uint)frame.AdaptiveMinSamples),
         };
         uniforms.Write(new ReadOnlySpan<FrameUniforms>(in u));
         boundFrame = frame;
+        loopTripsPerSample = 0;
     }
 
     void EnsureCapacity(ulong bytes)
@@ -121,7 +144,7 @@ public sealed unsafe class PathTracer : IDisposable
         BindFrame(frame);
         if (tile.X < 0 || tile.Y < 0 || tile.Width <= 0 || tile.Height <= 0 || tile.X + tile.Width > frame.Width || tile.Y + tile.Height > frame.Height)
             throw new ArgumentException($"tile {tile} lies outside the {frame.Width}x{frame.Height} frame");
-        ulong bytes = (ulong)tile.PixelCount * 16;
+        ulong bytes = (ulong)tile.PixelCount * AccumBytesPerPixel;
         EnsureCapacity(bytes);
         var accumBuffer = accum!;
         var readbackBuffer = readback!;
@@ -141,7 +164,7 @@ public sealed unsafe class PathTracer : IDisposable
                 cancellation.ThrowIfCancellationRequested();
                 double budget = DispatchBudget();
                 double perSample = (double)rows * tile.Width;
-                uint batch = (uint)Math.Clamp(budget / perSample, 1, spp - sample);
+                uint batch = (uint)Math.Clamp(budget / perSample, 1, Math.Min(Math.Min(spp - sample, MaxSamplesPerDispatch), LoopSafeBatch()));
                 var push = new PushConstants
                 {
                     TileX = tile.X, TileY = tile.Y, TileWidth = (uint)tile.Width, TileHeight = (uint)tile.Height,
@@ -150,7 +173,7 @@ public sealed unsafe class PathTracer : IDisposable
                 };
                 bool clear = first;
                 bool last = bandY + rows >= tile.Height && sample + batch >= spp;
-                stats.Write<uint>([0u]);
+                stats.Write<uint>([0u, 0u]);
                 var watch = Stopwatch.StartNew();
                 device.Submit(cmd =>
                 {
@@ -171,8 +194,23 @@ public sealed unsafe class PathTracer : IDisposable
                             PipelineStageFlags.TransferBit, PipelineStageFlags.HostBit);
                     }
                 }, "tile rendering");
+                var (rays, loopTrips) = ReadStats();
+                if (radiance)
+                {
+                    RaysTraced += rays;
+                    loopTripsPerSample = Math.Max(loopTripsPerSample, (double)loopTrips / batch);
+                    if (loopGuarded && loopTrips >= LlvmpipeLoopGuard)
+                    {
+                        // llvmpipe may have cut loops short in this dispatch: its pixels are wrong. Start the tile
+                        // again, now sized by what this dispatch measured (at most a few halvings down to 1 sample).
+                        if (batch == 1)
+                            throw new SceneTooLargeException(
+                                $"one sample of this scene needs {loopTrips:N0} loop trips per SIMD vector; llvmpipe stops every loop after {LlvmpipeLoopGuard:N0}, so its pixels would be wrong (render on a GPU, or lower max bounces or the number of lights)");
+                        long reported = done;
+                        return RenderTile(frame, tile, samplesDone is null ? null : d => { if (d > reported) samplesDone(d); }, cancellation);
+                    }
+                }
                 first = false;
-                if (radiance) RaysTraced += ReadRayCount();
                 double seconds = watch.Elapsed.TotalSeconds;
                 long work = (long)batch * rows * tile.Width;
                 if (seconds > 1e-4)
@@ -187,27 +225,36 @@ public sealed unsafe class PathTracer : IDisposable
             bandY += rows;
         }
 
+        var sums = new float[tile.PixelCount * 8];
+        readbackBuffer.Read<float>(sums);
         var pixels = new float[tile.PixelCount * 4];
-        readbackBuffer.Read<float>(pixels);
-        if (radiance)
+        for (int p = 0, i = 0; p < sums.Length; p += 8, i += 4)
         {
-            // The shader keeps sums so that batching cannot change a pixel; the mean is taken here, once.
-            float inv = 1f / spp;
-            for (int i = 0; i < pixels.Length; i += 4)
+            if (radiance)
             {
-                pixels[i] *= inv; pixels[i + 1] *= inv; pixels[i + 2] *= inv;
+                // The shader keeps sums (and each pixel's sample count: adaptive sampling may stop it early) so that
+                // batching cannot change a pixel; the mean is taken here, once.
+                float inv = 1f / Math.Max(sums[p + 3], 1f);
+                pixels[i] = sums[p] * inv; pixels[i + 1] = sums[p + 1] * inv; pixels[i + 2] = sums[p + 2] * inv;
                 pixels[i + 3] = 1f;
+                PixelSamplesTaken += (long)sums[p + 3];
             }
+            else sums.AsSpan(p, 4).CopyTo(pixels.AsSpan(i, 4));
         }
         return pixels;
     }
 
-    uint ReadRayCount()
+    (uint Rays, uint LoopTrips) ReadStats()
     {
-        Span<uint> rays = stackalloc uint[1];
-        stats.Read(rays);
-        return rays[0];
+        Span<uint> values = stackalloc uint[2];
+        stats.Read(values);
+        return (values[0], values[1]);
     }
+
+    /// <summary>Samples per dispatch that keep llvmpipe at most half way to its loop guard (one until measured; unbounded elsewhere).</summary>
+    uint LoopSafeBatch() => !loopGuarded ? uint.MaxValue
+        : loopTripsPerSample <= 0 ? 1u
+        : (uint)Math.Clamp(LlvmpipeLoopGuard / 2 / loopTripsPerSample, 1, uint.MaxValue);
 
     /// <summary>Pixel-samples per dispatch, from the throughput seen so far (a small probe to start with).</summary>
     double DispatchBudget() => pixelSamplesPerSecond > 0 ? pixelSamplesPerSecond * TargetDispatchSeconds : 4096;

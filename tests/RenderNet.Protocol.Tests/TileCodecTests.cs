@@ -49,12 +49,16 @@ public class TileCodecTests
     public void Frames_and_cameras_survive_the_wire()
     {
         var camera = new SceneCamera("cam", Matrix4x4.CreateRotationY(0.3f) * Matrix4x4.CreateTranslation(1, 2, 3), ProjectionKind.Perspective, 0.7f, null, 0.05f, null, 0, 0);
-        var frame = new FrameSettings { Width = 100, Height = 75, Camera = camera, SamplesPerPixel = 9, MaxBounces = 4, Seed = 77, Background = new Vector3(0.1f, 0.2f, 0.3f) };
+        var frame = new FrameSettings
+        {
+            Width = 100, Height = 75, Camera = camera, SamplesPerPixel = 9, MaxBounces = 4, Seed = 77, Background = new Vector3(0.1f, 0.2f, 0.3f),
+            NoiseThreshold = 0.02f, MinSamplesPerPixel = 4,
+        };
         var request = FrameMessages.ToRequest("abc", frame, new TileRect(17, 13, 17, 13), "job", 5);
         var (back, tile) = FrameMessages.FromRequest(TileRequest.Parser.ParseFrom(Google.Protobuf.MessageExtensions.ToByteArray(request)));
         Assert.Equal(new TileRect(17, 13, 17, 13), tile);
-        Assert.Equal((frame.Width, frame.Height, frame.SamplesPerPixel, frame.MaxBounces, frame.Seed, frame.Background),
-            (back.Width, back.Height, back.SamplesPerPixel, back.MaxBounces, back.Seed, back.Background));
+        Assert.Equal((frame.Width, frame.Height, frame.SamplesPerPixel, frame.MaxBounces, frame.Seed, frame.Background, frame.NoiseThreshold, frame.MinSamplesPerPixel),
+            (back.Width, back.Height, back.SamplesPerPixel, back.MaxBounces, back.Seed, back.Background, back.NoiseThreshold, back.MinSamplesPerPixel));
         // What decides rays must be identical, to the bit.
         Assert.Equal(CameraRays.For(camera, 100, 75), CameraRays.For(back.Camera, 100, 75));
     }
@@ -68,6 +72,12 @@ public class TileCodecTests
         var zeroSpp = FrameMessages.ToRequest("a", frame, new TileRect(0, 0, 8, 8), "j", 0);
         zeroSpp.SamplesPerPixel = 0;
         Assert.Contains("samples per pixel", Assert.Throws<ArgumentException>(() => FrameMessages.FromRequest(zeroSpp)).Message);
+        var noisy = FrameMessages.ToRequest("a", frame, new TileRect(0, 0, 8, 8), "j", 0);
+        noisy.NoiseThreshold = float.NaN;
+        Assert.Equal("noise threshold must be between 0 (off) and 1, got NaN", Assert.Throws<ArgumentException>(() => FrameMessages.FromRequest(noisy)).Message);
+        noisy.NoiseThreshold = 0.01f;
+        noisy.MinSamplesPerPixel = uint.MaxValue;
+        Assert.StartsWith("minimum samples per pixel must be between 0 (default) and the 16 samples per pixel", Assert.Throws<ArgumentException>(() => FrameMessages.FromRequest(noisy)).Message);
         var noCamera = FrameMessages.ToRequest("a", frame, new TileRect(0, 0, 8, 8), "j", 0);
         noCamera.Camera = null;
         Assert.Throws<ArgumentException>(() => FrameMessages.FromRequest(noCamera));

@@ -29,7 +29,8 @@ static class RenderCommand
         string[] Nodes, int LocalNodes, string Journal, string? Resume, bool AllowMixed, double TileTimeout, bool Pay, ulong Price,
         string? Rpc, string? Escrow, string? Token, string? Registry, string? PayerKeystore, string Mode,
         string? Frames = null, double Fps = 24, string Animation = "0", string? Timeline = null, double SpotCheck = FarmDefaults.SpotCheckRate,
-        string? MaxPrice = null, string? ExpectedFingerprint = null, string? MinStake = null, Uri? Service = null)
+        string? MaxPrice = null, string? ExpectedFingerprint = null, string? MinStake = null, Uri? Service = null,
+        float NoiseThreshold = 0, int MinSpp = 0)
     {
         public FarmSessionRequest Session => new(Nodes, LocalNodes, Device, Pay, Price, Rpc, Escrow, Token, Registry, PayerKeystore, MaxPrice, ExpectedFingerprint, MinStake);
         public bool Farmed => Session.Farmed || Resume is not null;
@@ -41,6 +42,11 @@ static class RenderCommand
         var width = new Option<int>("--width", "-W") { Description = "Image width in pixels", DefaultValueFactory = _ => 640 };
         var height = new Option<int>("--height", "-H") { Description = "Image height in pixels", DefaultValueFactory = _ => 480 };
         var spp = new Option<int>("--spp") { Description = "Samples per pixel", DefaultValueFactory = _ => 64 };
+        var noiseThreshold = new Option<float>("--noise-threshold")
+        {
+            Description = "Adaptive sampling: a pixel stops taking samples once its noise estimate is at most this (like Cycles' noise threshold, e.g. 0.01; 0: off)",
+        };
+        var minSpp = new Option<int>("--min-spp") { Description = $"With --noise-threshold: samples every pixel takes before it may stop (default {FrameSettings.DefaultMinSamples})" };
         var bounces = new Option<int>("--bounces") { Description = "Maximum number of surface bounces per path", DefaultValueFactory = _ => 6 };
         var tile = new Option<int>("--tile") { Description = "Tile size in pixels (square; edge tiles may be smaller)", DefaultValueFactory = _ => 64 };
         var seed = new Option<uint>("--seed") { Description = "Random seed of the frame", DefaultValueFactory = _ => 0u };
@@ -83,6 +89,7 @@ static class RenderCommand
         {
             scene, width, height, spp, bounces, tile, seed, camera, device, background, output, bitDepth, validation, json,
             nodes, localNodes, journal, resume, allowMixed, tileTimeout, pay, price, rpc, escrowOption, tokenOption, registryOption, payerKeystore, mode, frames, fps, animation, timeline, spotCheck, maxPrice, expected, minStake, service,
+            noiseThreshold, minSpp,
         };
         command.SetAction((parse, cancellation) => UserErrors.Run(() => Execute(new Request(
             parse.GetValue(scene), parse.GetValue(width), parse.GetValue(height), parse.GetValue(spp), parse.GetValue(bounces),
@@ -91,7 +98,8 @@ static class RenderCommand
             parse.GetValue(nodes) ?? [], parse.GetValue(localNodes), parse.GetValue(journal)!, parse.GetValue(resume),
             parse.GetValue(allowMixed), parse.GetValue(tileTimeout), parse.GetValue(pay), parse.GetValue(price),
             parse.GetValue(rpc), parse.GetValue(escrowOption), parse.GetValue(tokenOption), parse.GetValue(registryOption), parse.GetValue(payerKeystore), parse.GetValue(mode)!,
-            parse.GetValue(frames), parse.GetValue(fps), parse.GetValue(animation)!, parse.GetValue(timeline), parse.GetValue(spotCheck), parse.GetValue(maxPrice), parse.GetValue(expected), parse.GetValue(minStake), parse.GetValue(service)), cancellation)));
+            parse.GetValue(frames), parse.GetValue(fps), parse.GetValue(animation)!, parse.GetValue(timeline), parse.GetValue(spotCheck), parse.GetValue(maxPrice), parse.GetValue(expected), parse.GetValue(minStake), parse.GetValue(service),
+            parse.GetValue(noiseThreshold), parse.GetValue(minSpp)), cancellation)));
         return command;
     }
 
@@ -109,6 +117,7 @@ static class RenderCommand
         var format = ImageWriter.FormatFor(r.Output, r.BitDepth);
         Vector3? explicitBackground = r.Background is null ? null : ParseColor(r.Background);
         FrameSettings.ValidateLimits(r.Width, r.Height, r.Spp, r.Bounces, explicitBackground ?? Vector3.Zero);
+        FrameSettings.ValidateAdaptive(r.NoiseThreshold, r.MinSpp, r.Spp);
         ImageWriter.EnsureWritable(r.Output);
 
         if (r.Resume is not null)
@@ -124,6 +133,7 @@ static class RenderCommand
         if (r.Service is not null)
         {
             if (r.Farmed) throw new ArgumentException("--service submits to a running service, which has its own nodes: leave out --nodes, --local-nodes, --rpc and --resume");
+            if (r.NoiseThreshold > 0) throw new ArgumentException("--noise-threshold is not taken by the service yet: render here or on --nodes");
             return await ServiceRender.RunAsync(r, glb, sceneName, format, explicitBackground, cancellation);
         }
         if (r.Frames is not null)
@@ -188,6 +198,8 @@ static class RenderCommand
             Background = explicitBackground ?? (hasLights ? Vector3.Zero : Vector3.One),
             Mode = r.Mode == "raster" ? RenderMode.Raster : RenderMode.PathTrace,
             Animation = pose,
+            NoiseThreshold = r.NoiseThreshold,
+            MinSamplesPerPixel = r.MinSpp,
         };
         if (explicitBackground is null && !hasLights && !quiet)
             Console.Error.WriteLine("rendernet: note: the scene has no lights; it is lit by a uniform white environment (set --background to change)");

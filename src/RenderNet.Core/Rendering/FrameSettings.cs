@@ -32,11 +32,37 @@ public sealed record FrameSettings
     /// <summary>The animation pose the scene is rendered at (null: the rest pose). Nodes load the scene posed so.</summary>
     public AnimationPose? Animation { get; init; }
 
+    /// <summary>
+    /// Adaptive sampling (path tracing): a pixel stops taking samples once the standard error of its mean luminance,
+    /// relative to the square root of that mean, is at most this (Cycles' noise threshold; 0.01 is a good start). 0:
+    /// every pixel takes <see cref="SamplesPerPixel"/>. Decided by the pixel's own samples: tiles stay bit-exact.
+    /// </summary>
+    public float NoiseThreshold { get; init; }
+    /// <summary>With adaptive sampling, the samples every pixel takes before it may stop (0: 16, at most the spp).</summary>
+    public int MinSamplesPerPixel { get; init; }
+    public const int DefaultMinSamples = 16;
+
+    /// <summary>The minimum adaptive sampling applies: <see cref="MinSamplesPerPixel"/> or the default, at most the spp.</summary>
+    public int AdaptiveMinSamples => Math.Min(MinSamplesPerPixel > 0 ? MinSamplesPerPixel : DefaultMinSamples, SamplesPerPixel);
+
     /// <summary>Relative cost of a pixel: its samples when path traced, one when rasterised.</summary>
     public int WorkPerPixel => Mode == RenderMode.Raster ? 1 : SamplesPerPixel;
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting that is out of range.</summary>
-    public void Validate() => ValidateLimits(Width, Height, SamplesPerPixel, MaxBounces, Background);
+    public void Validate()
+    {
+        ValidateLimits(Width, Height, SamplesPerPixel, MaxBounces, Background);
+        ValidateAdaptive(NoiseThreshold, MinSamplesPerPixel, SamplesPerPixel);
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the adaptive-sampling setting that is out of range.</summary>
+    public static void ValidateAdaptive(float noiseThreshold, int minSamplesPerPixel, int samplesPerPixel)
+    {
+        if (!float.IsFinite(noiseThreshold) || noiseThreshold < 0 || noiseThreshold > 1)
+            throw new ArgumentException($"noise threshold must be between 0 (off) and 1, got {noiseThreshold}");
+        if (minSamplesPerPixel < 0 || minSamplesPerPixel > samplesPerPixel)
+            throw new ArgumentException($"minimum samples per pixel must be between 0 (default) and the {samplesPerPixel} samples per pixel, got {minSamplesPerPixel}");
+    }
 
     /// <summary>The checks of <see cref="Validate"/>, for callers that have no scene or camera yet.</summary>
     public static void ValidateLimits(int width, int height, int samplesPerPixel, int maxBounces, Vector3 background)
