@@ -357,6 +357,19 @@ bool visible(vec3 from, vec3 dir, float dist) {
     return h.slot == NONE;
 }
 
+// Whether the segment from surface s to point p on an emitter is clear. Both ends are pulled in by their own ray
+// epsilon: the segment starts at the offset origin, so cutting it by a fraction of its length instead let a shadow ray
+// from a surface near a light (the top of a box under a ceiling lamp) reach the lamp itself and call the surface
+// shadowed — 1e-4 of a short distance is less than the origin's offset.
+bool visibleBetween(Surface s, vec3 p) {
+    vec3 origin = offsetOrigin(s);
+    vec3 to = p - origin;
+    float len = length(to);
+    float tMax = len - 2.0 * rayEpsilon(p);
+    if (!(tMax > 0.0)) return true;   // the emitter touches the surface: nothing can lie between
+    return visible(origin, to / len, tMax);
+}
+
 float emissiveSelectionPdf(uint slot) {
     float total = frame.emissivePower.x;
     if (total <= 0.0) return 0.0;
@@ -381,6 +394,74 @@ vec3 samplePunctualLights(Surface s, vec3 v) {
     return result;
 }
 
+// Emissive triangles are sampled by the solid angle they subtend (Arvo 1995, "Stratified Sampling of Spherical
+// Triangles") wherever they are large against their distance: sampling by area there gives a weight of area/d², which
+// near an emitter — a ceiling a millimetre above a lamp's back face — is unbounded, and shows up as fireflies all over
+// the walls that see that ceiling. Small, distant triangles keep area sampling (the spherical construction loses float
+// precision there; Cycles switches the same way). Which one applies is a function of the point and the triangle only,
+// so the light's pdf seen from a BSDF-sampled hit is the one used to sample it.
+
+// Solid angle of the triangle seen from p, or 0 where it is sampled by area. a, b, c: unit directions to its corners.
+float solidAngleOf(uint slot, vec3 p, out vec3 a, out vec3 b, out vec3 c) {
+    vec3 v0 = f3(triVerts[3u * slot]);
+    vec3 e1 = f3(triVerts[3u * slot + 1u]);
+    vec3 e2 = f3(triVerts[3u * slot + 2u]);
+    vec3 n = cross(e1, e2);
+    float planeDistance = abs(dot(n, v0 - p)) / max(length(n), 1e-30);
+    float longestEdge2 = max(max(dot(e1, e1), dot(e2, e2)), dot(e2 - e1, e2 - e1));
+    a = vec3(0.0); b = vec3(0.0); c = vec3(0.0);
+    if (!(longestEdge2 > planeDistance * planeDistance)) return 0.0;
+    a = normalize(v0 - p); b = normalize(v0 + e1 - p); c = normalize(v0 + e2 - p);
+    // Van Oosterom and Strackee's formula.
+    float omega = 2.0 * atan(abs(dot(a, cross(b, c))), 1.0 + dot(a, b) + dot(b, c) + dot(c, a));
+    return omega > 1e-5 ? omega : 0.0;
+}
+
+float angleBetween(vec3 x, vec3 y) {
+    return dot(x, y) < 0.0 ? PI - 2.0 * asin(min(length(x + y) * 0.5, 1.0)) : 2.0 * asin(min(length(y - x) * 0.5, 1.0));
+}
+
+vec3 gramSchmidt(vec3 v, vec3 w) { return v - dot(v, w) * w; }
+
+// A direction uniformly distributed over the spherical triangle abc of solid angle omega (Arvo; as in PBRT v4).
+bool sampleSphericalTriangle(vec3 a, vec3 b, vec3 c, vec2 u, out vec3 w) {
+    w = vec3(0.0);
+    vec3 nab = cross(a, b), nbc = cross(b, c), nca = cross(c, a);
+    if (dot(nab, nab) == 0.0 || dot(nbc, nbc) == 0.0 || dot(nca, nca) == 0.0) return false;
+    nab = normalize(nab); nbc = normalize(nbc); nca = normalize(nca);
+    float alpha = angleBetween(nab, -nca);
+    float beta = angleBetween(nbc, -nab);
+    float gamma = angleBetween(nca, -nbc);
+    float areaPlusPi = mix(PI, alpha + beta + gamma, u.x);
+    float cosAlpha = cos(alpha), sinAlpha = sin(alpha);
+    float sinPhi = sin(areaPlusPi) * cosAlpha - cos(areaPlusPi) * sinAlpha;
+    float cosPhi = cos(areaPlusPi) * cosAlpha + sin(areaPlusPi) * sinAlpha;
+    float k1 = cosPhi + cosAlpha;
+    float k2 = sinPhi - sinAlpha * dot(a, b);
+    float denominator = (k2 * sinPhi + k1 * cosPhi) * sinAlpha;
+    if (denominator == 0.0) return false;
+    float cosBp = clamp((k2 + (k2 * cosPhi - k1 * sinPhi) * cosAlpha) / denominator, -1.0, 1.0);
+    float sinBp = sqrt(max(1.0 - cosBp * cosBp, 0.0));
+    vec3 ca = gramSchmidt(c, a);
+    if (dot(ca, ca) == 0.0) return false;
+    vec3 cp = cosBp * a + sinBp * normalize(ca);
+    float cosTheta = 1.0 - u.y * (1.0 - dot(cp, b));
+    float sinTheta = sqrt(max(1.0 - cosTheta * cosTheta, 0.0));
+    vec3 cpb = gramSchmidt(cp, b);
+    if (dot(cpb, cpb) == 0.0) return false;
+    w = normalize(cosTheta * b + sinTheta * normalize(cpb));
+    return true;
+}
+
+// The pdf, per unit solid angle at p, of light sampling choosing the point at distance t along a ray from p that hits
+// emissive triangle slot (cosLight: the cosine at the emitter).
+float emissivePdf(uint slot, vec3 p, float t, float cosLight) {
+    vec3 a, b, c;
+    float omega = solidAngleOf(slot, p, a, b, c);
+    float select = emissiveSelectionPdf(slot);
+    return omega > 0.0 ? select / omega : select / triangleArea(slot) * t * t / max(cosLight, 1e-8);
+}
+
 vec3 sampleEmissiveTriangles(Surface s, vec3 v, vec3 u) {
     uint count = frame.counts.y;
     if (count == 0u) return vec3(0.0);
@@ -394,24 +475,34 @@ vec3 sampleEmissiveTriangles(Surface s, vec3 v, vec3 u) {
         if (uintBitsToFloat(emissiveTris[mid].y) > x) hi = mid; else lo = mid + 1u;
     }
     uint slot = emissiveTris[lo].x;
-    float su = sqrt(u.y), sv = u.z;
-    float bu = su * (1.0 - sv), bv = su * sv;         // uniform barycentrics
-    vec3 p = f3(triVerts[3u * slot]) + bu * f3(triVerts[3u * slot + 1u]) + bv * f3(triVerts[3u * slot + 2u]);
-    vec3 toLight = p - s.position;
-    float d2 = dot(toLight, toLight);
-    float dist = sqrt(d2);
-    if (!(dist > 0.0)) return vec3(0.0);
-    vec3 l = toLight / dist;
+    vec3 l;
+    float dist, bu, bv;
+    vec3 ca, cb, cc;
+    float omega = solidAngleOf(slot, s.position, ca, cb, cc);
+    if (omega > 0.0) {
+        if (!sampleSphericalTriangle(ca, cb, cc, u.yz, l)) return vec3(0.0);
+        float t, hu, hv;
+        if (!intersectTriangle(s.position, l, slot, 0.0, INF, t, hu, hv)) return vec3(0.0);
+        dist = t; bu = hu; bv = hv;
+    } else {
+        float su = sqrt(u.y), sv = u.z;
+        bu = su * (1.0 - sv); bv = su * sv;           // uniform barycentrics
+        vec3 p = f3(triVerts[3u * slot]) + bu * f3(triVerts[3u * slot + 1u]) + bv * f3(triVerts[3u * slot + 2u]);
+        vec3 toLight = p - s.position;
+        dist = length(toLight);
+        if (!(dist > 0.0)) return vec3(0.0);
+        l = toLight / dist;
+    }
     vec3 nl3 = triangleNormal(slot);
     float cosLight = dot(nl3, -l);
     uint mat = materialOf(slot);
     if (materialDoubleSided(mat)) cosLight = abs(cosLight);
     float nl = dot(s.n, l);
     if (cosLight <= 0.0 || nl <= 0.0 || dot(s.ng, l) <= 0.0) return vec3(0.0);
-    float area = triangleArea(slot);
-    float pdfLight = emissiveSelectionPdf(slot) / area * d2 / cosLight;
+    float pdfLight = omega > 0.0 ? emissiveSelectionPdf(slot) / omega
+                                 : emissiveSelectionPdf(slot) / triangleArea(slot) * dist * dist / cosLight;
     if (!(pdfLight > 0.0)) return vec3(0.0);
-    if (!visible(offsetOrigin(s), l, dist * (1.0 - 1e-4))) return vec3(0.0);
+    if (!visibleBetween(s, s.position + l * dist)) return vec3(0.0);
     vec3 le = materialEmission(mat, interpolateUv(slot, bu, bv));
     float w = powerHeuristic(pdfLight, brdfPdf(s, v, l));
     return evalBrdf(s, v, l) * le * nl * w / pdfLight;
@@ -436,6 +527,7 @@ vec3 radiance(vec3 origin, vec3 dir) {
     vec3 result = vec3(0.0);
     vec3 throughput = vec3(1.0);
     float lastPdf = 0.0;
+    vec3 lastPosition = origin;   // the surface point the ray left (light sampling's point)
     uint maxBounces = frame.sizeSeedBounces.w;
     LOOP_TICK
     for (uint depth = 0u; ; depth++) {
@@ -450,8 +542,8 @@ vec3 radiance(vec3 origin, vec3 dir) {
         if (any(greaterThan(s.emission, vec3(0.0)))) {
             float w = 1.0;
             if (depth > 0u && frame.counts.y > 0u) {
-                float cosLight = abs(dot(s.ng, v));
-                float pdfLight = emissiveSelectionPdf(hit.slot) / triangleArea(hit.slot) * hit.t * hit.t / max(cosLight, 1e-8);
+                // The pdf light sampling had of choosing this point, from the previous surface point.
+                float pdfLight = emissivePdf(hit.slot, lastPosition, distance(lastPosition, s.position), abs(dot(s.ng, v)));
                 w = powerHeuristic(lastPdf, pdfLight);
             }
             result += throughput * s.emission * w;
@@ -468,6 +560,7 @@ vec3 radiance(vec3 origin, vec3 dir) {
         if (!(pdf > 0.0)) break;
         throughput *= evalBrdf(s, v, l) * dot(s.n, l) / pdf;
         lastPdf = pdf;
+        lastPosition = s.position;
         origin = offsetOrigin(s);
         dir = l;
 

@@ -75,6 +75,31 @@ public class PhysicsTests(DeviceFixture gpu, ITestOutputHelper output)
         Assert.InRange(expected / lambert, 0.9, 1.1);
     }
 
+    [Theory]
+    [InlineData(0.02f)]
+    [InlineData(0.5f)]
+    public void A_floor_just_under_an_area_light_gets_the_analytic_irradiance(float height)
+    {
+        // A 1 m square emitter of radiance 1 facing down at 2 cm above a Lambertian floor: a shadow ray cut by a
+        // fraction of its length once reached the emitter itself from there and called the floor shadowed.
+        const float half = 0.5f, albedo = 0.5f;
+        var b = new SceneBuilder();
+        int floor = b.AddMaterial(new PbrMaterial { BaseColorFactor = new Vector4(albedo, albedo, albedo, 1), MetallicFactor = 0, RoughnessFactor = 1, SpecularFactor = 0 });
+        int lamp = b.AddMaterial(new PbrMaterial { BaseColorFactor = new Vector4(0, 0, 0, 1), MetallicFactor = 0, SpecularFactor = 0, Emissive = Vector3.One });
+        b.Quad(floor, new(-10, 0, 10), new(10, 0, 10), new(10, 0, -10), new(-10, 0, -10));
+        b.Quad(lamp, new(-half, height, -half), new(half, height, -half), new(half, height, half), new(-half, height, half));
+        b.Cameras.Add(SceneBuilder.LookDown(new Vector3(0, height / 2, 0), 0.005f));
+        var image = RenderOrtho(b.Build(), 4, 256, 1);
+
+        // Irradiance under the centre of a rectangle: four corner form factors (X = Y = half / height).
+        double x = half / height, c = x / Math.Sqrt(1 + x * x);
+        double formFactor = 4 * (1 / (2 * Math.PI)) * 2 * c * Math.Atan(c);
+        double expected = albedo / Math.PI * Math.PI * formFactor;
+        double mean = Enumerable.Range(0, 16).Average(i => (double)image[i % 4, i / 4].R);
+        output.WriteLine($"height {height}: expected {expected:F5}, got {mean:F5}");
+        Assert.Equal(expected, mean, expected * 0.02);
+    }
+
     [Fact]
     public void Plane_under_a_point_light_falls_off_with_the_inverse_square()
     {
