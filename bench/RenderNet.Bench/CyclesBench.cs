@@ -63,6 +63,11 @@ static class CyclesBench
             string reference = Path.Combine(work, $"{name}-cycles-{size}-{referenceSpp}spp-{bounces}b.png");
             if (!File.Exists(reference))
                 CyclesRender(blender, scripts, glb, reference, size, referenceSpp, bounces);
+            // Bias is judged against Cycles with glTF's Lambertian diffuse (see cycles_render.py), and also reported
+            // against Cycles as Blender 3.4 users have it (Principled v1's Burley diffuse).
+            string lambertReference = Path.Combine(work, $"{name}-cycles-lambert-{size}-{referenceSpp}spp-{bounces}b.png");
+            if (!File.Exists(lambertReference))
+                CyclesRender(blender, scripts, glb, lambertReference, size, referenceSpp, bounces, lambert: true);
             string cyclesOut = Path.Combine(work, $"{name}-cycles-{size}-{spp}spp.png");
             double cyclesSeconds = CyclesRender(blender, scripts, glb, cyclesOut, size, spp, bounces);
             var referenceImage = LoadSrgb(reference);
@@ -82,6 +87,9 @@ static class CyclesBench
             var (equalTime, equalStats) = LocalRender.Render(gpu, scene, frame with { SamplesPerPixel = equalSpp, Seed = 2 }, plan);
             double equalSeconds = (equalStats.BvhBuild + equalStats.Render).TotalSeconds;
             var sameMetrics = ImageMetrics.Compare(ToSrgb(sameSpp), referenceImage);
+            var converged = LocalRender.Render(gpu, scene, frame with { SamplesPerPixel = referenceSpp, Seed = 3 }, plan).Image;
+            var lambertBias = ImageMetrics.Compare(ToSrgb(converged), LoadSrgb(lambertReference));
+            var principledBias = ImageMetrics.Compare(ToSrgb(converged), referenceImage);
             var equalMetrics = ImageMetrics.Compare(ToSrgb(equalTime), referenceImage);
             ImageWriter.Write(equalTime, Path.Combine(work, $"{name}-rendernet-{size}-{equalSpp}spp.png"), ImageFormat.Png8);
 
@@ -90,7 +98,8 @@ static class CyclesBench
             Log(json, $"{name}: Cycles {spp} spp {cyclesSeconds:F2} s, PSNR {cyclesMetrics.Psnr:F2} dB | RenderNet {spp} spp {sameSeconds:F2} s, " +
                       $"PSNR {sameMetrics.Psnr:F2} dB | equal time: RenderNet {equalSpp} spp {equalSeconds:F2} s, PSNR {equalMetrics.Psnr:F2} dB " +
                       $"(difference {equalMetrics.Psnr - cyclesMetrics.Psnr:+0.00;-0.00} dB) | samples/s ratio {rate / cyclesRate:F2} | " +
-                      $"bias: mean ratio {equalMetrics.MeanRatio:F4}, worst cell {equalMetrics.WorstCell:F3}; warnings: {string.Join("; ", scene.Warnings.DefaultIfEmpty("none"))}");
+                      $"bias at {referenceSpp} spp: against Cycles-Lambert mean ratio {lambertBias.MeanRatio:F4}, worst cell {lambertBias.WorstCell:F3}; " +
+                      $"against Cycles-Principled mean ratio {principledBias.MeanRatio:F4}, worst cell {principledBias.WorstCell:F3}; warnings: {string.Join("; ", scene.Warnings.DefaultIfEmpty("none"))}");
             results.Add(new
             {
                 scene = name, size, spp, reference_spp = referenceSpp, bounces,
@@ -99,7 +108,8 @@ static class CyclesBench
                 equal_time_spp = equalSpp, equal_time_seconds = equalSeconds, equal_time_psnr = equalMetrics.Psnr,
                 equal_time_psnr_difference_db = equalMetrics.Psnr - cyclesMetrics.Psnr,
                 samples_per_second_ratio = rate / cyclesRate,
-                mean_ratio = equalMetrics.MeanRatio, worst_cell = equalMetrics.WorstCell, cycles_mean_ratio = cyclesMetrics.MeanRatio,
+                lambert_mean_ratio = lambertBias.MeanRatio, lambert_worst_cell = lambertBias.WorstCell,
+                principled_mean_ratio = principledBias.MeanRatio, principled_worst_cell = principledBias.WorstCell,
                 warnings = scene.Warnings,
             });
         }
@@ -107,10 +117,10 @@ static class CyclesBench
         return 0;
     }
 
-    static double CyclesRender(string blender, string scripts, string glb, string output, int size, int spp, int bounces)
+    static double CyclesRender(string blender, string scripts, string glb, string output, int size, int spp, int bounces, bool lambert = false)
     {
         var lines = RunBlender(blender, Path.Combine(scripts, "cycles_render.py"),
-            [glb, output, size.ToString(CultureInfo.InvariantCulture), size.ToString(CultureInfo.InvariantCulture), spp.ToString(CultureInfo.InvariantCulture), bounces.ToString(CultureInfo.InvariantCulture)]);
+            [glb, output, size.ToString(CultureInfo.InvariantCulture), size.ToString(CultureInfo.InvariantCulture), spp.ToString(CultureInfo.InvariantCulture), bounces.ToString(CultureInfo.InvariantCulture), .. (lambert ? (string[])["lambert"] : [])]);
         var timing = lines.LastOrDefault(l => l.StartsWith("CYCLES_RENDER_S ", StringComparison.Ordinal))
             ?? throw new InvalidOperationException($"Blender printed no render time for {glb}:\n{string.Join('\n', lines.TakeLast(20))}");
         return double.Parse(timing["CYCLES_RENDER_S ".Length..], CultureInfo.InvariantCulture);
