@@ -25,6 +25,12 @@ public sealed class MaterialExtensionTests : IDisposable
         factor.Parameters.Single(p => p.Name == "SpecularFactor").Value = specular;
         material.FindChannel("SpecularColor")!.Value.Parameters.Single(p => p.Name == "RGB").Value = specularColor;
         material.IndexOfRefraction = ior;
+        return SaveTriangle(model, material, "specular.glb");
+    }
+
+    /// <summary>Saves one triangle with <paramref name="material"/> as <paramref name="name"/> in the test folder.</summary>
+    string SaveTriangle(ModelRoot model, Material material, string name)
+    {
         var mesh = model.CreateMesh("triangle");
         var prim = mesh.CreatePrimitive();
         var accessor = model.CreateAccessor();
@@ -32,7 +38,7 @@ public sealed class MaterialExtensionTests : IDisposable
         prim.SetVertexAccessor("POSITION", accessor);
         prim.Material = material;
         model.UseScene("s").CreateNode("n").Mesh = mesh;
-        string path = Path.Combine(dir, "specular.glb");
+        string path = Path.Combine(dir, name);
         model.SaveGLB(path);
         return path;
     }
@@ -52,7 +58,7 @@ public sealed class MaterialExtensionTests : IDisposable
     [Fact]
     public void Without_the_extensions_a_material_keeps_the_core_specs_four_percent_dielectric()
     {
-        var scene = GltfSceneLoader.Load(Path.Combine(dir, WriteDefault()));
+        var scene = GltfSceneLoader.Load(WriteDefault());
         var m = Assert.Single(scene.Materials);
         Assert.Equal((1f, Vector3.One, 1.5f), (m.SpecularFactor, m.SpecularColor, m.Ior));
         Assert.Equal(0.04, m.DielectricF0, 1e-6);
@@ -63,15 +69,7 @@ public sealed class MaterialExtensionTests : IDisposable
         var model = ModelRoot.CreateModel();
         var material = model.CreateMaterial("plain");
         material.InitializePBRMetallicRoughness();
-        var mesh = model.CreateMesh("triangle");
-        var prim = mesh.CreatePrimitive();
-        var accessor = model.CreateAccessor();
-        accessor.SetVertexData(model.UseBufferView(MemoryMarshal.AsBytes(Corners.AsSpan()).ToArray(), 0, null, 0, BufferMode.ARRAY_BUFFER), 0, 3, new SharpGLTF.Memory.AttributeFormat(DimensionType.VEC3));
-        prim.SetVertexAccessor("POSITION", accessor);
-        prim.Material = material;
-        model.UseScene("s").CreateNode("n").Mesh = mesh;
-        model.SaveGLB(Path.Combine(dir, "plain.glb"));
-        return "plain.glb";
+        return SaveTriangle(model, material, "plain.glb");
     }
 
     [Theory]
