@@ -252,6 +252,41 @@ vec2 interpolateUv(uint slot, float u, float v) {
     return w * uv0 + u * uv1 + v * uv2;
 }
 
+// The tangent frame of a triangle from its positions and texture coordinates, orthogonal to the shading normal n (no
+// per-vertex tangents: the rasteriser builds the same per-triangle frame).
+bool triangleTangentFrame(uint slot, vec3 n, out vec3 t, out vec3 b) {
+    t = vec3(0.0); b = vec3(0.0);
+    vec3 e1 = f3(triVerts[3u * slot + 1u]), e2 = f3(triVerts[3u * slot + 2u]);
+    uint base = 5u * slot;
+    vec2 uv0 = vec2(uintBitsToFloat(triShading[base].w), uintBitsToFloat(triShading[base + 1u].w));
+    vec2 uv1 = vec2(uintBitsToFloat(triShading[base + 2u].w), uintBitsToFloat(triShading[base + 3u].x));
+    vec2 uv2 = uintBitsToFloat(triShading[base + 3u].yz);
+    vec2 d1 = uv1 - uv0, d2 = uv2 - uv0;
+    float det = d1.x * d2.y - d2.x * d1.y;
+    if (abs(det) < 1e-20) return false;
+    vec3 tangent = (e1 * d2.y - e2 * d1.y) / det;
+    vec3 bitangent = (e2 * d1.x - e1 * d2.x) / det;
+    t = tangent - n * dot(n, tangent);
+    if (dot(t, t) < 1e-20) return false;
+    t = normalize(t);
+    // glTF's texture +Y is up in the image, and v grows down it: the bitangent is the direction v decreases.
+    b = normalize(cross(n, t)) * (dot(cross(n, t), bitangent) > 0.0 ? -1.0 : 1.0);
+    return true;
+}
+
+// glTF normal texture (tangent space, scaled in x and y by its scale); a mapped normal below the surface is not taken.
+void applyNormalTexture(inout Surface s, uint mat, uint slot, vec2 uv) {
+    uvec4 m4 = materials[MATERIAL_STRIDE * mat + 4u];
+    int normalTexture = int(m4.x);
+    if (normalTexture < 0) return;
+    vec3 t, b;
+    if (!triangleTangentFrame(slot, s.n, t, b)) return;
+    vec3 ts = sampleTexture(uint(normalTexture), uv).xyz * 2.0 - 1.0;
+    ts.xy *= uintBitsToFloat(m4.z);
+    vec3 mapped = normalize(t * ts.x + b * ts.y + s.n * ts.z);
+    if (dot(mapped, s.ng) > 0.0) s.n = mapped;
+}
+
 Surface surfaceAt(Hit hit, vec3 o, vec3 d) {
     Surface s;
     uint slot = hit.slot;
@@ -273,7 +308,9 @@ Surface surfaceAt(Hit hit, vec3 o, vec3 d) {
     uvec4 colors = triShading[b + 4u];
     vec4 vertexColor = w * unpackUnorm4x8(colors.x) + u * unpackUnorm4x8(colors.y) + v * unpackUnorm4x8(colors.z);
 
-    applyMaterial(s, materialOf(slot), uv, vertexColor);
+    uint mat = materialOf(slot);
+    applyMaterial(s, mat, uv, vertexColor);
+    applyNormalTexture(s, mat, slot, uv);
     return s;
 }
 

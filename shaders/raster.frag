@@ -60,7 +60,8 @@ bool tangentFrame(uint tri, vec3 n, out vec3 t, out vec3 b) {
     t = tangent - n * dot(n, tangent);
     if (dot(t, t) < 1e-20) return false;
     t = normalize(t);
-    b = normalize(cross(n, t)) * (dot(cross(n, t), bitangent) < 0.0 ? -1.0 : 1.0);
+    // glTF's texture +Y is up in the image, and v grows down it: the bitangent is the direction v decreases.
+    b = normalize(cross(n, t)) * (dot(cross(n, t), bitangent) > 0.0 ? -1.0 : 1.0);
     return true;
 }
 

@@ -253,9 +253,8 @@ public static class GltfSceneLoader
             var occlusion = m.FindChannel("Occlusion");
             var specular = m.FindChannel("SpecularFactor");
             var specularColor = m.FindChannel("SpecularColor");
-            foreach (var channel in new[] { normal, occlusion })
-                if (channel is { Texture: not null } c)
-                    warnings.Add($"{c.Key.ToLowerInvariant()} textures are used by the rasteriser, not by the path tracer");
+            // Normal maps: both renderers. Occlusion maps: the rasteriser's ambient term only; the path tracer computes
+            // the occlusion they approximate, so it rightly leaves them out.
             if (m.FindChannel("Diffuse") is not null)
                 warnings.Add($"material '{m.Name}': KHR_materials_pbrSpecularGlossiness is not supported; defaults are used");
 
