@@ -243,48 +243,17 @@ float triangleArea(uint slot) {
     return 0.5 * length(cross(f3(triVerts[3u * slot + 1u]), f3(triVerts[3u * slot + 2u])));
 }
 
-vec2 interpolateUv(uint slot, float u, float v) {
+void triangleUvs(uint slot, out vec2 uv0, out vec2 uv1, out vec2 uv2) {
     uint b = 5u * slot;
-    float w = 1.0 - u - v;
-    vec2 uv0 = vec2(uintBitsToFloat(triShading[b].w), uintBitsToFloat(triShading[b + 1u].w));
-    vec2 uv1 = vec2(uintBitsToFloat(triShading[b + 2u].w), uintBitsToFloat(triShading[b + 3u].x));
-    vec2 uv2 = uintBitsToFloat(triShading[b + 3u].yz);
-    return w * uv0 + u * uv1 + v * uv2;
+    uv0 = vec2(uintBitsToFloat(triShading[b].w), uintBitsToFloat(triShading[b + 1u].w));
+    uv1 = vec2(uintBitsToFloat(triShading[b + 2u].w), uintBitsToFloat(triShading[b + 3u].x));
+    uv2 = uintBitsToFloat(triShading[b + 3u].yz);
 }
 
-// The tangent frame of a triangle from its positions and texture coordinates, orthogonal to the shading normal n (no
-// per-vertex tangents: the rasteriser builds the same per-triangle frame).
-bool triangleTangentFrame(uint slot, vec3 n, out vec3 t, out vec3 b) {
-    t = vec3(0.0); b = vec3(0.0);
-    vec3 e1 = f3(triVerts[3u * slot + 1u]), e2 = f3(triVerts[3u * slot + 2u]);
-    uint base = 5u * slot;
-    vec2 uv0 = vec2(uintBitsToFloat(triShading[base].w), uintBitsToFloat(triShading[base + 1u].w));
-    vec2 uv1 = vec2(uintBitsToFloat(triShading[base + 2u].w), uintBitsToFloat(triShading[base + 3u].x));
-    vec2 uv2 = uintBitsToFloat(triShading[base + 3u].yz);
-    vec2 d1 = uv1 - uv0, d2 = uv2 - uv0;
-    float det = d1.x * d2.y - d2.x * d1.y;
-    if (abs(det) < 1e-20) return false;
-    vec3 tangent = (e1 * d2.y - e2 * d1.y) / det;
-    vec3 bitangent = (e2 * d1.x - e1 * d2.x) / det;
-    t = tangent - n * dot(n, tangent);
-    if (dot(t, t) < 1e-20) return false;
-    t = normalize(t);
-    // glTF's texture +Y is up in the image, and v grows down it: the bitangent is the direction v decreases.
-    b = normalize(cross(n, t)) * (dot(cross(n, t), bitangent) > 0.0 ? -1.0 : 1.0);
-    return true;
-}
-
-// glTF normal texture (tangent space, scaled in x and y by its scale); a mapped normal below the surface is not taken.
-void applyNormalTexture(inout Surface s, uint mat, uint slot, vec2 uv) {
-    uvec4 m4 = materials[MATERIAL_STRIDE * mat + 4u];
-    int normalTexture = int(m4.x);
-    if (normalTexture < 0) return;
-    vec3 t, b;
-    if (!triangleTangentFrame(slot, s.n, t, b)) return;
-    vec3 ts = sampleTexture(uint(normalTexture), uv).xyz * 2.0 - 1.0;
-    ts.xy *= uintBitsToFloat(m4.z);
-    vec3 mapped = normalize(t * ts.x + b * ts.y + s.n * ts.z);
-    if (dot(mapped, s.ng) > 0.0) s.n = mapped;
+vec2 interpolateUv(uint slot, float u, float v) {
+    vec2 uv0, uv1, uv2;
+    triangleUvs(slot, uv0, uv1, uv2);
+    return (1.0 - u - v) * uv0 + u * uv1 + v * uv2;
 }
 
 Surface surfaceAt(Hit hit, vec3 o, vec3 d) {
@@ -310,7 +279,9 @@ Surface surfaceAt(Hit hit, vec3 o, vec3 d) {
 
     uint mat = materialOf(slot);
     applyMaterial(s, mat, uv, vertexColor);
-    applyNormalTexture(s, mat, slot, uv);
+    vec2 uv0, uv1, uv2;
+    triangleUvs(slot, uv0, uv1, uv2);
+    applyNormalTexture(s, mat, uv, f3(triVerts[3u * slot + 1u]), f3(triVerts[3u * slot + 2u]), uv1 - uv0, uv2 - uv0);
     return s;
 }
 
@@ -490,11 +461,9 @@ bool sampleSphericalTriangle(vec3 a, vec3 b, vec3 c, vec2 u, out vec3 w) {
     return true;
 }
 
-// The pdf, per unit solid angle at p, of light sampling choosing the point at distance t along a ray from p that hits
-// emissive triangle slot (cosLight: the cosine at the emitter).
-float emissivePdf(uint slot, vec3 p, float t, float cosLight) {
-    vec3 a, b, c;
-    float omega = solidAngleOf(slot, p, a, b, c);
+// The pdf, per unit solid angle, of light sampling choosing the point at distance t on emissive triangle slot, which
+// subtends omega (0: sampled by area) and is seen at cosine cosLight.
+float emissivePdf(uint slot, float omega, float t, float cosLight) {
     float select = emissiveSelectionPdf(slot);
     return omega > 0.0 ? select / omega : select / triangleArea(slot) * t * t / max(cosLight, 1e-8);
 }
@@ -536,8 +505,7 @@ vec3 sampleEmissiveTriangles(Surface s, vec3 v, vec3 u) {
     if (materialDoubleSided(mat)) cosLight = abs(cosLight);
     float nl = dot(s.n, l);
     if (cosLight <= 0.0 || nl <= 0.0 || dot(s.ng, l) <= 0.0) return vec3(0.0);
-    float pdfLight = omega > 0.0 ? emissiveSelectionPdf(slot) / omega
-                                 : emissiveSelectionPdf(slot) / triangleArea(slot) * dist * dist / cosLight;
+    float pdfLight = emissivePdf(slot, omega, dist, cosLight);
     if (!(pdfLight > 0.0)) return vec3(0.0);
     if (!visibleBetween(s, s.position + l * dist)) return vec3(0.0);
     vec3 le = materialEmission(mat, interpolateUv(slot, bu, bv));
@@ -580,7 +548,9 @@ vec3 radiance(vec3 origin, vec3 dir) {
             float w = 1.0;
             if (depth > 0u && frame.counts.y > 0u) {
                 // The pdf light sampling had of choosing this point, from the previous surface point.
-                float pdfLight = emissivePdf(hit.slot, lastPosition, distance(lastPosition, s.position), abs(dot(s.ng, v)));
+                vec3 a, b, c;
+                float omega = solidAngleOf(hit.slot, lastPosition, a, b, c);
+                float pdfLight = emissivePdf(hit.slot, omega, distance(lastPosition, s.position), abs(dot(s.ng, v)));
                 w = powerHeuristic(lastPdf, pdfLight);
             }
             result += throughput * s.emission * w;
@@ -642,14 +612,14 @@ void main() {
         vec3 c = radiance(o, d);
         // A NaN or infinite sample would poison the pixel; it is dropped (counted as black), which is deterministic.
         if (any(isnan(c)) || any(isinf(c))) c = vec3(0.0);
+        uint n = sampleIndex + 1u;
         acc.rgb += c;
-        acc.a = float(sampleIndex + 1u);
+        acc.a = float(n);
         // Adaptive sampling: at checkpoints from the minimum on, the pixel stops once the standard error of its mean
         // luminance, relative to the square root of that mean (as Cycles' noise threshold), is below the threshold.
         // Decided by the pixel's own samples at fixed sample counts: any tiling or batching gives the same bits.
         float lum = luminance(c);
         moments.xy += vec2(lum, lum * lum);
-        uint n = sampleIndex + 1u;
         if (threshold > 0.0 && n >= minSamples && n >= 2u && (n == minSamples || n % 8u == 0u)) {
             float mean = moments.x / float(n);
             float variance = max(moments.y / float(n) - mean * mean, 0.0) * float(n) / float(n - 1u);

@@ -44,25 +44,14 @@ layout(location = 0) out vec4 color;
 
 // The glTF BRDF for every punctual light (no shadows yet) plus a constant ambient term: the background radiance
 // reflected as by a Lambertian surface of the base colour, which is what a uniform environment gives unoccluded.
-// Tangent and bitangent of the drawn triangle from its positions and texture coordinates (no per-vertex tangents:
-// a per-triangle frame, made orthogonal to the shading normal).
-bool tangentFrame(uint tri, vec3 n, out vec3 t, out vec3 b) {
+// Edges of the drawn triangle and their texture-coordinate differences, for its tangent frame.
+void triangleEdges(uint tri, out vec3 e1, out vec3 e2, out vec2 d1, out vec2 d2) {
     uint base = 9u * tri;
     vec4 a0 = attributes[base], a1 = attributes[base + 1u];
     vec4 b0 = attributes[base + 3u], b1 = attributes[base + 4u];
     vec4 c0 = attributes[base + 6u], c1 = attributes[base + 7u];
-    vec3 e1 = b0.xyz - a0.xyz, e2 = c0.xyz - a0.xyz;
-    vec2 d1 = vec2(b0.w, b1.w) - vec2(a0.w, a1.w), d2 = vec2(c0.w, c1.w) - vec2(a0.w, a1.w);
-    float det = d1.x * d2.y - d2.x * d1.y;
-    if (abs(det) < 1e-20) return false;
-    vec3 tangent = (e1 * d2.y - e2 * d1.y) / det;
-    vec3 bitangent = (e2 * d1.x - e1 * d2.x) / det;
-    t = tangent - n * dot(n, tangent);
-    if (dot(t, t) < 1e-20) return false;
-    t = normalize(t);
-    // glTF's texture +Y is up in the image, and v grows down it: the bitangent is the direction v decreases.
-    b = normalize(cross(n, t)) * (dot(cross(n, t), bitangent) > 0.0 ? -1.0 : 1.0);
-    return true;
+    e1 = b0.xyz - a0.xyz; e2 = c0.xyz - a0.xyz;
+    d1 = vec2(b0.w, b1.w) - vec2(a0.w, a1.w); d2 = vec2(c0.w, c1.w) - vec2(a0.w, a1.w);
 }
 
 void main() {
@@ -90,17 +79,12 @@ void main() {
     uint alphaMode = materialAlphaMode(mat);
     if (alphaMode == ALPHA_MASK && s.opacity < materialAlphaCutoff(mat)) discard;
 
+    vec3 e1, e2;
+    vec2 d1, d2;
+    triangleEdges(triangle, e1, e2, d1, d2);
+    applyNormalTexture(s, mat, f.uv, e1, e2, d1, d2);
     uvec4 m4 = materials[MATERIAL_STRIDE * mat + 4u];
-    int normalTexture = int(m4.x), occlusionTexture = int(m4.y);
-    if (normalTexture >= 0) {
-        vec3 t, b;
-        if (tangentFrame(triangle, s.n, t, b)) {
-            vec3 ts = sampleTexture(uint(normalTexture), f.uv).xyz * 2.0 - 1.0;
-            ts.xy *= uintBitsToFloat(m4.z);
-            vec3 mapped = normalize(t * ts.x + b * ts.y + s.n * ts.z);
-            if (dot(mapped, s.ng) > 0.0) s.n = mapped;
-        }
-    }
+    int occlusionTexture = int(m4.y);
     // Occlusion darkens only the ambient (indirect) term, as glTF specifies.
     float occlusion = occlusionTexture >= 0 ? 1.0 + uintBitsToFloat(m4.w) * (sampleTexture(uint(occlusionTexture), f.uv).r - 1.0) : 1.0;
 

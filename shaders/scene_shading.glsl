@@ -150,6 +150,36 @@ void applyMaterial(inout Surface s, uint mat, vec2 uv, vec4 vertexColor) {
 // ---------------------------------------------------------------- glTF metallic-roughness BRDF (spec appendix B)
 float luminance(vec3 c) { return dot(c, vec3(0.2126, 0.7152, 0.0722)); }
 
+// Tangent and bitangent of a triangle from its edges e1, e2 and their texture-coordinate differences d1, d2 (no
+// per-vertex tangents: a per-triangle frame, made orthogonal to the shading normal n).
+bool tangentFrame(vec3 e1, vec3 e2, vec2 d1, vec2 d2, vec3 n, out vec3 t, out vec3 b) {
+    t = vec3(0.0); b = vec3(0.0);
+    float det = d1.x * d2.y - d2.x * d1.y;
+    if (abs(det) < 1e-20) return false;
+    vec3 tangent = (e1 * d2.y - e2 * d1.y) / det;
+    vec3 bitangent = (e2 * d1.x - e1 * d2.x) / det;
+    t = tangent - n * dot(n, tangent);
+    if (dot(t, t) < 1e-20) return false;
+    t = normalize(t);
+    // glTF's texture +Y is up in the image, and v grows down it: the bitangent is the direction v decreases.
+    b = normalize(cross(n, t)) * (dot(cross(n, t), bitangent) > 0.0 ? -1.0 : 1.0);
+    return true;
+}
+
+// glTF normal texture (tangent space, x and y scaled by its scale) on a triangle with edges e1, e2 and texture
+// differences d1, d2; a mapped normal below the surface is not taken.
+void applyNormalTexture(inout Surface s, uint mat, vec2 uv, vec3 e1, vec3 e2, vec2 d1, vec2 d2) {
+    uvec4 m4 = materials[MATERIAL_STRIDE * mat + 4u];
+    int normalTexture = int(m4.x);
+    if (normalTexture < 0) return;
+    vec3 t, b;
+    if (!tangentFrame(e1, e2, d1, d2, s.n, t, b)) return;
+    vec3 ts = sampleTexture(uint(normalTexture), uv).xyz * 2.0 - 1.0;
+    ts.xy *= uintBitsToFloat(m4.z);
+    vec3 mapped = normalize(t * ts.x + b * ts.y + s.n * ts.z);
+    if (dot(mapped, s.ng) > 0.0) s.n = mapped;
+}
+
 float maxComponent(vec3 c) { return max(c.r, max(c.g, c.b)); }
 
 // glTF's layering (core spec appendix B with KHR_materials_specular): a dielectric — Lambertian base under a GGX layer
