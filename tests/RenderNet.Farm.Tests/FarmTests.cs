@@ -37,7 +37,8 @@ public class FarmTests
     public async Task A_node_killed_mid_job_does_not_lose_tiles()
     {
         using var victim = new NodeProcess(); using var b = new NodeProcess(); using var c = new NodeProcess();
-        var frame = Jobs.Frame(96, 64, 6);
+        // 48 tiles, so that work is left for the victim's freed slot to ask for even when it starts late on a busy machine.
+        var frame = Jobs.Frame(128, 96, 6);
         int killed = 0;
         var farm = new TileFarm(Jobs.Spec(frame, 16), Jobs.Fast, onTile: e =>
         {
@@ -47,7 +48,7 @@ public class FarmTests
         var result = await farm.RunAsync([victim.Address, b.Address, c.Address]);
         Assert.True(victim.WaitForExit(TimeSpan.FromSeconds(10)));
         Assert.True(result.Image.BitEquals(Jobs.Local(frame)));
-        Assert.Equal(24, result.Nodes.Sum(n => n.Tiles));
+        Assert.Equal(48, result.Nodes.Sum(n => n.Tiles));
         // Its workers found it gone: the tiles it held (and any it was offered) failed there and went elsewhere.
         Assert.True(result.Nodes.Single(n => n.Address == victim.Address).Failures >= 1);
     }
