@@ -183,7 +183,16 @@ float boxEntry(uint node, vec3 o, vec3 invD, float tMax) {
 
 uint rayCount = 0u;
 
-// Closest hit (anyHit = false) or any hit (shadow rays) in (tMin, tMax).
+// Per-triangle flags (GpuSceneData.RayFlags): triangles a ray may pass through.
+const uint RAY_ALPHA_MASK = 1u;
+const uint RAY_ALPHA_BLEND = 2u;
+const uint RAY_THIN_TRANSMISSION = 4u;
+uint rayFlags(uint slot) { return triVerts[3u * slot + 2u].w; }
+
+// Closest hit (anyHit = false) or, for shadow rays, any blocking hit in (tMin, tMax). A shadow ray stops at the first
+// unflagged triangle it finds; a flagged one (see RayFlags) it may pass, so it keeps the closest of those and goes on.
+// Whether a ray passes a flagged triangle is decided by the callers, after the traversal (traceClosest, visible):
+// material code inside the traversal loop would be compiled into it, and tripled the kernel.
 Hit trace(vec3 o, vec3 d, float tMin, float tMax, bool anyHit) {
     rayCount++;
     Hit hit;
@@ -205,7 +214,7 @@ Hit trace(vec3 o, vec3 d, float tMin, float tMax, bool anyHit) {
                 float t, u, v;
                 if (intersectTriangle(o, d, i, tMin, hit.t, t, u, v)) {
                     hit.t = t; hit.slot = i; hit.u = u; hit.v = v;
-                    if (anyHit) return hit;
+                    if (anyHit && rayFlags(i) == 0u) return hit;
                 }
             }
         } else {
@@ -285,29 +294,105 @@ Surface surfaceAt(Hit hit, vec3 o, vec3 d) {
     return s;
 }
 
-// Probability of sampling the specular lobe: its share of the albedo estimate at this view angle.
-// A surface without a specular layer (KHR_materials_specular 0, as Blender writes for "Specular IOR Level" 0) never
-// samples it: no sample is wasted on a lobe that contributes nothing.
-float specularProbability(Surface s, float nv) {
-    vec3 F;
-    float diffuseWeight = fresnelLayers(s, nv, F);
-    float ws = luminance(F);
-    float wd = luminance(diffuseWeight * s.baseColor);
-    if (ws <= 0.0) return 0.0;
-    if (wd <= 0.0) return 1.0;
-    return clamp(ws / (ws + wd), 0.1, 0.9);
+// ---------------------------------------------------------------- passing through surfaces
+uint pathTraceIndex;   // closest-hit traces so far in this sample: decorrelates stochastic alpha along a path
+
+// Base colour alpha at a point of a triangle (factor × vertex colour × texture), as applyMaterial computes it.
+float opacityAt(uint slot, float u, float v) {
+    uint mat = materialOf(slot);
+    uvec4 colors = triShading[5u * slot + 4u];
+    float a = uintBitsToFloat(materials[MATERIAL_STRIDE * mat].w)
+        * ((1.0 - u - v) * unpackUnorm4x8(colors.x).a + u * unpackUnorm4x8(colors.y).a + v * unpackUnorm4x8(colors.z).a);
+    int tex = int(materials[MATERIAL_STRIDE * mat + 3u].x);
+    if (tex >= 0) a *= sampleTexture(uint(tex), interpolateUv(slot, u, v)).a;
+    return a;
 }
 
+// A uniform number for a blended surface's coverage: a function of the pixel, the sample, the ray and the triangle.
+float coverageRandom(uint slot) {
+    return float(pcg(pixelSeed ^ pcg(sampleNumber ^ pcg(pathTraceIndex * 0x9e3779b9u ^ pcg(slot))))) * (1.0 / 4294967296.0);
+}
+
+// KHR_materials_transmission on a thin wall (no KHR_materials_volume): light goes straight through, weighted by what
+// the coat, the sheen and the specular layer leave to the base and the base's transmitted share, tinted by the base
+// colour. Shadow rays and paths use the same weight, so light sampling and BSDF sampling agree through a window.
+vec3 thinTransmittance(Surface s, vec3 v) {
+    float nv = clamp(abs(dot(s.n, v)), 0.0, 1.0);
+    vec3 F;
+    float base = fresnelLayers(s, nv, F);
+    return (1.0 - coatFresnel(s, v)) * sheenScaling(s, nv, nv) * base * s.transmission * s.baseColor;
+}
+
+// A ray crosses at most this many surfaces it may pass (alpha, thin walls) before the next one counts as opaque.
+const uint MAX_PASSES = 32u;
+
+// How much of a flagged surface is there at a hit: 0 where an alpha mask cuts it away, else its blend coverage (1 for
+// an opaque or masked-in point).
+float coverageAt(Hit h, uint flags) {
+    if ((flags & (RAY_ALPHA_MASK | RAY_ALPHA_BLEND)) == 0u) return 1.0;
+    float opacity = opacityAt(h.slot, h.u, h.v);
+    if ((flags & RAY_ALPHA_MASK) != 0u) return opacity < materialAlphaCutoff(materialOf(h.slot)) ? 0.0 : 1.0;
+    return clamp(opacity, 0.0, 1.0);
+}
+
+// The closest surface a path meets: masked texels are not there, and a blended surface is met with the probability of
+// its coverage (unbiased, and a pure function of the sample). A thin wall is a real vertex for a path.
+Hit traceClosest(vec3 o, vec3 d) {
+    if (!hasFeature(FEATURE_PASSABLE)) return trace(o, d, 0.0, INF, false);
+    float tMin = 0.0;
+    Hit h;
+    LOOP_TICK
+    for (uint k = 0u; k < MAX_PASSES; k++) {
+        LOOP_TICK
+        h = trace(o, d, tMin, INF, false);
+        uint flags = h.slot == NONE ? 0u : rayFlags(h.slot) & (RAY_ALPHA_MASK | RAY_ALPHA_BLEND);
+        if (flags == 0u) return h;
+        float cover = coverageAt(h, flags);
+        if (cover >= 1.0 || (cover > 0.0 && coverageRandom(h.slot) < cover)) return h;
+        tMin = h.t;
+    }
+    return h;
+}
+
+// ---------------------------------------------------------------- BSDF sampling
+// Probabilities of sampling the coat, the specular layer, the cosine lobe (diffuse and sheen) and transmission: each
+// lobe's share of an albedo estimate at this view, at least 10% for a lobe that is there, none for one that is not
+// (Blender writes specular 0 for its diffuse walls: no sample is wasted on a lobe that contributes nothing).
+vec4 lobeProbabilities(Surface s, vec3 v) {
+    float nv = clamp(dot(s.n, v), 0.0, 1.0);
+    float fc = coatFresnel(s, v);
+    vec3 F;
+    float base = fresnelLayers(s, nv, F);
+    float under = 1.0 - fc;
+    float baseColor = luminance(s.baseColor);
+    float sheen = hasFeature(FEATURE_SHEEN) && maxComponent(s.sheenColor) > 0.0 ? luminance(s.sheenColor) * sheenAlbedo(s.material, nv) : 0.0;
+    vec4 w = vec4(fc, under * luminance(F), under * (base * (1.0 - s.transmission) * baseColor + sheen),
+                  under * base * s.transmission * baseColor);
+    float total = w.x + w.y + w.z + w.w;
+    if (!(total > 0.0)) return vec4(0.0, 0.0, 1.0, 0.0);
+    vec4 p = mix(vec4(0.0), max(w / total, vec4(0.1)), greaterThan(w, vec4(0.0)));
+    return p / (p.x + p.y + p.z + p.w);
+}
+
+// The pdf of sampleBsdf choosing reflection direction l (transmission is never evaluated, only sampled).
 float brdfPdf(Surface s, vec3 v, vec3 l) {
+    vec4 p = lobeProbabilities(s, v);
+    float pdf = 0.0;
     float nl = dot(s.n, l), nv = dot(s.n, v);
-    if (nl <= 0.0 || nv <= 0.0) return 0.0;
-    vec3 h = normalize(l + v);
-    float nh = max(dot(s.n, h), 0.0);
-    float a2 = s.alpha * s.alpha;
-    float pSpec = specularProbability(s, nv);
-    float specPdf = smithG1(nv, a2) * ggxD(nh, a2) / (4.0 * nv);   // visible-normal sampling (Heitz 2018)
-    float diffPdf = nl / PI;
-    return pSpec * specPdf + (1.0 - pSpec) * diffPdf;
+    if (nl > 0.0 && nv > 0.0) {
+        float nh = max(dot(s.n, normalize(l + v)), 0.0);
+        float a2 = s.alpha * s.alpha;
+        pdf += p.y * smithG1(nv, a2) * ggxD(nh, a2) / (4.0 * nv)    // visible-normal sampling (Heitz 2018)
+             + p.z * nl / PI;
+    }
+    if (hasFeature(FEATURE_CLEARCOAT) && p.x > 0.0) {
+        float cl = dot(s.nc, l), cv = dot(s.nc, v);
+        if (cl > 0.0 && cv > 0.0) {
+            float ca2 = s.coatAlpha * s.coatAlpha;
+            pdf += p.x * smithG1(cv, ca2) * ggxD(max(dot(s.nc, normalize(l + v)), 0.0), ca2) / (4.0 * cv);
+        }
+    }
+    return pdf;
 }
 
 void basis(vec3 n, out vec3 t, out vec3 b) {
@@ -319,35 +404,72 @@ void basis(vec3 n, out vec3 t, out vec3 b) {
     b = vec3(c, sgn + n.y * n.y * a, -n.y);
 }
 
-// Samples a direction; returns false when the sample falls below the surface (the path ends).
-bool sampleBrdf(Surface s, vec3 v, vec3 u, out vec3 l) {
+// A GGX microfacet normal about n, distributed as the normals visible from v (Heitz 2018).
+vec3 sampleVisibleNormal(vec3 n, float alpha, vec3 v, vec2 u) {
     vec3 t, b;
-    basis(s.n, t, b);
-    float nv = dot(s.n, v);
-    float pSpec = specularProbability(s, nv);
-    float u0 = u.x, u1 = u.y, u2 = u.z;
-    if (u0 < pSpec) {
-        vec3 ve = vec3(dot(v, t), dot(v, b), nv);
-        vec3 vh = normalize(vec3(s.alpha * ve.x, s.alpha * ve.y, ve.z));
-        float lensq = vh.x * vh.x + vh.y * vh.y;
-        vec3 t1 = lensq > 0.0 ? vec3(-vh.y, vh.x, 0.0) * inversesqrt(lensq) : vec3(1.0, 0.0, 0.0);
-        vec3 t2 = cross(vh, t1);
-        float r = sqrt(u1);
-        float phi = 2.0 * PI * u2;
-        float p1 = r * cos(phi);
-        float p2 = r * sin(phi);
-        float sh = 0.5 * (1.0 + vh.z);
-        p2 = (1.0 - sh) * sqrt(max(0.0, 1.0 - p1 * p1)) + sh * p2;
-        vec3 nh = p1 * t1 + p2 * t2 + sqrt(max(0.0, 1.0 - p1 * p1 - p2 * p2)) * vh;
-        vec3 ne = normalize(vec3(s.alpha * nh.x, s.alpha * nh.y, max(0.0, nh.z)));
-        vec3 m = ne.x * t + ne.y * b + ne.z * s.n;
-        l = reflect(-v, m);
-    } else {
-        float r = sqrt(u1);
-        float phi = 2.0 * PI * u2;
-        l = r * cos(phi) * t + r * sin(phi) * b + sqrt(max(0.0, 1.0 - u1)) * s.n;
+    basis(n, t, b);
+    vec3 ve = vec3(dot(v, t), dot(v, b), dot(v, n));
+    vec3 vh = normalize(vec3(alpha * ve.x, alpha * ve.y, ve.z));
+    float lensq = vh.x * vh.x + vh.y * vh.y;
+    vec3 t1 = lensq > 0.0 ? vec3(-vh.y, vh.x, 0.0) * inversesqrt(lensq) : vec3(1.0, 0.0, 0.0);
+    vec3 t2 = cross(vh, t1);
+    float r = sqrt(u.x);
+    float phi = 2.0 * PI * u.y;
+    float p1 = r * cos(phi);
+    float p2 = r * sin(phi);
+    float sh = 0.5 * (1.0 + vh.z);
+    p2 = (1.0 - sh) * sqrt(max(0.0, 1.0 - p1 * p1)) + sh * p2;
+    vec3 nh = p1 * t1 + p2 * t2 + sqrt(max(0.0, 1.0 - p1 * p1 - p2 * p2)) * vh;
+    vec3 ne = normalize(vec3(alpha * nh.x, alpha * nh.y, max(0.0, nh.z)));
+    return ne.x * t + ne.y * b + ne.z * n;
+}
+
+const uint LOBE_NONE = 0u;      // the sample fell below the surface: the path ends
+const uint LOBE_REFLECT = 1u;   // weight = evalBrdf · cos / brdfPdf, MIS with light sampling
+const uint LOBE_TRANSMIT = 2u;  // weight given; light sampling cannot reach this direction through the surface
+
+uint sampleBsdf(Surface s, vec3 v, vec3 u, out vec3 l, out vec3 weight) {
+    vec4 p = lobeProbabilities(s, v);
+    weight = vec3(0.0);
+    l = vec3(0.0);
+    float x = u.x;
+    if (hasFeature(FEATURE_CLEARCOAT) && x < p.x) {
+        l = reflect(-v, sampleVisibleNormal(s.nc, s.coatAlpha, v, u.yz));
+        return dot(l, s.ng) > 0.0 ? LOBE_REFLECT : LOBE_NONE;
     }
-    return dot(l, s.n) > 0.0 && dot(l, s.ng) > 0.0;
+    x -= p.x;
+    if (x < p.y) {
+        l = reflect(-v, sampleVisibleNormal(s.n, s.alpha, v, u.yz));
+        return dot(l, s.ng) > 0.0 ? LOBE_REFLECT : LOBE_NONE;
+    }
+    x -= p.y;
+    if (!hasFeature(FEATURE_TRANSMISSION) || x < p.z || p.w <= 0.0) {
+        vec3 t, b;
+        basis(s.n, t, b);
+        float r = sqrt(u.y);
+        float phi = 2.0 * PI * u.z;
+        l = r * cos(phi) * t + r * sin(phi) * b + sqrt(max(0.0, 1.0 - u.y)) * s.n;
+        return dot(l, s.ng) > 0.0 ? LOBE_REFLECT : LOBE_NONE;
+    }
+    // Transmission. A thin wall passes light straight on (its roughness does not blur it: shadow rays see the same).
+    if (!s.volume) {
+        l = -v;
+        weight = thinTransmittance(s, v) / p.w;
+        return LOBE_TRANSMIT;
+    }
+    // A volume's boundary refracts through a GGX microfacet (Walter et al. 2007); sampled from the visible normals,
+    // the weight is the transmitted share × G2/G1 (separable Smith: G1 of the outgoing direction).
+    vec3 m = sampleVisibleNormal(s.n, s.alpha, v, u.yz);
+    float vm = dot(v, m);
+    if (vm <= 0.0) return LOBE_NONE;
+    vec3 F;
+    float base = fresnelLayers(s, vm, F);
+    float nv = clamp(dot(s.n, v), 0.0, 1.0);
+    l = refract(-v, m, s.frontFace ? 1.0 / s.ior : s.ior);
+    if (dot(l, l) == 0.0) l = reflect(-v, m);   // total internal reflection takes the share that would have left
+    float under = (1.0 - coatFresnel(s, v)) * sheenScaling(s, nv, nv);
+    weight = under * base * s.transmission * s.baseColor * smithG1(abs(dot(s.n, l)), s.alpha * s.alpha) / p.w;
+    return LOBE_TRANSMIT;
 }
 
 float powerHeuristic(float a, float b) {
@@ -360,21 +482,39 @@ float rayEpsilon(vec3 p) { return frame.emissivePower.y * (1.0 + max(max(abs(p.x
 
 vec3 offsetOrigin(Surface s) { return s.position + s.ng * rayEpsilon(s.position); }
 
-bool visible(vec3 from, vec3 dir, float dist) {
-    Hit h = trace(from, dir, 0.0, dist, true);
-    return h.slot == NONE;
+// What reaches from `from` along dir over dist: 1, 0 when blocked, or what the surfaces it may pass let through —
+// masked-out texels all, a blended surface its expected transmittance (no noise), a thin wall its transmittance.
+vec3 visible(vec3 from, vec3 dir, float dist) {
+    if (!hasFeature(FEATURE_PASSABLE)) return trace(from, dir, 0.0, dist, true).slot == NONE ? vec3(1.0) : vec3(0.0);
+    vec3 transmittance = vec3(1.0);
+    float tMin = 0.0;
+    LOOP_TICK
+    for (uint k = 0u; k < MAX_PASSES; k++) {
+        LOOP_TICK
+        Hit h = trace(from, dir, tMin, dist, true);
+        if (h.slot == NONE) return transmittance;
+        uint flags = rayFlags(h.slot);
+        if (flags == 0u) return vec3(0.0);
+        float cover = coverageAt(h, flags);
+        vec3 through = (flags & RAY_THIN_TRANSMISSION) != 0u && cover > 0.0
+            ? thinTransmittance(surfaceAt(h, from, dir), -dir) : vec3(0.0);
+        transmittance *= (1.0 - cover) + cover * through;
+        if (!(maxComponent(transmittance) > 0.0)) return vec3(0.0);
+        tMin = h.t;
+    }
+    return vec3(0.0);
 }
 
 // Whether the segment from surface s to point p on an emitter is clear. Both ends are pulled in by their own ray
 // epsilon: the segment starts at the offset origin, so cutting it by a fraction of its length instead let a shadow ray
 // from a surface near a light (the top of a box under a ceiling lamp) reach the lamp itself and call the surface
 // shadowed — 1e-4 of a short distance is less than the origin's offset.
-bool visibleBetween(Surface s, vec3 p) {
+vec3 visibleBetween(Surface s, vec3 p) {
     vec3 origin = offsetOrigin(s);
     vec3 to = p - origin;
     float len = length(to);
     float tMax = len - 2.0 * rayEpsilon(p);
-    if (!(tMax > 0.0)) return true;   // the emitter touches the surface: nothing can lie between
+    if (!(tMax > 0.0)) return vec3(1.0);   // the emitter touches the surface: nothing can lie between
     return visible(origin, to / len, tMax);
 }
 
@@ -396,8 +536,9 @@ vec3 samplePunctualLights(Surface s, vec3 v) {
         vec3 irradiance = punctualIrradiance(i, s.position, l, dist);
         float nl = dot(s.n, l);
         if (nl <= 0.0 || dot(s.ng, l) <= 0.0 || all(equal(irradiance, vec3(0.0)))) continue;
-        if (!visible(origin, l, dist * (1.0 - 1e-4))) continue;
-        result += evalBrdf(s, v, l) * irradiance * nl;
+        vec3 transmittance = visible(origin, l, dist * (1.0 - 1e-4));
+        if (maxComponent(transmittance) <= 0.0) continue;
+        result += evalBrdf(s, v, l) * irradiance * transmittance * nl;
     }
     return result;
 }
@@ -507,10 +648,11 @@ vec3 sampleEmissiveTriangles(Surface s, vec3 v, vec3 u) {
     if (cosLight <= 0.0 || nl <= 0.0 || dot(s.ng, l) <= 0.0) return vec3(0.0);
     float pdfLight = emissivePdf(slot, omega, dist, cosLight);
     if (!(pdfLight > 0.0)) return vec3(0.0);
-    if (!visibleBetween(s, s.position + l * dist)) return vec3(0.0);
+    vec3 transmittance = visibleBetween(s, s.position + l * dist);
+    if (maxComponent(transmittance) <= 0.0) return vec3(0.0);
     vec3 le = materialEmission(mat, interpolateUv(slot, bu, bv));
     float w = powerHeuristic(pdfLight, brdfPdf(s, v, l));
-    return evalBrdf(s, v, l) * le * nl * w / pdfLight;
+    return evalBrdf(s, v, l) * le * transmittance * nl * w / pdfLight;
 }
 
 // ---------------------------------------------------------------- camera
@@ -531,13 +673,20 @@ void cameraRay(vec2 pixel, out vec3 origin, out vec3 dir) {
 vec3 radiance(vec3 origin, vec3 dir) {
     vec3 result = vec3(0.0);
     vec3 throughput = vec3(1.0);
+    // The pdf the last scattering vertex had of sampling the ray (0: the camera or a refraction, which light sampling
+    // cannot reach: an emitter hit next takes full weight), and that vertex (light sampling's point). A straight pass
+    // through a thin wall changes neither: light sampling from that vertex sees through the wall too.
     float lastPdf = 0.0;
-    vec3 lastPosition = origin;   // the surface point the ray left (light sampling's point)
+    vec3 lastPosition = origin;
+    vec3 sigma = vec3(0.0);       // absorption coefficient of the volume the ray travels in
     uint maxBounces = frame.sizeSeedBounces.w;
+    pathTraceIndex = 0u;
     LOOP_TICK
     for (uint depth = 0u; ; depth++) {
         LOOP_TICK
-        Hit hit = trace(origin, dir, 0.0, INF, false);
+        Hit hit = traceClosest(origin, dir);
+        pathTraceIndex++;
+        if (hasFeature(FEATURE_TRANSMISSION) && maxComponent(sigma) > 0.0) throughput *= exp(-sigma * hit.t);   // Beer–Lambert (a miss: t = INF)
         if (hit.slot == NONE) {
             result += throughput * frame.background.rgb;
             break;
@@ -546,7 +695,7 @@ vec3 radiance(vec3 origin, vec3 dir) {
         vec3 v = -dir;
         if (any(greaterThan(s.emission, vec3(0.0)))) {
             float w = 1.0;
-            if (depth > 0u && frame.counts.y > 0u) {
+            if (lastPdf > 0.0 && frame.counts.y > 0u) {
                 // The pdf light sampling had of choosing this point, from the previous surface point.
                 vec3 a, b, c;
                 float omega = solidAngleOf(hit.slot, lastPosition, a, b, c);
@@ -561,15 +710,29 @@ vec3 radiance(vec3 origin, vec3 dir) {
         if (frame.counts.y > 0u) result += throughput * sampleEmissiveTriangles(s, v, sampleGroup(groupLight(depth)).xyz);
 
         vec4 bsdfSample = sampleGroup(groupBsdf(depth));
-        vec3 l;
-        if (!sampleBrdf(s, v, bsdfSample.xyz, l)) break;
-        float pdf = brdfPdf(s, v, l);
-        if (!(pdf > 0.0)) break;
-        throughput *= evalBrdf(s, v, l) * dot(s.n, l) / pdf;
-        lastPdf = pdf;
-        lastPosition = s.position;
-        origin = offsetOrigin(s);
+        vec3 l, weight;
+        uint lobe = sampleBsdf(s, v, bsdfSample.xyz, l, weight);
+        if (lobe == LOBE_NONE) break;
+        if (lobe == LOBE_REFLECT) {
+            float pdf = brdfPdf(s, v, l);
+            float nl = dot(s.n, l);
+            if (!(pdf > 0.0) || nl <= 0.0) break;
+            throughput *= evalBrdf(s, v, l) * nl / pdf;
+            lastPdf = pdf;
+            lastPosition = s.position;
+            origin = offsetOrigin(s);
+        } else {
+            throughput *= weight;
+            bool through = dot(l, s.ng) < 0.0;
+            if (s.volume) {
+                lastPdf = 0.0;
+                lastPosition = s.position;
+                if (through) sigma = s.frontFace ? s.sigma : vec3(0.0);
+            }
+            origin = through ? s.position - s.ng * rayEpsilon(s.position) : offsetOrigin(s);
+        }
         dir = l;
+        if (!(maxComponent(throughput) > 0.0)) break;
 
         if (depth >= 2u) {               // Russian roulette, unbiased: survivors are reweighted
             float q = clamp(max(throughput.r, max(throughput.g, throughput.b)), 0.05, 0.95);
@@ -587,6 +750,9 @@ void main() {
     uvec2 pixel = uvec2(pc.tileOrigin) + inTile;
     uint index = inTile.y * pc.tileSize.x + inTile.x;
 
+    pixelSeed = pcg(frame.sizeSeedBounces.z ^ pcg(pixel.x ^ pcg(pixel.y)));
+    sampleNumber = 0u;
+    pathTraceIndex = 0u;
     if (frame.counts.z == MODE_PRIMARY_HIT) {
         // Coverage/ID image for tests: the primary ray through the pixel centre, no jitter.
         vec3 o, d;
@@ -597,7 +763,6 @@ void main() {
         return;
     }
 
-    pixelSeed = pcg(frame.sizeSeedBounces.z ^ pcg(pixel.x ^ pcg(pixel.y)));
     vec4 acc = accum[2u * index];
     vec4 moments = accum[2u * index + 1u];
     float threshold = frame.emissivePower.z;

@@ -88,7 +88,8 @@ void main() {
     // Occlusion darkens only the ambient (indirect) term, as glTF specifies.
     float occlusion = occlusionTexture >= 0 ? 1.0 + uintBitsToFloat(m4.w) * (sampleTexture(uint(occlusionTexture), f.uv).r - 1.0) : 1.0;
 
-    vec3 c = s.emission + occlusion * pc.ambient * pc.background.rgb * s.baseColor * (1.0 - s.metallic);
+    // The rasteriser draws transmissive surfaces opaque: their transmitted share is missing, as from the diffuse BRDF.
+    vec3 c = s.emission + occlusion * pc.ambient * pc.background.rgb * s.baseColor * (1.0 - s.metallic) * (1.0 - s.transmission);
     for (uint i = 0u; i < pc.lightCount; i++) {
         vec3 l;
         float dist;

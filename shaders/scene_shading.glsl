@@ -2,13 +2,24 @@
 // shade with the same code (the same buffers, packed by GpuSceneData, bound at the same binding numbers).
 const float PI = 3.14159265358979;
 
+// The material features the scene uses (ShadingFeatures): the path tracer is specialised per scene, so the driver
+// compiles out what no material needs; the rasteriser keeps the default, all on.
+layout(constant_id = 0) const uint SCENE_FEATURES = 0xFFFFFFFFu;
+const uint FEATURE_PASSABLE = 1u;
+const uint FEATURE_TRANSMISSION = 2u;
+const uint FEATURE_CLEARCOAT = 4u;
+const uint FEATURE_SHEEN = 8u;
+bool hasFeature(uint feature) { return (SCENE_FEATURES & feature) != 0u; }
+
 #ifndef LOOP_TICK
 #define LOOP_TICK   // the path tracer counts its loop iterations (see pathtrace.comp); the rasteriser need not
 #endif
 
 layout(std430, set = 0, binding = 4) readonly buffer Materials { uvec4 materials[]; };   // MATERIAL_STRIDE per material
-const uint MATERIAL_STRIDE = 7u;
-layout(std430, set = 0, binding = 5) readonly buffer Textures { uvec4 textures[]; };     // offset, w, h, flags
+const uint MATERIAL_STRIDE = 16u;   // GpuSceneData.MaterialWords / 4
+// Per texture reference TEXTURE_STRIDE uvec4: (offset, w, h, flags), then the two rows of its KHR_texture_transform.
+layout(std430, set = 0, binding = 5) readonly buffer Textures { uvec4 textures[]; };
+const uint TEXTURE_STRIDE = 3u;   // GpuSceneData.TextureWords / 4
 layout(std430, set = 0, binding = 6) readonly buffer Texels { uint texels[]; };
 layout(std430, set = 0, binding = 7) readonly buffer Lights { vec4 lights[]; };          // 4 per light
 
@@ -61,6 +72,19 @@ uvec4 levelInfo(uvec4 info, uint k) {
     return uvec4(offset, w, h, info.w);
 }
 
+// KHR_texture_transform: texture coordinates, and (for footprints and tangent frames) their differences.
+vec2 transformUv(uint index, vec2 uv) {
+    vec3 u = uintBitsToFloat(textures[TEXTURE_STRIDE * index + 1u].xyz);
+    vec3 v = uintBitsToFloat(textures[TEXTURE_STRIDE * index + 2u].xyz);
+    return vec2(dot(u, vec3(uv, 1.0)), dot(v, vec3(uv, 1.0)));
+}
+
+vec2 transformUvDifference(uint index, vec2 d) {
+    vec3 u = uintBitsToFloat(textures[TEXTURE_STRIDE * index + 1u].xyz);
+    vec3 v = uintBitsToFloat(textures[TEXTURE_STRIDE * index + 2u].xyz);
+    return vec2(dot(u.xy, d), dot(v.xy, d));
+}
+
 #ifdef MIPMAPPED_TEXTURES
 // Texture-space footprint of one pixel, set by the rasteriser before shading. Computed from full-frame coordinates,
 // never from quad derivatives, so the level of detail does not depend on where a tile starts.
@@ -68,10 +92,11 @@ vec2 uvDx = vec2(0.0), uvDy = vec2(0.0);
 
 // Trilinear filtering: the two mip levels around the footprint's level of detail, blended.
 vec4 sampleTexture(uint index, vec2 uv) {
-    uvec4 info = textures[index];
+    uvec4 info = textures[TEXTURE_STRIDE * index];
+    uv = transformUv(index, uv);
     uint levels = max((info.w >> 8u) & 31u, 1u);
     vec2 size = vec2(float(info.y), float(info.z));
-    float footprint = max(length(uvDx * size), length(uvDy * size));
+    float footprint = max(length(transformUvDifference(index, uvDx) * size), length(transformUvDifference(index, uvDy) * size));
     if (footprint <= 1.0 || levels == 1u) return sampleLevel(info, uv);
     float lod = min(log2(footprint), float(levels - 1u));
     uint k = uint(floor(lod));
@@ -82,7 +107,7 @@ vec4 sampleTexture(uint index, vec2 uv) {
 #else
 // The path tracer samples the full-resolution level: its rays have no pixel footprint, and many samples per pixel
 // average the texture anyway. (Kept apart because CPU Vulkan drivers pay for every instruction a shader contains.)
-vec4 sampleTexture(uint index, vec2 uv) { return sampleLevel(textures[index], uv); }
+vec4 sampleTexture(uint index, vec2 uv) { return sampleLevel(textures[TEXTURE_STRIDE * index], transformUv(index, uv)); }
 #endif
 
 struct Surface {
@@ -97,7 +122,16 @@ struct Surface {
     uint material;
     vec3 specF0;      // dielectric reflectance at normal incidence (KHR_materials_ior × KHR_materials_specular colour)
     float specWeight; // dielectric specular layer weight (KHR_materials_specular factor; 0: pure diffuse)
-    float opacity;    // base colour alpha (the rasteriser's alpha modes use it; the path tracer renders opaque)
+    float opacity;    // base colour alpha (the rasteriser's alpha modes use it; the path tracer's rays test it)
+    float transmission; // KHR_materials_transmission: share of the dielectric base transmitted instead of diffused
+    float ior;        // KHR_materials_ior, for refraction
+    bool volume;      // KHR_materials_volume: the surface bounds a refracting volume (else thin-walled)
+    vec3 sigma;       // the volume's absorption coefficient per unit length
+    float clearcoat;  // KHR_materials_clearcoat weight (0: no coat)
+    float coatAlpha;  // the coat's GGX alpha
+    vec3 nc;          // the coat's normal (the mesh normal unless the coat has its own normal texture)
+    vec3 sheenColor;  // KHR_materials_sheen (black: no sheen)
+    float sheenAlpha; // the sheen's alpha = roughness^2
 };
 
 vec3 materialEmission(uint mat, vec2 uv) {
@@ -145,6 +179,42 @@ void applyMaterial(inout Surface s, uint mat, vec2 uv, vec4 vertexColor) {
     if (m6.y >= 0) f0 *= sampleTexture(uint(m6.y), uv).rgb;
     s.specF0 = min(f0, vec3(1.0));
     s.specWeight = clamp(weight, 0.0, 1.0);
+
+    s.transmission = 0.0; s.ior = 1.5; s.volume = false; s.sigma = vec3(0.0);
+    s.clearcoat = 0.0; s.coatAlpha = 1.0; s.nc = s.n;   // the coat's normal: before the base's normal texture
+    s.sheenColor = vec3(0.0); s.sheenAlpha = 0.0;
+    if (hasFeature(FEATURE_TRANSMISSION)) {
+        uvec4 m7 = materials[MATERIAL_STRIDE * mat + 7u];
+        float transmission = uintBitsToFloat(m7.x);
+        if (transmission > 0.0 && int(m7.y) >= 0) transmission *= sampleTexture(m7.y, uv).r;
+        s.transmission = clamp(transmission, 0.0, 1.0);
+        s.ior = uintBitsToFloat(m7.z);
+        s.volume = (m7.w & 1u) != 0u;
+        s.sigma = uintBitsToFloat(materials[MATERIAL_STRIDE * mat + 8u].xyz);
+    }
+    if (hasFeature(FEATURE_CLEARCOAT)) {
+        uvec4 m9 = materials[MATERIAL_STRIDE * mat + 9u];
+        float clearcoat = uintBitsToFloat(materials[MATERIAL_STRIDE * mat + 8u].w);
+        float coatRoughness = uintBitsToFloat(m9.y);
+        if (clearcoat > 0.0) {
+            if (int(m9.x) >= 0) clearcoat *= sampleTexture(m9.x, uv).r;
+            if (int(m9.z) >= 0) coatRoughness *= sampleTexture(m9.z, uv).g;
+        }
+        s.clearcoat = clamp(clearcoat, 0.0, 1.0);
+        s.coatAlpha = max(clamp(coatRoughness, 0.0, 1.0) * clamp(coatRoughness, 0.0, 1.0), 1e-3);
+    }
+    if (hasFeature(FEATURE_SHEEN)) {
+        uvec4 m10 = materials[MATERIAL_STRIDE * mat + 10u];
+        uvec4 m11 = materials[MATERIAL_STRIDE * mat + 11u];
+        vec3 sheen = uintBitsToFloat(m10.xyz);
+        float sheenRoughness = uintBitsToFloat(m10.w);
+        if (any(greaterThan(sheen, vec3(0.0)))) {
+            if (int(m11.x) >= 0) sheen *= sampleTexture(m11.x, uv).rgb;
+            if (int(m11.y) >= 0) sheenRoughness *= sampleTexture(m11.y, uv).a;
+        }
+        s.sheenColor = clamp(sheen, vec3(0.0), vec3(1.0));
+        s.sheenAlpha = clamp(sheenRoughness, 0.0, 1.0) * clamp(sheenRoughness, 0.0, 1.0);
+    }
 }
 
 // ---------------------------------------------------------------- glTF metallic-roughness BRDF (spec appendix B)
@@ -166,25 +236,37 @@ bool tangentFrame(vec3 e1, vec3 e2, vec2 d1, vec2 d2, vec3 n, out vec3 t, out ve
     return true;
 }
 
-// glTF normal texture (tangent space, x and y scaled by its scale) on a triangle with edges e1, e2 and texture
-// differences d1, d2; a mapped normal below the surface is not taken.
+// A normal texture (tangent space, x and y scaled by scale) applied to n on a triangle with edges e1, e2 and texture
+// differences d1, d2; a mapped normal below the surface ng is not taken.
+vec3 mapNormal(vec3 n, vec3 ng, int normalTexture, float scale, vec2 uv, vec3 e1, vec3 e2, vec2 d1, vec2 d2) {
+    vec3 t, b;
+    // The frame follows the texture's own coordinates: a rotated or mirrored transform turns its tangents too.
+    d1 = transformUvDifference(uint(normalTexture), d1);
+    d2 = transformUvDifference(uint(normalTexture), d2);
+    if (!tangentFrame(e1, e2, d1, d2, n, t, b)) return n;
+    vec3 ts = sampleTexture(uint(normalTexture), uv).xyz * 2.0 - 1.0;
+    ts.xy *= scale;
+    vec3 mapped = normalize(t * ts.x + b * ts.y + n * ts.z);
+    return dot(mapped, ng) > 0.0 ? mapped : n;
+}
+
+// glTF's normal texture, and KHR_materials_clearcoat's own one for the coat.
 void applyNormalTexture(inout Surface s, uint mat, vec2 uv, vec3 e1, vec3 e2, vec2 d1, vec2 d2) {
     uvec4 m4 = materials[MATERIAL_STRIDE * mat + 4u];
-    int normalTexture = int(m4.x);
-    if (normalTexture < 0) return;
-    vec3 t, b;
-    if (!tangentFrame(e1, e2, d1, d2, s.n, t, b)) return;
-    vec3 ts = sampleTexture(uint(normalTexture), uv).xyz * 2.0 - 1.0;
-    ts.xy *= uintBitsToFloat(m4.z);
-    vec3 mapped = normalize(t * ts.x + b * ts.y + s.n * ts.z);
-    if (dot(mapped, s.ng) > 0.0) s.n = mapped;
+    if (int(m4.x) >= 0) s.n = mapNormal(s.n, s.ng, int(m4.x), uintBitsToFloat(m4.z), uv, e1, e2, d1, d2);
+    if (hasFeature(FEATURE_CLEARCOAT) && s.clearcoat > 0.0) {
+        int coatNormalTexture = int(materials[MATERIAL_STRIDE * mat + 9u].w);
+        float coatScale = uintBitsToFloat(materials[MATERIAL_STRIDE * mat + 11u].z);
+        if (coatNormalTexture >= 0) s.nc = mapNormal(s.nc, s.ng, coatNormalTexture, coatScale, uv, e1, e2, d1, d2);
+    }
 }
 
 float maxComponent(vec3 c) { return max(c.r, max(c.g, c.b)); }
 
-// glTF's layering (core spec appendix B with KHR_materials_specular): a dielectric — Lambertian base under a GGX layer
-// of weight w, mixed by w·max(Fresnel) — and a metal (Schlick from the base colour), blended by metallic. Returns the
-// diffuse weight; F is the specular layer's Fresnel term.
+// glTF's layering (core spec appendix B with KHR_materials_specular): a dielectric — a base (Lambertian, or
+// transmitted in the share KHR_materials_transmission gives) under a GGX layer of weight w, mixed by w·max(Fresnel) —
+// and a metal (Schlick from the base colour), blended by metallic. Returns the weight of the dielectric's base (diffuse
+// and transmission together); F is the specular layer's Fresnel term.
 float fresnelLayers(Surface s, float cosTheta, out vec3 F) {
     float fw = pow(1.0 - cosTheta, 5.0);
     vec3 dielectric = s.specF0 + (1.0 - s.specF0) * fw;
@@ -210,16 +292,63 @@ float smithG1(float nv, float a2) {
     return 2.0 * nv / (nv + sqrt(a2 + (1.0 - a2) * nv * nv));
 }
 
+// KHR_materials_clearcoat: the coat (ior 1.5) reflects coatFresnel of the light, seen along its own normal; what it
+// does not reflect reaches the layers below.
+float coatFresnel(Surface s, vec3 v) {
+    if (!hasFeature(FEATURE_CLEARCOAT) || s.clearcoat <= 0.0) return 0.0;
+    return s.clearcoat * (0.04 + 0.96 * pow(1.0 - clamp(dot(s.nc, v), 0.0, 1.0), 5.0));
+}
+
+// KHR_materials_sheen: Charlie's distribution (Estevez and Kulla 2017) with Neubelt and Pettineo's visibility.
+float charlieD(float alpha, float nh) {
+    float invR = 1.0 / max(alpha, 1e-3);
+    float sin2 = max(1.0 - nh * nh, 0.0);
+    return (2.0 + invR) * pow(sin2, invR * 0.5) / (2.0 * PI);
+}
+
+// The sheen lobe's directional albedo at cosine mu, from the table GpuSceneData packs (SheenAlbedo: 16 entries).
+float sheenAlbedo(uint mat, float mu) {
+    float x = clamp(mu, 0.0, 1.0) * 15.0;
+    uint k = min(uint(x), 14u);
+    float a = uintBitsToFloat(materials[MATERIAL_STRIDE * mat + 12u + k / 4u][k & 3u]);
+    float b = uintBitsToFloat(materials[MATERIAL_STRIDE * mat + 12u + (k + 1u) / 4u][(k + 1u) & 3u]);
+    return mix(a, b, x - float(k));
+}
+
+// What the layers under a sheen keep: 1 − max(sheen colour)·E, at the worse of the two directions (the glTF spec's
+// albedo scaling), so sheen and base together never reflect more than arrives.
+float sheenScaling(Surface s, float nv, float nl) {
+    if (!hasFeature(FEATURE_SHEEN) || maxComponent(s.sheenColor) <= 0.0) return 1.0;
+    return 1.0 - maxComponent(s.sheenColor) * max(sheenAlbedo(s.material, nv), sheenAlbedo(s.material, nl));
+}
+
+// The reflection part of the BSDF (both directions on the side the ray came from): coat over sheen over the
+// diffuse and specular layers. Transmission is sampled, never evaluated (pathtrace.comp: sampleTransmission).
 vec3 evalBrdf(Surface s, vec3 v, vec3 l) {
     float nl = dot(s.n, l), nv = dot(s.n, v);
-    if (nl <= 0.0 || nv <= 0.0) return vec3(0.0);
-    vec3 h = normalize(l + v);
-    float nh = max(dot(s.n, h), 0.0);
-    float vh = max(dot(v, h), 0.0);
-    float a2 = s.alpha * s.alpha;
-    vec3 F;
-    float diffuseWeight = fresnelLayers(s, vh, F);
-    return diffuseWeight * s.baseColor / PI + F * ggxD(nh, a2) * smithV(nl, nv, a2);
+    vec3 f = vec3(0.0);
+    if (nl > 0.0 && nv > 0.0) {
+        vec3 h = normalize(l + v);
+        float nh = max(dot(s.n, h), 0.0);
+        float vh = max(dot(v, h), 0.0);
+        float a2 = s.alpha * s.alpha;
+        vec3 F;
+        float base = fresnelLayers(s, vh, F);
+        f = base * (1.0 - s.transmission) * s.baseColor / PI + F * ggxD(nh, a2) * smithV(nl, nv, a2);
+        if (hasFeature(FEATURE_SHEEN) && maxComponent(s.sheenColor) > 0.0)
+            f = f * sheenScaling(s, nv, nl) + s.sheenColor * charlieD(s.sheenAlpha, nh) / (4.0 * (nl + nv - nl * nv));
+    }
+    if (hasFeature(FEATURE_CLEARCOAT) && s.clearcoat > 0.0) {
+        float fc = coatFresnel(s, v);
+        f *= 1.0 - fc;
+        float cl = dot(s.nc, l), cv = dot(s.nc, v);
+        if (cl > 0.0 && cv > 0.0) {
+            float ch = max(dot(s.nc, normalize(l + v)), 0.0);
+            float ca2 = s.coatAlpha * s.coatAlpha;
+            f += fc * ggxD(ch, ca2) * smithV(cl, cv, ca2);
+        }
+    }
+    return f;
 }
 
 // Irradiance (on a surface facing the light) at p from punctual light i, the direction to it and its distance.

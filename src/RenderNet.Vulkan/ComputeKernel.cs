@@ -19,7 +19,9 @@ public sealed unsafe class ComputeKernel : IDisposable
     DescriptorSet set;
     public uint PushConstantSize { get; }
 
-    public ComputeKernel(VulkanDevice device, byte[] spirv, DescriptorType[] bindings, uint pushConstantSize)
+    /// <param name="specialization">Values of the shader's 32-bit specialization constants 0, 1, …: the driver compiles
+    /// the code they switch off out of the pipeline.</param>
+    public ComputeKernel(VulkanDevice device, byte[] spirv, DescriptorType[] bindings, uint pushConstantSize, uint[]? specialization = null)
     {
         this.device = device;
         this.bindings = bindings;
@@ -55,8 +57,17 @@ public sealed unsafe class ComputeKernel : IDisposable
             vk.CreatePipelineLayout(device.Handle, in layoutInfo, null, out layout).Check("vkCreatePipelineLayout");
 
             var entry = SilkMarshal.StringToPtr("main");
+            specialization ??= [];
+            var entries = new SpecializationMapEntry[specialization.Length];
+            for (int i = 0; i < entries.Length; i++) entries[i] = new SpecializationMapEntry((uint)i, (uint)(4 * i), 4);
+            fixed (uint* values = specialization)
+            fixed (SpecializationMapEntry* map = entries)
             try
             {
+                var specializationInfo = new SpecializationInfo
+                {
+                    MapEntryCount = (uint)entries.Length, PMapEntries = map, DataSize = (nuint)(4 * specialization.Length), PData = values,
+                };
                 var pipelineInfo = new ComputePipelineCreateInfo
                 {
                     SType = StructureType.ComputePipelineCreateInfo,
@@ -66,6 +77,7 @@ public sealed unsafe class ComputeKernel : IDisposable
                         Stage = ShaderStageFlags.ComputeBit,
                         Module = module,
                         PName = (byte*)entry,
+                        PSpecializationInfo = entries.Length > 0 ? &specializationInfo : null,
                     },
                     Layout = layout,
                 };

@@ -14,7 +14,8 @@ public sealed class GpuSceneData
     public const int TriVertsWords = 12;    // v0 + material, e1 + original index, e2
     public const int TriShadingWords = 20;  // n0,u0 | n1,v0 | n2,u1 | v1,u2,v2 | c0,c1,c2
     public const int NodeWords = 8;
-    public const int MaterialWords = 28;
+    public const int MaterialWords = 64;   // 16 uvec4: see PackShading and MATERIAL_STRIDE in scene_shading.glsl
+    public const int TextureWords = 12;     // 3 uvec4: see PackShading and TEXTURE_STRIDE in scene_shading.glsl
     public const int LightFloats = 16;
 
     /// <summary>
@@ -37,6 +38,9 @@ public sealed class GpuSceneData
     /// <summary>Sum over emissive triangles of area × luminance(emissive factor): normalises light selection.</summary>
     public required float EmissivePower { get; init; }
     public required int TriangleCount { get; init; }
+    /// <summary>The material features the scene uses: the path tracer's specialization constant 0, so its pipeline
+    /// holds only their code (on llvmpipe, code a scene never runs still cost it up to 5× its speed).</summary>
+    public ShadingFeatures Features { get; init; }
 
     /// <summary>The storage buffers in binding order 1..8, with their names for error messages.</summary>
     public IEnumerable<(string Name, long Bytes)> BufferSizes() =>
@@ -50,6 +54,25 @@ public sealed class GpuSceneData
         ("lights", Lights.LongLength * 4),
         ("emissive triangles", EmissiveTriangles.LongLength * 4),
     ];
+
+    /// <summary>Triangles rays may pass through (pathtrace.comp's RAY_* flags), kept with the triangle so a ray pays
+    /// nothing extra at an opaque one: alpha mask, alpha blend, thin-walled transmission.</summary>
+    public static uint RayFlags(PbrMaterial m) =>
+        (m.AlphaMode == AlphaMode.Mask ? 1u : 0u) | (m.AlphaMode == AlphaMode.Blend ? 2u : 0u)
+        | (m.Transmission > 0 && !m.IsVolume ? 4u : 0u);
+
+    public static ShadingFeatures FeaturesOf(Scene scene)
+    {
+        var features = ShadingFeatures.None;
+        foreach (var m in scene.Materials)
+        {
+            if (RayFlags(m) != 0) features |= ShadingFeatures.PassableSurfaces;
+            if (m.Transmission > 0) features |= ShadingFeatures.Transmission;
+            if (m.Clearcoat > 0) features |= ShadingFeatures.Clearcoat;
+            if (m.SheenColor != Vector3.Zero) features |= ShadingFeatures.Sheen;
+        }
+        return features;
+    }
 
     static uint F(float v) => BitConverter.SingleToUInt32Bits(v);
     static uint I(int v) => unchecked((uint)v);
@@ -68,7 +91,7 @@ public sealed class GpuSceneData
             var v = verts.AsSpan(slot * TriVertsWords, TriVertsWords);
             v[0] = F(p0.X); v[1] = F(p0.Y); v[2] = F(p0.Z); v[3] = I(scene.MaterialIds[t]);
             v[4] = F(e1.X); v[5] = F(e1.Y); v[6] = F(e1.Z); v[7] = I(t);
-            v[8] = F(e2.X); v[9] = F(e2.Y); v[10] = F(e2.Z);
+            v[8] = F(e2.X); v[9] = F(e2.Y); v[10] = F(e2.Z); v[11] = RayFlags(scene.Materials[scene.MaterialIds[t]]);
 
             var s = shading.AsSpan(slot * TriShadingWords, TriShadingWords);
             Vector3 n0 = scene.Normals[3 * t], n1 = scene.Normals[3 * t + 1], n2 = scene.Normals[3 * t + 2];
@@ -120,6 +143,7 @@ public sealed class GpuSceneData
             Texels = texels, Lights = lights, EmissiveTriangles = emissiveData,
             LightCount = scene.Lights.Count, EmissiveTriangleCount = emissive.Count, EmissivePower = (float)total,
             TriangleCount = n,
+            Features = FeaturesOf(scene),
         };
     }
 
@@ -146,27 +170,56 @@ public sealed class GpuSceneData
             var f0 = m.SpecularColor * m.DielectricF0;
             d[20] = F(f0.X); d[21] = F(f0.Y); d[22] = F(f0.Z); d[23] = F(m.SpecularFactor);
             d[24] = I(m.SpecularTexture); d[25] = I(m.SpecularColorTexture);
+            // KHR_materials_transmission / _volume: the ior itself (refraction needs it; an infinitely dense material
+            // is capped), bit 0 of word 31 marks a refracting volume; the absorption coefficient.
+            d[28] = F(m.Transmission); d[29] = I(m.TransmissionTexture); d[30] = F(MathF.Min(m.Ior, 1e4f)); d[31] = m.IsVolume ? 1u : 0u;
+            var sigma = m.AbsorptionCoefficient;
+            d[32] = F(sigma.X); d[33] = F(sigma.Y); d[34] = F(sigma.Z); d[35] = F(m.Clearcoat);
+            // KHR_materials_clearcoat and _sheen.
+            d[36] = I(m.ClearcoatTexture); d[37] = F(m.ClearcoatRoughness); d[38] = I(m.ClearcoatRoughnessTexture); d[39] = I(m.ClearcoatNormalTexture);
+            d[40] = F(m.SheenColor.X); d[41] = F(m.SheenColor.Y); d[42] = F(m.SheenColor.Z); d[43] = F(m.SheenRoughness);
+            d[44] = I(m.SheenColorTexture); d[45] = I(m.SheenRoughnessTexture); d[46] = F(m.ClearcoatNormalScale);
+            // The sheen lobe's directional albedo at 16 view cosines, for the base layer's albedo scaling.
+            if (m.SheenColor != Vector3.Zero)
+            {
+                var albedo = SheenAlbedo.Table(m.SheenRoughness);
+                for (int k = 0; k < SheenAlbedo.Entries; k++) d[48 + k] = F(albedo[k]);
+            }
         }
 
-        // Each texture's mip chain, level after level from its offset (level 0 is what the path tracer samples);
-        // flags: bits 0-1 wrap S, 2-3 wrap T, 4 sRGB, 8-12 the number of levels.
-        var textures = new uint[Math.Max(1, scene.Textures.Count) * 4];
-        var chains = scene.Textures.Select(TextureMips.Build).ToList();
-        long texelCount = chains.Sum(c => c.Sum(l => (long)l.Texels.Length));
+        // Each image's mip chain, level after level from its offset (level 0 is what the path tracer samples), stored
+        // once however many texture references use it. Per reference, three uvec4: (offset, width, height, flags) —
+        // flags: bits 0-1 wrap S, 2-3 wrap T, 4 sRGB, 8-12 the number of levels — then the rows of its
+        // KHR_texture_transform, u' = (M11, M21, M31)·(u, v, 1) and v' = (M12, M22, M32)·(u, v, 1).
+        var textures = new uint[Math.Max(1, scene.Textures.Count) * TextureWords];
+        var chainOffsets = new Dictionary<uint[], (uint Offset, int Levels)>(ReferenceEqualityComparer.Instance);
+        var chains = new List<IReadOnlyList<(int Width, int Height, uint[] Texels)>>();
+        long texelCount = 0;
+        foreach (var tex in scene.Textures)
+        {
+            if (chainOffsets.ContainsKey(tex.Texels)) continue;
+            var chain = TextureMips.Build(tex);
+            chainOffsets[tex.Texels] = (checked((uint)texelCount), chain.Count);
+            chains.Add(chain);
+            texelCount += chain.Sum(l => (long)l.Texels.Length);
+        }
         var texels = new uint[Math.Max(1, texelCount)];
         long offset = 0;
+        foreach (var level in chains.SelectMany(c => c))
+        {
+            level.Texels.CopyTo(texels, offset);
+            offset += level.Texels.Length;
+        }
         for (int i = 0; i < scene.Textures.Count; i++)
         {
             var tex = scene.Textures[i];
-            textures[4 * i] = checked((uint)offset);
-            textures[4 * i + 1] = (uint)tex.Width;
-            textures[4 * i + 2] = (uint)tex.Height;
-            textures[4 * i + 3] = (uint)tex.WrapS | (uint)tex.WrapT << 2 | (tex.IsSrgb ? 16u : 0u) | (uint)chains[i].Count << 8;
-            foreach (var level in chains[i])
-            {
-                level.Texels.CopyTo(texels, offset);
-                offset += level.Texels.Length;
-            }
+            var (start, levels) = chainOffsets[tex.Texels];
+            var m = tex.UvTransform;
+            var d = textures.AsSpan(i * TextureWords, TextureWords);
+            d[0] = start; d[1] = (uint)tex.Width; d[2] = (uint)tex.Height;
+            d[3] = (uint)tex.WrapS | (uint)tex.WrapT << 2 | (tex.IsSrgb ? 16u : 0u) | (uint)levels << 8;
+            d[4] = F(m.M11); d[5] = F(m.M21); d[6] = F(m.M31);
+            d[8] = F(m.M12); d[9] = F(m.M22); d[10] = F(m.M32);
         }
 
         var lights = new float[Math.Max(1, sceneLights.Count) * LightFloats];

@@ -68,7 +68,7 @@ public sealed unsafe class PathTracer : IDisposable
         var types = new DescriptorType[11];
         types[0] = DescriptorType.UniformBuffer;
         for (int i = 1; i < types.Length; i++) types[i] = DescriptorType.StorageBuffer;
-        kernel = new ComputeKernel(device, ShaderLibrary.Load(ShaderLibrary.PathTracer), types, (uint)sizeof(PushConstants));
+        kernel = new ComputeKernel(device, ShaderLibrary.Load(ShaderLibrary.PathTracer), types, (uint)sizeof(PushConstants), [(uint)scene.Data.Features]);
         uniforms = GpuBuffer.CreateHostVisible(device, (ulong)sizeof(FrameUniforms), BufferUsageFlags.UniformBufferBit);
         kernel.Bind(0, uniforms);
         stats = GpuBuffer.CreateHostVisible(device, 16, BufferUsageFlags.StorageBufferBit);

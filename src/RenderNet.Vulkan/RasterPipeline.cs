@@ -14,6 +14,7 @@ sealed unsafe class RasterPipeline : IDisposable
     public const Format DepthFormat = Format.D32Sfloat;
     readonly VulkanDevice device;
     readonly bool blend;
+    readonly uint? fragmentFeatures;
     ShaderModule vertexModule, fragmentModule;
     DescriptorSetLayout setLayout;
     DescriptorPool pool;
@@ -27,10 +28,13 @@ sealed unsafe class RasterPipeline : IDisposable
     public bool Resolves => Samples != SampleCountFlags.Count1Bit;
 
     /// <param name="blend">"Over" blending with straight alpha and no depth writes (for alpha mode Blend), else opaque.</param>
+    /// <param name="fragmentFeatures">The fragment shader's specialization constant 0 (scene_shading.glsl's SCENE_FEATURES:
+    /// the material features the scene uses, so the rest is compiled out); null leaves the shader's default.</param>
     public RasterPipeline(VulkanDevice device, string vertexShader, string fragmentShader, Format colorFormat, SampleCountFlags samples, int bindings, uint pushConstantSize,
-        bool blend = false)
+        bool blend = false, uint? fragmentFeatures = null)
     {
         this.blend = blend;
+        this.fragmentFeatures = fragmentFeatures;
         this.device = device;
         ColorFormat = colorFormat;
         Samples = samples;
@@ -138,9 +142,16 @@ sealed unsafe class RasterPipeline : IDisposable
         var entry = SilkMarshal.StringToPtr("main");
         try
         {
+            uint features = fragmentFeatures ?? 0;
+            var mapEntry = new SpecializationMapEntry(0, 0, 4);
+            var specialization = new SpecializationInfo { MapEntryCount = 1, PMapEntries = &mapEntry, DataSize = 4, PData = &features };
             var stages = stackalloc PipelineShaderStageCreateInfo[2];
             stages[0] = new PipelineShaderStageCreateInfo { SType = StructureType.PipelineShaderStageCreateInfo, Stage = ShaderStageFlags.VertexBit, Module = vertexModule, PName = (byte*)entry };
-            stages[1] = new PipelineShaderStageCreateInfo { SType = StructureType.PipelineShaderStageCreateInfo, Stage = ShaderStageFlags.FragmentBit, Module = fragmentModule, PName = (byte*)entry };
+            stages[1] = new PipelineShaderStageCreateInfo
+            {
+                SType = StructureType.PipelineShaderStageCreateInfo, Stage = ShaderStageFlags.FragmentBit, Module = fragmentModule, PName = (byte*)entry,
+                PSpecializationInfo = fragmentFeatures is null ? null : &specialization,
+            };
             var vertexInput = new PipelineVertexInputStateCreateInfo { SType = StructureType.PipelineVertexInputStateCreateInfo };
             var assembly = new PipelineInputAssemblyStateCreateInfo { SType = StructureType.PipelineInputAssemblyStateCreateInfo, Topology = PrimitiveTopology.TriangleList };
             var viewport = new PipelineViewportStateCreateInfo { SType = StructureType.PipelineViewportStateCreateInfo, ViewportCount = 1, ScissorCount = 1 };

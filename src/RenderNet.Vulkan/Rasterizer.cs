@@ -43,8 +43,9 @@ public sealed unsafe class Rasterizer : IDisposable
         maxViewport = Math.Min(properties.Limits.MaxViewportDimensions[0], properties.Limits.MaxViewportDimensions[1]);
         try
         {
-            shaded = new RasterPipeline(device, ShaderLibrary.RasterVertex, ShaderLibrary.RasterFragment, ColorFormat, SampleCountFlags.Count4Bit, Bindings, (uint)sizeof(Push));
-            blended = new RasterPipeline(device, ShaderLibrary.RasterVertex, ShaderLibrary.RasterFragment, ColorFormat, SampleCountFlags.Count4Bit, Bindings, (uint)sizeof(Push), blend: true);
+            uint features = (uint)GpuSceneData.FeaturesOf(scene);
+            shaded = new RasterPipeline(device, ShaderLibrary.RasterVertex, ShaderLibrary.RasterFragment, ColorFormat, SampleCountFlags.Count4Bit, Bindings, (uint)sizeof(Push), fragmentFeatures: features);
+            blended = new RasterPipeline(device, ShaderLibrary.RasterVertex, ShaderLibrary.RasterFragment, ColorFormat, SampleCountFlags.Count4Bit, Bindings, (uint)sizeof(Push), blend: true, fragmentFeatures: features);
             ids = new RasterPipeline(device, ShaderLibrary.RasterVertex, ShaderLibrary.RasterIdFragment, IdFormat, SampleCountFlags.Count1Bit, Bindings, (uint)sizeof(Push));
             const BufferUsageFlags storage = BufferUsageFlags.StorageBufferBit;
             // Punctual lights as they are, and each emissive material as a point light standing in for its area.

@@ -133,8 +133,8 @@ public class GltfSceneLoaderTests : IDisposable
     [Fact]
     public void Unsupported_features_are_listed_as_warnings()
     {
-        string path = Write("clearcoat.gltf", """
-            {"asset":{"version":"2.0"},"extensionsUsed":["KHR_materials_clearcoat"],"scene":0,"scenes":[{"nodes":[0]}],
+        string path = Write("iridescence.gltf", """
+            {"asset":{"version":"2.0"},"extensionsUsed":["KHR_materials_iridescence"],"scene":0,"scenes":[{"nodes":[0]}],
              "nodes":[{"mesh":0}],
              "meshes":[{"primitives":[{"attributes":{"POSITION":0},"mode":1}]}],
              "buffers":[{"byteLength":36,"uri":"data:application/octet-stream;base64,AAAAAAAAAAAAAAAAAACAPwAAAAAAAAAAAAAAAAAAgD8AAAAA"}],
@@ -145,7 +145,7 @@ public class GltfSceneLoaderTests : IDisposable
         Assert.Contains("no triangles", ex.Message);
 
         string ok = Write("ok.gltf", """
-            {"asset":{"version":"2.0"},"extensionsUsed":["KHR_materials_clearcoat"],"scene":0,"scenes":[{"nodes":[0]}],
+            {"asset":{"version":"2.0"},"extensionsUsed":["KHR_materials_iridescence"],"scene":0,"scenes":[{"nodes":[0]}],
              "nodes":[{"mesh":0}],
              "meshes":[{"primitives":[{"attributes":{"POSITION":0}},{"attributes":{"POSITION":0},"mode":1}]}],
              "buffers":[{"byteLength":36,"uri":"data:application/octet-stream;base64,AAAAAAAAAAAAAAAAAACAPwAAAAAAAAAAAAAAAAAAgD8AAAAA"}],
@@ -154,7 +154,7 @@ public class GltfSceneLoaderTests : IDisposable
             """);
         var scene = GltfSceneLoader.Load(ok);
         Assert.Equal(1, scene.TriangleCount);
-        Assert.Contains(scene.Warnings, w => w.Contains("KHR_materials_clearcoat"));
+        Assert.Contains(scene.Warnings, w => w.Contains("KHR_materials_iridescence"));
         Assert.Contains(scene.Warnings, w => w.Contains("LINES"));
     }
 

@@ -72,6 +72,49 @@ public sealed class MaterialExtensionTests : IDisposable
         return SaveTriangle(model, material, "plain.glb");
     }
 
+    [Fact]
+    public void Transmission_volume_clearcoat_and_sheen_written_by_SharpGLTF_are_read_without_a_warning()
+    {
+        var model = ModelRoot.CreateModel();
+        var material = model.CreateMaterial("lacquered glass");
+        material.InitializePBRMetallicRoughness("Transmission", "Volume", "ClearCoat", "Sheen");
+        static void Set(Material m, string channel, string parameter, object value) =>
+            m.FindChannel(channel)!.Value.Parameters.Single(p => p.Name == parameter).Value = value;
+        Set(material, "Transmission", "TransmissionFactor", 0.75f);
+        Set(material, "VolumeThickness", "ThicknessFactor", 0.2f);
+        Set(material, "VolumeAttenuation", "RGB", new Vector3(0.5f, 0.25f, 1f));
+        Set(material, "VolumeAttenuation", "AttenuationDistance", 2f);
+        Set(material, "ClearCoat", "ClearCoatFactor", 0.9f);
+        Set(material, "ClearCoatRoughness", "RoughnessFactor", 0.1f);
+        Set(material, "SheenColor", "RGB", new Vector3(0.2f, 0.4f, 0.6f));
+        Set(material, "SheenRoughness", "RoughnessFactor", 0.3f);
+        var scene = GltfSceneLoader.Load(SaveTriangle(model, material, "layers.glb"));
+
+        var m = Assert.Single(scene.Materials);
+        Assert.Equal((0.75f, 0.2f, true), (m.Transmission, m.Thickness, m.IsVolume));
+        Assert.Equal((new Vector3(0.5f, 0.25f, 1f), 2f), (m.AttenuationColor, m.AttenuationDistance));
+        // Beer–Lambert: after 2 units the light keeps the attenuation colour.
+        Assert.Equal(MathF.Log(2) / 2, m.AbsorptionCoefficient.X, 1e-6f);
+        Assert.Equal(MathF.Log(4) / 2, m.AbsorptionCoefficient.Y, 1e-6f);
+        Assert.Equal(0f, m.AbsorptionCoefficient.Z);
+        Assert.Equal((0.9f, 0.1f), (m.Clearcoat, m.ClearcoatRoughness));
+        Assert.Equal((new Vector3(0.2f, 0.4f, 0.6f), 0.3f), (m.SheenColor, m.SheenRoughness));
+        Assert.Empty(scene.Warnings);
+    }
+
+    [Fact]
+    public void Transmission_without_a_volume_is_a_thin_wall_and_an_absent_attenuation_distance_absorbs_nothing()
+    {
+        var model = ModelRoot.CreateModel();
+        var material = model.CreateMaterial("window");
+        material.InitializePBRMetallicRoughness("Transmission");
+        material.FindChannel("Transmission")!.Value.Parameters.Single(p => p.Name == "TransmissionFactor").Value = 1f;
+        var m = Assert.Single(GltfSceneLoader.Load(SaveTriangle(model, material, "window.glb")).Materials);
+        Assert.Equal((1f, false), (m.Transmission, m.IsVolume));
+        Assert.Equal(float.PositiveInfinity, m.AttenuationDistance);
+        Assert.Equal(Vector3.Zero, m.AbsorptionCoefficient);
+    }
+
     [Theory]
     [InlineData("\"specularFactor\": 1e999", "Infinity")]
     [InlineData("\"specularFactor\": -3", "-3")]

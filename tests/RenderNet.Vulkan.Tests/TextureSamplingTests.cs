@@ -15,10 +15,10 @@ public class TextureSamplingTests(DeviceFixture gpu)
     /// positions −4 … 3 (u·2 − 0.5) are each 8 pixels wide. The pixel holding each texel centre is read: samples are
     /// jittered within their pixel, so bilinear filtering mixes in at most 1/8 of a neighbour there.
     /// </summary>
-    string Stripe(TextureWrap wrap)
+    string Stripe(TextureWrap wrap, Matrix3x2? transform = null)
     {
         var b = new SceneBuilder();
-        b.Textures.Add(new SceneTexture("stripe", 2, 1, [Red, Blue], wrap, TextureWrap.ClampToEdge, IsSrgb: true));
+        b.Textures.Add(new SceneTexture("stripe", 2, 1, [Red, Blue], wrap, TextureWrap.ClampToEdge, IsSrgb: true) { UvTransform = transform ?? Matrix3x2.Identity });
         int m = b.AddMaterial(new PbrMaterial { BaseColorFactor = new Vector4(0, 0, 0, 1), Emissive = Vector3.One, EmissiveTexture = 0, MetallicFactor = 0 });
         b.Triangle(m, new(-4, -1, 0), new(4, -1, 0), new(4, 1, 0));
         b.WithUv(new(-2, 0.5f), new(2, 0.5f), new(2, 0.5f));
@@ -43,6 +43,28 @@ public class TextureSamplingTests(DeviceFixture gpu)
     [InlineData(TextureWrap.MirroredRepeat, "RBBRRBBR")]
     public void Wrap_modes_pick_the_right_texels(TextureWrap wrap, string expected) =>
         Assert.Equal(expected, Stripe(wrap));
+
+    [Theory]
+    [InlineData(TextureWrap.Repeat, "BRBRBRBR")]
+    [InlineData(TextureWrap.ClampToEdge, "RRRRBBBB")]
+    public void A_texture_transform_offset_of_one_texel_shifts_the_pattern_by_one(TextureWrap wrap, string expected) =>
+        Assert.Equal(expected, Stripe(wrap, SceneTexture.TextureTransform(new Vector2(0.5f, 0), 0, Vector2.One)));
+
+    [Fact]
+    public void A_texture_transform_scales_before_it_offsets_as_gltf_specifies()
+    {
+        // u' = 2u − 0.25 puts every letter's texel position at 2k, texel 0 under repeat (offset first, 2(u − 0.25),
+        // would put it halfway between two texels).
+        Assert.Equal("RRRRRRRR", Stripe(TextureWrap.Repeat, SceneTexture.TextureTransform(new Vector2(-0.25f, 0), 0, new Vector2(2, 1))));
+    }
+
+    [Fact]
+    public void A_texture_transform_rotates_counter_clockwise_in_texture_space()
+    {
+        // Rotation by π/2 maps u' = v (+ offset): v is 0.5 along the quad, so u' = 0.75 is texel 1 everywhere;
+        // the opposite sense (u' = −v + 0.25) would clamp to texel 0.
+        Assert.Equal("BBBBBBBB", Stripe(TextureWrap.ClampToEdge, SceneTexture.TextureTransform(new Vector2(0.25f, 0), MathF.PI / 2, Vector2.One)));
+    }
 
     [Fact]
     public void Srgb_texels_are_decoded_to_linear_before_shading()

@@ -18,7 +18,9 @@ namespace RenderNet.Core.Gltf;
 public static class GltfSceneLoader
 {
     static readonly HashSet<string> SupportedExtensions =
-        ["KHR_lights_punctual", "KHR_materials_emissive_strength", "KHR_materials_specular", "KHR_materials_ior"];
+        ["KHR_lights_punctual", "KHR_materials_emissive_strength", "KHR_materials_specular", "KHR_materials_ior",
+         "KHR_materials_transmission", "KHR_materials_volume", "KHR_materials_clearcoat", "KHR_materials_sheen",
+         "KHR_texture_transform"];
 
     public static Scene Load(string path, AnimationPose? pose = null)
     {
@@ -115,7 +117,8 @@ public static class GltfSceneLoader
         readonly List<PbrMaterial> materials = [];
         readonly Dictionary<int, int> materialIndex = [];
         readonly List<SceneTexture> textures = [];
-        readonly Dictionary<(int Image, TextureWrap S, TextureWrap T, bool Srgb), int> textureIndex = [];
+        readonly Dictionary<(int Image, TextureWrap S, TextureWrap T, bool Srgb, Matrix3x2 Transform), int> textureIndex = [];
+        readonly Dictionary<int, (int Width, int Height, uint[] Texels)> decodedImages = [];
         readonly List<PunctualLight> lights = [];
         readonly List<(int CameraIndex, int NodeIndex, SceneCamera Camera)> cameras = [];
         readonly SortedSet<string> warnings = new(StringComparer.Ordinal);
@@ -253,6 +256,14 @@ public static class GltfSceneLoader
             var occlusion = m.FindChannel("Occlusion");
             var specular = m.FindChannel("SpecularFactor");
             var specularColor = m.FindChannel("SpecularColor");
+            var transmission = m.FindChannel("Transmission");
+            var thickness = m.FindChannel("VolumeThickness");
+            var attenuation = m.FindChannel("VolumeAttenuation");
+            var clearcoat = m.FindChannel("ClearCoat");
+            var clearcoatRoughness = m.FindChannel("ClearCoatRoughness");
+            var clearcoatNormal = m.FindChannel("ClearCoatNormal");
+            var sheenColor = m.FindChannel("SheenColor");
+            var sheenRoughness = m.FindChannel("SheenRoughness");
             // Normal maps: both renderers. Occlusion maps: the rasteriser's ambient term only; the path tracer computes
             // the occlusion they approximate, so it rightly leaves them out.
             if (m.FindChannel("Diffuse") is not null)
@@ -282,12 +293,31 @@ public static class GltfSceneLoader
                 SpecularColorTexture = TextureFor(specularColor, srgb: true),
                 // glTF: ior 0 means an infinitely dense material (F0 = 1), else 1 ≤ ior.
                 Ior = m.IndexOfRefraction is var ior && float.IsFinite(ior) && (ior == 0 || ior >= 1) ? (ior == 0 ? float.PositiveInfinity : ior) : 1.5f,
+                Transmission = Finite(transmission?.GetFactor("TransmissionFactor"), 0f, 0f, 1f),
+                TransmissionTexture = TextureFor(transmission, srgb: false),
+                Thickness = Finite(thickness?.GetFactor("ThicknessFactor"), 0f, 0f, float.MaxValue),
+                AttenuationColor = attenuation is { } at
+                    ? new Vector3(Finite(at.Color.X, 1f, 0f, 1f), Finite(at.Color.Y, 1f, 0f, 1f), Finite(at.Color.Z, 1f, 0f, 1f))
+                    : Vector3.One,
+                // SharpGLTF reads an absent distance as float.MaxValue: infinite, no absorption.
+                AttenuationDistance = attenuation?.GetFactor("AttenuationDistance") is > 0 and < float.MaxValue and var distance
+                    ? distance : float.PositiveInfinity,
+                Clearcoat = Finite(clearcoat?.GetFactor("ClearCoatFactor"), 0f, 0f, 1f),
+                ClearcoatTexture = TextureFor(clearcoat, srgb: false),
+                ClearcoatRoughness = Finite(clearcoatRoughness?.GetFactor("RoughnessFactor"), 0f, 0f, 1f),
+                ClearcoatRoughnessTexture = TextureFor(clearcoatRoughness, srgb: false),
+                ClearcoatNormalTexture = TextureFor(clearcoatNormal, srgb: false),
+                ClearcoatNormalScale = Finite(clearcoatNormal?.GetFactor("NormalScale"), 1f, -1e3f, 1e3f),
+                SheenColor = sheenColor is { } sh
+                    ? new Vector3(Finite(sh.Color.X, 0f, 0f, 1f), Finite(sh.Color.Y, 0f, 0f, 1f), Finite(sh.Color.Z, 0f, 0f, 1f))
+                    : Vector3.Zero,
+                SheenColorTexture = TextureFor(sheenColor, srgb: true),
+                SheenRoughness = Finite(sheenRoughness?.GetFactor("RoughnessFactor"), 0f, 0f, 1f),
+                SheenRoughnessTexture = TextureFor(sheenRoughness, srgb: false),
                 DoubleSided = m.DoubleSided,
                 AlphaMode = m.Alpha switch { GltfAlphaMode.MASK => SceneAlphaMode.Mask, GltfAlphaMode.BLEND => SceneAlphaMode.Blend, _ => SceneAlphaMode.Opaque },
                 AlphaCutoff = m.AlphaCutoff,
             };
-            if (material.AlphaMode != SceneAlphaMode.Opaque)
-                warnings.Add($"alpha mode {material.AlphaMode} is rendered as opaque by the path tracer");
             materialIndex[m.LogicalIndex] = materials.Count;
             materials.Add(material);
             return materials.Count - 1;
@@ -302,34 +332,46 @@ public static class GltfSceneLoader
             if (channel?.Texture is not { } texture) return -1;
             if (channel.Value.TextureCoordinate != 0)
                 warnings.Add("texture coordinate sets other than TEXCOORD_0 are not supported; TEXCOORD_0 is used");
-            if (channel.Value.TextureTransform is not null)
-                warnings.Add("KHR_texture_transform is not applied");
+            var transform = Matrix3x2.Identity;
+            if (channel.Value.TextureTransform is { } tt)
+            {
+                if (tt.TextureCoordinateOverride is > 0)
+                    warnings.Add("texture coordinate sets other than TEXCOORD_0 are not supported; TEXCOORD_0 is used");
+                transform = SceneTexture.TextureTransform(
+                    new Vector2(Finite(tt.Offset.X, 0f, -1e6f, 1e6f), Finite(tt.Offset.Y, 0f, -1e6f, 1e6f)),
+                    Finite(tt.Rotation, 0f, -1e6f, 1e6f),
+                    new Vector2(Finite(tt.Scale.X, 1f, -1e6f, 1e6f), Finite(tt.Scale.Y, 1f, -1e6f, 1e6f)));
+            }
             var image = texture.PrimaryImage;
             if (image is null) { warnings.Add("a texture without a decodable image is ignored"); return -1; }
             var sampler = texture.Sampler;
-            var key = (image.LogicalIndex, Wrap(sampler?.WrapS), Wrap(sampler?.WrapT), srgb);
+            var key = (image.LogicalIndex, Wrap(sampler?.WrapS), Wrap(sampler?.WrapT), srgb, transform);
             if (textureIndex.TryGetValue(key, out int existing)) return existing;
 
-            uint[] texels;
-            int width, height;
+            var (width, height, texels) = Decode(image);
+            textureIndex[key] = textures.Count;
+            textures.Add(new SceneTexture(image.Name ?? $"image {image.LogicalIndex}", width, height, texels, key.Item2, key.Item3, srgb) { UvTransform = transform });
+            return textures.Count - 1;
+        }
+
+        /// <summary>An image's RGBA8 texels, decoded once however many references (samplers, transforms) use it.</summary>
+        (int Width, int Height, uint[] Texels) Decode(SharpGLTF.Schema2.Image image)
+        {
+            if (decodedImages.TryGetValue(image.LogicalIndex, out var done)) return done;
             try
             {
                 using var decoded = SixLabors.ImageSharp.Image.Load<Rgba32>(image.Content.Content.Span);
-                width = decoded.Width;
-                height = decoded.Height;
-                var pixels = new Rgba32[width * height];
+                var pixels = new Rgba32[decoded.Width * decoded.Height];
                 decoded.CopyPixelDataTo(pixels);
-                texels = new uint[pixels.Length];
+                var texels = new uint[pixels.Length];
                 for (int i = 0; i < pixels.Length; i++)
                     texels[i] = pixels[i].R | (uint)pixels[i].G << 8 | (uint)pixels[i].B << 16 | (uint)pixels[i].A << 24;
+                return decodedImages[image.LogicalIndex] = (decoded.Width, decoded.Height, texels);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 throw new SceneException($"'{name}': image {image.LogicalIndex} ('{image.Name}') cannot be decoded: {FirstLine(ex.Message)}", ex);
             }
-            textureIndex[key] = textures.Count;
-            textures.Add(new SceneTexture(image.Name ?? $"image {image.LogicalIndex}", width, height, texels, key.Item2, key.Item3, srgb));
-            return textures.Count - 1;
         }
 
         static TextureWrap Wrap(TextureWrapMode? mode) => mode switch

@@ -42,6 +42,32 @@ public sealed record PbrMaterial
         > 0 and var n => MathF.Pow((n - 1) / (n + 1), 2),
         _ => 0.04f,
     };
+    /// <summary>KHR_materials_transmission: share of the dielectric base that is transmitted, not diffused; texture (R).</summary>
+    public float Transmission { get; init; }
+    public int TransmissionTexture { get; init; } = -1;
+    /// <summary>KHR_materials_volume: thickness &gt; 0 makes the mesh the boundary of a refracting volume (0: thin-walled).</summary>
+    public float Thickness { get; init; }
+    /// <summary>KHR_materials_volume: the colour white light has after travelling <see cref="AttenuationDistance"/> inside.</summary>
+    public Vector3 AttenuationColor { get; init; } = Vector3.One;
+    public float AttenuationDistance { get; init; } = float.PositiveInfinity;
+    /// <summary>Beer–Lambert absorption coefficient per unit length: −ln(attenuation colour) / attenuation distance.</summary>
+    public Vector3 AbsorptionCoefficient => float.IsFinite(AttenuationDistance) && AttenuationDistance > 0
+        ? new Vector3(Absorption(AttenuationColor.X), Absorption(AttenuationColor.Y), Absorption(AttenuationColor.Z)) / AttenuationDistance
+        : Vector3.Zero;
+    static float Absorption(float c) => c >= 1 ? 0 : -MathF.Log(MathF.Max(c, 1e-6f));
+    public bool IsVolume => Transmission > 0 && Thickness > 0;
+    /// <summary>KHR_materials_clearcoat: weight (texture R), roughness (texture G) and normal map of the coat (ior 1.5).</summary>
+    public float Clearcoat { get; init; }
+    public int ClearcoatTexture { get; init; } = -1;
+    public float ClearcoatRoughness { get; init; }
+    public int ClearcoatRoughnessTexture { get; init; } = -1;
+    public int ClearcoatNormalTexture { get; init; } = -1;
+    public float ClearcoatNormalScale { get; init; } = 1f;
+    /// <summary>KHR_materials_sheen: colour (linear; texture sRGB) and roughness (texture A) of the sheen layer.</summary>
+    public Vector3 SheenColor { get; init; } = Vector3.Zero;
+    public int SheenColorTexture { get; init; } = -1;
+    public float SheenRoughness { get; init; }
+    public int SheenRoughnessTexture { get; init; } = -1;
     public bool DoubleSided { get; init; }
     public AlphaMode AlphaMode { get; init; } = AlphaMode.Opaque;
     public float AlphaCutoff { get; init; } = 0.5f;
