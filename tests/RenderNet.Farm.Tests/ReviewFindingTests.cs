@@ -114,7 +114,9 @@ public class ReviewFindingTests
         await using var chain = new PaidFarmTests.PaidChain();
         await chain.DeployAsync();
         using var liar = chain.NodeWithFault(1, "PlausibleLie"); using var b = chain.Node(2); using var c = chain.Node(3);
-        var frame = Jobs.Frame(64, 48, 2);
+        // 48 tiles, so the liar is asked for some before the honest nodes have done them all on a loaded machine (with
+        // 12 a clean-clone CI run once finished without it).
+        var frame = Jobs.Frame(128, 96, 2);
         var result = await new TileFarm(Jobs.Spec(frame, 16), Jobs.Fast with { Payer = chain.Payer(), SpotCheckRate = 1 }).RunAsync([liar.Address, b.Address, c.Address]);
         Assert.True(result.Image.BitEquals(Jobs.Local(frame)));
         var caught = result.Nodes.Single(n => n.Address == liar.Address);
