@@ -11,7 +11,7 @@ public sealed class SpotCheckTests
     public async Task A_plausible_liar_passes_every_tile_check_but_spot_checks_convict_it_and_the_frame_is_exact()
     {
         using var liar = new NodeProcess("PlausibleLie"); using var b = new NodeProcess(); using var c = new NodeProcess();
-        var frame = Jobs.Frame(64, 48, 2);
+        var frame = Jobs.Frame(128, 96, 2);   // 48 tiles: the liar gets some even when it starts late on a loaded machine
         var local = Jobs.Local(frame);
 
         // Without spot checks its tiles are accepted: the lie is invisible to the per-tile checks.
