@@ -330,13 +330,12 @@ public static class GltfSceneLoader
         int TextureFor(MaterialChannel? channel, bool srgb)
         {
             if (channel?.Texture is not { } texture) return -1;
-            if (channel.Value.TextureCoordinate != 0)
+            // KHR_texture_transform's texCoord, when present, overrides the reference's own.
+            if ((channel.Value.TextureTransform?.TextureCoordinateOverride ?? channel.Value.TextureCoordinate) != 0)
                 warnings.Add("texture coordinate sets other than TEXCOORD_0 are not supported; TEXCOORD_0 is used");
             var transform = Matrix3x2.Identity;
             if (channel.Value.TextureTransform is { } tt)
             {
-                if (tt.TextureCoordinateOverride is > 0)
-                    warnings.Add("texture coordinate sets other than TEXCOORD_0 are not supported; TEXCOORD_0 is used");
                 transform = SceneTexture.TextureTransform(
                     new Vector2(Finite(tt.Offset.X, 0f, -1e6f, 1e6f), Finite(tt.Offset.Y, 0f, -1e6f, 1e6f)),
                     Finite(tt.Rotation, 0f, -1e6f, 1e6f),
