@@ -169,10 +169,10 @@ namespace RenderNet.Client
     /// <summary>What the service found before anything is spent: the problems, the work, the expected cost and time.</summary>
     public sealed class RenderEstimate
     {
-        internal RenderEstimate(IReadOnlyList<RenderProblem> problems, int tilesPerFrame, int frames, IReadOnlyList<RenderNodeInfo> nodes, decimal estimated, decimal maximum, TimeSpan? duration)
+        internal RenderEstimate(IReadOnlyList<RenderProblem> problems, int tilesPerFrame, int frames, IReadOnlyList<RenderNodeInfo> nodes, decimal estimated, decimal maximum, TimeSpan? duration, TimeSpan? fastest)
         {
             Problems = problems; TilesPerFrame = tilesPerFrame; Frames = frames; CompatibleNodes = nodes;
-            EstimatedCost = estimated; MaximumCost = maximum; EstimatedDuration = duration;
+            EstimatedCost = estimated; MaximumCost = maximum; EstimatedDuration = duration; FastestDuration = fastest;
         }
 
         /// <summary>Everything wrong with the request; it can be submitted when none is an error.</summary>
@@ -189,7 +189,12 @@ namespace RenderNet.Client
         public decimal EstimatedCost { get; }
         /// <summary>The most honest nodes can charge (a budget is the hard cap).</summary>
         public decimal MaximumCost { get; }
-        /// <summary>Expected wall time; null when no speed is known.</summary>
+        /// <summary>Expected wall time, every pixel taking its most samples; null when no speed is known.</summary>
         public TimeSpan? EstimatedDuration { get; }
+        /// <summary>
+        /// With adaptive sampling (<see cref="RenderRequest.NoiseThreshold"/>): the wall time if every pixel stopped at its
+        /// minimum samples; the render ends between this and <see cref="EstimatedDuration"/>. Null without it.
+        /// </summary>
+        public TimeSpan? FastestDuration { get; }
     }
 }

@@ -94,6 +94,14 @@ namespace RenderNet.Client
         public int SamplesPerPixel { get; set; } = 64;
         /// <summary>Maximum bounces per path when path traced (0…64).</summary>
         public int MaxBounces { get; set; } = 6;
+        /// <summary>
+        /// Adaptive sampling (0…1; 0: off, 0.01 is a good start): a pixel stops taking samples once its noise estimate is at
+        /// most this, so <see cref="SamplesPerPixel"/> becomes the most a pixel takes. Tiles stay exact; the price is still
+        /// that of the most samples (a cap), the render finishes sooner.
+        /// </summary>
+        public float NoiseThreshold { get; set; }
+        /// <summary>With <see cref="NoiseThreshold"/>: samples every pixel takes before it may stop (0: 16, at most the spp).</summary>
+        public int MinSamplesPerPixel { get; set; }
         /// <summary>Tile edge in pixels: the unit of work sent to one node (edge tiles may be smaller).</summary>
         public int TileSize { get; set; } = 64;
         /// <summary>The scene's camera by name or index; null: the scene's first camera, or an automatic framing.</summary>

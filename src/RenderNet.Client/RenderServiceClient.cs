@@ -110,7 +110,8 @@ namespace RenderNet.Client
                     reply.Problems.Select(p => new RenderProblem(p.Severity == "warning" ? ProblemSeverity.Warning : ProblemSeverity.Error, p.Message)).ToList(),
                     reply.TilesPerFrame, reply.Frames, reply.CompatibleNodes.Select(Describe).ToList(),
                     ServiceJson.Tokens(reply.EstimatedCost), ServiceJson.Tokens(reply.MaximumCost),
-                    reply.EstimatedSeconds is double s ? TimeSpan.FromSeconds(s) : (TimeSpan?)null);
+                    reply.EstimatedSeconds is double s ? TimeSpan.FromSeconds(s) : (TimeSpan?)null,
+                    reply.FastestSeconds is double f ? TimeSpan.FromSeconds(f) : (TimeSpan?)null);
             }, cancellationToken);
 
         /// <summary>A job for the request, not submitted yet: subscribe to its events, then call <see cref="RenderJob.Start"/>.</summary>

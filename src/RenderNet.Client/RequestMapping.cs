@@ -23,6 +23,8 @@ namespace RenderNet.Client
                 Mode = r.Mode == RenderQualityMode.Raster ? "raster" : "path-trace",
                 SamplesPerPixel = r.SamplesPerPixel,
                 MaxBounces = r.MaxBounces,
+                NoiseThreshold = r.NoiseThreshold,
+                MinSamplesPerPixel = r.MinSamplesPerPixel,
                 TileSize = r.TileSize,
                 Camera = r.Camera,
                 View = r.View == null ? null : new ViewSettings

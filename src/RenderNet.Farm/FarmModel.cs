@@ -113,7 +113,8 @@ public sealed record NodeReport(string Address, string? NodeId, string? Device, 
 /// <summary>What a finished job's nodes did; the results themselves are wherever the workload keeps them.</summary>
 public sealed record FarmRun(string JobId, IReadOnlyList<NodeReport> Nodes, int TilesFromJournal, IReadOnlyList<string> Warnings);
 
-public sealed record FarmResult(string JobId, FloatImage Image, IReadOnlyList<NodeReport> Nodes, int TilesFromJournal, IReadOnlyList<string> Warnings);
+/// <param name="PixelSamples">Pixel-samples the tiles delivered in this run took (not those from the journal).</param>
+public sealed record FarmResult(string JobId, FloatImage Image, IReadOnlyList<NodeReport> Nodes, int TilesFromJournal, IReadOnlyList<string> Warnings, long PixelSamples);
 
 /// <summary>The job cannot finish: the message says why, and the report says what each node did.</summary>
 public class FarmException(string message, IReadOnlyList<NodeReport> nodes, Exception? inner = null) : Exception(message, inner)

@@ -10,10 +10,14 @@ public sealed class RenderWorkload : FarmWorkload
     readonly FarmJobSpec spec;
     readonly TileJournal? journal;
 
-    sealed record TileDelivery(TileResult Result, float[] Pixels, string Hash) : FarmDelivery(Result.RenderSeconds, Result.PixelsZlib.Length)
+    sealed record TileDelivery(TileResult Result, float[] Pixels, string Hash, long Samples) : FarmDelivery(Result.RenderSeconds, Result.PixelsZlib.Length)
     {
-        public override string? ContentHash => Hash; // computed here from the pixels, lower-case: never the node's own string
+        // Computed here from the pixels, lower-case, never the node's own string; with the samples taken, which are as
+        // deterministic as the pixels, so a spot check also catches a node that claims more work than it did.
+        public override string? ContentHash => $"{Hash}/{Samples}";
     }
+
+    readonly long[] samplesTaken;
 
     public RenderWorkload(FarmJobSpec spec, TileJournal? journal)
     {
@@ -21,11 +25,19 @@ public sealed class RenderWorkload : FarmWorkload
         this.spec = spec;
         this.journal = journal;
         Assembler = new FrameAssembler(spec.Frame.Width, spec.Frame.Height);
+        samplesTaken = new long[spec.Plan.Tiles.Count];
         long largest = spec.Plan.Tiles.Max(t => (long)t.PixelCount) * 16;
         MaxReplyBytes = (int)Math.Min(int.MaxValue, NodeReported.DeflateBound(largest) + (64 << 10));
     }
 
     public FrameAssembler Assembler { get; }
+
+    /// <summary>Pixel-samples the tiles delivered in this run took (fewer than spp × pixels with adaptive sampling).</summary>
+    public long PixelSamplesTaken
+    {
+        get { lock (samplesTaken) return samplesTaken.Sum(); }
+    }
+
     public override string JobId => spec.JobId;
     public override string JobKind => "path-trace";
     public override int Count => spec.Plan.Tiles.Count;
@@ -64,10 +76,11 @@ public sealed class RenderWorkload : FarmWorkload
         NodeReported.Seconds(result.RenderSeconds, $"tile {rect}");
         if (result.PixelsZlib.Length > NodeReported.DeflateBound((long)rect.PixelCount * 16))
             throw new InvalidDataException($"tile {rect}: {result.PixelsZlib.Length:N0} compressed bytes, more than its pixels can take");
+        long samples = TileSamples.Check(spec.Frame, rect, result.PixelSamples);
         var pixels = TilePixels.Decode(result, rect);
         // The journal keeps pixels as this coordinator compresses them, never bytes the node chose.
         if (journal is not null) result.PixelsZlib = TilePixels.Compress(pixels);
-        return new TileDelivery(result, pixels, TilePixels.Sha256(pixels));
+        return new TileDelivery(result, pixels, TilePixels.Sha256(pixels), samples);
     }
 
     public override void Accept(int unit, string node, FarmDelivery delivery)
@@ -75,9 +88,14 @@ public sealed class RenderWorkload : FarmWorkload
         var tile = (TileDelivery)delivery;
         journal?.SaveTile(unit, node, tile.Result);
         Assembler.Place(spec.Plan.Tiles[unit], tile.Pixels);
+        lock (samplesTaken) samplesTaken[unit] = tile.Samples;
     }
 
-    public override void Retract(int unit) => Assembler.Remove(spec.Plan.Tiles[unit]);
+    public override void Retract(int unit)
+    {
+        Assembler.Remove(spec.Plan.Tiles[unit]);
+        lock (samplesTaken) samplesTaken[unit] = 0;
+    }
 
     public override IEnumerable<(int Unit, string Node, long Bytes)> Restore()
     {

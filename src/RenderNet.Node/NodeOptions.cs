@@ -28,6 +28,8 @@ public enum NodeFault
     AlwaysBusy,
     /// <summary>Honest pixels, their hash written in upper-case hex.</summary>
     UpperCaseHash,
+    /// <summary>Honest pixels, one pixel-sample more than it took (a node claiming work it did not do).</summary>
+    MisreportedSamples,
 }
 
 public sealed record NodeOptions

@@ -232,7 +232,7 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
         {
             if (options.Fault == NodeFault.Hang || (options.Fault == NodeFault.HangAfterFirstTile && state.Rendered >= 1))
                 await Task.Delay(Timeout.Infinite, context.CancellationToken);
-            var (pixels, seconds) = await renderer.RenderAsync(request.SceneSha256, () => cache.TryGet(request.SceneSha256), frame, tile, context.CancellationToken);
+            var (pixels, seconds, samples) = await renderer.RenderAsync(request.SceneSha256, () => cache.TryGet(request.SceneSha256), frame, tile, context.CancellationToken);
             if (options.Fault == NodeFault.PlausibleLie)
                 for (int i = 0; i < pixels.Length; i += 4) pixels[i] = pixels[i] * 0.5f + 0.25f; // a tinted tile, correctly hashed
             var result = new TileResult
@@ -243,6 +243,7 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
                 PixelsZlib = TilePixels.Compress(pixels),
                 RenderSeconds = seconds,
                 PipelineFingerprint = renderer.Fingerprint,
+                PixelSamples = (ulong)samples,
             };
             ApplyFault(result);
             state.TileRendered();
@@ -350,6 +351,7 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
             case NodeFault.WrongSize: result.Width += 1; break;
             case NodeFault.BadHash: result.PixelsSha256 = new string('0', 64); break;
             case NodeFault.NaNSeconds: result.RenderSeconds = double.NaN; break;
+            case NodeFault.MisreportedSamples: result.PixelSamples += 1; break;
             case NodeFault.UpperCaseHash: result.PixelsSha256 = result.PixelsSha256.ToUpperInvariant(); break;
             case NodeFault.HugeReply: result.PixelsZlib = Google.Protobuf.ByteString.CopyFrom([.. result.PixelsZlib.Span, .. new byte[50 << 20]]); break;
             case NodeFault.CorruptPixels:

@@ -95,8 +95,8 @@ public sealed class TileRenderer : IDisposable
         return Task.Run(() => GltfSceneLoader.LoadGlb(bytes, sceneHash[..Math.Min(12, sceneHash.Length)], frame.Animation), cancellation).WaitAsync(cancellation);
     }
 
-    /// <returns>The tile's pixels and the seconds it held the device (queueing for it excluded).</returns>
-    public async Task<(float[] Pixels, double Seconds)> RenderAsync(string sceneHash, Func<byte[]?> sceneBytes, FrameSettings frame, TileRect tile, CancellationToken cancellation)
+    /// <returns>The tile's pixels, the seconds it held the device (queueing for it excluded) and the pixel-samples it took.</returns>
+    public async Task<(float[] Pixels, double Seconds, long PixelSamples)> RenderAsync(string sceneHash, Func<byte[]?> sceneBytes, FrameSettings frame, TileRect tile, CancellationToken cancellation)
     {
         // A scene is resident in one pose: an animated job's frames each load their own.
         string key = frame.Animation is { } pose ? $"{sceneHash}@{pose.Animation}:{pose.Time:R}" : sceneHash;
@@ -123,7 +123,7 @@ public sealed class TileRenderer : IDisposable
                 var raster = rasterizer;
                 var drawn = await Task.Run(() => raster.RenderTile(frame, tile), cancellation);
                 if (warm) RasterPixelsPerSecond = Smooth(RasterPixelsPerSecond, tile.PixelCount / watch.Elapsed.TotalSeconds);
-                return (drawn, watch.Elapsed.TotalSeconds);
+                return (drawn, watch.Elapsed.TotalSeconds, tile.PixelCount);
             }
             if (tracer is null)
             {
@@ -132,9 +132,12 @@ public sealed class TileRenderer : IDisposable
                 tracer = new PathTracer(device, residentScene);
             }
             // Rendering is synchronous on the device; run it off the request thread.
+            long before = tracer!.PixelSamplesTaken;
             var pixels = await Task.Run(() => tracer!.RenderTile(frame, tile, null, cancellation), cancellation);
-            if (warm) PathSamplesPerSecond = Smooth(PathSamplesPerSecond, (double)tile.PixelCount * frame.SamplesPerPixel / watch.Elapsed.TotalSeconds);
-            return (pixels, watch.Elapsed.TotalSeconds);
+            // Samples actually taken (adaptive sampling stops pixels early): the speed a node advertises is what it traced.
+            long taken = frame.Output == RenderOutput.Radiance ? tracer.PixelSamplesTaken - before : tile.PixelCount;
+            if (warm) PathSamplesPerSecond = Smooth(PathSamplesPerSecond, taken / watch.Elapsed.TotalSeconds);
+            return (pixels, watch.Elapsed.TotalSeconds, taken);
         }
         finally
         {

@@ -28,8 +28,11 @@ public static class RenderEstimator
         double Rate(NodeProbe p) => raster ? p.Caps!.RasterPixelsPerSecond : p.Caps!.PathSamplesPerSecond;
         double totalRate = EstimatedPrice.Apply(reply, usable, units, Rate, spotCheckRate, budgetLeft);
         var f0 = plan.Frames[0];
-        double work = (double)f0.Width * f0.Height * (raster ? 1 : f0.SamplesPerPixel) * plan.Frames.Count;
-        reply.EstimatedSeconds = totalRate > 0 ? work / totalRate : null;
+        double pixels = (double)f0.Width * f0.Height * plan.Frames.Count;
+        reply.EstimatedSeconds = totalRate > 0 ? pixels * (raster ? 1 : f0.SamplesPerPixel) / totalRate : null;
+        // Adaptive sampling decides per pixel while rendering: before it, only the range is known (nodes measure their
+        // speed in samples actually taken, so the rate holds for both ends).
+        if (!raster && f0.NoiseThreshold > 0 && totalRate > 0) reply.FastestSeconds = pixels * f0.AdaptiveMinSamples / totalRate;
         return reply;
     }
 }

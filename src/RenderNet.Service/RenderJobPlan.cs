@@ -38,6 +38,7 @@ public sealed class RenderJobPlan : JobPlan
         try
         {
             FrameSettings.ValidateLimits(r.Width, r.Height, r.SamplesPerPixel, r.MaxBounces, Vector(r.Background) ?? Vector3.Zero);
+            FrameSettings.ValidateAdaptive(r.NoiseThreshold, r.MinSamplesPerPixel, r.SamplesPerPixel);
         }
         catch (ArgumentException ex)
         {
@@ -94,6 +95,7 @@ public sealed class RenderJobPlan : JobPlan
         var settings = new FrameSettings
         {
             Width = r.Width, Height = r.Height, Camera = camera, SamplesPerPixel = r.SamplesPerPixel, MaxBounces = r.MaxBounces, Seed = r.Seed,
+            NoiseThreshold = r.NoiseThreshold, MinSamplesPerPixel = r.MinSamplesPerPixel,
             Background = Vector(r.Background) ?? (hasLights ? Vector3.Zero : Vector3.One),
             Mode = r.Mode == "raster" ? RenderMode.Raster : RenderMode.PathTrace,
         };

@@ -62,8 +62,10 @@ public static class LocalRender
             progress?.Invoke(new RenderProgress(tilesDone, plan.Tiles.Count, finished, total, tile));
         }
         var renderTime = watch.Elapsed;
+        // Samples actually taken: adaptive sampling stops pixels early, and throughput counts only what was traced.
+        long taken = frame.Output == RenderOutput.Radiance ? tracer.PixelSamplesTaken : finished;
         return (assembler.Frame, new RenderStats(device.Info, scene.TriangleCount, bvh.Nodes.Length, bvh.Depth,
-            bvhTime, uploadTime, renderTime, finished, tracer.RaysTraced, plan.Tiles.Count));
+            bvhTime, uploadTime, renderTime, taken, tracer.RaysTraced, plan.Tiles.Count));
     }
 
     static (FloatImage Image, RenderStats Stats) Rasterise(VulkanDevice device, Scene scene, FrameSettings frame, TilePlan plan,

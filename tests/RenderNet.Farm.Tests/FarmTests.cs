@@ -34,6 +34,21 @@ public class FarmTests
     }
 
     [Fact]
+    public async Task Adaptive_sampling_on_nodes_equals_one_process_bit_for_bit_and_counts_the_samples_taken()
+    {
+        using var a = new NodeProcess(); using var b = new NodeProcess();
+        var frame = Jobs.Frame(64, 48, 32) with { NoiseThreshold = 0.05f, MinSamplesPerPixel = 8 };
+        var result = await new TileFarm(Jobs.Spec(frame, 16), Jobs.Fast).RunAsync([a.Address, b.Address]);
+        using var device = Vulkan.VulkanDevice.Open();
+        var (local, stats) = Vulkan.LocalRender.Render(device, Core.Gltf.GltfSceneLoader.LoadGlb(Jobs.Glb, "cornell"), frame, new Core.Tiles.TilePlan(64, 48, 64));
+        Assert.True(result.Image.BitEquals(local));
+        // Each pixel's stop depends only on its own samples: the nodes took exactly the samples one process took, and
+        // (the walls are smooth, the threshold loose) far fewer than the most allowed.
+        Assert.Equal(stats.PixelSamples, result.PixelSamples);
+        Assert.InRange(result.PixelSamples, 64L * 48 * 8, 64L * 48 * 32 * 3 / 4);
+    }
+
+    [Fact]
     public async Task A_node_killed_mid_job_does_not_lose_tiles()
     {
         using var victim = new NodeProcess(); using var b = new NodeProcess(); using var c = new NodeProcess();
@@ -72,6 +87,7 @@ public class FarmTests
     [InlineData("WrongSize", "came back as")]
     [InlineData("CorruptPixels", "invalid: tile")]
     [InlineData("BadHash", "hash to")]
+    [InlineData("MisreportedSamples", "pixel-samples")]
     public async Task A_lying_node_is_rejected_and_its_tiles_redone(string fault, string reason)
     {
         using var liar = new NodeProcess(fault); using var good = new NodeProcess();

@@ -46,6 +46,27 @@ public class TileCodecTests
     }
 
     [Fact]
+    public void A_tiles_sample_count_must_be_what_its_settings_allow()
+    {
+        var camera = new SceneCamera("cam", Matrix4x4.Identity, ProjectionKind.Perspective, 0.7f, null, 0.05f, null, 0, 0);
+        var tile = new TileRect(0, 0, 10, 4); // 40 pixels
+        var fixedSpp = new FrameSettings { Width = 10, Height = 4, Camera = camera, SamplesPerPixel = 16 };
+        Assert.Equal(640, TileSamples.Check(fixedSpp, tile, 640));
+        Assert.Equal("tile 10x4@0,0: the node reports 641 pixel-samples, but the tile takes exactly 640",
+            Assert.Throws<InvalidDataException>(() => TileSamples.Check(fixedSpp, tile, 641)).Message);
+
+        var adaptive = fixedSpp with { NoiseThreshold = 0.01f, MinSamplesPerPixel = 4 };
+        Assert.Equal((160, 640), TileSamples.Range(adaptive, tile));
+        Assert.Equal(161, TileSamples.Check(adaptive, tile, 161));
+        Assert.Contains("outside the 160…640 adaptive sampling allows", Assert.Throws<InvalidDataException>(() => TileSamples.Check(adaptive, tile, 159)).Message);
+        Assert.Throws<InvalidDataException>(() => TileSamples.Check(adaptive, tile, ulong.MaxValue));
+
+        // Rasterised (and AOV) tiles take one sample a pixel, whatever the spp says.
+        Assert.Equal((40, 40), TileSamples.Range(fixedSpp with { Mode = RenderMode.Raster }, tile));
+        Assert.Equal((40, 40), TileSamples.Range(fixedSpp with { Output = RenderOutput.PrimaryHit }, tile));
+    }
+
+    [Fact]
     public void Frames_and_cameras_survive_the_wire()
     {
         var camera = new SceneCamera("cam", Matrix4x4.CreateRotationY(0.3f) * Matrix4x4.CreateTranslation(1, 2, 3), ProjectionKind.Perspective, 0.7f, null, 0.05f, null, 0, 0);

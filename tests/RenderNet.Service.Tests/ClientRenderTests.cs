@@ -60,6 +60,30 @@ public sealed class ClientRenderTests(LocalServiceFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task Adaptive_sampling_reaches_the_nodes_and_the_frame_equals_one_process()
+    {
+        var request = LocalServiceFixture.Small(spp: 32);
+        request.NoiseThreshold = 0.05f;
+        request.MinSamplesPerPixel = 8;
+        var estimate = await fixture.Client.ValidateAsync(request);
+        Assert.True(estimate.CanRender, string.Join("; ", estimate.Problems));
+        // The range: every pixel stopping at 8 samples, or taking all 32; the price is that of 32 (a cap).
+        Assert.Equal(estimate.EstimatedDuration!.Value.TotalSeconds / 4, estimate.FastestDuration!.Value.TotalSeconds, 6);
+        Assert.Equal(12 * Price, estimate.EstimatedCost);
+
+        var frame = (await fixture.Client.RenderAsync(request)).Frames.Single();
+        var local = LocalServiceFixture.LocalRender(request); // planned by the service's own mapping: threshold included
+        Assert.True(MemoryMarshal.Cast<byte, float>(frame.Pixels.Span).SequenceEqual(local));
+        // Had the threshold been dropped on the way, the nodes would have rendered the full-sample image.
+        request.NoiseThreshold = 0;
+        Assert.False(MemoryMarshal.Cast<byte, float>(frame.Pixels.Span).SequenceEqual(LocalServiceFixture.LocalRender(request)));
+
+        request.NoiseThreshold = 2;
+        var bad = await fixture.Client.ValidateAsync(request);
+        Assert.Contains(bad.Problems, p => p.Severity == ProblemSeverity.Error && p.Message.Contains("noise threshold must be between 0 (off) and 1, got 2"));
+    }
+
+    [Fact]
     public async Task Rgba8_tiles_are_the_frame_in_srgb_bytes_and_save_as_a_png()
     {
         var request = LocalServiceFixture.Small(PixelFormat.Rgba8Srgb, spp: 1);

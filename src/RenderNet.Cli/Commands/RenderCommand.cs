@@ -133,7 +133,6 @@ static class RenderCommand
         if (r.Service is not null)
         {
             if (r.Farmed) throw new ArgumentException("--service submits to a running service, which has its own nodes: leave out --nodes, --local-nodes, --rpc and --resume");
-            if (r.NoiseThreshold > 0) throw new ArgumentException("--noise-threshold is not taken by the service yet: render here or on --nodes");
             return await ServiceRender.RunAsync(r, glb, sceneName, format, explicitBackground, cancellation);
         }
         if (r.Frames is not null)
@@ -242,6 +241,7 @@ static class RenderCommand
                     load_s = loadTime.TotalSeconds, bvh_s = stats.BvhBuild.TotalSeconds, upload_s = stats.Upload.TotalSeconds,
                     render_s = stats.Render.TotalSeconds, total_s = total.Elapsed.TotalSeconds,
                 },
+                pixel_samples = stats.PixelSamples,
                 samples_per_second = stats.SamplesPerSecond,
                 rays_per_second = stats.RaysPerSecond,
                 image_sha256 = image.ContentHash(),
@@ -304,7 +304,8 @@ static class RenderCommand
                 tiles = spec.Plan.Tiles.Count,
                 tiles_from_journal = result.TilesFromJournal,
                 timings = new { render_s = renderTime.TotalSeconds, total_s = total.Elapsed.TotalSeconds },
-                samples_per_second = (double)frame.Width * frame.Height * frame.SamplesPerPixel / renderTime.TotalSeconds,
+                pixel_samples = result.PixelSamples,
+                samples_per_second = result.PixelSamples / renderTime.TotalSeconds,
                 nodes = result.Nodes.Select(n => new
                 {
                     address = n.Address, node_id = n.NodeId, device = n.Device, fingerprint = n.Fingerprint,

@@ -32,7 +32,8 @@ static class ServiceRender
         using var client = await RenderServiceClient.ConnectAsync(r.Service!, Token(), cancellation);
         var request = new RenderRequest(RenderScene.FromGlb(glb, sceneName))
         {
-            Width = r.Width, Height = r.Height, SamplesPerPixel = r.Spp, MaxBounces = r.Bounces, TileSize = r.Tile, Seed = r.Seed, Camera = r.Camera,
+            Width = r.Width, Height = r.Height, SamplesPerPixel = r.Spp, MaxBounces = r.Bounces,
+            NoiseThreshold = r.NoiseThreshold, MinSamplesPerPixel = r.MinSpp, TileSize = r.Tile, Seed = r.Seed, Camera = r.Camera,
             Background = background, Mode = r.Mode == "raster" ? RenderQualityMode.Raster : RenderQualityMode.PathTraced,
             PixelFormat = PixelFormat.Rgba32FloatLinear, Name = sceneName,
         };

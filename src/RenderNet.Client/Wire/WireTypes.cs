@@ -59,6 +59,10 @@ namespace RenderNet.Client.Wire
         public string Mode { get; set; } = "path-trace";
         public int SamplesPerPixel { get; set; } = 64;
         public int MaxBounces { get; set; } = 6;
+        /// <summary>Adaptive sampling's noise threshold (0: off); <see cref="SamplesPerPixel"/> is then the most a pixel takes.</summary>
+        public float NoiseThreshold { get; set; }
+        /// <summary>With a noise threshold: samples every pixel takes before it may stop (0: the default, 16).</summary>
+        public int MinSamplesPerPixel { get; set; }
         public int TileSize { get; set; } = 64;
         public string? Camera { get; set; }
         public ViewSettings? View { get; set; }
@@ -191,7 +195,13 @@ namespace RenderNet.Client.Wire
         public List<NodeLine> CompatibleNodes { get; set; } = new List<NodeLine>();
         public string EstimatedCost { get; set; } = "0";
         public string MaximumCost { get; set; } = "0";
+        /// <summary>Seconds on the compatible nodes at their measured speed, every pixel taking its most samples.</summary>
         public double? EstimatedSeconds { get; set; }
+        /// <summary>
+        /// With adaptive sampling: the seconds if every pixel stopped at its minimum samples, the least the render can
+        /// take (null without it). The cost stays <see cref="EstimatedCost"/>: a tile is priced by its most samples.
+        /// </summary>
+        public double? FastestSeconds { get; set; }
     }
 
     /// <summary>One problem with a request: "error" or "warning".</summary>
