@@ -198,7 +198,10 @@ Hit trace(vec3 o, vec3 d, float tMin, float tMax, bool anyHit) {
     Hit hit;
     hit.t = tMax; hit.slot = NONE; hit.u = 0.0; hit.v = 0.0;
     vec3 invD = safeInverse(d);
+    // Nodes still to visit, with the distance at which the ray enters each: a popped node is culled against the closest
+    // hit so far without reading its box again (enter ≤ exit held when it was pushed; only exit ≤ hit.t can change).
     uint stack[64];
+    float stackEntry[64];
     int sp = 0;
     uint node = 0u;
     if (boxEntry(0u, o, invD, tMax) >= INF) return hit;
@@ -223,7 +226,7 @@ Hit trace(vec3 o, vec3 d, float tMin, float tMax, bool anyHit) {
             float tb = boxEntry(b, o, invD, hit.t);
             if (ta > tb) { uint s = a; a = b; b = s; float f = ta; ta = tb; tb = f; }
             if (ta < INF) {
-                if (tb < INF) stack[sp++] = b;
+                if (tb < INF) { stack[sp] = b; stackEntry[sp] = tb; sp++; }
                 node = a;
                 continue;
             }
@@ -233,8 +236,9 @@ Hit trace(vec3 o, vec3 d, float tMin, float tMax, bool anyHit) {
         LOOP_TICK
         while (sp > 0) {
             LOOP_TICK
-            node = stack[--sp];
-            if (boxEntry(node, o, invD, hit.t) < INF) { found = true; break; }
+            sp--;
+            node = stack[sp];
+            if (stackEntry[sp] <= hit.t) { found = true; break; }
         }
         if (!found) break;
     }
@@ -670,77 +674,95 @@ void cameraRay(vec2 pixel, out vec3 origin, out vec3 dir) {
     }
 }
 
-vec3 radiance(vec3 origin, vec3 dir) {
-    vec3 result = vec3(0.0);
-    vec3 throughput = vec3(1.0);
+// One path in flight: where it goes next and what it has gathered. Kept across the iterations of main's loop, so
+// that a path that ends lets its invocation start the pixel's next sample at once (path regeneration): the lanes of a
+// SIMD group (llvmpipe's vector, a GPU's warp) no longer wait at each sample for the longest path among them.
+struct Path {
+    vec3 origin;
+    vec3 dir;
+    vec3 throughput;
+    vec3 result;
     // The pdf the last scattering vertex had of sampling the ray (0: the camera or a refraction, which light sampling
     // cannot reach: an emitter hit next takes full weight), and that vertex (light sampling's point). A straight pass
     // through a thin wall changes neither: light sampling from that vertex sees through the wall too.
-    float lastPdf = 0.0;
-    vec3 lastPosition = origin;
-    vec3 sigma = vec3(0.0);       // absorption coefficient of the volume the ray travels in
-    uint maxBounces = frame.sizeSeedBounces.w;
+    float lastPdf;
+    vec3 lastPosition;
+    vec3 sigma;       // absorption coefficient of the volume the ray travels in
+    uint depth;
+};
+
+Path startPath(vec3 origin, vec3 dir) {
+    Path p;
+    p.origin = origin; p.dir = dir;
+    p.throughput = vec3(1.0); p.result = vec3(0.0);
+    p.lastPdf = 0.0; p.lastPosition = origin;
+    p.sigma = vec3(0.0);
+    p.depth = 0u;
     pathTraceIndex = 0u;
-    LOOP_TICK
-    for (uint depth = 0u; ; depth++) {
-        LOOP_TICK
-        Hit hit = traceClosest(origin, dir);
-        pathTraceIndex++;
-        if (hasFeature(FEATURE_TRANSMISSION) && maxComponent(sigma) > 0.0) throughput *= exp(-sigma * hit.t);   // Beer–Lambert (a miss: t = INF)
-        if (hit.slot == NONE) {
-            result += throughput * frame.background.rgb;
-            break;
-        }
-        Surface s = surfaceAt(hit, origin, dir);
-        vec3 v = -dir;
-        if (any(greaterThan(s.emission, vec3(0.0)))) {
-            float w = 1.0;
-            if (lastPdf > 0.0 && frame.counts.y > 0u) {
-                // The pdf light sampling had of choosing this point, from the previous surface point.
-                vec3 a, b, c;
-                float omega = solidAngleOf(hit.slot, lastPosition, a, b, c);
-                float pdfLight = emissivePdf(hit.slot, omega, distance(lastPosition, s.position), abs(dot(s.ng, v)));
-                w = powerHeuristic(lastPdf, pdfLight);
-            }
-            result += throughput * s.emission * w;
-        }
-        if (depth >= maxBounces) break;
+    return p;
+}
 
-        result += throughput * samplePunctualLights(s, v);
-        if (frame.counts.y > 0u) result += throughput * sampleEmissiveTriangles(s, v, sampleGroup(groupLight(depth)).xyz);
-
-        vec4 bsdfSample = sampleGroup(groupBsdf(depth));
-        vec3 l, weight;
-        uint lobe = sampleBsdf(s, v, bsdfSample.xyz, l, weight);
-        if (lobe == LOBE_NONE) break;
-        if (lobe == LOBE_REFLECT) {
-            float pdf = brdfPdf(s, v, l);
-            float nl = dot(s.n, l);
-            if (!(pdf > 0.0) || nl <= 0.0) break;
-            throughput *= evalBrdf(s, v, l) * nl / pdf;
-            lastPdf = pdf;
-            lastPosition = s.position;
-            origin = offsetOrigin(s);
-        } else {
-            throughput *= weight;
-            bool through = dot(l, s.ng) < 0.0;
-            if (s.volume) {
-                lastPdf = 0.0;
-                lastPosition = s.position;
-                if (through) sigma = s.frontFace ? s.sigma : vec3(0.0);
-            }
-            origin = through ? s.position - s.ng * rayEpsilon(s.position) : offsetOrigin(s);
-        }
-        dir = l;
-        if (!(maxComponent(throughput) > 0.0)) break;
-
-        if (depth >= 2u) {               // Russian roulette, unbiased: survivors are reweighted
-            float q = clamp(max(throughput.r, max(throughput.g, throughput.b)), 0.05, 0.95);
-            if (bsdfSample.w >= q) break;
-            throughput /= q;
-        }
+// One vertex of the path: the closest hit along its ray, emission met there, light sampling and the next direction.
+// Returns true when the path has ended (p.result is then its sample).
+bool extendPath(inout Path p) {
+    Hit hit = traceClosest(p.origin, p.dir);
+    pathTraceIndex++;
+    if (hasFeature(FEATURE_TRANSMISSION) && maxComponent(p.sigma) > 0.0) p.throughput *= exp(-p.sigma * hit.t);   // Beer–Lambert (a miss: t = INF)
+    if (hit.slot == NONE) {
+        p.result += p.throughput * frame.background.rgb;
+        return true;
     }
-    return result;
+    Surface s = surfaceAt(hit, p.origin, p.dir);
+    vec3 v = -p.dir;
+    if (any(greaterThan(s.emission, vec3(0.0)))) {
+        float w = 1.0;
+        if (p.lastPdf > 0.0 && frame.counts.y > 0u) {
+            // The pdf light sampling had of choosing this point, from the previous surface point.
+            vec3 a, b, c;
+            float omega = solidAngleOf(hit.slot, p.lastPosition, a, b, c);
+            float pdfLight = emissivePdf(hit.slot, omega, distance(p.lastPosition, s.position), abs(dot(s.ng, v)));
+            w = powerHeuristic(p.lastPdf, pdfLight);
+        }
+        p.result += p.throughput * s.emission * w;
+    }
+    uint depth = p.depth;
+    if (depth >= frame.sizeSeedBounces.w) return true;
+
+    p.result += p.throughput * samplePunctualLights(s, v);
+    if (frame.counts.y > 0u) p.result += p.throughput * sampleEmissiveTriangles(s, v, sampleGroup(groupLight(depth)).xyz);
+
+    vec4 bsdfSample = sampleGroup(groupBsdf(depth));
+    vec3 l, weight;
+    uint lobe = sampleBsdf(s, v, bsdfSample.xyz, l, weight);
+    if (lobe == LOBE_NONE) return true;
+    if (lobe == LOBE_REFLECT) {
+        float pdf = brdfPdf(s, v, l);
+        float nl = dot(s.n, l);
+        if (!(pdf > 0.0) || nl <= 0.0) return true;
+        p.throughput *= evalBrdf(s, v, l) * nl / pdf;
+        p.lastPdf = pdf;
+        p.lastPosition = s.position;
+        p.origin = offsetOrigin(s);
+    } else {
+        p.throughput *= weight;
+        bool through = dot(l, s.ng) < 0.0;
+        if (s.volume) {
+            p.lastPdf = 0.0;
+            p.lastPosition = s.position;
+            if (through) p.sigma = s.frontFace ? s.sigma : vec3(0.0);
+        }
+        p.origin = through ? s.position - s.ng * rayEpsilon(s.position) : offsetOrigin(s);
+    }
+    p.dir = l;
+    if (!(maxComponent(p.throughput) > 0.0)) return true;
+
+    if (depth >= 2u) {               // Russian roulette, unbiased: survivors are reweighted
+        float q = clamp(max(p.throughput.r, max(p.throughput.g, p.throughput.b)), 0.05, 0.95);
+        if (bsdfSample.w >= q) return true;
+        p.throughput /= q;
+    }
+    p.depth = depth + 1u;
+    return false;
 }
 
 void main() {
@@ -767,17 +789,29 @@ void main() {
     vec4 moments = accum[2u * index + 1u];
     float threshold = frame.emissivePower.z;
     uint minSamples = floatBitsToUint(frame.emissivePower.w);
+    // Samples run one after another in each invocation, a path vertex per iteration: when a path ends, the next
+    // sample starts in the same iteration's place (see Path). Each pixel's samples are still summed in order.
+    uint sampleIndex = pc.sampleBegin;
+    bool inFlight = false;
+    Path path;
     LOOP_TICK
-    for (uint sampleIndex = pc.sampleBegin; sampleIndex < pc.sampleEnd; sampleIndex++) {
+    while (true) {
         LOOP_TICK
-        if (moments.z != 0.0) break;   // adaptive sampling stopped this pixel at an earlier checkpoint
-        sampleNumber = sampleIndex;
-        vec3 o, d;
-        cameraRay(vec2(pixel) + sampleGroup(GROUP_PIXEL).xy, o, d);
-        vec3 c = radiance(o, d);
+        if (!inFlight) {
+            if (sampleIndex >= pc.sampleEnd || moments.z != 0.0) break;   // done, or adaptive sampling stopped the pixel
+            sampleNumber = sampleIndex;
+            vec3 o, d;
+            cameraRay(vec2(pixel) + sampleGroup(GROUP_PIXEL).xy, o, d);
+            path = startPath(o, d);
+            inFlight = true;
+        }
+        if (!extendPath(path)) continue;
+        inFlight = false;
+        vec3 c = path.result;
         // A NaN or infinite sample would poison the pixel; it is dropped (counted as black), which is deterministic.
         if (any(isnan(c)) || any(isinf(c))) c = vec3(0.0);
         uint n = sampleIndex + 1u;
+        sampleIndex = n;
         acc.rgb += c;
         acc.a = float(n);
         // Adaptive sampling: at checkpoints from the minimum on, the pixel stops once the standard error of its mean
