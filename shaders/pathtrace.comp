@@ -27,14 +27,14 @@ layout(std140, set = 0, binding = 0) uniform Frame {
     uvec4 sizeSeedBounces;  // frame width, frame height, seed, max bounces
     vec4 projection;    // tan(yfov/2), aspect, ortho half-width, ortho half-height
     uvec4 counts;       // lights, emissive triangles, mode, orthographic (0/1)
-    vec4 emissivePower; // x = total emissive power (sum of area * luminance), y = ray epsilon scale,
+    vec4 sampling;      // x unused, y = ray epsilon scale,
                         // z = adaptive sampling's noise threshold (0: off), w = its minimum samples (uint bits)
 } frame;
 
 layout(std430, set = 0, binding = 1) readonly buffer TriVerts { uvec4 triVerts[]; };     // 3 per triangle
 layout(std430, set = 0, binding = 2) readonly buffer TriShading { uvec4 triShading[]; }; // 5 per triangle
 layout(std430, set = 0, binding = 3) readonly buffer Nodes { uvec4 nodes[]; };           // 2 per node
-layout(std430, set = 0, binding = 8) readonly buffer EmissiveTris { uvec4 emissiveTris[]; }; // slot, cdf
+layout(std430, set = 0, binding = 8) readonly buffer LightTree { uvec4 lightNodes[]; };   // 4 per node (GpuSceneData.LightNodeWords)
 // Two vec4 per pixel: (radiance sum, samples taken) and (luminance sum, sum of squared luminance, stopped, 0).
 layout(std430, set = 0, binding = 9) buffer Accum { vec4 accum[]; };
 // Reset per dispatch: rays traced (for rays/s figures), and the most loop trips any subgroup made (see LOOP_TICK).
@@ -482,7 +482,7 @@ float powerHeuristic(float a, float b) {
 }
 
 // ---------------------------------------------------------------- lights
-float rayEpsilon(vec3 p) { return frame.emissivePower.y * (1.0 + max(max(abs(p.x), abs(p.y)), abs(p.z))); }
+float rayEpsilon(vec3 p) { return frame.sampling.y * (1.0 + max(max(abs(p.x), abs(p.y)), abs(p.z))); }
 
 vec3 offsetOrigin(Surface s) { return s.position + s.ng * rayEpsilon(s.position); }
 
@@ -522,11 +522,75 @@ vec3 visibleBetween(Surface s, vec3 p) {
     return visible(origin, to / len, tMax);
 }
 
-float emissiveSelectionPdf(uint slot) {
-    float total = frame.emissivePower.x;
-    if (total <= 0.0) return 0.0;
-    uint mat = materialOf(slot);
-    return luminance(uintBitsToFloat(materials[MATERIAL_STRIDE * mat + 1u].xyz)) * triangleArea(slot) / total;
+// ---------------------------------------------------------------- light tree (Core's LightTree, in float)
+// cos(max(0, a − b)) and sin(max(0, a − b)) from the sines and cosines of a and b.
+float cosSubClamped(float sinA, float cosA, float sinB, float cosB) { return cosA > cosB ? 1.0 : cosA * cosB + sinA * sinB; }
+float sinSubClamped(float sinA, float cosA, float sinB, float cosB) { return cosA > cosB ? 0.0 : sinA * cosB - cosA * sinB; }
+
+// How much the emitters below a light tree node may light point p with normal n (PBRT v4's LightBounds::Importance).
+float lightImportance(uint node, vec3 p, vec3 n) {
+    uvec4 a = lightNodes[4u * node], b = lightNodes[4u * node + 1u], c = lightNodes[4u * node + 2u];
+    vec3 lo = f3(a), hi = f3(b), axis = f3(c);
+    float cosO = uintBitsToFloat(b.w), cosE = uintBitsToFloat(c.w);
+    bool twoSided = (lightNodes[4u * node + 3u].y & 2u) != 0u;
+    vec3 centre = 0.5 * (lo + hi);
+    vec3 toPoint = p - centre;
+    float dc2 = dot(toPoint, toPoint);
+    float d2 = max(dc2, length(hi - lo) * 0.5);
+    vec3 wi = dc2 > 0.0 ? toPoint * inversesqrt(dc2) : axis;
+    float cosW = dot(axis, wi);
+    if (twoSided) cosW = abs(cosW);
+    float sinW = sqrt(max(1.0 - cosW * cosW, 0.0));
+    float r2 = dot(hi - centre, hi - centre);
+    bool inside = all(greaterThanEqual(p, lo)) && all(lessThanEqual(p, hi));
+    float cosB = !inside && dc2 > r2 ? sqrt(max(1.0 - r2 / dc2, 0.0)) : -1.0;
+    float sinB = sqrt(max(1.0 - cosB * cosB, 0.0));
+    float sinO = sqrt(max(1.0 - cosO * cosO, 0.0));
+    float cosX = cosSubClamped(sinW, cosW, sinO, cosO), sinX = sinSubClamped(sinW, cosW, sinO, cosO);
+    float cosP = cosSubClamped(sinX, cosX, sinB, cosB);
+    if (cosP <= cosE) return 0.0;
+    float cosI = abs(dot(wi, n)), sinI = sqrt(max(1.0 - cosI * cosI, 0.0));
+    return max(uintBitsToFloat(a.w) * cosP / d2 * cosSubClamped(sinI, cosI, sinB, cosB), 0.0);
+}
+
+// Picks an emissive triangle for light sampling at (p, n): down the tree, each child by its importance; u is reused
+// from level to level (rescaled). False when no emitter can light the point.
+bool pickEmitter(vec3 p, vec3 n, float u, out uint slot, out float pmf) {
+    uint node = 0u;
+    pmf = 1.0;
+    slot = NONE;
+    LOOP_TICK
+    for (uint depth = 0u; depth < 33u; depth++) {
+        LOOP_TICK
+        uvec4 d = lightNodes[4u * node + 3u];
+        if ((d.y & 1u) != 0u) { slot = d.x; return pmf > 0.0; }
+        float i0 = lightImportance(d.x, p, n), i1 = lightImportance(d.x + 1u, p, n);
+        if (!(i0 + i1 > 0.0)) return false;
+        float p0 = i0 / (i0 + i1);
+        if (u < p0) { node = d.x; pmf *= p0; u = min(u / p0, 0.99999994); }
+        else { node = d.x + 1u; pmf *= i1 / (i0 + i1); u = min((u - p0) / (1.0 - p0), 0.99999994); }
+    }
+    return false;
+}
+
+// The probability pickEmitter(p, n) has of picking the triangle in slot: the same choices, along its trail.
+float emitterPmf(uint slot, vec3 p, vec3 n) {
+    if (triShading[5u * slot + 3u].w == 0u) return 0.0;   // not in the tree (emits nothing by its factor)
+    uint trail = triShading[5u * slot + 4u].w;
+    uint node = 0u;
+    float pmf = 1.0;
+    LOOP_TICK
+    for (uint depth = 0u; depth < 33u; depth++) {
+        LOOP_TICK
+        uvec4 d = lightNodes[4u * node + 3u];
+        if ((d.y & 1u) != 0u) return pmf;
+        float i0 = lightImportance(d.x, p, n), i1 = lightImportance(d.x + 1u, p, n);
+        if (!(i0 + i1 > 0.0)) return 0.0;
+        uint bit = (trail >> depth) & 1u;
+        pmf *= (bit == 0u ? i0 : i1) / (i0 + i1);
+        node = d.x + bit;
+    }
+    return 0.0;
 }
 
 vec3 samplePunctualLights(Surface s, vec3 v) {
@@ -608,24 +672,16 @@ bool sampleSphericalTriangle(vec3 a, vec3 b, vec3 c, vec2 u, out vec3 w) {
 
 // The pdf, per unit solid angle, of light sampling choosing the point at distance t on emissive triangle slot, which
 // subtends omega (0: sampled by area) and is seen at cosine cosLight.
-float emissivePdf(uint slot, float omega, float t, float cosLight) {
-    float select = emissiveSelectionPdf(slot);
+float emissivePdf(uint slot, float select, float omega, float t, float cosLight) {
     return omega > 0.0 ? select / omega : select / triangleArea(slot) * t * t / max(cosLight, 1e-8);
 }
 
 vec3 sampleEmissiveTriangles(Surface s, vec3 v, vec3 u) {
     uint count = frame.counts.y;
     if (count == 0u) return vec3(0.0);
-    float x = u.x;
-    // Binary search of the power CDF.
-    uint lo = 0u, hi = count - 1u;
-    LOOP_TICK
-    while (lo < hi) {
-        LOOP_TICK
-        uint mid = (lo + hi) / 2u;
-        if (uintBitsToFloat(emissiveTris[mid].y) > x) hi = mid; else lo = mid + 1u;
-    }
-    uint slot = emissiveTris[lo].x;
+    uint slot;
+    float select;
+    if (!pickEmitter(s.position, s.n, u.x, slot, select)) return vec3(0.0);
     vec3 l;
     float dist, bu, bv;
     vec3 ca, cb, cc;
@@ -650,7 +706,7 @@ vec3 sampleEmissiveTriangles(Surface s, vec3 v, vec3 u) {
     if (materialDoubleSided(mat)) cosLight = abs(cosLight);
     float nl = dot(s.n, l);
     if (cosLight <= 0.0 || nl <= 0.0 || dot(s.ng, l) <= 0.0) return vec3(0.0);
-    float pdfLight = emissivePdf(slot, omega, dist, cosLight);
+    float pdfLight = emissivePdf(slot, select, omega, dist, cosLight);
     if (!(pdfLight > 0.0)) return vec3(0.0);
     vec3 transmittance = visibleBetween(s, s.position + l * dist);
     if (maxComponent(transmittance) <= 0.0) return vec3(0.0);
@@ -687,6 +743,7 @@ struct Path {
     // through a thin wall changes neither: light sampling from that vertex sees through the wall too.
     float lastPdf;
     vec3 lastPosition;
+    vec3 lastNormal;  // and its shading normal: the light tree's choice there depends on both
     vec3 sigma;       // absorption coefficient of the volume the ray travels in
     uint depth;
 };
@@ -695,7 +752,7 @@ Path startPath(vec3 origin, vec3 dir) {
     Path p;
     p.origin = origin; p.dir = dir;
     p.throughput = vec3(1.0); p.result = vec3(0.0);
-    p.lastPdf = 0.0; p.lastPosition = origin;
+    p.lastPdf = 0.0; p.lastPosition = origin; p.lastNormal = dir;
     p.sigma = vec3(0.0);
     p.depth = 0u;
     pathTraceIndex = 0u;
@@ -720,7 +777,8 @@ bool extendPath(inout Path p) {
             // The pdf light sampling had of choosing this point, from the previous surface point.
             vec3 a, b, c;
             float omega = solidAngleOf(hit.slot, p.lastPosition, a, b, c);
-            float pdfLight = emissivePdf(hit.slot, omega, distance(p.lastPosition, s.position), abs(dot(s.ng, v)));
+            float select = emitterPmf(hit.slot, p.lastPosition, p.lastNormal);
+            float pdfLight = select > 0.0 ? emissivePdf(hit.slot, select, omega, distance(p.lastPosition, s.position), abs(dot(s.ng, v))) : 0.0;
             w = powerHeuristic(p.lastPdf, pdfLight);
         }
         p.result += p.throughput * s.emission * w;
@@ -742,6 +800,7 @@ bool extendPath(inout Path p) {
         p.throughput *= evalBrdf(s, v, l) * nl / pdf;
         p.lastPdf = pdf;
         p.lastPosition = s.position;
+        p.lastNormal = s.n;
         p.origin = offsetOrigin(s);
     } else {
         p.throughput *= weight;
@@ -749,6 +808,7 @@ bool extendPath(inout Path p) {
         if (s.volume) {
             p.lastPdf = 0.0;
             p.lastPosition = s.position;
+            p.lastNormal = s.n;
             if (through) p.sigma = s.frontFace ? s.sigma : vec3(0.0);
         }
         p.origin = through ? s.position - s.ng * rayEpsilon(s.position) : offsetOrigin(s);
@@ -787,8 +847,8 @@ void main() {
 
     vec4 acc = accum[2u * index];
     vec4 moments = accum[2u * index + 1u];
-    float threshold = frame.emissivePower.z;
-    uint minSamples = floatBitsToUint(frame.emissivePower.w);
+    float threshold = frame.sampling.z;
+    uint minSamples = floatBitsToUint(frame.sampling.w);
     // Samples run one after another in each invocation, a path vertex per iteration: when a path ends, the next
     // sample starts in the same iteration's place (see Path). Each pixel's samples are still summed in order.
     uint sampleIndex = pc.sampleBegin;

@@ -34,7 +34,7 @@ public sealed class GpuScene : IDisposable
             list.Add(GpuBuffer.CreateWithData<uint>(device, data.Textures, usage));
             list.Add(GpuBuffer.CreateWithData<uint>(device, data.Texels, usage));
             list.Add(GpuBuffer.CreateWithData<float>(device, data.Lights, usage));
-            list.Add(GpuBuffer.CreateWithData<uint>(device, data.EmissiveTriangles, usage));
+            list.Add(GpuBuffer.CreateWithData<uint>(device, data.LightTreeNodes, usage));
         }
         catch
         {

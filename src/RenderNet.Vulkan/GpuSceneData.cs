@@ -12,8 +12,10 @@ namespace RenderNet.Vulkan;
 public sealed class GpuSceneData
 {
     public const int TriVertsWords = 12;    // v0 + material, e1 + original index, e2
-    public const int TriShadingWords = 20;  // n0,u0 | n1,v0 | n2,u1 | v1,u2,v2 | c0,c1,c2
+    public const int TriShadingWords = 20;  // n0,u0 | n1,v0 | n2,u1 | v1,u2,v2,emitter | c0,c1,c2,light tree trail
     public const int NodeWords = 8;
+    /// <summary>min, power | max, cos θo | axis, cos θe | child or slot, flags (1 leaf, 2 two-sided).</summary>
+    public const int LightNodeWords = 16;
     public const int MaterialWords = 64;   // 16 uvec4: see PackShading and MATERIAL_STRIDE in scene_shading.glsl
     public const int TextureWords = 12;     // 3 uvec4: see PackShading and TEXTURE_STRIDE in scene_shading.glsl
     public const int LightFloats = 16;
@@ -32,11 +34,10 @@ public sealed class GpuSceneData
     public required uint[] Textures { get; init; }
     public required uint[] Texels { get; init; }
     public required float[] Lights { get; init; }
-    public required uint[] EmissiveTriangles { get; init; }
+    /// <summary>The light tree over emissive triangles (<see cref="LightTree"/>), <see cref="LightNodeWords"/> per node.</summary>
+    public required uint[] LightTreeNodes { get; init; }
     public required int LightCount { get; init; }
     public required int EmissiveTriangleCount { get; init; }
-    /// <summary>Sum over emissive triangles of area × luminance(emissive factor): normalises light selection.</summary>
-    public required float EmissivePower { get; init; }
     public required int TriangleCount { get; init; }
     /// <summary>The material features the scene uses: the path tracer's specialization constant 0, so its pipeline
     /// holds only their code (on llvmpipe, code a scene never runs still cost it up to 5× its speed).</summary>
@@ -52,7 +53,7 @@ public sealed class GpuSceneData
         ("texture table", Textures.LongLength * 4),
         ("texels", Texels.LongLength * 4),
         ("lights", Lights.LongLength * 4),
-        ("emissive triangles", EmissiveTriangles.LongLength * 4),
+        ("light tree", LightTreeNodes.LongLength * 4),
     ];
 
     /// <summary>Triangles rays may pass through (pathtrace.comp's RAY_* flags), kept with the triangle so a ray pays
@@ -114,34 +115,45 @@ public sealed class GpuSceneData
 
         var (materials, textures, texels, lights) = PackShading(scene);
 
-        // Emissive triangles with a CDF over power (area × luminance of the emissive factor), in slot order.
-        var emissive = new List<(int Slot, double Power)>();
+        // Emissive triangles for light sampling: a light tree over them, power = area × luminance of the emissive
+        // factor (× 2 when both sides emit). Each triangle keeps its trail in the tree, for the pdf of a hit on it.
+        var emitters = new List<LightEmitter>();
         for (int slot = 0; slot < n; slot++)
         {
             int t = bvh.TriangleOrder[slot];
             var m = scene.Materials[scene.MaterialIds[t]];
             if (!m.IsEmissive) continue;
-            var e1 = scene.Positions[3 * t + 1] - scene.Positions[3 * t];
-            var e2 = scene.Positions[3 * t + 2] - scene.Positions[3 * t];
-            double area = 0.5 * Vector3.Cross(e1, e2).Length();
-            double power = area * Luminance(m.Emissive);
-            if (power > 0) emissive.Add((slot, power));
+            var p0 = scene.Positions[3 * t];
+            var e1 = scene.Positions[3 * t + 1] - p0;
+            var e2 = scene.Positions[3 * t + 2] - p0;
+            var cross = Vector3.Cross(e1, e2);
+            double power = 0.5 * cross.Length() * Luminance(m.Emissive) * (m.DoubleSided ? 2 : 1);
+            if (!(power > 0) || !float.IsFinite((float)power)) continue;
+            emitters.Add(new LightEmitter(slot, Vector3.Min(p0, Vector3.Min(p0 + e1, p0 + e2)), Vector3.Max(p0, Vector3.Max(p0 + e1, p0 + e2)),
+                Vector3.Normalize(cross), (float)power, m.DoubleSided));
         }
-        double total = emissive.Sum(e => e.Power);
-        var emissiveData = new uint[Math.Max(1, emissive.Count) * 4];
-        double running = 0;
-        for (int i = 0; i < emissive.Count; i++)
+        var tree = LightTree.Build(emitters);
+        var treeData = new uint[Math.Max(1, tree.Nodes.Length) * LightNodeWords];
+        for (int i = 0; i < tree.Nodes.Length; i++)
         {
-            running += emissive[i].Power;
-            emissiveData[4 * i] = (uint)emissive[i].Slot;
-            emissiveData[4 * i + 1] = F(i == emissive.Count - 1 ? 1f : (float)(running / total));
+            var node = tree.Nodes[i];
+            var d = treeData.AsSpan(i * LightNodeWords, LightNodeWords);
+            d[0] = F(node.Min.X); d[1] = F(node.Min.Y); d[2] = F(node.Min.Z); d[3] = F(node.Power);
+            d[4] = F(node.Max.X); d[5] = F(node.Max.Y); d[6] = F(node.Max.Z); d[7] = F(node.Cone.CosTheta);
+            d[8] = F(node.Cone.Axis.X); d[9] = F(node.Cone.Axis.Y); d[10] = F(node.Cone.Axis.Z); d[11] = F(node.CosThetaE);
+            d[12] = (uint)node.Child; d[13] = (node.IsLeaf ? 1u : 0u) | (node.TwoSided ? 2u : 0u);
+        }
+        foreach (var (slot, trail) in tree.Trail)
+        {
+            shading[slot * TriShadingWords + 15] = 1;       // in the light tree
+            shading[slot * TriShadingWords + 19] = trail;
         }
 
         return new GpuSceneData
         {
             TriVerts = verts, TriShading = shading, Nodes = nodes, Materials = materials, Textures = textures,
-            Texels = texels, Lights = lights, EmissiveTriangles = emissiveData,
-            LightCount = scene.Lights.Count, EmissiveTriangleCount = emissive.Count, EmissivePower = (float)total,
+            Texels = texels, Lights = lights, LightTreeNodes = treeData,
+            LightCount = scene.Lights.Count, EmissiveTriangleCount = emitters.Count,
             TriangleCount = n,
             Features = FeaturesOf(scene),
         };

@@ -48,7 +48,7 @@ public sealed unsafe class PathTracer : IDisposable
         public uint Width, Height, Seed, MaxBounces;
         public float TanHalfFovY, Aspect, OrthoHalfWidth, OrthoHalfHeight;
         public uint LightCount, EmissiveCount, Mode, Orthographic;
-        public float EmissivePower, RayEpsilon, NoiseThreshold, MinSamplesBits;
+        public float Unused, RayEpsilon, NoiseThreshold, MinSamplesBits;
     }
 
     [StructLayout(LayoutKind.Sequential)]
@@ -111,7 +111,6 @@ public sealed unsafe class PathTracer : IDisposable
             EmissiveCount = (uint)scene.Data.EmissiveTriangleCount,
             Mode = (uint)frame.Output,
             Orthographic = rays.Orthographic ? 1u : 0u,
-            EmissivePower = scene.Data.EmissivePower,
             RayEpsilon = 1e-4f,
             NoiseThreshold = frame.NoiseThreshold,
             MinSamplesBits = BitConverter.UInt32BitsToSingle((uint)frame.AdaptiveMinSamples),

@@ -55,8 +55,8 @@ public class SceneRenderTests(DeviceFixture gpu)
         var huge = new GpuSceneData
         {
             TriVerts = new uint[limit / 4 + 16], TriShading = data.TriShading, Nodes = data.Nodes, Materials = data.Materials,
-            Textures = data.Textures, Texels = data.Texels, Lights = data.Lights, EmissiveTriangles = data.EmissiveTriangles,
-            LightCount = 0, EmissiveTriangleCount = 0, EmissivePower = 0, TriangleCount = (int)(limit / 48) + 1,
+            Textures = data.Textures, Texels = data.Texels, Lights = data.Lights, LightTreeNodes = data.LightTreeNodes,
+            LightCount = 0, EmissiveTriangleCount = 0, TriangleCount = (int)(limit / 48) + 1,
         };
         var ex = Assert.Throws<SceneTooLargeException>(() => new GpuScene(gpu.Device, huge));
         Assert.Contains("triangle vertices", ex.Message);
