@@ -23,14 +23,18 @@ public sealed class NodeHost : IAsyncDisposable
     readonly NodeState state;
     readonly Lock gate = new();
     readonly StateDirectory? stateDirectory;
+    readonly NodeStatusServer? statusServer;
     Task? stopping;
 
     public string Address { get; }
     public TileRenderer Renderer { get; }
+    /// <summary>Where /metrics, /status and the status page are served (<see cref="NodeOptions.StatusListen"/>); null: nowhere.</summary>
+    public string? StatusUrl => statusServer?.Url;
 
-    NodeHost(WebApplication app, NodeOptions options, string address, TileRenderer renderer, StateDirectory? stateDirectory)
+    NodeHost(WebApplication app, NodeOptions options, string address, TileRenderer renderer, StateDirectory? stateDirectory, NodeStatusServer? statusServer)
     {
         this.app = app;
+        this.statusServer = statusServer;
         this.stateDirectory = stateDirectory;
         this.options = options;
         state = app.Services.GetRequiredService<NodeState>();
@@ -123,6 +127,8 @@ public sealed class NodeHost : IAsyncDisposable
             var (segments, noTranscode) = await SegmentWorker.TryCreateAsync(renderer);
             if (segments is not null) builder.Services.AddSingleton(segments);
             builder.Services.AddSingleton<NodeState>();
+            builder.Services.AddSingleton(sp => new NodeMetrics(renderer.Device.Name, renderer.Fingerprint,
+                sp.GetRequiredService<NodeState>(), sp.GetRequiredService<SceneCache>(), sp.GetService<TileLedger>()));
             builder.Services.AddSingleton(new UploadGate(perClient: 2, overall: 8));
             if (options.Payment is { } payment)
             {
@@ -161,7 +167,20 @@ public sealed class NodeHost : IAsyncDisposable
                 }
             }
 
-            return new NodeHost(app, options, AddressOf($"{uri.Host}:{uri.Port}", certificate), renderer, stateDirectory);
+            NodeStatusServer? statusServer = null;
+            if (options.StatusListen is { } statusListen)
+            {
+                var statusEndpoint = ParseEndpoint(statusListen, "--status-listen");
+                var metrics = app.Services.GetRequiredService<NodeMetrics>();
+                var cache = app.Services.GetRequiredService<SceneCache>();
+                var paidBy = app.Services.GetService<TileLedger>();
+                statusServer = await NodeStatusServer.StartAsync(statusEndpoint, metrics, () => new NodeStatusReport(
+                    options.NodeId, renderer.Device.Name, renderer.Fingerprint, state.Uptime.TotalSeconds, metrics.TilesDelivered, metrics.SegmentsDelivered,
+                    state.InFlight, state.Draining, paidBy?.Address,
+                    paidBy?.Earnings().Select(e => new ChannelStatus(e.Channel.ToString(), e.Payer, e.Earned.ToString(), e.Vouchered.ToString(),
+                        e.Redeemed.ToString(), e.Pending.ToString(), e.LastRedeemTransaction)).ToList() ?? []), cancellation);
+            }
+            return new NodeHost(app, options, AddressOf($"{uri.Host}:{uri.Port}", certificate), renderer, stateDirectory, statusServer);
         }
         catch
         {
@@ -184,14 +203,14 @@ public sealed class NodeHost : IAsyncDisposable
         await registry.RegisterOrUpdateAsync(endpoint, options.PricePerTile, pay.Stake);
     }
 
-    static IPEndPoint ParseEndpoint(string listen)
+    static IPEndPoint ParseEndpoint(string listen, string option = "--listen")
     {
         int colon = listen.LastIndexOf(':');
         if (colon <= 0 || !int.TryParse(listen[(colon + 1)..], out int port) || port is < 0 or > 65535)
-            throw new ArgumentException($"--listen '{listen}' is not host:port");
+            throw new ArgumentException($"{option} '{listen}' is not host:port");
         string host = listen[..colon].Trim('[', ']');
         var ip = host == "localhost" ? IPAddress.Loopback : IPAddress.TryParse(host, out var parsed) ? parsed
-            : throw new ArgumentException($"--listen '{listen}': '{host}' is not an IP address");
+            : throw new ArgumentException($"{option} '{listen}': '{host}' is not an IP address");
         return new IPEndPoint(ip, port);
     }
 
@@ -202,6 +221,7 @@ public sealed class NodeHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (statusServer is not null) await statusServer.DisposeAsync();
         await app.DisposeAsync();
         Renderer.Dispose();
         stateDirectory?.Dispose();

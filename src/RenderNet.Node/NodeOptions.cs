@@ -38,6 +38,8 @@ public sealed record NodeOptions
 
     /// <summary>host:port to listen on; port 0 picks a free one (the bound address is printed).</summary>
     public string Listen { get; init; } = "127.0.0.1:0";
+    /// <summary>host:port for /metrics, /status and the status page (HTTP/1.1, <see cref="NodeStatusServer"/>); null: none.</summary>
+    public string? StatusListen { get; init; }
     public int MaxConcurrentTiles { get; init; } = 2;
     public long MaxSceneBytes { get; init; } = 512L << 20;
     public long SceneCacheBytes { get; init; } = 2L << 30;

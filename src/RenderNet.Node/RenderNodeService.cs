@@ -11,7 +11,7 @@ namespace RenderNet.Node;
 
 /// <summary>The gRPC face of a render node: capabilities, content-addressed scene upload, tile rendering, health.</summary>
 public sealed class RenderNodeService(NodeOptions options, SceneCache cache, TileRenderer renderer, NodeState state, UploadGate uploads, SessionAuthority sessions,
-    ILogger<RenderNodeService> log,
+    NodeMetrics metrics, ILogger<RenderNodeService> log,
     TileLedger? ledger = null, SegmentWorker? segments = null)
     : RenderNode.RenderNodeBase
 {
@@ -118,7 +118,9 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
         CheckVersion(request.ProtocolVersion);
         Authorize(context, channel: null);
         if (options.Fault == NodeFault.HangOnScene) await Task.Delay(Timeout.Infinite, context.CancellationToken);
-        return new SceneStatus { Cached = cache.Contains(request.Sha256) };
+        bool cached = cache.Contains(request.Sha256);
+        metrics.SceneLookup(cached);
+        return new SceneStatus { Cached = cached };
     }
 
     public override async Task<SceneUploaded> UploadScene(IAsyncStreamReader<SceneChunk> requestStream, ServerCallContext context)
@@ -167,6 +169,7 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
         if (!cache.Add(hash, bytes))
             throw NodeRefusal.Create(StatusCode.ResourceExhausted, RefusalKind.Busy, "the scene cache is full of scenes in use; try again later");
         log.LogInformation("scene {Scene} cached ({Bytes} bytes)", hash, bytes.Length);
+        metrics.SceneUploaded(bytes.Length);
         return new SceneUploaded { Sha256 = hash, Bytes = (ulong)bytes.Length };
     }
 
@@ -176,6 +179,17 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
         if (ledger is null) Authorize(context, BigInteger.Zero);
         else if (BigInteger.TryParse(paymentChannel, out var id) && id.Sign > 0) Authorize(context, id);
         // else: ReserveAsync refuses it, saying how to pay
+    }
+
+    /// <summary><see cref="ReserveAsync"/>, counting a refusal for want of payment in the failure metrics.</summary>
+    async Task<BigInteger?> Reserved(ServerCallContext context, string paymentChannel, long units, bool segment)
+    {
+        try { return await ReserveAsync(context, paymentChannel, units); }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.FailedPrecondition)
+        {
+            metrics.Failed(segment, WorkFailure.PaymentRequired);
+            throw;
+        }
     }
 
     /// <summary>Reserves a piece of work on the payer's channel; refusals carry their typed kind.</summary>
@@ -219,15 +233,17 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
             throw new RpcException(new Status(StatusCode.InvalidArgument, ex.Message, ex));
         }
         long units = WorkUnits.ForTile(frame, tile);
-        var channel = await ReserveAsync(context, request.PaymentChannel, units);
+        var channel = await Reserved(context, request.PaymentChannel, units, segment: false);
         if (options.Fault == NodeFault.AlwaysBusy || !state.TryEnter(options.MaxConcurrentTiles))
         {
             if (channel is { } c) ledger!.Release(c, units, delivered: false);
+            metrics.Failed(segment: false, WorkFailure.Busy);
             throw NodeRefusal.Create(StatusCode.ResourceExhausted, RefusalKind.Busy, $"node busy: {options.MaxConcurrentTiles} tiles in flight");
         }
 
         var watch = Stopwatch.StartNew();
         string outcome = "error";
+        var failure = WorkFailure.Error;
         try
         {
             if (options.Fault == NodeFault.Hang || (options.Fault == NodeFault.HangAfterFirstTile && state.Rendered >= 1))
@@ -248,29 +264,35 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
             ApplyFault(result);
             state.TileRendered();
             outcome = "ok";
+            metrics.TileDelivered(frame.Mode == Core.Rendering.RenderMode.Raster, seconds, samples);
             if (channel is { } c) { ledger!.Release(c, units, delivered: true); channel = null; }
             return result;
         }
         catch (OperationCanceledException)
         {
             outcome = "cancelled";
+            failure = WorkFailure.Cancelled;
             throw new RpcException(new Status(StatusCode.Cancelled, "the tile was cancelled by the caller or its deadline passed"));
         }
         catch (SceneException ex)
         {
+            failure = WorkFailure.InvalidScene;
             throw new RpcException(new Status(StatusCode.InvalidArgument, ex.Message, ex));
         }
         catch (SceneNotCachedException ex)
         {
+            failure = WorkFailure.SceneNotCached;
             throw new RpcException(new Status(StatusCode.NotFound, ex.Message, ex));
         }
         catch (VulkanException ex)
         {
+            failure = WorkFailure.Device;
             throw new RpcException(new Status(StatusCode.Unavailable, ex.Message, ex));
         }
         finally
         {
             if (channel is { } c) ledger!.Release(c, units, delivered: false);
+            if (outcome != "ok") metrics.Failed(segment: false, failure);
             state.Leave();
             // One structured line per tile.
             log.LogInformation("tile {Job} #{Index} {Tile} spp={Spp} scene={Scene} outcome={Outcome} seconds={Seconds:F3}",
@@ -299,9 +321,10 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
         long units = spec.PriceUnits;
         using var upload = uploads.TryEnter(UploadGate.ClientOf(context.Peer))
             ?? throw NodeRefusal.Create(StatusCode.ResourceExhausted, RefusalKind.Busy, "too many uploads in progress; try again shortly");
-        var channel = await ReserveAsync(context, header.PaymentChannel, units);
+        var channel = await Reserved(context, header.PaymentChannel, units, segment: true);
         var watch = Stopwatch.StartNew();
         string outcome = "error";
+        var failure = WorkFailure.Error;
         bool entered = false;
         var work = Directory.CreateTempSubdirectory(SegmentWorker.TempPrefix);
         try
@@ -311,7 +334,10 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
             upload.Dispose();
             // A slot is taken only once the segment is here: a slow upload cannot hold the node's work slots.
             if (!(entered = state.TryEnter(options.MaxConcurrentTiles)))
+            {
+                failure = WorkFailure.Busy;
                 throw NodeRefusal.Create(StatusCode.ResourceExhausted, RefusalKind.Busy, $"node busy: {options.MaxConcurrentTiles} tiles in flight");
+            }
             if (options.Fault == NodeFault.Hang)
                 await Task.Delay(Timeout.Infinite, cancellation);
             // Owed from the first output byte: a payer that takes some renditions and cancels still pays for the segment.
@@ -321,15 +347,18 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
             });
             state.TileRendered();
             outcome = "ok";
+            metrics.SegmentDelivered(watch.Elapsed.TotalSeconds);
         }
         catch (OperationCanceledException)
         {
             outcome = "cancelled";
+            failure = WorkFailure.Cancelled;
             throw new RpcException(new Status(StatusCode.Cancelled, "the segment was cancelled by the caller or its deadline passed"));
         }
         finally
         {
             if (channel is { } c) ledger!.Release(c, units, delivered: false);
+            if (outcome != "ok") metrics.Failed(segment: true, failure);
             if (entered) state.Leave();
             try { work.Delete(recursive: true); } catch (IOException) { }
             log.LogInformation("segment {Job} #{Index} frames={Frames} renditions={Renditions} outcome={Outcome} seconds={Seconds:F3}",

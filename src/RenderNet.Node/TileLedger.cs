@@ -19,6 +19,12 @@ public sealed class PaymentRequiredException(PaymentRefusal reason, string messa
 /// units' worth, counting work in flight, before a new piece starts (so exposure stays below the bound plus one piece). Earnings are persisted in the state directory (with the vouchers), so a
 /// restart forgets no debt; payments made before this node first served a channel never count for new work.
 /// </summary>
+/// <summary>One channel's earnings (token base units); <see cref="Pending"/> is vouchered but not yet redeemed.</summary>
+public sealed record ChannelEarnings(BigInteger Channel, string Payer, BigInteger Earned, BigInteger Vouchered, BigInteger Redeemed, string? LastRedeemTransaction)
+{
+    public BigInteger Pending => Vouchered - Redeemed;
+}
+
 public sealed class TileLedger
 {
     readonly NodePayment config;
@@ -36,6 +42,7 @@ public sealed class TileLedger
         public BigInteger Baseline { get; } = baseline;
         public BigInteger Earned = earned, InFlight;
         public ChannelState? State;
+        public string? LastRedeemTransaction;
     }
 
     public TileLedger(NodePayment config, ulong pricePerUnit, string stateDirectory)
@@ -284,6 +291,28 @@ public sealed class TileLedger
         var state = await escrow.ChannelAsync(channel);
         if (best.CumulativeAmount <= state.Claimed) return (null, 0);
         var receipt = await escrow.RedeemAsync(best);
+        lock (gate)
+            if (channels.TryGetValue(channel, out var account))
+            {
+                account.LastRedeemTransaction = receipt.TransactionHash;
+                account.State = (account.State ?? state) with { Claimed = best.CumulativeAmount }; // what the chain now holds
+            }
         return (receipt.TransactionHash, best.CumulativeAmount - state.Claimed);
+    }
+
+    /// <summary>
+    /// What each channel has brought this node, in token base units, counted from when the node first served it:
+    /// work delivered, vouchers the payer signed, what is redeemed on chain (as last seen).
+    /// </summary>
+    public IReadOnlyList<ChannelEarnings> Earnings()
+    {
+        lock (gate)
+            return channels.Select(c =>
+            {
+                var a = c.Value;
+                var vouchered = BigInteger.Max(0, (verifier.Latest(c.Key)?.CumulativeAmount ?? 0) - a.Baseline);
+                var redeemed = BigInteger.Max(0, (a.State?.Claimed ?? 0) - a.Baseline);
+                return new ChannelEarnings(c.Key, a.Payer, a.Earned, vouchered, BigInteger.Min(redeemed, vouchered), a.LastRedeemTransaction);
+            }).OrderBy(e => e.Channel).ToList();
     }
 }

@@ -9,6 +9,7 @@ namespace RenderNet.Cli.Commands;
 static class NodeCommand
 {
     public const string ListeningPrefix = LocalNode.ListeningPrefix;
+    public const string StatusPrefix = "rendernet node status page at ";
 
     public static Command Create()
     {
@@ -35,8 +36,10 @@ static class NodeCommand
         var stake = new Option<string>("--stake") { Description = "Render for pay: tokens (smallest unit) to stake when registering with --registry", DefaultValueFactory = _ => "0" };
         var exposure = new Option<int>("--exposure-bound") { Description = "Render for pay: price units' worth a payer may owe, work in flight included, before the node stops working for it", DefaultValueFactory = _ => NodePayment.DefaultExposureBound };
         var maxPiece = new Option<long>("--max-piece-units") { Description = "Render for pay: the largest piece of work (price units: 2^22 pixel-samples, 2^20 raster pixels, one output megapixel) one request may ask for", DefaultValueFactory = _ => 4096 };
+        var statusListen = new Option<string?>("--status-listen") { Description = "host:port to serve /metrics (Prometheus), /status (JSON) and a status page on, over HTTP/1.1 (e.g. 127.0.0.1:9464; these show earnings: keep it off public interfaces)" };
         var exitWithStdin = new Option<bool>("--exit-on-stdin-close") { Description = "Stop when standard input closes (set by --local-nodes, so workers never outlive their coordinator)" };
-        var command = new Command("node", "Run a headless render node (gRPC over HTTP/2)") { listen, maxTiles, maxScene, cache, price, device, cert, tls, nodeId, allow, advertise, drain, rpc, escrow, tokenAddress, chainId, keystore, exposure, maxPiece, state, threshold, registry, stake, exitWithStdin };
+        var command = new Command("node", "Run a headless render node (gRPC over HTTP/2)") { listen, maxTiles, maxScene, cache, price, device, cert, tls, nodeId, allow, advertise, drain, rpc, escrow, tokenAddress, chainId, keystore, exposure, maxPiece, state, threshold, registry, stake, statusListen, exitWithStdin };
+        command.Subcommands.Add(NodeStatusCommand.Create());
         command.SetAction((parse, cancellation) => UserErrors.Run(async () =>
         {
             int max = parse.GetValue(maxTiles);
@@ -44,6 +47,7 @@ static class NodeCommand
             var options = new NodeOptions
             {
                 Listen = parse.GetValue(listen)!,
+                StatusListen = parse.GetValue(statusListen),
                 MaxConcurrentTiles = max,
                 MaxSceneBytes = (long)parse.GetValue(maxScene) << 20,
                 SceneCacheBytes = (long)parse.GetValue(cache) << 20,
@@ -85,6 +89,7 @@ static class NodeCommand
             // System.CommandLine turns SIGTERM/SIGINT into this token and waits for the action: drain, then return.
             using var onSignal = cancellation.Register(() => _ = host.DrainAndStopAsync());
             Console.WriteLine($"{ListeningPrefix}{host.Address} ({host.Renderer.Device.Name}, node {options.NodeId})");
+            if (host.StatusUrl is { } statusUrl) Console.WriteLine($"{StatusPrefix}{statusUrl}/ (metrics at {statusUrl}/metrics)");
             if (parse.GetValue(exitWithStdin))
             {
                 // A coordinator killed with SIGKILL cannot stop its workers; the closed pipe tells them instead.
