@@ -120,7 +120,15 @@ public sealed class ServiceHost : IAsyncDisposable
             await next(context);
         });
         app.MapOpenApi();
-        ServiceEndpoints.Map(app, manager, new NodeRoster(options), options);
+        var roster = new NodeRoster(options);
+        ServiceEndpoints.Map(app, manager, roster, options);
+        var metrics = new ServiceMetrics(manager, roster, options);
+        manager.Appended += e => { if (e.Type is "tile" or "segment") metrics.Delivered(e.Type); };
+        app.MapGet("/metrics", async (Microsoft.AspNetCore.Http.HttpContext context) =>
+        {
+            context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8"; // Prometheus' text exposition format
+            await metrics.Registry.CollectAndExportAsTextAsync(context.Response.Body, context.RequestAborted);
+        }).ExcludeFromDescription();
         try
         {
             await app.StartAsync(cancellation);

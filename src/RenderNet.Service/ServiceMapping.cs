@@ -8,7 +8,9 @@ static class ServiceMapping
 {
     const decimal WeiPerToken = 1_000_000_000_000_000_000m;
 
-    public static string Tokens(BigInteger wei) => ((decimal)wei / WeiPerToken).ToString(System.Globalization.CultureInfo.InvariantCulture);
+    public static string Tokens(BigInteger wei) => TokensDecimal(wei).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    public static decimal TokensDecimal(BigInteger wei) => (decimal)wei / WeiPerToken;
 
     public static BigInteger Wei(decimal tokens) => new(decimal.Round(tokens * WeiPerToken, 0));
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using RenderNet.Client;
+using RenderNet.Farm.Tests;
 using RenderNet.Core.Tiles;
 
 namespace RenderNet.Service.Tests;
@@ -255,6 +256,27 @@ public sealed class ClientRenderTests(LocalServiceFixture fixture) : IClassFixtu
         broken.Start();
         var error = await Assert.ThrowsAsync<InvalidSceneException>(() => broken.Completion);
         Assert.Contains("broken.glb", error.Message);
+    }
+
+    [Fact]
+    public async Task The_services_metrics_move_as_a_job_runs_and_match_its_receipt()
+    {
+        using var http = new HttpClient { BaseAddress = fixture.Client.ServiceAddress };
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await http.GetAsync("metrics")).StatusCode); // behind the token like the rest
+        http.DefaultRequestHeaders.Authorization = new("Bearer", fixture.Client.Connection.Token);
+        var before = PrometheusText.Parse(await http.GetStringAsync("metrics"));
+
+        var result = await fixture.Client.RenderAsync(LocalServiceFixture.Small(spp: 1));
+        var after = PrometheusText.Parse(await http.GetStringAsync("metrics"));
+
+        double Delta(string name, params (string, string)[] labels) => after.Value(name, labels) - before.Value(name, labels);
+        Assert.Equal(result.Receipt.Sum(r => r.Tiles), Delta("rendernet_service_units_delivered_total", ("kind", "tile")));
+        Assert.Equal(1, Delta("rendernet_service_jobs", ("state", "completed")));
+        Assert.Equal(0, after.Value("rendernet_service_jobs", ("state", "running")));
+        Assert.Equal((double)result.Cost, Delta("rendernet_service_spent_tokens"), 1e-9);
+        var up = after.Where(s => s.Name == "rendernet_service_node_up").ToList();
+        Assert.Equal(3, up.Count);
+        Assert.All(up, s => Assert.Equal(1, s.Value));
     }
 
     [Fact]
