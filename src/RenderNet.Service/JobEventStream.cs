@@ -18,7 +18,7 @@ static class JobEventStream
 
     public static async Task RunAsync(HttpContext context, string jobId, long after, string format, JobManager manager)
     {
-        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        using var socket = await ServiceWebSocket.AcceptAsync(context);
         var closed = WaitForCloseAsync(socket, context.RequestAborted);
         long last = after;
         while (socket.State == WebSocketState.Open && !closed.IsCompleted)
@@ -55,7 +55,7 @@ static class JobEventStream
         format == Rgba32F ? MemoryMarshal.AsBytes(pixels).ToArray() : ImageWriter.ToRgba8Srgb(pixels);
 
     /// <summary>Reads (and drops) what the client sends until it closes; clients only ever send the close.</summary>
-    static async Task WaitForCloseAsync(WebSocket socket, CancellationToken aborted)
+    internal static async Task WaitForCloseAsync(WebSocket socket, CancellationToken aborted)
     {
         var buffer = new byte[256];
         try

@@ -202,15 +202,15 @@ public sealed class JobManager : IDisposable
         return JobRefusal.None;
     }
 
-    /// <summary>Every event as it is stored (the metrics count deliveries from it).</summary>
-    public event Action<JobEvent>? Appended;
+    /// <summary>Every event as it is stored, with its job (the metrics count deliveries, the service stream forwards it).</summary>
+    public event Action<ServiceJob, JobEvent>? Appended;
 
     /// <summary>Stores an event (numbering it) and wakes the job's streams.</summary>
     public void Append(ServiceJob job, JobEvent e, int frameIndex = -1, int tile = -1)
     {
         Store.Append(job.Id, e, frameIndex, tile);
         job.Signal();
-        Appended?.Invoke(e);
+        Appended?.Invoke(job, e);
     }
 
     public void SetState(ServiceJob job, string state)

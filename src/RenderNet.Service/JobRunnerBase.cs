@@ -112,6 +112,7 @@ abstract class JobRunnerBase(ServiceJob job, JobManager manager, ServiceOptions 
                 line.Tiles += n.Tiles;
                 line.SpotChecks += n.SpotChecks;
                 line.Duplicates += n.PaidDuplicates;
+                if (n.RedeemTransaction is { } tx) line.RedeemTransactions.Add(tx);
                 line.Paid = ServiceMapping.Tokens(ServiceMapping.Wei(decimal.Parse(line.Paid, System.Globalization.CultureInfo.InvariantCulture)) + n.Paid);
             }
     }

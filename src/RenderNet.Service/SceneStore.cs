@@ -21,6 +21,8 @@ public sealed class SceneStore(string directory, long maxBytes)
 
     /// <summary>Reads an upload of at most <see cref="MaxBytes"/>, checks its hash and stores it; false when the hash differs.</summary>
     /// <exception cref="InvalidDataException">The upload is larger than the limit.</exception>
+    readonly Lock writing = new();
+
     public async Task<bool> PutAsync(string sha256, Stream body, CancellationToken cancellation)
     {
         Directory.CreateDirectory(directory);
@@ -35,7 +37,10 @@ public sealed class SceneStore(string directory, long maxBytes)
         }
         var bytes = buffer.ToArray();
         if (Convert.ToHexStringLower(SHA256.HashData(bytes)) != sha256) return false;
-        if (!File.Exists(PathOf(sha256))) DurableFile.Replace(PathOf(sha256), s => s.Write(bytes));
+        // One writer at a time: two jobs uploading the same scene at once both wrote its .tmp file, and the second
+        // failed (a 500 for a correct upload). The content is the same, so whoever comes second finds it there.
+        lock (writing)
+            if (!File.Exists(PathOf(sha256))) DurableFile.Replace(PathOf(sha256), s => s.Write(bytes));
         return true;
     }
 }

@@ -136,6 +136,13 @@ static class ServiceEndpoints
             return Results.File(path, listed.File.EndsWith(".m3u8") ? "application/vnd.apple.mpegurl" : "video/mp4", Path.GetFileName(path), enableRangeProcessing: true);
         }).WithSummary("A file a finished job produced (transcodes: renditions and playlists), as listed in its receipt");
 
+        v1.MapGet("/events", async (HttpContext context) =>
+        {
+            if (!context.WebSockets.IsWebSocketRequest) return ProblemResults.Of(400, "the service's event stream is a WebSocket: connect with ws:// (or wss://)");
+            await ServiceEventStream.RunAsync(context, manager);
+            return Results.Empty;
+        }).WithSummary("Every job's status (WebSocket): a JSON message with the whole list, again whenever a job records an event");
+
         v1.MapGet("/jobs/{id}/events", async (string id, long? after, string? format, HttpContext context) =>
         {
             if (!context.WebSockets.IsWebSocketRequest) return ProblemResults.Of(400, "the event stream is a WebSocket: connect with ws:// (or wss://)");

@@ -105,7 +105,12 @@ public sealed class ServiceHost : IAsyncDisposable
         // Every call carries the token, the OpenAPI document included: nothing about the farm is public.
         app.Use(async (context, next) =>
         {
-            if (!token.Accepts(context.Request.Headers.Authorization))
+            // The dashboard's own files are public (they hold no data; the page asks for the token), and a browser's
+            // WebSocket carries the token as its second subprotocol, having no way to set a header.
+            bool allowed = token.Accepts(context.Request.Headers.Authorization)
+                || Dashboard.IsAsset(context.Request)
+                || context.WebSockets.IsWebSocketRequest && token.AcceptsWebSocketProtocols(context.WebSockets.WebSocketRequestedProtocols);
+            if (!allowed)
             {
                 context.Response.Headers.WWWAuthenticate = "Bearer";
                 await ProblemResults.Of(401, "a bearer token is required: `rendernet serve token` prints it").ExecuteAsync(context);
@@ -123,7 +128,8 @@ public sealed class ServiceHost : IAsyncDisposable
         var roster = new NodeRoster(options);
         ServiceEndpoints.Map(app, manager, roster, options);
         var metrics = new ServiceMetrics(manager, roster, options);
-        manager.Appended += e => { if (e.Type is "tile" or "segment") metrics.Delivered(e.Type); };
+        manager.Appended += (_, e) => { if (e.Type is "tile" or "segment") metrics.Delivered(e.Type); };
+        Dashboard.Map(app);
         app.MapGet("/metrics", async (Microsoft.AspNetCore.Http.HttpContext context) =>
         {
             context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8"; // Prometheus' text exposition format

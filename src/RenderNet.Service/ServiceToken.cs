@@ -47,6 +47,14 @@ public sealed class ServiceToken
         return new ServiceToken(value);
     }
 
+    /// <summary>The WebSocket subprotocol a browser names, with the token as the second one, in place of a header it cannot set.</summary>
+    public const string WebSocketProtocol = "rendernet.bearer";
+
+    /// <summary>Whether a WebSocket request's Sec-WebSocket-Protocol list is "rendernet.bearer, TOKEN" (constant time).</summary>
+    public bool AcceptsWebSocketProtocols(IList<string> protocols) =>
+        protocols.Count == 2 && protocols[0] == WebSocketProtocol
+        && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(protocols[1]), expected);
+
     /// <summary>Whether an Authorization header carries this token (compared in constant time).</summary>
     public bool Accepts(string? authorization)
     {

@@ -86,10 +86,18 @@ static class ServeCommand
         }));
 
         var tokenState = new Option<string>("--state") { Description = "The service's state directory", DefaultValueFactory = _ => DefaultStateDirectory };
-        var show = new Command("token", "Print the service's bearer token (created on its first start)") { tokenState };
+        var loginUrl = new Option<string?>("--url") { Description = "Print a dashboard login link for the service at this address (the token rides in the link's #fragment, which browsers never send)" };
+        var show = new Command("token", "Print the service's bearer token (created on its first start), or with --url a dashboard login link") { tokenState, loginUrl };
         show.SetAction((parse, _) => UserErrors.Run(() =>
         {
-            Console.WriteLine(ServiceToken.Load(parse.GetValue(tokenState)!).Value);
+            var value = ServiceToken.Load(parse.GetValue(tokenState)!).Value;
+            if (parse.GetValue(loginUrl) is { } url)
+            {
+                if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+                    throw new ArgumentException($"--url '{url}' is not an http address");
+                Console.WriteLine($"{uri.GetLeftPart(UriPartial.Authority)}/#token={Uri.EscapeDataString(value)}");
+            }
+            else Console.WriteLine(value);
             return Task.FromResult(ExitCodes.Success);
         }));
         command.Subcommands.Add(show);

@@ -181,6 +181,8 @@ namespace RenderNet.Client.Wire
         public string Paid { get; set; } = "0";
         public int SpotChecks { get; set; }
         public int Duplicates { get; set; }
+        /// <summary>The node's redeem transactions for this job (one per frame it was paid in).</summary>
+        public List<string> RedeemTransactions { get; set; } = new List<string>();
     }
 
     /// <summary>What a request would need and cost (<c>POST /v1/estimates</c>).</summary>
