@@ -108,6 +108,8 @@ public sealed record NodeReport(string Address, string? NodeId, string? Device, 
     public int SpotChecks { get; init; }
     /// <summary>Valid results that lost the race to another node's: discarded, but paid like a tile (the node did the work).</summary>
     public int PaidDuplicates { get; init; }
+    /// <summary>Outvoted in a spot check: its tiles were redone elsewhere and it was excluded (<see cref="Excluded"/> says which tile).</summary>
+    public bool Convicted { get; init; }
 }
 
 /// <summary>What a finished job's nodes did; the results themselves are wherever the workload keeps them.</summary>

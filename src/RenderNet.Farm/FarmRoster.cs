@@ -123,6 +123,7 @@ internal sealed class FarmRoster(FarmWorkload work, FarmOptions options, Action<
             RedeemTransaction = n.RedeemTransaction,
             SpotChecks = n.SpotChecks,
             PaidDuplicates = n.PaidDuplicates,
+            Convicted = n.Convicted,
         }).ToList();
 
     public void Dispose()

@@ -684,7 +684,8 @@ public sealed class TileFarm
         onWarning?.Invoke(message);
     }
 
-    IReadOnlyList<NodeReport> Reports()
+    /// <summary>What each node has done in this farm so far (also after a cancelled run: who delivered the partial frame).</summary>
+    public IReadOnlyList<NodeReport> Reports()
     {
         lock (gate) return roster.Reports(payments);
     }

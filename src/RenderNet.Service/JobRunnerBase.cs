@@ -83,6 +83,13 @@ abstract class JobRunnerBase(ServiceJob job, JobManager manager, ServiceOptions 
             var run = await farm.RunWorkAsync(options.Nodes, cancellation);
             Add(run.Nodes);
         }
+        catch (OperationCanceledException) when (job.Cancellation.IsCancellationRequested)
+        {
+            // A cancelled job never resumes: its receipt must name the nodes that delivered (and were paid for) the
+            // partial frame. (A stopping service adds nothing: the frame resumes and reports them when it ends.)
+            Add(farm.Reports());
+            throw;
+        }
         finally
         {
             job.SpentBefore += farm.Spent;
@@ -113,6 +120,9 @@ abstract class JobRunnerBase(ServiceJob job, JobManager manager, ServiceOptions 
                 line.SpotChecks += n.SpotChecks;
                 line.Duplicates += n.PaidDuplicates;
                 if (n.RedeemTransaction is { } tx) line.RedeemTransactions.Add(tx);
+                line.Failures += n.Failures;
+                line.Convicted |= n.Convicted;
+                line.Excluded = n.Excluded ?? line.Excluded;
                 line.Paid = ServiceMapping.Tokens(ServiceMapping.Wei(decimal.Parse(line.Paid, System.Globalization.CultureInfo.InvariantCulture)) + n.Paid);
             }
     }

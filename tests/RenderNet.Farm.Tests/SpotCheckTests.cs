@@ -28,6 +28,8 @@ public sealed class SpotCheckTests
         Assert.True(result.Image.BitEquals(local));
         var report = result.Nodes.Single(n => n.Address == liar.Address);
         Assert.Contains("failed a spot check", report.Excluded);
+        Assert.True(report.Convicted);
+        Assert.All(result.Nodes.Where(n => n.Address != liar.Address), n => Assert.False(n.Convicted));
         Assert.Contains(warnings, w => w.Contains("failed a spot check") && w.Contains("redone elsewhere"));
         Assert.Contains(attempts, a => a.SpotCheck && a.Kind == AttemptOutcome.CheckDiffers);
         Assert.Contains(attempts, a => a.SpotCheck && a.Kind == AttemptOutcome.CheckSettled); // whichever way the liar was caught
@@ -65,6 +67,7 @@ public sealed class SpotCheckTests
         Assert.True(result.Image.BitEquals(Jobs.Local(frame)));
         Assert.Contains(attempts, x => x.SpotCheck && x.Node.Contains(flaky.Address) && x.Kind == AttemptOutcome.TimedOut);
         Assert.Contains("consecutive failures", result.Nodes.Single(n => n.Address == flaky.Address).Excluded);
+        Assert.False(result.Nodes.Single(n => n.Address == flaky.Address).Convicted); // excluded for failing, not for lying
         Assert.Contains(result.Warnings, w => w.Contains("spot checks were skipped"));
         // Deadlines, not the 60 s outer limit, ended the hung attempts.
         Assert.All(attempts.Where(x => x.Node.Contains(flaky.Address)), x => Assert.True(x.Duration < TimeSpan.FromSeconds(30), $"{x.Outcome} after {x.Duration}"));

@@ -55,6 +55,18 @@ public sealed class DashboardTests(ITestOutputHelper output)
             Assert.Equal("paused", state);
             await browser.WaitForAsync($"document.querySelector('tr[data-job=\"{big.Id}\"]').dataset.state === 'paused'", TimeSpan.FromSeconds(20));
 
+            // Cancel the small job from the page and open it: its receipt lists the nodes with their work and verdicts,
+            // and the nodes table takes their tiles from it.
+            await browser.EvaluateAsync($"document.querySelector('tr[data-job=\"{small.Id}\"] button.cancel').click()");
+            await browser.WaitForAsync($"document.querySelector('tr[data-job=\"{small.Id}\"]').dataset.state === 'cancelled'", TimeSpan.FromSeconds(60));
+            await browser.EvaluateAsync($"document.querySelector('tr[data-job=\"{small.Id}\"] td').click()");
+            var verdicts = (await browser.WaitForAsync("document.querySelectorAll('#job-nodes tbody tr').length > 0 && [...document.querySelectorAll('#job-nodes td.verdict')].map(td => td.textContent)", TimeSpan.FromSeconds(30)))!
+                .AsArray().Select(n => (string)n!).ToList();
+            Assert.All(verdicts, v => Assert.Equal("ok", v));
+            var smallStatus = (await http.GetFromJsonAsync<JobStatus>($"v1/jobs/{small.Id}", Json.Options))!;
+            int receiptTiles = smallStatus.Receipt!.Nodes.Sum(n => n.Tiles);
+            await browser.WaitForAsync($"[...document.querySelectorAll('#nodes tbody tr')].map(r => Number(r.children[6].textContent)).reduce((a, b) => a + b, 0) === {receiptTiles}", TimeSpan.FromSeconds(30));
+
             string shot = Path.Combine(AppContext.BaseDirectory, "artifacts", "dashboard.png");
             Directory.CreateDirectory(Path.GetDirectoryName(shot)!);
             await browser.ScreenshotAsync(shot);

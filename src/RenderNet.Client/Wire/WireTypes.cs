@@ -183,6 +183,12 @@ namespace RenderNet.Client.Wire
         public int Duplicates { get; set; }
         /// <summary>The node's redeem transactions for this job (one per frame it was paid in).</summary>
         public List<string> RedeemTransactions { get; set; } = new List<string>();
+        /// <summary>Attempts that failed on the node (timeouts, refusals, invalid results) and were sent elsewhere.</summary>
+        public int Failures { get; set; }
+        /// <summary>Outvoted in a spot check (a wrong tile that passed every per-tile check).</summary>
+        public bool Convicted { get; set; }
+        /// <summary>Why the job stopped using the node, if it did.</summary>
+        public string? Excluded { get; set; }
     }
 
     /// <summary>What a request would need and cost (<c>POST /v1/estimates</c>).</summary>

@@ -87,10 +87,15 @@ function renderJobs(jobs) {
   }
 }
 
+const lastStates = new Map();
+
 function followQueue() {
   socket("/v1/events", data => {
     const message = JSON.parse(data);
     $("#connection").textContent = "live";
+    // A job that just ended has a receipt: the nodes' tiles, failures and pay change with it.
+    if (message.jobs.some(j => finalStates.has(j.state) && lastStates.has(j.id) && lastStates.get(j.id) !== j.state)) refreshNodes().catch(() => {});
+    for (const j of message.jobs) lastStates.set(j.id, j.state);
     renderJobs(message.jobs);
     if (!selected) {
       const running = message.jobs.find(j => j.state === "running") || message.jobs[0];
@@ -162,6 +167,8 @@ function showReceipt(receipt) {
     el("td", {}, el("span", { textContent: "■ ", style: `color:${colourOf(n.node)}` }), n.node),
     el("td", { textContent: n.tiles }),
     el("td", { textContent: n.spotChecks }),
+    el("td", { className: "failures", textContent: n.failures }),
+    el("td", { className: "verdict", textContent: n.convicted ? "convicted: " + (n.excluded || "") : n.excluded ? "excluded: " + n.excluded : "ok" }),
     el("td", { textContent: n.paid }),
     el("td", {}, ...(n.redeemTransactions || []).map(tx => el("code", { textContent: tx.slice(0, 18) + "…", title: tx }))))));
   for (const w of receipt.warnings || []) $("#job-warnings").append(el("div", { textContent: w }));
@@ -172,12 +179,12 @@ async function refreshNodes() {
   const [nodes, jobs] = await Promise.all([api("GET", "/v1/nodes"), api("GET", "/v1/jobs")]);
   const work = new Map();
   for (const job of jobs) for (const n of job.receipt?.nodes || []) {
-    const w = work.get(n.address) || { tiles: 0, paid: 0 };
-    w.tiles += n.tiles; w.paid += Number(n.paid);
+    const w = work.get(n.address) || { tiles: 0, paid: 0, failures: 0, convictions: 0 };
+    w.tiles += n.tiles; w.paid += Number(n.paid); w.failures += n.failures || 0; w.convictions += n.convicted ? 1 : 0;
     work.set(n.address, w);
   }
   $("#nodes tbody").replaceChildren(...nodes.map(n => {
-    const w = work.get(n.address) || { tiles: 0, paid: 0 };
+    const w = work.get(n.address) || { tiles: 0, paid: 0, failures: 0, convictions: 0 };
     return el("tr", {},
       el("td", {}, el("span", { textContent: "■ ", style: `color:${colourOf(n.id)}` }), n.id),
       el("td", {}, el("code", { textContent: n.address })),
@@ -186,6 +193,8 @@ async function refreshNodes() {
       el("td", { textContent: n.price }),
       el("td", { textContent: Math.round(n.samplesPerSecond).toLocaleString() }),
       el("td", { textContent: w.tiles }),
+      el("td", { textContent: w.failures }),
+      el("td", { textContent: w.convictions }),
       el("td", { textContent: w.paid.toString() }));
   }));
 }
