@@ -22,6 +22,32 @@ public class BadInputTests : IDisposable
     }
 
     [Fact]
+    public async Task Node_status_names_a_missing_node_and_a_report_with_a_bad_amount()
+    {
+        // Nothing listening: one line saying where it looked and what to check.
+        var port = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        port.Start();
+        int free = ((System.Net.IPEndPoint)port.LocalEndpoint).Port;
+        port.Stop();
+        AssertOneErrorLine(CliRunner.Run("node", "status", "--url", $"http://127.0.0.1:{free}"), 4, "is the node running with --status-listen?");
+
+        // A "node" whose report has junk where an amount belongs.
+        using var listener = new System.Net.HttpListener();
+        listener.Prefixes.Add($"http://127.0.0.1:{free}/");
+        listener.Start();
+        var serve = Task.Run(async () =>
+        {
+            var context = await listener.GetContextAsync();
+            var body = """{"nodeId":"n","device":"d","fingerprint":"f","uptimeSeconds":1,"tilesRendered":0,"segmentsTranscoded":0,"workInFlight":0,"draining":false,"paymentAddress":"0x1","channels":[{"channel":"1","payer":"0xp","earned":"12abc","vouchered":"0","redeemed":"0","pending":"0","lastRedeemTransaction":null}]}"""u8.ToArray();
+            context.Response.ContentType = "application/json";
+            await context.Response.OutputStream.WriteAsync(body);
+            context.Response.Close();
+        });
+        AssertOneErrorLine(CliRunner.Run("node", "status", "--url", $"http://127.0.0.1:{free}"), 4, "the node's status has '12abc' where an amount should be");
+        await serve;
+    }
+
+    [Fact]
     public void Missing_scene_file()
     {
         var r = CliRunner.Run("render", Path.Combine(dir, "nope.glb"), "--out", Out);

@@ -51,7 +51,7 @@ static class NodeStatusCommand
             Console.WriteLine($"paid to {report.PaymentAddress}");
             foreach (var payer in report.Channels.GroupBy(c => c.Payer))
             {
-                BigInteger Sum(Func<ChannelStatus, string> field) => payer.Aggregate(BigInteger.Zero, (s, c) => s + BigInteger.Parse(field(c)));
+                BigInteger Sum(Func<ChannelStatus, string> field) => payer.Aggregate(BigInteger.Zero, (s, c) => s + Amount(field(c)));
                 Console.WriteLine($"payer {payer.Key}: earned {Sum(c => c.Earned)}, redeemed {Sum(c => c.Redeemed)}, pending {Sum(c => c.Pending)} (token base units)");
                 foreach (var c in payer)
                     Console.WriteLine($"  channel {c.Channel}: earned {c.Earned}, vouchered {c.Vouchered}, redeemed {c.Redeemed}, pending {c.Pending}, last redeem {c.LastRedeemTransaction ?? "-"}");
@@ -60,4 +60,9 @@ static class NodeStatusCommand
         }));
         return command;
     }
+
+    /// <summary>An amount from the node's report, or a one-line error naming it (the report crossed a process boundary).</summary>
+    static BigInteger Amount(string text) =>
+        BigInteger.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) && text.Length <= 80
+            ? value : throw new IOException($"the node's status has '{(text.Length > 40 ? text[..40] + "…" : text)}' where an amount should be");
 }
