@@ -32,6 +32,12 @@ internal sealed class FarmNode(INodeConnection client)
     public int InFlightUnits;
     /// <summary>Price units of all the work the node returned (tiles, checks, duplicates), paid or not: the node counts them as owed.</summary>
     public int DeliveredUnits;
+    /// <summary>
+    /// Price units of attempts the coordinator gave up on (superseded, timed out) that the node may still have counted as
+    /// delivered — it finished just as the cancellation left. Never paid without a result, but funded, so that such a
+    /// race cannot leave the channel a unit short of what the node believes it is owed.
+    /// </summary>
+    public int UnconfirmedUnits;
     public readonly SemaphoreSlim FundLock = new(1, 1);
     /// <summary>A work session is open with the node (or none is needed: an unpaid node serving this machine).</summary>
     public bool SessionOpen;

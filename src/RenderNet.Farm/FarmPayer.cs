@@ -28,6 +28,9 @@ public sealed class FarmPayer(EscrowClient escrow, VoucherSigner signer, long ch
     public static FarmPayer Create(Nethereum.Web3.Web3 web3, string payerKey, long chainId, string escrowAddress, string tokenAddress) =>
         new(new EscrowClient(web3, escrowAddress, tokenAddress), new VoucherSigner(new EscrowDomain(chainId, escrowAddress), payerKey), chainId);
 
+    /// <summary>A (redeem) transaction as the chain holds it, for receipts that link to it; null when the chain has none.</summary>
+    public Task<RedeemTransaction?> TransactionAsync(string hash) => escrow.RedeemTransactionAsync(hash);
+
     public string EscrowAddress => escrow.Address;
     public long ChainId => chainId;
     public string PayerAddress => signer.PayerAddress;

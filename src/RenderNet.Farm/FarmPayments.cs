@@ -22,7 +22,12 @@ internal sealed class FarmPayments(FarmWorkload work, FarmOptions options, FarmJ
         Interlocked.Add(ref node.InFlightUnits, work.PriceUnitsOf(unit));
     }
 
-    public void Returned(FarmNode node, int unit) => Interlocked.Add(ref node.InFlightUnits, -work.PriceUnitsOf(unit));
+    /// <param name="resultLost">The attempt was abandoned without a result (superseded, timed out): the node may have finished it anyway.</param>
+    public void Returned(FarmNode node, int unit, bool resultLost = false)
+    {
+        Interlocked.Add(ref node.InFlightUnits, -work.PriceUnitsOf(unit));
+        if (resultLost) Interlocked.Add(ref node.UnconfirmedUnits, work.PriceUnitsOf(unit));
+    }
 
     /// <summary>A valid result came back: the node counts it as owed, whoever's copy wins.</summary>
     public void Delivered(FarmNode node, int unit) => Interlocked.Add(ref node.DeliveredUnits, work.PriceUnitsOf(unit));
@@ -176,7 +181,7 @@ internal sealed class FarmPayments(FarmWorkload work, FarmOptions options, FarmJ
         }
     }
 
-    /// <summary>Makes the node's channel cover everything delivered to it, everything in flight and <paramref name="units"/> more.</summary>
+    /// <summary>Makes the node's channel cover everything delivered to it, everything in flight (or abandoned unconfirmed) and <paramref name="units"/> more.</summary>
     public async Task FundAsync(FarmNode node, int units)
     {
         if (node.Channel.Length == 0 || options.Payer is not { } payer) return;
@@ -184,7 +189,7 @@ internal sealed class FarmPayments(FarmWorkload work, FarmOptions options, FarmJ
         try
         {
             int delivered = Math.Max(Volatile.Read(ref node.DeliveredUnits), payer.Account(node.Client.Address)?.Tiles ?? 0);
-            int inFlight = Volatile.Read(ref node.InFlightUnits);
+            int inFlight = Volatile.Read(ref node.InFlightUnits) + Volatile.Read(ref node.UnconfirmedUnits);
             await payer.EnsureFundedAsync(node.Client.Address, delivered + inFlight + units, options.FundingUnits);
         }
         catch (RenderNet.Payments.PaymentException ex)
@@ -215,12 +220,18 @@ internal sealed class FarmPayments(FarmWorkload work, FarmOptions options, FarmJ
         }
     }
 
+    static bool IsTransactionHash(string value) =>
+        value.Length == 66 && value.StartsWith("0x", StringComparison.Ordinal) && value.Skip(2).All(Uri.IsHexDigit);
+
     async Task RedeemAsync(FarmNode node)
     {
         try
         {
             var reply = await node.Client.RedeemAsync(System.Numerics.BigInteger.Parse(node.Channel), CancellationToken.None);
-            node.RedeemTransaction = reply.TransactionHash.Length > 0 ? reply.TransactionHash : null;
+            // The node's word, shown in receipts and linked from dashboards: only a well-formed hash is kept.
+            node.RedeemTransaction = IsTransactionHash(reply.TransactionHash) ? reply.TransactionHash.ToLowerInvariant() : null;
+            if (reply.TransactionHash.Length > 0 && node.RedeemTransaction is null)
+                warn($"node {node.Name}: its redeem transaction '{Printable.Clean(reply.TransactionHash, 80)}' is not a transaction hash");
         }
         catch (RpcException ex)
         {

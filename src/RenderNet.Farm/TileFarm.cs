@@ -455,7 +455,7 @@ public sealed class TileFarm
         {
             lock (gate)
             {
-                if (attempt.Counted) payments.Returned(node, tile.Index);
+                if (attempt.Counted) payments.Returned(node, tile.Index, resultLost: kind is AttemptOutcome.Superseded or AttemptOutcome.TimedOut);
                 tile.Active.Remove(attempt);
                 committed -= attempt.ExtraReserved;
                 attempt.ExtraReserved = 0;
@@ -568,7 +568,7 @@ public sealed class TileFarm
         {
             lock (gate)
             {
-                if (attempt.Counted) payments.Returned(node, tile.Index);
+                if (attempt.Counted) payments.Returned(node, tile.Index, resultLost: attempt.TimedOut);
                 checks.Running.Remove(attempt);
                 committed -= attempt.CheckReserved;
                 Pulse();

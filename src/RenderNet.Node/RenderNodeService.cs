@@ -249,6 +249,8 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
             if (options.Fault == NodeFault.Hang || (options.Fault == NodeFault.HangAfterFirstTile && state.Rendered >= 1))
                 await Task.Delay(Timeout.Infinite, context.CancellationToken);
             var (pixels, seconds, samples) = await renderer.RenderAsync(request.SceneSha256, () => cache.TryGet(request.SceneSha256), frame, tile, context.CancellationToken);
+            // A caller that gave up while the last pass ran does not owe the tile (it will never read it).
+            context.CancellationToken.ThrowIfCancellationRequested();
             if (options.Fault == NodeFault.PlausibleLie)
                 for (int i = 0; i < pixels.Length; i += 4) pixels[i] = pixels[i] * 0.5f + 0.25f; // a tinted tile, correctly hashed
             var result = new TileResult

@@ -9,6 +9,12 @@ namespace RenderNet.Payments;
 /// <summary>A channel as stored on chain.</summary>
 public sealed record ChannelState(string Payer, string Node, BigInteger Deposit, BigInteger Claimed, BigInteger Tiles, ulong UnlockAt, bool Closed);
 
+/// <summary>What one Redeemed event says: the node was paid <paramref name="Paid"/> on its channel, up to a cumulative amount.</summary>
+public sealed record RedeemedAmount(BigInteger Channel, string Node, BigInteger CumulativeAmount, BigInteger Tiles, BigInteger Paid);
+
+/// <summary>A mined transaction and the escrow redeems it made (none if it was no redeem, or it reverted).</summary>
+public sealed record RedeemTransaction(string Hash, ulong Block, bool Succeeded, string From, string? To, BigInteger GasUsed, IReadOnlyList<RedeemedAmount> Redeemed);
+
 /// <summary>Calls on a deployed TileEscrow (and its token) from one account.</summary>
 public sealed class EscrowClient(Web3 web3, string escrowAddress, string tokenAddress) : IVoucherChain
 {
@@ -119,6 +125,27 @@ public sealed class EscrowClient(Web3 web3, string escrowAddress, string tokenAd
 
     /// <summary>Seconds between a payer's unlock request and its reclaim: the node's window to redeem.</summary>
     public async Task<ulong> UnlockDelayAsync() => (ulong)await escrow.GetFunction("unlockDelay").CallAsync<System.Numerics.BigInteger>();
+
+    /// <summary>
+    /// A transaction's receipt as the chain holds it, with the escrow's Redeemed events in it; null when the chain knows
+    /// no such (mined) transaction.
+    /// </summary>
+    public async Task<RedeemTransaction?> RedeemTransactionAsync(string hash)
+    {
+        TransactionReceipt? receipt;
+        try { receipt = await web3.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(hash); }
+        catch (Exception ex) when (ex is not OutOfMemoryException) { throw new PaymentException($"the chain cannot be read: {ex.Message}", ex); }
+        if (receipt is null) return null;
+        var redeemed = escrow.GetEvent("Redeemed").DecodeAllEventsDefaultForEvent(
+                receipt.Logs.Where(l => string.Equals(l.Address, escrowAddress, StringComparison.OrdinalIgnoreCase)).ToArray())
+            .Select(e =>
+            {
+                object Value(string name) => e.Event.Single(p => p.Parameter.Name == name).Result;
+                return new RedeemedAmount((BigInteger)Value("channel"), (string)Value("node"), (BigInteger)Value("cumulativeAmount"), (BigInteger)Value("tiles"), (BigInteger)Value("paid"));
+            }).ToList();
+        return new RedeemTransaction(receipt.TransactionHash, (ulong)receipt.BlockNumber.Value, receipt.Status?.Value == 1, receipt.From, receipt.To,
+            receipt.GasUsed.Value, redeemed);
+    }
 
     public async Task<ChannelState> ChannelAsync(BigInteger channel)
     {

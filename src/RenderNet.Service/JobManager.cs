@@ -157,6 +157,14 @@ public sealed class JobManager : IDisposable
         return Store.Get(id) is { } row ? ServiceMapping.Status(row, Store.LastEvent(id)) : null;
     }
 
+    /// <summary>Each node's work for this service so far, by address: receipts of every job, and the frames running now.</summary>
+    public IReadOnlyDictionary<string, NodeWork> NodeWork()
+    {
+        List<ServiceJob> running;
+        lock (gate) running = jobs.Values.ToList();
+        return NodeWorkTotals.Sum(Store.All().Select(row => row.Receipt), running.SelectMany(j => j.LiveReports()));
+    }
+
     public IReadOnlyList<JobStatus> All() =>
         Store.All().Select(row => Find(row.Id) is { } job ? job.Status(Store.LastEvent(row.Id)) : ServiceMapping.Status(row, Store.LastEvent(row.Id))).ToList();
 

@@ -69,14 +69,16 @@ abstract class JobRunnerBase(ServiceJob job, JobManager manager, ServiceOptions 
     }
 
     /// <summary>Runs one farm for the job (its own payer, the budget left, the job's fair share) and adds its nodes to the receipt.</summary>
-    protected async Task RunFarmAsync(FarmWorkload work, FarmJournal journal, Action<TileEvent> onUnit, CancellationToken cancellation, FarmOptions? tuned = null)
+    /// <param name="frameIndex">The frame the farm renders (0 for a transcode): its attempt events name it.</param>
+    protected async Task RunFarmAsync(FarmWorkload work, FarmJournal journal, Action<TileEvent> onUnit, CancellationToken cancellation, FarmOptions? tuned = null,
+        int frameIndex = 0)
     {
         var farmOptions = (tuned ?? options.Farm) with { Payer = options.Payer?.ForAnotherJob(), Budget = BudgetLeft(), Share = job.Share };
         var farm = new TileFarm(work, farmOptions, journal, onTile: onUnit, onWarning: w =>
         {
             lock (Warnings) Warnings.Add(w);
             manager.Append(job, new JobEvent { Type = "warning", Message = w });
-        });
+        }, onAttempt: a => OnAttempt(a, work, frameIndex));
         job.SetFarm(farm);
         try
         {
@@ -96,6 +98,25 @@ abstract class JobRunnerBase(ServiceJob job, JobManager manager, ServiceOptions 
             job.SetFarm(null);
         }
     }
+
+    /// <summary>
+    /// Every attempt that ran on a node becomes an event (the dashboard draws the timeline and the per-node work from
+    /// them while the job runs). A "busy" refusal ran nothing and is retried every few milliseconds: not recorded.
+    /// </summary>
+    void OnAttempt(FarmAttempt attempt, FarmWorkload work, int frameIndex)
+    {
+        if (!attempt.Kind.DidWork()) return;
+        var rect = work.RectOf(attempt.Tile);
+        manager.Append(job, new JobEvent
+        {
+            Type = "attempt", FrameIndex = frameIndex, Unit = attempt.Tile, X = rect.X, Y = rect.Y, Width = rect.Width, Height = rect.Height,
+            Node = attempt.Node, DurationSeconds = Math.Round(attempt.Duration.TotalSeconds, 3), Outcome = OutcomeName(attempt.Kind),
+            SpotCheck = attempt.SpotCheck, Speculative = attempt.Speculative, Message = attempt.Outcome,
+        });
+    }
+
+    /// <summary>An outcome's name on the wire: accepted, paid_duplicate, timed_out, check_identical…</summary>
+    public static string OutcomeName(AttemptOutcome kind) => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(kind.ToString());
 
     /// <summary>What the job may still spend: its own cap and what is left of the service's budget, whichever is less.</summary>
     BigInteger? BudgetLeft()

@@ -60,11 +60,18 @@ public sealed class NodeRoster(ServiceOptions options)
         return null;
     }
 
-    public static NodeLine Line(NodeProbe probe) => new()
+    /// <param name="work">What the node has done for this service (<see cref="JobManager.NodeWork"/>), if anything.</param>
+    public static NodeLine Line(NodeProbe probe, NodeWork? work = null) => new()
     {
         Id = probe.Caps is { } c ? Printable.Clean(c.NodeId, 64) : "",
         Address = probe.Address,
         Device = probe.Caps is { } d ? Printable.Clean(d.DeviceName, 120) : "",
+        Fingerprint = probe.Caps is { } f ? Printable.Clean(f.PipelineFingerprint, 80) : "",
+        Tiles = work?.Tiles ?? 0,
+        SpotChecks = work?.SpotChecks ?? 0,
+        Failures = work?.Failures ?? 0,
+        Convictions = work?.Convictions ?? 0,
+        Paid = ServiceMapping.Tokens(work?.Paid ?? 0),
         Price = ServiceMapping.Tokens(probe.Caps?.PricePerTile ?? 0),
         SamplesPerSecond = probe.Caps is { } s && double.IsFinite(s.PathSamplesPerSecond) && s.PathSamplesPerSecond >= 0 ? s.PathSamplesPerSecond : 0,
         Healthy = probe.Usable,

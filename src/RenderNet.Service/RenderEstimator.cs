@@ -17,7 +17,7 @@ public static class RenderEstimator
         var reply = new EstimateReply { TilesPerFrame = plan.TilesPerFrame, Frames = plan.Frames.Count };
         reply.Problems.AddRange(plan.Warnings.Select(w => new ProblemLine { Severity = "warning", Message = w }));
         var usable = probes.Where(p => p.Usable).ToList();
-        reply.CompatibleNodes.AddRange(usable.Select(NodeRoster.Line));
+        reply.CompatibleNodes.AddRange(usable.Select(p => NodeRoster.Line(p)));
         if (usable.Count == 0)
         {
             reply.Problems.Add(new ProblemLine { Message = $"no compatible render node: {string.Join("; ", probes.Select(p => $"{p.Address}: {p.Problem}"))}" });

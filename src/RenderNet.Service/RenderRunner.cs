@@ -35,7 +35,7 @@ sealed class RenderRunner(ServiceJob job, JobManager manager, ServiceOptions opt
         var announced = Manager.Store.AnnouncedTiles(Job.Id, index);
         try
         {
-            await RunFarmAsync(work, journal, e => OnTile(e, index, announced), cancellation);
+            await RunFarmAsync(work, journal, e => OnTile(e, index, announced), cancellation, frameIndex: index);
         }
         catch (FarmBudgetException)
         {

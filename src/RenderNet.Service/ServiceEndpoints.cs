@@ -18,13 +18,19 @@ static class ServiceEndpoints
             Version = typeof(ServiceEndpoints).Assembly.GetName().Version?.ToString() ?? "",
             Payer = options.Payer?.PayerAddress,
             Nodes = roster.Addresses.Count,
+            NodeAddresses = roster.Addresses.ToList(),
             Budget = options.Budget is { } b ? ServiceMapping.Tokens(b) : null,
             Spent = ServiceMapping.Tokens(manager.SpentInAll()),
+            ExplorerTransactionUrl = options.ExplorerTransactionUrl,
         }).WithSummary("The service: version, payer address (never its key), node count, budget and spending");
 
         v1.MapGet("/nodes", async (CancellationToken cancellation) =>
-                (await roster.ProbeAsync(calibrate: false, cancellation)).Select(NodeRoster.Line).ToList())
-            .WithSummary("Every node with its health");
+            {
+                var probes = await roster.ProbeAsync(calibrate: false, cancellation);
+                var work = manager.NodeWork();
+                return probes.Select(p => NodeRoster.Line(p, work.GetValueOrDefault(p.Address))).ToList();
+            })
+            .WithSummary("Every node with its health, and what it has done for this service (tiles, spot checks, failures, convictions, pay)");
 
         v1.MapMethods("/scenes/{sha256}", ["HEAD"], (string sha256) => manager.Scenes.Has(sha256) ? Results.Ok() : Results.NotFound())
             .WithSummary("Whether the service has a scene (by the SHA-256 of its .glb bytes)");
@@ -98,6 +104,24 @@ static class ServiceEndpoints
                 : ProblemResults.Of(409, $"job id '{submission.Id}' is taken by another job", "Service", "id");
         }).WithSummary("Submits a render job (its scene uploaded first); jobs share the nodes by priority");
 
+        v1.MapGet("/transactions/{hash}", async (string hash) =>
+        {
+            if (!TransactionHash.IsMatch(hash)) return ProblemResults.Of(400, "a transaction hash is 0x and 64 hex digits", "Service", "hash");
+            if (options.Payer is not { } payer) return ProblemResults.Of(404, "this service pays no one: it reads no chain", "Service");
+            Payments.RedeemTransaction? tx;
+            try { tx = await payer.TransactionAsync(hash.ToLowerInvariant()); }
+            catch (Payments.PaymentException ex) { return ProblemResults.Of(502, ex.Message, "Service"); }
+            return tx is null ? ProblemResults.Of(404, $"the chain has no mined transaction {hash}", "Service", "hash") : Results.Ok(new TransactionInfo
+            {
+                Hash = tx.Hash, Block = tx.Block, Succeeded = tx.Succeeded, From = tx.From, To = tx.To ?? "", GasUsed = tx.GasUsed.ToString(),
+                Redeemed = tx.Redeemed.Select(r => new RedeemLine
+                {
+                    Channel = r.Channel.ToString(), Node = r.Node, Paid = ServiceMapping.Tokens(r.Paid),
+                    CumulativeAmount = ServiceMapping.Tokens(r.CumulativeAmount), Units = r.Tiles.ToString(),
+                }).ToList(),
+            });
+        }).WithSummary("A transaction on the service's chain (a receipt's redeem): block, status, gas and the escrow's Redeemed events");
+
         v1.MapGet("/jobs", () => manager.All()).WithSummary("Every job, newest first");
 
         v1.MapGet("/jobs/{id}", (string id) => manager.Status(id) is { } status ? Results.Ok(status) : NotFound(id))
@@ -153,6 +177,8 @@ static class ServiceEndpoints
             return Results.Empty;
         }).WithSummary("The job's events (WebSocket): JSON text messages; a tile event is followed by a binary message with its pixels. ?after=N resumes after event N");
     }
+
+    static readonly System.Text.RegularExpressions.Regex TransactionHash = new("^0x[0-9a-fA-F]{64}$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
     static IResult? FormatProblem(string? format) =>
         format is null or JobEventStream.Rgba8 or JobEventStream.Rgba32F ? null

@@ -11,6 +11,8 @@ public sealed class JobsMessage
 {
     public string Type { get; set; } = "jobs";
     public List<JobStatus> Jobs { get; set; } = new();
+    /// <summary>Tokens the service has spent over all its jobs (decimal string), the running ones included.</summary>
+    public string Spent { get; set; } = "0";
 }
 
 /// <summary>
@@ -34,7 +36,7 @@ static class ServiceEventStream
             while (socket.State == WebSocketState.Open && !closed.IsCompleted)
             {
                 Volatile.Write(ref changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-                var message = new JobsMessage { Jobs = manager.All().ToList() };
+                var message = new JobsMessage { Jobs = manager.All().ToList(), Spent = ServiceMapping.Tokens(manager.SpentInAll()) };
                 await socket.SendAsync(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(message, Json.Options)), WebSocketMessageType.Text, true, context.RequestAborted);
                 await Task.Delay(MinInterval, context.RequestAborted);
                 await Task.WhenAny(changed.Task, closed, Task.Delay(TimeSpan.FromSeconds(15)));

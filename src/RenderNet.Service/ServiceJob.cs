@@ -78,6 +78,14 @@ public sealed class ServiceJob
         get { lock (gate) return SpentBefore + (current?.Spent ?? 0); }
     }
 
+    /// <summary>What each node has done in the frame being rendered now (none between frames).</summary>
+    public IReadOnlyList<NodeReport> LiveReports()
+    {
+        TileFarm? farm;
+        lock (gate) farm = current;
+        return farm?.Reports() ?? [];
+    }
+
     public void SetFarm(TileFarm? farm)
     {
         lock (gate)

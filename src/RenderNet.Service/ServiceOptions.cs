@@ -26,4 +26,17 @@ public sealed record ServiceOptions
     public long MaxSceneBytes { get; init; } = 512L << 20;
     /// <summary>How many jobs run at once (the rest wait, queued, in priority order).</summary>
     public int MaxRunningJobs { get; init; } = 8;
+    /// <summary>
+    /// A block explorer's page for a transaction, with <c>{tx}</c> where its hash goes (the dashboard links redeem
+    /// transactions there); null: the dashboard shows what the service's own chain says of them.
+    /// </summary>
+    public string? ExplorerTransactionUrl { get; init; }
+
+    /// <summary>Checks an explorer template: an absolute http(s) URL with one <c>{tx}</c>.</summary>
+    /// <exception cref="ArgumentException">It is not.</exception>
+    public static string CheckExplorerTemplate(string template)
+    {
+        bool valid = template.Split("{tx}").Length == 2 && Uri.TryCreate(template.Replace("{tx}", "0x0"), UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https";
+        return valid ? template : throw new ArgumentException($"--explorer '{template}' must be an http(s) address with {{tx}} where the transaction's hash goes, such as https://etherscan.io/tx/{{tx}}");
+    }
 }

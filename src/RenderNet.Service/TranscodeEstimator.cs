@@ -24,7 +24,7 @@ public static class TranscodeEstimator
         foreach (var r in renditions.Where(r => r.Height > info.Height))
             reply.Problems.Add(new ProblemLine { Severity = "warning", Message = $"rendition {r.Name} is larger than the source ({info.Width}x{info.Height}): it is upscaled" });
         var usable = probes.Where(p => p.Usable).ToList();
-        reply.CompatibleNodes.AddRange(usable.Select(NodeRoster.Line));
+        reply.CompatibleNodes.AddRange(usable.Select(p => NodeRoster.Line(p)));
         if (usable.Count == 0)
         {
             reply.Problems.Add(new ProblemLine { Message = $"no compatible transcode node: {string.Join("; ", probes.Select(p => $"{p.Address}: {p.Problem}"))}" });

@@ -34,11 +34,12 @@ static class ServeCommand
         var spotCheck = new Option<double>("--spot-check") { Description = "Share of tiles (0 to 1) rendered again on another node and compared bit for bit", DefaultValueFactory = _ => FarmDefaults.SpotCheckRate };
         var budget = new Option<decimal?>("--budget") { Description = "The most the service may spend over all its jobs, in tokens" };
         var maxJobs = new Option<int>("--max-jobs") { Description = "Jobs running at once (the rest wait in priority order)", DefaultValueFactory = _ => 8 };
+        var explorer = new Option<string?>("--explorer") { Description = "A block explorer's transaction page, {tx} for the hash (the dashboard links redeem transactions there), e.g. https://etherscan.io/tx/{tx}" };
         var exitWithStdin = new Option<bool>("--exit-with-stdin") { Description = "Stop when standard input closes (for a parent process that owns the service)" };
 
         var command = new Command("serve", "Run the studio's coordinator as a service: engines submit jobs over HTTP/JSON (OpenAPI at /openapi/v1.json) and follow them over WebSockets")
         {
-            state, listen, certificate, nodes, localNodes, device, pay, price, rpc, escrow, token, registry, payerKeystore, maxPrice, minStake, expected, spotCheck, budget, maxJobs, exitWithStdin,
+            state, listen, certificate, nodes, localNodes, device, pay, price, rpc, escrow, token, registry, payerKeystore, maxPrice, minStake, expected, spotCheck, budget, maxJobs, explorer, exitWithStdin,
         };
         command.SetAction((parse, cancellation) => UserErrors.Run(async () =>
         {
@@ -47,6 +48,7 @@ static class ServeCommand
             if (parse.GetValue(budget) is < 0) throw new ArgumentException($"--budget must not be negative, got {parse.GetValue(budget)}");
             int jobs = parse.GetValue(maxJobs);
             if (jobs is < 1 or > 64) throw new ArgumentException($"--max-jobs must be between 1 and 64, got {jobs}");
+            string? explorerUrl = parse.GetValue(explorer) is { } template ? ServiceOptions.CheckExplorerTemplate(template) : null;
             if (!Uri.TryCreate(parse.GetValue(listen), UriKind.Absolute, out var listenUri)) throw new ArgumentException($"--listen '{parse.GetValue(listen)}' is not a URL such as http://127.0.0.1:7878");
             ServiceHost.CheckListen(listenUri, parse.GetValue(certificate)); // before any node or chain starts
             var request = new FarmSessionRequest(parse.GetValue(nodes)!, parse.GetValue(localNodes), parse.GetValue(device), parse.GetValue(pay), parse.GetValue(price),
@@ -75,6 +77,7 @@ static class ServeCommand
                 Budget = parse.GetValue(budget) is { } b ? new System.Numerics.BigInteger(decimal.Round(b * 1_000_000_000_000_000_000m, 0)) : null,
                 Farm = session.Apply(new FarmOptions { SpotCheckRate = rate }, request),
                 MaxRunningJobs = jobs,
+                ExplorerTransactionUrl = explorerUrl,
             };
             await using var service = await ServiceHost.StartAsync(options, consoleLogs: true, stop.Token);
             Console.Error.WriteLine($"rendernet: serving {session.Addresses.Count} node(s){(session.Payer is { } p ? $", paying from {p.PayerAddress}" : "")}; state in {options.StateDirectory}; token: rendernet serve token --state {options.StateDirectory}");

@@ -133,7 +133,7 @@ namespace RenderNet.Client.Wire
         public long Seq { get; set; }
         /// <summary>When the service recorded the event (Unix milliseconds, the service's clock).</summary>
         public long AtUnixMs { get; set; }
-        /// <summary>state, tile, segment, progress, frame, warning, completed, failed, cancelled.</summary>
+        /// <summary>state, tile, segment, attempt, progress, frame, warning, completed, failed, cancelled.</summary>
         public string Type { get; set; } = "";
         public string? State { get; set; }
         /// <summary>The frame's number (animation frame; 0 for a still).</summary>
@@ -157,6 +157,17 @@ namespace RenderNet.Client.Wire
         public string? Message { get; set; }
         public JobError? Error { get; set; }
         public JobReceipt? Receipt { get; set; }
+        /// <summary>An attempt event's tile (or segment) index in its frame.</summary>
+        public int? Unit { get; set; }
+        /// <summary>
+        /// How long an attempt ran on its node (it ended at <see cref="AtUnixMs"/>); <see cref="Outcome"/> says how it
+        /// ended: accepted, superseded, paid_duplicate, rejected, timed_out, failed, invalid, or for a spot check
+        /// check_identical, check_differs, check_settled, check_undecided, check_ignored; <see cref="Message"/> in words.
+        /// </summary>
+        public double? DurationSeconds { get; set; }
+        public string? Outcome { get; set; }
+        public bool? SpotCheck { get; set; }
+        public bool? Speculative { get; set; }
     }
 
     /// <summary>A finished job's accounting.</summary>
@@ -230,6 +241,15 @@ namespace RenderNet.Client.Wire
         public double SamplesPerSecond { get; set; }
         public bool Healthy { get; set; }
         public string? Problem { get; set; }
+        /// <summary>The node's render pipeline fingerprint (tiles match bit for bit only between equal fingerprints).</summary>
+        public string Fingerprint { get; set; } = "";
+        /// <summary>Over every job of this service, the running frames included: tiles accepted, spot checks, failed attempts, jobs it was convicted in.</summary>
+        public int Tiles { get; set; }
+        public int SpotChecks { get; set; }
+        public int Failures { get; set; }
+        public int Convictions { get; set; }
+        /// <summary>Tokens paid to the node by this service, decimal string.</summary>
+        public string Paid { get; set; } = "0";
     }
 
     /// <summary>The service itself (<c>GET /v1/service</c>).</summary>
@@ -239,8 +259,35 @@ namespace RenderNet.Client.Wire
         /// <summary>The wallet's address when the service pays nodes (never its key).</summary>
         public string? Payer { get; set; }
         public int Nodes { get; set; }
+        /// <summary>The nodes' addresses, in the order the service was given them.</summary>
+        public List<string> NodeAddresses { get; set; } = new List<string>();
         public string? Budget { get; set; }
         public string Spent { get; set; } = "0";
+        /// <summary>A block explorer's transaction page with <c>{tx}</c> for the hash, if the service was given one.</summary>
+        public string? ExplorerTransactionUrl { get; set; }
+    }
+
+    /// <summary>A transaction as the service's chain holds it (<c>GET /v1/transactions/{hash}</c>): a receipt's redeem, say.</summary>
+    public sealed class TransactionInfo
+    {
+        public string Hash { get; set; } = "";
+        public ulong Block { get; set; }
+        public bool Succeeded { get; set; }
+        public string From { get; set; } = "";
+        public string To { get; set; } = "";
+        public string GasUsed { get; set; } = "0";
+        /// <summary>The escrow's Redeemed events in it: each channel, its node, and what the node was paid (tokens).</summary>
+        public List<RedeemLine> Redeemed { get; set; } = new List<RedeemLine>();
+    }
+
+    /// <summary>One redeem: a node was paid on its channel, up to a cumulative amount for so many price units.</summary>
+    public sealed class RedeemLine
+    {
+        public string Channel { get; set; } = "";
+        public string Node { get; set; } = "";
+        public string Paid { get; set; } = "0";
+        public string CumulativeAmount { get; set; } = "0";
+        public string Units { get; set; } = "0";
     }
 
     /// <summary>A new priority (<c>PUT /v1/jobs/{id}/priority</c>).</summary>
