@@ -90,6 +90,23 @@ public sealed class ServiceAccessTests : IAsyncLifetime
         var missing = await http.GetAsync("v1/jobs/no-such-job");
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         await AssertProblem(missing, "JobNotFound", null, "no job 'no-such-job'");
+
+        // A transaction is named by its hash; this unpaid service reads no chain at all.
+        var badHash = await http.GetAsync("v1/transactions/0x1234");
+        Assert.Equal(HttpStatusCode.BadRequest, badHash.StatusCode);
+        await AssertProblem(badHash, "Service", "hash", "0x and 64 hex digits");
+        var noChain = await http.GetAsync($"v1/transactions/0x{new string('a', 64)}");
+        Assert.Equal(HttpStatusCode.NotFound, noChain.StatusCode);
+        await AssertProblem(noChain, "Service", null, "reads no chain");
+    }
+
+    [Fact]
+    public async Task An_explorer_address_without_a_place_for_the_hash_is_refused_at_start()
+    {
+        var (exitCode, _, stderr) = await CliRun.RunAsync(null, "serve", "--explorer", "https://etherscan.io/tx/", "--local-nodes", "1",
+            "--state", Path.Combine(Path.GetTempPath(), "rendernet-never-" + Guid.NewGuid().ToString("N")));
+        Assert.Equal(2, exitCode);
+        Assert.Contains("--explorer 'https://etherscan.io/tx/' must be an http(s) address with {tx}", stderr);
     }
 
     [Fact]
