@@ -10,6 +10,8 @@ public static class ShaderLibrary
     public const string ResampleHorizontal = "resample_h.comp";
     public const string ResampleVertical = "resample_v.comp";
     public const string RgbToYuv420 = "rgb_to_yuv420.comp";
+    public const string PlaneResampleHorizontal = "plane_resample_h.comp";
+    public const string PlaneResampleVertical = "plane_resample_v.comp";
 
     public const string RasterVertex = "raster.vert";
     public const string RasterFragment = "raster.frag";
@@ -18,7 +20,7 @@ public static class ShaderLibrary
     public const string ShadowFragment = "shadow.frag";
 
     /// <summary>The transcode kernels, in pipeline order.</summary>
-    public static readonly string[] Transcode = [YuvToRgb, ResampleHorizontal, ResampleVertical, RgbToYuv420];
+    public static readonly string[] Transcode = [YuvToRgb, ResampleHorizontal, ResampleVertical, RgbToYuv420, PlaneResampleHorizontal, PlaneResampleVertical];
 
     public static byte[] Load(string name)
     {

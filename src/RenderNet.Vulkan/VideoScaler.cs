@@ -4,9 +4,12 @@ using Silk.NET.Vulkan;
 namespace RenderNet.Vulkan;
 
 /// <summary>
-/// The transcode pipeline's GPU stage: one upload of a decoded yuv420p frame serves every rendition. YUV→RGB12 with the
-/// source's matrix and range; per rendition a separable Lanczos-3 resample (horizontal, then vertical) to the luma
-/// grid and another to the chroma grid (chroma filtered over its footprint, see <see cref="Lanczos3.ForChroma"/>);
+/// The transcode pipeline's GPU stage: one upload of a decoded yuv420p frame serves every rendition. A source already
+/// in the delivery colour space (BT.709 limited, the common case) is resampled plane by plane without leaving Y'CbCr,
+/// as swscale does: Y to the luma grid, Cb and Cr chroma grid to chroma grid at H.264's siting
+/// (<see cref="Lanczos3.ForChromaPlane"/>), each a separable Lanczos-3 (horizontal, then vertical). Any other source
+/// goes through RGB: YUV→RGB12 with the source's matrix and range; per rendition a resample to the luma grid and
+/// another to the chroma grid (chroma filtered over its footprint, see <see cref="Lanczos3.ForChroma"/>);
 /// then RGB→YUV 4:2:0 in BT.709 limited range. All integer arithmetic (see <see cref="YuvColorSpace"/> and
 /// <see cref="Lanczos3"/>), so lavapipe and GPUs write identical bytes. One command buffer per frame.
 /// </summary>
@@ -28,14 +31,28 @@ public sealed class VideoScaler : IVideoFrameScaler
     /// <summary>A separable resample of the source RGB to one grid: two passes and their buffers.</summary>
     sealed record Resample(ComputeKernel Horizontal, ComputeKernel Vertical, int InWidth, int InHeight, int Width, int Height);
 
+    /// <summary>
+    /// One plane of the source bytes (at <paramref name="SourceOffset"/>) resampled straight to a plane of the rendition
+    /// (at <paramref name="TargetOffset"/> in its frame): two passes, their result in <paramref name="Output"/>.
+    /// </summary>
+    sealed record PlaneResample(ComputeKernel Horizontal, ComputeKernel Vertical, int InWidth, int InHeight, int Width, int Height,
+        int SourceOffset, int TargetOffset, GpuBuffer Output)
+    {
+        public int Bytes => Width * Height;
+    }
+
+    record struct PlaneHorizontalParams(int InWidth, int OutWidth, int Height, int PlaneOffset);
+
     sealed class Target
     {
         public required Yuv420Layout Layout;
         /// <summary>Same size and already in the delivery colour space: the frame is passed through untouched.</summary>
         public bool Passthrough;
         public Resample? Luma;
-        public required Resample Chroma;
-        public required ComputeKernel ToYuv;
+        public Resample Chroma = null!;
+        public ComputeKernel ToYuv = null!;
+        /// <summary>Y, Cb and Cr resampled directly (a source in the delivery colour space); null: through RGB.</summary>
+        public PlaneResample[]? Planes;
         public required GpuBuffer Output, Readback;
         public ulong OutputBytes;
     }
@@ -51,7 +68,10 @@ public sealed class VideoScaler : IVideoFrameScaler
 
     /// <param name="passthrough">Pass same-size renditions of a source already in the delivery colour space through
     /// untouched (false only to test the kernels on them).</param>
-    internal VideoScaler(VulkanDevice device, Yuv420Layout source, YuvColorSpace sourceColors, IReadOnlyList<Yuv420Layout> targetLayouts, bool passthrough)
+    /// <param name="directPlanes">Resample a source in the delivery colour space plane by plane (false only to test
+    /// the RGB path on it).</param>
+    internal VideoScaler(VulkanDevice device, Yuv420Layout source, YuvColorSpace sourceColors, IReadOnlyList<Yuv420Layout> targetLayouts, bool passthrough,
+        bool directPlanes = true)
     {
         this.device = device;
         this.source = source;
@@ -69,9 +89,10 @@ public sealed class VideoScaler : IVideoFrameScaler
             toRgbParams = new YuvToRgbParams(source.Width, source.Height, d.LumaOffset, d.Cy, d.Crv, d.Cgu, d.Cgv, d.Cbu);
             var e = YuvColorSpace.Delivery.Encode;
             toYuvTemplate = new RgbToYuvParams(0, 0, e.LumaOffset, e.Yr, e.Yg, e.Yb, e.Ur, e.Ug, e.Ub, e.Vr, e.Vg, e.Vb);
-            targets = targetLayouts.Select(l => passthrough && l == source && sourceColors == YuvColorSpace.Delivery
-                ? new Target { Layout = l, Passthrough = true, Chroma = null!, ToYuv = null!, Output = null!, Readback = null! }
-                : CreateTarget(l)).ToArray();
+            bool delivery = sourceColors == YuvColorSpace.Delivery;
+            targets = targetLayouts.Select(l => passthrough && l == source && delivery
+                ? new Target { Layout = l, Passthrough = true, Output = null!, Readback = null! }
+                : directPlanes && delivery ? CreatePlaneTarget(l) : CreateTarget(l)).ToArray();
         }
         catch
         {
@@ -110,6 +131,42 @@ public sealed class VideoScaler : IVideoFrameScaler
         return new Target { Layout = layout, Luma = luma, Chroma = chroma, ToYuv = toYuv, Output = output, Readback = readback, OutputBytes = bytes };
     }
 
+    /// <summary>A rendition of a source already in the delivery colour space: its three planes resampled directly.</summary>
+    Target CreatePlaneTarget(Yuv420Layout layout)
+    {
+        int chromaSource = source.LumaBytes, chromaTarget = layout.LumaBytes;
+        var planes = new[]
+        {
+            CreatePlaneResample(new Lanczos3(source.Width, layout.Width), new Lanczos3(source.Height, layout.Height), 0, 0),
+            CreatePlaneResample(Lanczos3.ForChromaPlane(source.Width, layout.Width, cosited: true), Lanczos3.ForChromaPlane(source.Height, layout.Height, cosited: false),
+                chromaSource, chromaTarget),
+            CreatePlaneResample(Lanczos3.ForChromaPlane(source.Width, layout.Width, cosited: true), Lanczos3.ForChromaPlane(source.Height, layout.Height, cosited: false),
+                chromaSource + source.ChromaWidth * source.ChromaHeight, chromaTarget + layout.ChromaWidth * layout.ChromaHeight),
+        };
+        ulong bytes = Words(layout.FrameBytes);
+        var readback = Own(GpuBuffer.CreateHostVisible(device, bytes, BufferUsageFlags.TransferDstBit));
+        return new Target { Layout = layout, Planes = planes, Output = null!, Readback = readback, OutputBytes = bytes };
+    }
+
+    PlaneResample CreatePlaneResample(Lanczos3 across, Lanczos3 down, int sourceOffset, int targetOffset)
+    {
+        const BufferUsageFlags storage = BufferUsageFlags.StorageBufferBit;
+        var buffers3 = new[] { DescriptorType.StorageBuffer, DescriptorType.StorageBuffer, DescriptorType.StorageBuffer };
+        var acrossTable = Own(GpuBuffer.CreateWithData<int>(device, across.Packed(), storage));
+        var downTable = Own(GpuBuffer.CreateWithData<int>(device, down.Packed(), storage));
+        var between = Own(GpuBuffer.CreateDeviceLocal(device, 4UL * (ulong)across.TargetSize * (ulong)down.SourceSize, storage));
+        var output = Own(GpuBuffer.CreateDeviceLocal(device, Words(across.TargetSize * down.TargetSize), storage | BufferUsageFlags.TransferSrcBit));
+        var horizontal = Own(new ComputeKernel(device, ShaderLibrary.Load(ShaderLibrary.PlaneResampleHorizontal), buffers3, 16));
+        horizontal.Bind(0, sourceBytes);
+        horizontal.Bind(1, between);
+        horizontal.Bind(2, acrossTable);
+        var vertical = Own(new ComputeKernel(device, ShaderLibrary.Load(ShaderLibrary.PlaneResampleVertical), buffers3, 12));
+        vertical.Bind(0, between);
+        vertical.Bind(1, output);
+        vertical.Bind(2, downTable);
+        return new PlaneResample(horizontal, vertical, across.SourceSize, down.SourceSize, across.TargetSize, down.TargetSize, sourceOffset, targetOffset, output);
+    }
+
     /// <summary>Kernels and buffers resampling the source RGB through <paramref name="across"/> then <paramref name="down"/>; returns the result buffer.</summary>
     (Resample, GpuBuffer) CreateResample(GpuBuffer input, Lanczos3 across, Lanczos3 down)
     {
@@ -143,19 +200,35 @@ public sealed class VideoScaler : IVideoFrameScaler
                 var copy = new BufferCopy(0, 0, Words(source.FrameBytes));
                 vk.CmdCopyBuffer(cmd, upload.Handle, sourceBytes.Handle, 1, in copy);
                 Barrier(cmd, AccessFlags.TransferWriteBit, PipelineStageFlags.TransferBit);
-                toRgb.RecordDispatch(cmd, toRgbParams, Groups(source.ChromaWidth, 16), Groups(source.ChromaHeight, 16)); // one invocation per 2x2 quad
-                Barrier(cmd, AccessFlags.ShaderWriteBit, PipelineStageFlags.ComputeShaderBit);
                 // Stage by stage across all renditions: fewer barriers, and independent renditions can overlap on the device.
                 var active = targets.Where((t, i) => wanted[i] && !t.Passthrough).ToList();
-                RecordResamples(cmd, active.Where(t => t.Luma is not null).Select(t => t.Luma!));
-                RecordResamples(cmd, active.Select(t => t.Chroma)); // after luma: it may read the luma result
-                foreach (var t in active)
+                var direct = active.Where(t => t.Planes is not null).SelectMany(t => t.Planes!).ToList();
+                var throughRgb = active.Where(t => t.Planes is null).ToList();
+                foreach (var x in direct)
+                    x.Horizontal.RecordDispatch(cmd, new PlaneHorizontalParams(x.InWidth, x.Width, x.InHeight, x.SourceOffset), Groups((x.Width + 3) / 4, 64), (uint)x.InHeight);
+                if (throughRgb.Count > 0)
+                    toRgb.RecordDispatch(cmd, toRgbParams, Groups(source.ChromaWidth, 16), Groups(source.ChromaHeight, 16)); // one invocation per 2x2 quad
+                Barrier(cmd, AccessFlags.ShaderWriteBit, PipelineStageFlags.ComputeShaderBit);
+                foreach (var x in direct)
+                    x.Vertical.RecordDispatch(cmd, new ResampleParams(x.Width, x.InHeight, x.Height), Groups((x.Bytes + 3) / 4, 256), 1);
+                RecordResamples(cmd, throughRgb.Where(t => t.Luma is not null).Select(t => t.Luma!));
+                RecordResamples(cmd, throughRgb.Select(t => t.Chroma)); // after luma: it may read the luma result
+                foreach (var t in throughRgb)
                     t.ToYuv.RecordDispatch(cmd, toYuvTemplate with { Width = t.Layout.Width, Height = t.Layout.Height }, Groups((int)(t.OutputBytes / 4), 256), 1);
                 Barrier(cmd, AccessFlags.ShaderWriteBit, PipelineStageFlags.ComputeShaderBit, AccessFlags.TransferReadBit, PipelineStageFlags.TransferBit);
                 foreach (var t in active)
                 {
-                    var back = new BufferCopy(0, 0, t.OutputBytes);
-                    vk.CmdCopyBuffer(cmd, t.Output.Handle, t.Readback.Handle, 1, in back);
+                    if (t.Planes is { } planes)
+                        foreach (var x in planes) // each plane into its place in the frame (buffer copies take any byte offset)
+                        {
+                            var plane = new BufferCopy(0, (ulong)x.TargetOffset, (ulong)x.Bytes);
+                            vk.CmdCopyBuffer(cmd, x.Output.Handle, t.Readback.Handle, 1, in plane);
+                        }
+                    else
+                    {
+                        var back = new BufferCopy(0, 0, t.OutputBytes);
+                        vk.CmdCopyBuffer(cmd, t.Output.Handle, t.Readback.Handle, 1, in back);
+                    }
                 }
                 Barrier(cmd, AccessFlags.TransferWriteBit, PipelineStageFlags.TransferBit, AccessFlags.HostReadBit, PipelineStageFlags.HostBit);
             }, "video scale");
@@ -175,7 +248,7 @@ public sealed class VideoScaler : IVideoFrameScaler
     internal (byte[] Yuv, int[] Rgb) RoundTripRgb(int[] rgb12)
     {
         var t = targets[0];
-        if (t.Passthrough || t.Luma is not null || rgb12.Length != 3 * source.LumaBytes) throw new ArgumentException("round trip needs a same-size rendition and a full RGB frame");
+        if (t.Passthrough || t.Planes is not null || t.Luma is not null || rgb12.Length != 3 * source.LumaBytes) throw new ArgumentException("round trip needs a same-size rendition and a full RGB frame");
         var vk = device.Api;
         ulong rgbBytes = 12UL * (ulong)source.LumaBytes;
         using var staging = GpuBuffer.CreateHostVisible(device, rgbBytes, BufferUsageFlags.TransferSrcBit | BufferUsageFlags.TransferDstBit);

@@ -6,9 +6,9 @@ namespace RenderNet.Media.Tests;
 [Collection("media")]
 public sealed class ScalerQualityTests(MediaFixture media, ITestOutputHelper output)
 {
-    byte[] ScaleOnGpu(byte[] frame, Yuv420Layout source, YuvColorSpace colors, Yuv420Layout target, bool passthrough = true)
+    byte[] ScaleOnGpu(byte[] frame, Yuv420Layout source, YuvColorSpace colors, Yuv420Layout target, bool passthrough = true, bool directPlanes = true)
     {
-        using var scaler = new Vulkan.VideoScaler(media.Device, source, colors, [target], passthrough);
+        using var scaler = new Vulkan.VideoScaler(media.Device, source, colors, [target], passthrough, directPlanes);
         var result = new byte[target.FrameBytes];
         scaler.Scale(frame, [result], [true]);
         Assert.Equal(0, media.Device.ValidationErrors);
@@ -23,8 +23,10 @@ public sealed class ScalerQualityTests(MediaFixture media, ITestOutputHelper out
         var frame = media.RawFrame("testsrc2=s=320x240", "-vf", "scale=out_color_matrix=bt709:out_range=tv");
         // A same-size rendition of a BT.709 limited source is passed through untouched...
         Assert.Equal(frame, ScaleOnGpu(frame, layout, YuvColorSpace.Delivery, layout));
-        // ...and the kernels, made to convert it anyway, change no luma value.
-        var result = ScaleOnGpu(frame, layout, YuvColorSpace.Delivery, layout, passthrough: false);
+        // ...the direct-plane kernels, made to resample it anyway, give it back byte for byte (Lanczos at 1:1 is the identity)...
+        Assert.Equal(frame, ScaleOnGpu(frame, layout, YuvColorSpace.Delivery, layout, passthrough: false));
+        // ...and the RGB path, made to convert it anyway, changes no luma value.
+        var result = ScaleOnGpu(frame, layout, YuvColorSpace.Delivery, layout, passthrough: false, directPlanes: false);
         double y = MediaFixture.Psnr(frame.AsSpan(0, layout.LumaBytes), result.AsSpan(0, layout.LumaBytes));
         double c = MediaFixture.Psnr(frame.AsSpan(layout.LumaBytes), result.AsSpan(layout.LumaBytes));
         output.WriteLine($"identity: Y {y:F2} dB, chroma {c:F2} dB");
@@ -68,7 +70,7 @@ public sealed class ScalerQualityTests(MediaFixture media, ITestOutputHelper out
                     rgb[2 * plane + at] = b * 16;
                 }
         }
-        using var scaler = new Vulkan.VideoScaler(media.Device, layout, YuvColorSpace.Delivery, [layout], passthrough: false);
+        using var scaler = new Vulkan.VideoScaler(media.Device, layout, YuvColorSpace.Delivery, [layout], passthrough: false, directPlanes: false);
         var (_, back) = scaler.RoundTripRgb(rgb);
         Assert.Equal(0, media.Device.ValidationErrors);
         int worst = 0, withinOne = 0;
@@ -90,6 +92,69 @@ public sealed class ScalerQualityTests(MediaFixture media, ITestOutputHelper out
     /// Against ffmpeg's scale with the same filter (Lanczos-3) and the same chroma siting (H.264's default, which
     /// ffmpeg's scaler must be told) on the same frame: PSNR of every plane >= 40 dB.
     /// </summary>
+    /// <summary>
+    /// Where both apply (a BT.709 limited source), resampling the planes directly and going through RGB give the same
+    /// frame to within one code value: luma everywhere (the RGB path is linear and unclamped between its conversions),
+    /// chroma wherever it is smooth (the two paths filter chroma differently: directly on the chroma grid, or
+    /// upsampled with Catmull-Rom to 4:4:4 and filtered down again, so sharp chroma edges may differ by more).
+    /// </summary>
+    [Theory]
+    [InlineData(640, 360, 426, 240)]
+    [InlineData(640, 360, 320, 180)]
+    [InlineData(640, 360, 640, 360)]
+    public void DirectPlanesAgreeWithTheRgbPath(int sourceWidth, int sourceHeight, int width, int height)
+    {
+        var source = new Yuv420Layout(sourceWidth, sourceHeight);
+        var target = new Yuv420Layout(width, height);
+        // A smooth frame: gradients in every plane (chroma included), nothing sharper than the filters.
+        var frame = media.RawFrame($"gradients=s={sourceWidth}x{sourceHeight}:c0=0x203040:c1=0xe0c080:c2=0x40a0e0:c3=0xc04020:n=4:seed=1,format=yuv420p", "-vf", "scale=out_color_matrix=bt709:out_range=tv");
+        var direct = ScaleOnGpu(frame, source, YuvColorSpace.Delivery, target, passthrough: false);
+        var rgb = ScaleOnGpu(frame, source, YuvColorSpace.Delivery, target, passthrough: false, directPlanes: false);
+        (int Worst, double WithinOne) Compare(int from, int count)
+        {
+            int worst = 0, within = 0;
+            for (int i = from; i < from + count; i++)
+            {
+                int d = Math.Abs(direct[i] - rgb[i]);
+                worst = Math.Max(worst, d);
+                if (d <= 1) within++;
+            }
+            return (worst, within / (double)count);
+        }
+        var y = Compare(0, target.LumaBytes);
+        var u = Compare(target.LumaBytes, target.ChromaBytes);
+        var v = Compare(target.LumaBytes + target.ChromaBytes, target.ChromaBytes);
+        output.WriteLine($"{sourceWidth}x{sourceHeight} -> {width}x{height}: worst Y {y.Worst} ({y.WithinOne:P2} within 1), U {u.Worst} ({u.WithinOne:P2}), V {v.Worst} ({v.WithinOne:P2})");
+        Assert.True(y.Worst <= 1, $"luma differs by {y.Worst}");
+        Assert.True(u.Worst <= 1 && v.Worst <= 1, $"chroma differs by {u.Worst} / {v.Worst}");
+    }
+
+    /// <summary>
+    /// 4:2:0 chroma stays where H.264 puts it (co-sited with even luma columns, between luma rows): on noise, the
+    /// renditions' chroma matches ffmpeg told that siting, and clearly not ffmpeg told centred chroma.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void ChromaKeepsH264Siting(bool directPlanes)
+    {
+        var source = new Yuv420Layout(640, 360);
+        var target = new Yuv420Layout(320, 180);
+        const string lavfi = "color=c=gray:s=640x360,noise=alls=100:allf=u+t,format=yuv420p";
+        var bt709 = "scale=out_color_matrix=bt709:out_range=tv";
+        var frame = media.RawFrame(lavfi, "-vf", bt709);
+        var result = ScaleOnGpu(frame, source, YuvColorSpace.Delivery, target, directPlanes: directPlanes);
+        double ChromaPsnr(int h, int v)
+        {
+            var reference = media.RawFrame(lavfi, "-vf", $"{bt709},scale=320:180:flags=lanczos+accurate_rnd+full_chroma_int+full_chroma_inp:in_h_chr_pos={h}:out_h_chr_pos={h}:in_v_chr_pos={v}:out_v_chr_pos={v}");
+            return MediaFixture.Psnr(reference.AsSpan(target.LumaBytes), result.AsSpan(target.LumaBytes));
+        }
+        double h264 = ChromaPsnr(0, 128), centred = ChromaPsnr(128, 128), top = ChromaPsnr(0, 0);
+        output.WriteLine($"{(directPlanes ? "direct planes" : "through RGB")}: chroma PSNR vs H.264 siting {h264:F2} dB, centred {centred:F2} dB, top-left {top:F2} dB");
+        Assert.True(h264 >= 40, $"{h264:F2} dB");
+        Assert.True(h264 >= centred + 6 && h264 >= top + 6, $"H.264 siting {h264:F2} dB, centred {centred:F2}, top-left {top:F2}");
+    }
+
     [Theory]
     [MemberData(nameof(Downscales))]
     public void LanczosMatchesFfmpegScale(string pattern, int width, int height)

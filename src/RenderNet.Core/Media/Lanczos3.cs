@@ -39,6 +39,19 @@ public sealed class Lanczos3
         return new Lanczos3(sourceSize, (lumaTargetSize + 1) / 2, i => (2 * i + offset + 0.5) * ratio - 0.5, 2 * ratio);
     }
 
+    /// <summary>
+    /// A 4:2:0 chroma plane resampled directly, chroma grid to chroma grid, for a luma resize from
+    /// <paramref name="sourceLumaSize"/> to <paramref name="targetLumaSize"/>: each target chroma sample at its H.264
+    /// siting (even luma column when <paramref name="cosited"/>, else midway between two luma rows) is mapped through
+    /// the luma resize onto the source chroma grid, which sits the same way.
+    /// </summary>
+    public static Lanczos3 ForChromaPlane(int sourceLumaSize, int targetLumaSize, bool cosited)
+    {
+        double ratio = sourceLumaSize / (double)targetLumaSize, offset = cosited ? 0 : 0.5;
+        // Target chroma i sits at target luma 2i + offset; in source luma units (centres aligned), then source chroma units.
+        return new Lanczos3((sourceLumaSize + 1) / 2, (targetLumaSize + 1) / 2, i => ((2 * i + offset + 0.5) * ratio - 0.5 - offset) / 2, ratio);
+    }
+
     Lanczos3(int sourceSize, int targetSize, Func<int, double> centreOf, double ratio)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(sourceSize, 1);
