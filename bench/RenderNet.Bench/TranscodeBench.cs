@@ -11,7 +11,7 @@ using RenderNet.Vulkan;
 /// `bench transcode`: the transcode path against plain ffmpeg on the same input, in the same run.
 ///   - Scale+convert stage: the Vulkan kernels (one upload, every rendition) vs ffmpeg's scale filter (Lanczos, split
 ///     to the same ladder, no encode), frames/s and ratio.
-///   - End to end: the ladder on 1, 2 and 4 local nodes (split, farm, join, HLS) vs one ffmpeg process producing the
+///   - End to end: the ladder in-process (no nodes) and on 1, 2 and 4 local nodes (split, farm, join, HLS) vs one ffmpeg process producing the
 ///     same ladder with the same x264 settings; wall-time ratio, and PSNR/SSIM of every rendition of both against the
 ///     source scaled to the rendition's size.
 /// </summary>
@@ -23,21 +23,25 @@ static class TranscodeBench
         var height = new Option<int>("--height") { Description = "Source height", DefaultValueFactory = _ => 720 };
         var seconds = new Option<int>("--seconds") { Description = "Source length", DefaultValueFactory = _ => 8 };
         var ladder = new Option<string>("--renditions") { Description = "The ladder", DefaultValueFactory = _ => "720p,480p,360p" };
-        var command = new Command("transcode", "Vulkan scale+convert vs ffmpeg scale; the ladder on 1/2/4 nodes vs one ffmpeg") { width, height, seconds, ladder };
-        command.SetAction(parse => Run(parse.GetValue(width), parse.GetValue(height), parse.GetValue(seconds), parse.GetValue(ladder)!).GetAwaiter().GetResult());
+        var fps = new Option<string>("--fps") { Description = "Source frame rate (the source has B-frames)", DefaultValueFactory = _ => "24" };
+        var nodeCounts = new Option<string>("--nodes") { Description = "Local node counts to run the ladder on", DefaultValueFactory = _ => "1,2,4" };
+        var command = new Command("transcode", "Vulkan scale+convert vs ffmpeg scale; the ladder in-process and on 1/2/4 nodes vs one ffmpeg") { width, height, seconds, ladder, fps, nodeCounts };
+        command.SetAction(parse => Run(parse.GetValue(width), parse.GetValue(height), parse.GetValue(seconds), parse.GetValue(ladder)!, parse.GetValue(fps)!,
+            parse.GetValue(nodeCounts)!.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray()).GetAwaiter().GetResult());
         return command;
     }
 
-    static async Task<int> Run(int width, int height, int seconds, string ladderText)
+    static async Task<int> Run(int width, int height, int seconds, string ladderText, string fps, int[] nodeCounts)
     {
         var tools = FfmpegTools.Locate();
         var dir = Directory.CreateTempSubdirectory("rendernet-transcode-bench-").FullName;
         try
         {
-            const int fps = 24;
+            if (!FrameRate.TryParse(fps, out var rate)) throw new ArgumentException($"--fps '{fps}' is not a frame rate");
             var source = Path.Combine(dir, "source.mp4");
             Ffmpeg(tools, "-f", "lavfi", "-i", $"testsrc2=s={width}x{height}:r={fps}:d={seconds}", "-f", "lavfi", "-i", $"sine=d={seconds}",
-                "-c:v", "libx264", "-preset", "veryfast", "-crf", "16", "-g", $"{2 * fps}", "-pix_fmt", "yuv420p", "-colorspace", "bt709", "-c:a", "aac", "-y", source);
+                "-c:v", "libx264", "-preset", "veryfast", "-bf", "3", "-crf", "16", "-g", $"{(int)Math.Round(2 * rate.PerSecond)}", "-pix_fmt", "yuv420p",
+                "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-c:a", "aac", "-y", source);
             var info = await MediaInfo.ProbeAsync(tools, new MediaInput(source));
             var ladder = Rendition.ParseLadder(ladderText, width, height);
             Console.WriteLine($"source: {width}x{height} testsrc2, {info.Frames} frames at {fps} fps; ladder {string.Join(", ", ladder)}; {Environment.ProcessorCount} cores");
@@ -85,7 +89,17 @@ static class TranscodeBench
             Console.WriteLine($"ladder, one plain ffmpeg process: {plain:F2} s (baseline)");
             foreach (var r in ladder) Console.WriteLine($"  {r.Name}: {Quality(tools, Path.Combine(plainDir, r.Name + ".mp4"), source, r)}");
 
-            foreach (int n in new[] { 1, 2, 4 })
+            using (var device = VulkanDevice.Open())
+            {
+                var watch = Stopwatch.StartNew();
+                using var job = await TranscodeJob.PrepareAsync(tools, new MediaInput(source), ladderText, Path.Combine(dir, "in-process"), "bench-in-process", 4); // the CLI's default segment length
+                var outputs = await LocalTranscode.RunAsync(tools, job, VideoScaler.FactoryFor(device));
+                double t = watch.Elapsed.TotalSeconds;
+                Console.WriteLine($"ladder in-process (rendernet transcode without nodes), {job.Segments.Count} segments: {t:F2} s, time/plain ffmpeg {t / plain:F2}");
+                foreach (var o in outputs) Console.WriteLine($"  {o.Rendition.Name}: {Quality(tools, o.Mp4, source, o.Rendition)}");
+            }
+
+            foreach (int n in nodeCounts)
             {
                 var nodes = LocalNode.StartMany(n, NodeCommandLine.ForDll(Path.Combine(AppContext.BaseDirectory, "rendernet.dll")), _ => []);
                 try
