@@ -1,29 +1,39 @@
 #version 450
-// Horizontal pass of the direct-plane resampler (a plane of 8-bit samples, Y, Cb or Cr, resampled without leaving
-// Y'CbCr: the source is already in the delivery colour space). Bytes in (ffmpeg's packed plane, 4 per word) ->
-// ints out at 4 fraction bits (x16), overshoot kept for the vertical pass. Weights: Lanczos3.Packed (sum 2^14).
-// Each invocation makes 4 neighbouring outputs, which share most of their source words.
+// Second (horizontal) pass of the direct-plane resampler: the vertical pass's transposed ints (x16) to 8-bit samples,
+// rounded and clamped to 0..255, packed 4 per word in rows of strideWords words (no 8-bit storage feature needed).
+// Each invocation makes 4 rows (one ivec4 per source column) x 4 neighbouring outputs (one filter record:
+// PlaneFilterTable), loading each of the SPAN source columns once. Weights: Lanczos3 quantised to sum 2^14.
 layout(local_size_x = 64) in;
-layout(std430, binding = 0) readonly buffer Source { uint src[]; };
-layout(std430, binding = 1) writeonly buffer Target { int dst[]; };
-layout(std430, binding = 2) readonly buffer Filter { int filt[]; };
-layout(push_constant) uniform Params { int inWidth, outWidth, height, planeOffset; } p;
-
-int byteAt(int i) { return int((src[i >> 2] >> ((i & 3) * 8)) & 0xFFu); }
+layout(constant_id = 0) const int SPAN = 16;
+const int RECORD = (1 + (4 * SPAN + 1) / 2 + 3) / 4; // PlaneFilterTable.RecordVectorsFor
+layout(std430, binding = 0) readonly buffer Source { ivec4 src[]; };  // column c: rowQuads ivec4 of 4 rows
+layout(std430, binding = 1) writeonly buffer Target { uint dst[]; };
+layout(std430, binding = 2) readonly buffer Filter { ivec4 filt[]; };
+layout(push_constant) uniform Params { int inWidth, rowQuads, strideWords, planeWord; } p;
 
 void main()
 {
-    int x0 = int(gl_GlobalInvocationID.x) * 4, y = int(gl_GlobalInvocationID.y);
-    if (x0 >= p.outWidth || y >= p.height) return;
-    int taps = filt[0];
-    int row = p.planeOffset + y * p.inWidth;
-    for (int q = 0; q < 4; q++)
+    int rowQuad = int(gl_GlobalInvocationID.x), quad = int(gl_GlobalInvocationID.y);
+    if (rowQuad >= p.rowQuads || quad >= p.strideWords) return;
+    ivec4 rec[RECORD];
+    for (int r = 0; r < RECORD; r++) rec[r] = filt[quad * RECORD + r];
+    int start = rec[0].x;
+    ivec4 acc[4];
+    for (int q = 0; q < 4; q++) acc[q] = ivec4(0);
+    for (int j = 0; j < SPAN; j++)
     {
-        int x = x0 + q;
-        if (x >= p.outWidth) return;
-        int start = filt[1 + x], w0 = 1 + p.outWidth + x * taps;
-        int acc = 0;
-        for (int k = 0; k < taps; k++) acc += filt[w0 + k] * byteAt(row + clamp(start + k, 0, p.inWidth - 1));
-        dst[y * p.outWidth + x] = (acc + 512) >> 10; // x16: 14 fraction bits of weight, 4 kept
+        ivec4 v = src[clamp(start + j, 0, p.inWidth - 1) * p.rowQuads + rowQuad];
+        for (int q = 0; q < 4; q++)
+        {
+            int i = q * SPAN + j, word = 1 + (i >> 1);
+            int packed = rec[word >> 2][word & 3];
+            acc[q] += ((i & 1) == 0 ? (packed << 16) >> 16 : packed >> 16) * v;
+        }
+    }
+    for (int r = 0; r < 4; r++)
+    {
+        uint packed = 0u;
+        for (int q = 0; q < 4; q++) packed |= uint(clamp((acc[q][r] + (1 << 17)) >> 18, 0, 255)) << (8 * q);
+        dst[p.planeWord + (rowQuad * 4 + r) * p.strideWords + quad] = packed;
     }
 }

@@ -7,7 +7,9 @@ namespace RenderNet.Vulkan;
 /// The transcode pipeline's GPU stage: one upload of a decoded yuv420p frame serves every rendition. A source already
 /// in the delivery colour space (BT.709 limited, the common case) is resampled plane by plane without leaving Y'CbCr,
 /// as swscale does: Y to the luma grid, Cb and Cr chroma grid to chroma grid at H.264's siting
-/// (<see cref="Lanczos3.ForChromaPlane"/>), each a separable Lanczos-3 (horizontal, then vertical). Any other source
+/// (<see cref="Lanczos3.ForChromaPlane"/>), each a separable Lanczos-3: vertical into a transposed intermediate, then
+/// horizontal, four outputs per invocation from one shared run of source samples (<see cref="PlaneFilterTable"/>).
+/// Any other source
 /// goes through RGB: YUV→RGB12 with the source's matrix and range; per rendition a resample to the luma grid and
 /// another to the chroma grid (chroma filtered over its footprint, see <see cref="Lanczos3.ForChroma"/>);
 /// then RGB→YUV 4:2:0 in BT.709 limited range. All integer arithmetic (see <see cref="YuvColorSpace"/> and
@@ -23,6 +25,8 @@ public sealed class VideoScaler : IVideoFrameScaler
     readonly Target[] targets;
     readonly YuvToRgbParams toRgbParams;
     readonly RgbToYuvParams toYuvTemplate;
+    /// <summary>The source's planes as the direct-plane kernels read them; null when the source goes through RGB.</summary>
+    readonly PaddedPlanes? sourcePlanes;
 
     record struct YuvToRgbParams(int Width, int Height, int LumaOffset, int Cy, int Crv, int Cgu, int Cgv, int Cbu);
     record struct ResampleParams(int In, int Out, int Other);
@@ -32,16 +36,14 @@ public sealed class VideoScaler : IVideoFrameScaler
     sealed record Resample(ComputeKernel Horizontal, ComputeKernel Vertical, int InWidth, int InHeight, int Width, int Height);
 
     /// <summary>
-    /// One plane of the source bytes (at <paramref name="SourceOffset"/>) resampled straight to a plane of the rendition
-    /// (at <paramref name="TargetOffset"/> in its frame): two passes, their result in <paramref name="Output"/>.
+    /// One plane of the source resampled straight to a plane of the rendition: a vertical pass into a transposed
+    /// intermediate, then a horizontal pass into the target's output at <paramref name="PlaneWord"/>, rows of
+    /// <paramref name="StrideWords"/> words (4 samples each) and a multiple of 4 of them.
     /// </summary>
-    sealed record PlaneResample(ComputeKernel Horizontal, ComputeKernel Vertical, int InWidth, int InHeight, int Width, int Height,
-        int SourceOffset, int TargetOffset, GpuBuffer Output)
-    {
-        public int Bytes => Width * Height;
-    }
+    sealed record PlaneResample(ComputeKernel Vertical, ComputeKernel Horizontal, PlaneVerticalParams Down, PlaneHorizontalParams Across, int RowQuads);
 
-    record struct PlaneHorizontalParams(int InWidth, int OutWidth, int Height, int PlaneOffset);
+    record struct PlaneVerticalParams(int PlaneVector, int StrideVectors, int InHeight, int OutQuads);
+    record struct PlaneHorizontalParams(int InWidth, int RowQuads, int StrideWords, int PlaneWord);
 
     sealed class Target
     {
@@ -53,6 +55,8 @@ public sealed class VideoScaler : IVideoFrameScaler
         public ComputeKernel ToYuv = null!;
         /// <summary>Y, Cb and Cr resampled directly (a source in the delivery colour space); null: through RGB.</summary>
         public PlaneResample[]? Planes;
+        /// <summary>Where <see cref="Planes"/> write their rows in <see cref="Output"/>.</summary>
+        public PaddedPlanes OutputPlanes;
         public required GpuBuffer Output, Readback;
         public ulong OutputBytes;
     }
@@ -78,7 +82,9 @@ public sealed class VideoScaler : IVideoFrameScaler
         try
         {
             const BufferUsageFlags storage = BufferUsageFlags.StorageBufferBit;
-            ulong sourceSize = Words(source.FrameBytes);
+            bool delivery = sourceColors == YuvColorSpace.Delivery;
+            if (directPlanes && delivery) sourcePlanes = new PaddedPlanes(source, RowAlign: 16, RowMultiple: 1);
+            ulong sourceSize = Words(Math.Max(source.FrameBytes, sourcePlanes?.Bytes ?? 0));
             upload = Own(GpuBuffer.CreateHostVisible(device, sourceSize, BufferUsageFlags.TransferSrcBit));
             sourceBytes = Own(GpuBuffer.CreateDeviceLocal(device, sourceSize, storage));
             rgb = Own(GpuBuffer.CreateDeviceLocal(device, 12UL * (ulong)source.LumaBytes, storage));
@@ -89,10 +95,9 @@ public sealed class VideoScaler : IVideoFrameScaler
             toRgbParams = new YuvToRgbParams(source.Width, source.Height, d.LumaOffset, d.Cy, d.Crv, d.Cgu, d.Cgv, d.Cbu);
             var e = YuvColorSpace.Delivery.Encode;
             toYuvTemplate = new RgbToYuvParams(0, 0, e.LumaOffset, e.Yr, e.Yg, e.Yb, e.Ur, e.Ug, e.Ub, e.Vr, e.Vg, e.Vb);
-            bool delivery = sourceColors == YuvColorSpace.Delivery;
             targets = targetLayouts.Select(l => passthrough && l == source && delivery
                 ? new Target { Layout = l, Passthrough = true, Output = null!, Readback = null! }
-                : directPlanes && delivery ? CreatePlaneTarget(l) : CreateTarget(l)).ToArray();
+                : sourcePlanes is { } planes ? CreatePlaneTarget(planes, l) : CreateTarget(l)).ToArray();
         }
         catch
         {
@@ -132,58 +137,55 @@ public sealed class VideoScaler : IVideoFrameScaler
     }
 
     /// <summary>A rendition of a source already in the delivery colour space: its three planes resampled directly.</summary>
-    Target CreatePlaneTarget(Yuv420Layout layout)
+    Target CreatePlaneTarget(PaddedPlanes from, Yuv420Layout layout)
     {
-        int chromaSource = source.LumaBytes, chromaTarget = layout.LumaBytes;
-        var planes = new[]
-        {
-            CreatePlaneResample(new Lanczos3(source.Width, layout.Width), new Lanczos3(source.Height, layout.Height), 0, 0),
-            CreatePlaneResample(Lanczos3.ForChromaPlane(source.Width, layout.Width, cosited: true), Lanczos3.ForChromaPlane(source.Height, layout.Height, cosited: false),
-                chromaSource, chromaTarget),
-            CreatePlaneResample(Lanczos3.ForChromaPlane(source.Width, layout.Width, cosited: true), Lanczos3.ForChromaPlane(source.Height, layout.Height, cosited: false),
-                chromaSource + source.ChromaWidth * source.ChromaHeight, chromaTarget + layout.ChromaWidth * layout.ChromaHeight),
-        };
-        ulong bytes = Words(layout.FrameBytes);
+        var to = new PaddedPlanes(layout, RowAlign: 4, RowMultiple: PlaneFilterTable.Outputs);
+        ulong bytes = (ulong)to.Bytes;
+        var output = Own(GpuBuffer.CreateDeviceLocal(device, bytes, BufferUsageFlags.StorageBufferBit | BufferUsageFlags.TransferSrcBit));
         var readback = Own(GpuBuffer.CreateHostVisible(device, bytes, BufferUsageFlags.TransferDstBit));
-        return new Target { Layout = layout, Planes = planes, Output = null!, Readback = readback, OutputBytes = bytes };
+        var chromaDown = Lanczos3.ForChromaPlane(source.Height, layout.Height, cosited: false);
+        var chromaAcross = Lanczos3.ForChromaPlane(source.Width, layout.Width, cosited: true);
+        var filters = new[] { (new Lanczos3(source.Height, layout.Height), new Lanczos3(source.Width, layout.Width)), (chromaDown, chromaAcross), (chromaDown, chromaAcross) };
+        var planes = from.Planes.Zip(to.Planes, filters)
+            .Select(p => CreatePlaneResample(p.First, p.Second, p.Third.Item1, p.Third.Item2, output)).ToArray();
+        return new Target { Layout = layout, Planes = planes, OutputPlanes = to, Output = output, Readback = readback, OutputBytes = bytes };
     }
 
-    PlaneResample CreatePlaneResample(Lanczos3 across, Lanczos3 down, int sourceOffset, int targetOffset)
+    PlaneResample CreatePlaneResample((int Offset, int Stride, int Width, int Height) from, (int Offset, int Stride, int Width, int Height) to,
+        Lanczos3 down, Lanczos3 across, GpuBuffer output)
     {
-        const BufferUsageFlags storage = BufferUsageFlags.StorageBufferBit;
+        var downTable = new PlaneFilterTable(down);
+        var acrossTable = new PlaneFilterTable(across);
+        int strideVectors = from.Stride / 16, rowQuads = downTable.Quads;
+        // Transposed: 16 columns per source vector, each rowQuads ivec4 (16 bytes) of four rows.
+        var between = Own(GpuBuffer.CreateDeviceLocal(device, 16UL * 16 * (ulong)strideVectors * (ulong)rowQuads, BufferUsageFlags.StorageBufferBit));
+        var vertical = CreatePass(ShaderLibrary.PlaneResampleVertical, sourceBytes, between, downTable.Packed, 16, [(uint)downTable.Span]);
+        var horizontal = CreatePass(ShaderLibrary.PlaneResampleHorizontal, between, output, acrossTable.Packed, 16, [(uint)acrossTable.Span]);
+        return new PlaneResample(vertical, horizontal,
+            new PlaneVerticalParams(from.Offset / 16, strideVectors, from.Height, rowQuads),
+            new PlaneHorizontalParams(from.Width, rowQuads, to.Stride / 4, to.Offset / 4), rowQuads);
+    }
+
+    /// <summary>One pass of a separable resample: a kernel reading <paramref name="input"/> through a filter table and writing <paramref name="output"/>.</summary>
+    ComputeKernel CreatePass(string shader, GpuBuffer input, GpuBuffer output, int[] table, uint pushConstants, uint[]? specialization = null)
+    {
         var buffers3 = new[] { DescriptorType.StorageBuffer, DescriptorType.StorageBuffer, DescriptorType.StorageBuffer };
-        var acrossTable = Own(GpuBuffer.CreateWithData<int>(device, across.Packed(), storage));
-        var downTable = Own(GpuBuffer.CreateWithData<int>(device, down.Packed(), storage));
-        var between = Own(GpuBuffer.CreateDeviceLocal(device, 4UL * (ulong)across.TargetSize * (ulong)down.SourceSize, storage));
-        var output = Own(GpuBuffer.CreateDeviceLocal(device, Words(across.TargetSize * down.TargetSize), storage | BufferUsageFlags.TransferSrcBit));
-        var horizontal = Own(new ComputeKernel(device, ShaderLibrary.Load(ShaderLibrary.PlaneResampleHorizontal), buffers3, 16));
-        horizontal.Bind(0, sourceBytes);
-        horizontal.Bind(1, between);
-        horizontal.Bind(2, acrossTable);
-        var vertical = Own(new ComputeKernel(device, ShaderLibrary.Load(ShaderLibrary.PlaneResampleVertical), buffers3, 12));
-        vertical.Bind(0, between);
-        vertical.Bind(1, output);
-        vertical.Bind(2, downTable);
-        return new PlaneResample(horizontal, vertical, across.SourceSize, down.SourceSize, across.TargetSize, down.TargetSize, sourceOffset, targetOffset, output);
+        var tableBuffer = Own(GpuBuffer.CreateWithData<int>(device, table, BufferUsageFlags.StorageBufferBit));
+        var kernel = Own(new ComputeKernel(device, ShaderLibrary.Load(shader), buffers3, pushConstants, specialization));
+        kernel.Bind(0, input);
+        kernel.Bind(1, output);
+        kernel.Bind(2, tableBuffer);
+        return kernel;
     }
 
     /// <summary>Kernels and buffers resampling the source RGB through <paramref name="across"/> then <paramref name="down"/>; returns the result buffer.</summary>
     (Resample, GpuBuffer) CreateResample(GpuBuffer input, Lanczos3 across, Lanczos3 down)
     {
         const BufferUsageFlags storage = BufferUsageFlags.StorageBufferBit;
-        var buffers3 = new[] { DescriptorType.StorageBuffer, DescriptorType.StorageBuffer, DescriptorType.StorageBuffer };
-        var acrossTable = Own(GpuBuffer.CreateWithData<int>(device, across.Packed(), storage));
-        var downTable = Own(GpuBuffer.CreateWithData<int>(device, down.Packed(), storage));
         var between = Own(GpuBuffer.CreateDeviceLocal(device, 12UL * (ulong)across.TargetSize * (ulong)down.SourceSize, storage));
         var result = Own(GpuBuffer.CreateDeviceLocal(device, 12UL * (ulong)across.TargetSize * (ulong)down.TargetSize, storage));
-        var horizontal = Own(new ComputeKernel(device, ShaderLibrary.Load(ShaderLibrary.ResampleHorizontal), buffers3, 12));
-        horizontal.Bind(0, input);
-        horizontal.Bind(1, between);
-        horizontal.Bind(2, acrossTable);
-        var vertical = Own(new ComputeKernel(device, ShaderLibrary.Load(ShaderLibrary.ResampleVertical), buffers3, 12));
-        vertical.Bind(0, between);
-        vertical.Bind(1, result);
-        vertical.Bind(2, downTable);
+        var horizontal = CreatePass(ShaderLibrary.ResampleHorizontal, input, between, across.Packed(), 12);
+        var vertical = CreatePass(ShaderLibrary.ResampleVertical, between, result, down.Packed(), 12);
         return (new Resample(horizontal, vertical, across.SourceSize, down.SourceSize, across.TargetSize, down.TargetSize), result);
     }
 
@@ -194,10 +196,13 @@ public sealed class VideoScaler : IVideoFrameScaler
         var vk = device.Api;
         if (targets.Where((t, i) => wanted[i] && !t.Passthrough).Any())
         {
-            upload.Write(frame);
+            if (sourcePlanes is { } padded)
+                foreach (var (packed, at, length) in padded.Runs()) upload.Write(frame.Slice(packed, length), (ulong)at);
+            else
+                upload.Write(frame);
             device.Submit(cmd =>
             {
-                var copy = new BufferCopy(0, 0, Words(source.FrameBytes));
+                var copy = new BufferCopy(0, 0, upload.Size);
                 vk.CmdCopyBuffer(cmd, upload.Handle, sourceBytes.Handle, 1, in copy);
                 Barrier(cmd, AccessFlags.TransferWriteBit, PipelineStageFlags.TransferBit);
                 // Stage by stage across all renditions: fewer barriers, and independent renditions can overlap on the device.
@@ -205,12 +210,12 @@ public sealed class VideoScaler : IVideoFrameScaler
                 var direct = active.Where(t => t.Planes is not null).SelectMany(t => t.Planes!).ToList();
                 var throughRgb = active.Where(t => t.Planes is null).ToList();
                 foreach (var x in direct)
-                    x.Horizontal.RecordDispatch(cmd, new PlaneHorizontalParams(x.InWidth, x.Width, x.InHeight, x.SourceOffset), Groups((x.Width + 3) / 4, 64), (uint)x.InHeight);
+                    x.Vertical.RecordDispatch(cmd, x.Down, Groups(x.Down.StrideVectors, 64), (uint)x.Down.OutQuads);
                 if (throughRgb.Count > 0)
                     toRgb.RecordDispatch(cmd, toRgbParams, Groups(source.ChromaWidth, 16), Groups(source.ChromaHeight, 16)); // one invocation per 2x2 quad
                 Barrier(cmd, AccessFlags.ShaderWriteBit, PipelineStageFlags.ComputeShaderBit);
                 foreach (var x in direct)
-                    x.Vertical.RecordDispatch(cmd, new ResampleParams(x.Width, x.InHeight, x.Height), Groups((x.Bytes + 3) / 4, 256), 1);
+                    x.Horizontal.RecordDispatch(cmd, x.Across, Groups(x.Across.RowQuads, 64), (uint)x.Across.StrideWords);
                 RecordResamples(cmd, throughRgb.Where(t => t.Luma is not null).Select(t => t.Luma!));
                 RecordResamples(cmd, throughRgb.Select(t => t.Chroma)); // after luma: it may read the luma result
                 foreach (var t in throughRgb)
@@ -218,17 +223,8 @@ public sealed class VideoScaler : IVideoFrameScaler
                 Barrier(cmd, AccessFlags.ShaderWriteBit, PipelineStageFlags.ComputeShaderBit, AccessFlags.TransferReadBit, PipelineStageFlags.TransferBit);
                 foreach (var t in active)
                 {
-                    if (t.Planes is { } planes)
-                        foreach (var x in planes) // each plane into its place in the frame (buffer copies take any byte offset)
-                        {
-                            var plane = new BufferCopy(0, (ulong)x.TargetOffset, (ulong)x.Bytes);
-                            vk.CmdCopyBuffer(cmd, x.Output.Handle, t.Readback.Handle, 1, in plane);
-                        }
-                    else
-                    {
-                        var back = new BufferCopy(0, 0, t.OutputBytes);
-                        vk.CmdCopyBuffer(cmd, t.Output.Handle, t.Readback.Handle, 1, in back);
-                    }
+                    var back = new BufferCopy(0, 0, t.OutputBytes);
+                    vk.CmdCopyBuffer(cmd, t.Output.Handle, t.Readback.Handle, 1, in back);
                 }
                 Barrier(cmd, AccessFlags.TransferWriteBit, PipelineStageFlags.TransferBit, AccessFlags.HostReadBit, PipelineStageFlags.HostBit);
             }, "video scale");
@@ -236,8 +232,11 @@ public sealed class VideoScaler : IVideoFrameScaler
         for (int i = 0; i < targets.Length; i++)
         {
             if (!wanted[i]) continue;
-            if (targets[i].Passthrough) frame.CopyTo(outputs[i]);
-            else targets[i].Readback.Read(outputs[i].AsSpan(0, targets[i].Layout.FrameBytes));
+            var t = targets[i];
+            if (t.Passthrough) frame.CopyTo(outputs[i]);
+            else if (t.Planes is not null)
+                foreach (var (packed, at, length) in t.OutputPlanes.Runs()) t.Readback.Read(outputs[i].AsSpan(packed, length), (ulong)at);
+            else t.Readback.Read(outputs[i].AsSpan(0, t.Layout.FrameBytes));
         }
     }
 

@@ -102,6 +102,8 @@ public sealed class ScalerQualityTests(MediaFixture media, ITestOutputHelper out
     [InlineData(640, 360, 426, 240)]
     [InlineData(640, 360, 320, 180)]
     [InlineData(640, 360, 640, 360)]
+    [InlineData(346, 198, 213, 121)] // rows and planes padded on the way in and out (odd chroma, odd sizes)
+    [InlineData(250, 140, 500, 280)] // upscaling
     public void DirectPlanesAgreeWithTheRgbPath(int sourceWidth, int sourceHeight, int width, int height)
     {
         var source = new Yuv420Layout(sourceWidth, sourceHeight);
