@@ -23,6 +23,12 @@ public abstract class FarmWorkload
     /// <summary>The fingerprint results must share to be interchangeable (the pipeline's, for this kind of work).</summary>
     public abstract string FingerprintOf(Capabilities caps);
 
+    /// <summary>
+    /// Settles what depends on the nodes as a whole, once, after they are probed and before any is prepared or given
+    /// work (<paramref name="nodes"/>: the usable ones' capabilities).
+    /// </summary>
+    public virtual void Plan(IReadOnlyList<Capabilities> nodes) { }
+
     /// <summary>Bytes <see cref="PrepareAsync"/> sends a node (deadlines grow with them).</summary>
     public virtual long PrepareBytes => 0;
 

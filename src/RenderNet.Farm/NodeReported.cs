@@ -21,6 +21,12 @@ public static class NodeReported
     /// <summary>Workers the coordinator runs for a node: what it advertises, at least 1 and at most <paramref name="cap"/>.</summary>
     public static int Slots(uint advertised, int cap) => (int)Math.Clamp(advertised, 1u, (uint)Math.Max(1, cap));
 
+    /// <summary>Most logical processors a host is taken to have: more is a lie or a machine x264 cannot use anyway.</summary>
+    public const int MaxCores = 1024;
+
+    /// <summary>A node's reported core count, bounded; 0 when it reports none.</summary>
+    public static int Cores(uint advertised) => (int)Math.Min(advertised, (uint)MaxCores);
+
     /// <summary>
     /// The most bytes a zlib stream of <paramref name="rawBytes"/> can take (zlib's deflateBound for stored blocks, plus
     /// the header and checksum): anything longer carries junk.

@@ -138,6 +138,7 @@ public sealed class TileFarm
             roster.ApplyFingerprintPolicy();
             if (done < tiles.Length)
             {
+                work.Plan(roster.Healthy.Select(n => n.Caps!).ToList());
                 // Channel and session first: a paid node takes scenes, work and vouchers only within a payer-signed session.
                 int unitsLeft = tiles.Where(t => !t.Done).Sum(t => work.PriceUnitsOf(t.Index));
                 foreach (var n in roster.Healthy.ToList()) await payments.OpenChannelAsync(n, unitsLeft);

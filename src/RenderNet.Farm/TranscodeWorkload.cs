@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Google.Protobuf;
 using Grpc.Core;
+using RenderNet.Core.Media;
 using RenderNet.Media;
 using RenderNet.Protocol;
 
@@ -44,6 +45,16 @@ public sealed class TranscodeWorkload : FarmWorkload
     public override int Count => job.Segments.Count;
     public override int PriceUnitsOf(int unit) => job.SpecFor(job.Segments[unit]).PriceUnits;
     public override string FingerprintOf(Capabilities caps) => caps.TranscodeFingerprint;
+
+    /// <summary>
+    /// x264 threads for the job from the fewest cores among its nodes; when any node does not say, the count older
+    /// coordinators used (<see cref="TranscodeParallelism.DefaultEncoderThreads"/>).
+    /// </summary>
+    public override void Plan(IReadOnlyList<Capabilities> nodes)
+    {
+        var cores = nodes.Select(c => NodeReported.Cores(c.CpuCores)).ToList();
+        job.ChooseEncoderThreads(cores.Count == 0 || cores.Contains(0) ? 0 : cores.Min());
+    }
 
     public override long WorkOf(int unit)
     {

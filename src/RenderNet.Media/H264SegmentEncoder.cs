@@ -4,15 +4,14 @@ using RenderNet.Core.Media;
 namespace RenderNet.Media;
 
 /// <summary>
-/// libx264 fed raw yuv420p through a pipe, with every setting that changes the bytes pinned: preset, profile, a fixed
-/// thread count (x264 is deterministic for a given count), a closed GOP with a keyframe every
+/// libx264 fed raw yuv420p through a pipe, with every setting that changes the bytes pinned: preset, profile, the
+/// segment's thread count (x264 is deterministic for a given count; <see cref="TranscodeParallelism"/>), a closed GOP with a keyframe every
 /// <see cref="KeyframeSeconds"/> from the segment's first frame and none from scene cuts, BT.709 limited-range tags,
 /// and bitexact muxing without metadata. Two honest nodes with the same ffmpeg build write the same file.
 /// </summary>
 public sealed class H264SegmentEncoder
 {
     public const double KeyframeSeconds = 2;
-    const int Threads = 2;
 
     readonly FfmpegProcess process;
     readonly Stream stdin;
@@ -25,15 +24,17 @@ public sealed class H264SegmentEncoder
 
     public static int KeyframeInterval(FrameRate rate) => Math.Max(1, (int)Math.Round(KeyframeSeconds * rate.PerSecond));
 
-    public static IReadOnlyList<string> Arguments(Rendition rendition, FrameRate rate, string output)
+    public static IReadOnlyList<string> Arguments(Rendition rendition, FrameRate rate, string output, int threads = TranscodeParallelism.DefaultEncoderThreads)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(threads, TranscodeParallelism.MaxEncoderThreads);
         int keyint = KeyframeInterval(rate);
         var colors = YuvColorSpace.Delivery;
         var args = new List<string>
         {
             "-v", "error", "-nostdin",
             "-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", $"{rendition.Width}x{rendition.Height}", "-framerate", rate.ToString(), "-i", "pipe:0",
-            "-c:v", "libx264", "-preset", "medium", "-profile:v", "high", "-pix_fmt", "yuv420p", "-threads", Threads.ToString(CultureInfo.InvariantCulture),
+            "-c:v", "libx264", "-preset", "medium", "-profile:v", "high", "-pix_fmt", "yuv420p", "-threads", threads.ToString(CultureInfo.InvariantCulture),
             "-x264-params", $"keyint={keyint}:min-keyint={keyint}:scenecut=0:open-gop=0:lookahead-threads=1",
         };
         if (rendition.BitrateKbps > 0)
@@ -47,8 +48,8 @@ public sealed class H264SegmentEncoder
         return args;
     }
 
-    public static H264SegmentEncoder Start(FfmpegTools tools, Rendition rendition, FrameRate rate, string output) =>
-        new(FfmpegProcess.Start(tools.Ffmpeg, Arguments(rendition, rate, output), $"encoding {rendition.Name}", redirectInput: true, redirectOutput: false));
+    public static H264SegmentEncoder Start(FfmpegTools tools, Rendition rendition, FrameRate rate, string output, int threads = TranscodeParallelism.DefaultEncoderThreads) =>
+        new(FfmpegProcess.Start(tools.Ffmpeg, Arguments(rendition, rate, output, threads), $"encoding {rendition.Name}", redirectInput: true, redirectOutput: false));
 
     public async Task WriteFrameAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellation)
     {

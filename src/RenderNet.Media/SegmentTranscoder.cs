@@ -34,7 +34,7 @@ public static class SegmentTranscoder
         {
             for (int i = 0; i < renditions.Count; i++)
                 if (paths[i] is { } path)
-                    encoders[i] = H264SegmentEncoder.Start(tools, renditions[i], spec.Rate.DividedBy(renditions[i].FrameRateDivisor), path);
+                    encoders[i] = H264SegmentEncoder.Start(tools, renditions[i], spec.Rate.DividedBy(renditions[i].FrameRateDivisor), path, spec.EncoderThreads);
             using var scaler = scalers(spec.Layout, decode.Colors, layouts);
             var stdout = decoder.Process.StandardOutput.BaseStream;
             var current = new byte[spec.Layout.FrameBytes];

@@ -22,7 +22,8 @@ public sealed class TranscodeJob : IDisposable
     bool remove;
 
     /// <summary>What a resumed job needs to rebuild itself; written once the input is split.</summary>
-    sealed record Manifest(string JobId, string Input, string? SequenceRate, string Ladder, double SegmentSeconds, int Frames, List<Manifest.Piece> Segments)
+    sealed record Manifest(string JobId, string Input, string? SequenceRate, string Ladder, double SegmentSeconds, int Frames, List<Manifest.Piece> Segments,
+        int EncoderThreads = 0)
     {
         public sealed record Piece(int Index, string File, long FirstFrame, int Frames);
     }
@@ -35,6 +36,9 @@ public sealed class TranscodeJob : IDisposable
     public string Staging { get; }
     public double SegmentSeconds { get; }
     public string JobId { get; }
+    /// <summary>x264 threads of every segment, once chosen (<see cref="ChooseEncoderThreads"/>); 0 until then.</summary>
+    public int EncoderThreads { get; private set; }
+    Manifest? manifest;
     string AudioPath => Path.Combine(Staging, "audio.m4a");
 
     public static string StagingFor(string outputDirectory, string jobId) => Path.Combine(Path.GetFullPath(outputDirectory), $".rendernet-{jobId}");
@@ -52,11 +56,14 @@ public sealed class TranscodeJob : IDisposable
     }
 
     /// <summary>Checks everything that can be checked before work is spent, then splits the input.</summary>
+    /// <param name="segmentSeconds">Target segment length; 0: picked for <paramref name="slots"/> segments at a time
+    /// (<see cref="TranscodeParallelism.SegmentSeconds"/>).</param>
     public static async Task<TranscodeJob> PrepareAsync(FfmpegTools tools, MediaInput input, string ladder, string outputDirectory, string jobId,
-        double segmentSeconds = 4, CancellationToken cancellation = default)
+        double segmentSeconds = 4, CancellationToken cancellation = default, int slots = 1)
     {
-        if (!(segmentSeconds is >= 0.5 and <= 600)) throw new MediaException($"segment length {segmentSeconds} s is out of range (0.5–600 s)");
+        if (!(segmentSeconds == 0 || segmentSeconds is >= 0.5 and <= 600)) throw new MediaException($"segment length {segmentSeconds} s is out of range (0.5–600 s, or 0 to let the coordinator pick)");
         var info = await MediaInfo.ProbeAsync(tools, input, cancellation);
+        if (segmentSeconds == 0) segmentSeconds = TranscodeParallelism.SegmentSeconds(info.Duration, slots);
         IReadOnlyList<Rendition> renditions;
         try { renditions = Rendition.ParseLadder(ladder, info.Width, info.Height); }
         catch (FormatException ex) { throw new MediaException(ex.Message, ex); }
@@ -73,11 +80,9 @@ public sealed class TranscodeJob : IDisposable
         {
             Directory.CreateDirectory(job.Staging);
             job.Segments = await SegmentSplitter.SplitAsync(tools, input, info, segmentSeconds, Path.Combine(job.Staging, "input"), cancellation);
-            var manifest = new Manifest(jobId, Path.GetFullPath(input.Path), input.SequenceRate?.ToString(), ladder, segmentSeconds, info.Frames,
+            job.manifest = new Manifest(jobId, Path.GetFullPath(input.Path), input.SequenceRate?.ToString(), ladder, segmentSeconds, info.Frames,
                 job.Segments.Select(x => new Manifest.Piece(x.Index, Path.GetFileName(x.Path), x.FirstFrame, x.Frames)).ToList());
-            var path = Path.Combine(job.Staging, ManifestFile);
-            await File.WriteAllTextAsync(path + ".partial", JsonSerializer.Serialize(manifest), cancellation);
-            File.Move(path + ".partial", path, overwrite: true);
+            job.WriteManifest();
             job.StartAudio(cancellation);
             return job;
         }
@@ -102,14 +107,39 @@ public sealed class TranscodeJob : IDisposable
         var info = await MediaInfo.ProbeAsync(tools, input, cancellation);
         if (info.Frames != manifest.Frames)
             throw new MediaException($"{manifest.Input} has {info.Frames} frames now, {manifest.Frames} when job {jobId} started: it changed, start a new job");
+        if (manifest.EncoderThreads is < 0 or > TranscodeParallelism.MaxEncoderThreads) throw new MediaException($"{manifestPath} is damaged");
         var job = new TranscodeJob(tools, input, info, Rendition.ParseLadder(manifest.Ladder, info.Width, info.Height), outputDirectory, jobId, manifest.SegmentSeconds)
         {
             Segments = manifest.Segments.Select(p => new InputSegment(p.Index, Path.Combine(staging, "input", p.File), p.FirstFrame, p.Frames)).ToList(),
+            EncoderThreads = manifest.EncoderThreads,
+            manifest = manifest,
         };
         var lost = job.Segments.FirstOrDefault(x => !File.Exists(x.Path));
         if (lost is not null) throw new MediaException($"job {jobId}: its input segment {lost.Path} is gone; start a new job");
         job.StartAudio(cancellation);
         return job;
+    }
+
+    /// <summary>
+    /// Fixes x264's thread count for the job from the cores of the hosts that will encode it (the fewest, when several),
+    /// unless it is already fixed: a resumed job keeps its count, so every segment of a rendition is encoded alike.
+    /// </summary>
+    public void ChooseEncoderThreads(int cores)
+    {
+        if (EncoderThreads != 0) return;
+        EncoderThreads = TranscodeParallelism.EncoderThreads(cores, Renditions.Count);
+        if (manifest is not null)
+        {
+            manifest = manifest with { EncoderThreads = EncoderThreads };
+            WriteManifest();
+        }
+    }
+
+    void WriteManifest()
+    {
+        var path = Path.Combine(Staging, ManifestFile);
+        File.WriteAllText(path + ".partial", JsonSerializer.Serialize(manifest));
+        File.Move(path + ".partial", path, overwrite: true);
     }
 
     /// <summary>Encodes the audio once, unless an earlier run of the job already did (written whole, then renamed).</summary>
@@ -205,7 +235,8 @@ public sealed class TranscodeJob : IDisposable
     }
 
     public SegmentSpec SpecFor(InputSegment segment) =>
-        new(Info.Width, Info.Height, Info.PixelFormat, Info.ColorSpace, Info.ColorRange, Info.Rate, segment.FirstFrame, segment.Frames, Renditions);
+        new(Info.Width, Info.Height, Info.PixelFormat, Info.ColorSpace, Info.ColorRange, Info.Rate, segment.FirstFrame, segment.Frames, Renditions,
+            EncoderThreads == 0 ? TranscodeParallelism.DefaultEncoderThreads : EncoderThreads);
 
     /// <summary>Where a segment's rendition files are kept until packaging.</summary>
     public string SegmentDirectory(int segment) => Path.Combine(Staging, "segments", $"{segment:D5}");
@@ -258,12 +289,13 @@ public sealed class TranscodeJob : IDisposable
     }
 }
 
-/// <summary>Runs every segment of a job in this process, one after another, on one scaler device.</summary>
+/// <summary>Runs every segment of a job in this process, one after another, on one scaler device, x264 sized to this host's cores.</summary>
 public static class LocalTranscode
 {
     public static async Task<IReadOnlyList<RenditionOutput>> RunAsync(FfmpegTools tools, TranscodeJob job, VideoFrameScalerFactory scalers,
         Action<InputSegment>? onSegment = null, CancellationToken cancellation = default)
     {
+        job.ChooseEncoderThreads(Environment.ProcessorCount);
         var results = new Dictionary<int, IReadOnlyList<RenditionSegment>>(job.FinishedSegments());
         foreach (var segment in job.Segments.Where(x => !results.ContainsKey(x.Index)))
         {

@@ -46,6 +46,7 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
             MaxSceneBytes = (ulong)Math.Min(options.MaxSceneBytes, cache.CapacityBytes),
             PathSamplesPerSecond = renderer.PathSamplesPerSecond,
             RasterPixelsPerSecond = renderer.RasterPixelsPerSecond,
+            CpuCores = (uint)Environment.ProcessorCount,
         };
         caps.JobKinds.Add("path-trace");
         if (segments is not null)

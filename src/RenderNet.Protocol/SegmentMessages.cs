@@ -25,6 +25,7 @@ public static class SegmentMessages
             InputBytes = (ulong)inputBytes,
             InputSha256 = inputSha256,
             PaymentChannel = paymentChannel,
+            EncoderThreads = (uint)spec.EncoderThreads,
         };
         header.Renditions.AddRange(spec.Renditions.Select(r => new Protocol.Rendition
         {
@@ -52,9 +53,12 @@ public static class SegmentMessages
         }).ToList();
         if (header.Width > int.MaxValue || header.Height > int.MaxValue || header.FirstFrame > int.MaxValue)
             throw new ArgumentException("source size out of range");
+        if (header.EncoderThreads > TranscodeParallelism.MaxEncoderThreads)
+            throw new ArgumentException($"encoder threads {header.EncoderThreads} is out of range (1–{TranscodeParallelism.MaxEncoderThreads})");
         var spec = new SegmentSpec((int)header.Width, (int)header.Height, header.PixelFormat,
             header.ColorSpace.Length > 0 ? header.ColorSpace : null, header.ColorRange.Length > 0 ? header.ColorRange : null,
-            new FrameRate((int)header.RateNumerator, (int)header.RateDenominator), (long)header.FirstFrame, (int)header.Frames, renditions);
+            new FrameRate((int)header.RateNumerator, (int)header.RateDenominator), (long)header.FirstFrame, (int)header.Frames, renditions,
+            header.EncoderThreads == 0 ? TranscodeParallelism.DefaultEncoderThreads : (int)header.EncoderThreads);
         spec.Validate();
         return spec;
     }

@@ -14,7 +14,8 @@ public static class TranscodeEstimator
     public static EstimateReply Estimate(TranscodeJobPlan plan, MediaInfo info, IReadOnlyList<NodeProbe> probes, double spotCheckRate, decimal? budgetLeft)
     {
         var renditions = Rendition.ParseLadder(plan.Ladder, info.Width, info.Height);
-        int perSegment = Math.Max(1, (int)Math.Round(info.Rate.PerSecond * plan.SegmentSeconds));
+        double seconds = plan.SegmentSeconds > 0 ? plan.SegmentSeconds : TranscodeParallelism.SegmentSeconds(info.Duration, Math.Max(1, probes.Count));
+        int perSegment = Math.Max(1, (int)Math.Round(info.Rate.PerSecond * seconds));
         long units = 0;
         int segments = 0;
         for (int first = 0; first < info.Frames; first += perSegment, segments++)

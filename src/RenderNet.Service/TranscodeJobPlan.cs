@@ -29,7 +29,8 @@ public sealed class TranscodeJobPlan : JobPlan
         if (!SceneStore.ValidHash(t.MediaSha256)) plan.Error("transcode.mediaSha256", "the video's SHA-256 must be 64 lower-case hex digits");
         else if (!media.Has(t.MediaSha256)) plan.Error("transcode.mediaSha256", $"no video {t.MediaSha256} on the service: upload it first (PUT /v1/media/{t.MediaSha256})");
         else plan.MediaPath = media.PathOf(t.MediaSha256);
-        if (!(t.SegmentSeconds is >= 0.5 and <= 600)) plan.Error("transcode.segmentSeconds", $"segment length must be 0.5–600 s, got {t.SegmentSeconds}");
+        if (!(t.SegmentSeconds == 0 || t.SegmentSeconds is >= 0.5 and <= 600))
+            plan.Error("transcode.segmentSeconds", $"segment length must be 0.5–600 s (or 0: the service picks it), got {t.SegmentSeconds}");
         plan.SegmentSeconds = t.SegmentSeconds;
         try
         {

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Diagnostics;
 using System.Numerics;
 using System.Security.Cryptography;
+using RenderNet.Core.Media;
 using RenderNet.Media;
 using RenderNet.Vulkan;
 
@@ -70,6 +71,8 @@ public class TranscodeFarmTests : IDisposable
         Assert.Equal(6, job.Segments.Count);
         Assert.Equal(6, run.Nodes.Sum(n => n.Tiles));
         Assert.True(run.Nodes.Count(n => n.Tiles > 0) >= 2, "segments should spread over the nodes");
+        // The nodes report this host's cores; the job sized x264 by them, as the in-process run does.
+        Assert.Equal(TranscodeParallelism.EncoderThreads(Environment.ProcessorCount, job.Renditions.Count), job.EncoderThreads);
         AssertSameFiles(await LocalRun(input), files);
     }
 

@@ -78,6 +78,38 @@ public sealed class TranscodePipelineTests(MediaFixture media, ITestOutputHelper
         Assert.Equal(120, frames[0].Distinct().Count()); // testsrc2 moves: every frame differs, so a repeat would show
     }
 
+    /// <summary>
+    /// x264's bytes depend on its thread count, which is why a job fixes one and every header carries it: the same
+    /// segment with the same count is byte-identical, with another count it is not. A resumed job keeps its count.
+    /// </summary>
+    [Fact]
+    public async Task The_encoder_thread_count_is_the_segments_and_a_resumed_job_keeps_it()
+    {
+        var input = media.Clip("threads.mp4", 320, 180, 1, audio: false);
+        var outDir = Path.Combine(media.Directory, "threads");
+        using var job = await TranscodeJob.PrepareAsync(media.Tools, new MediaInput(input), "180p", outDir, "threads", 4);
+        Assert.Equal(0, job.EncoderThreads);
+        var spec = job.SpecFor(job.Segments[0]);
+        async Task<byte[]> Encode(int threads, string name)
+        {
+            var files = await SegmentTranscoder.RunAsync(media.Tools, spec with { EncoderThreads = threads }, job.Segments[0].Path, Path.Combine(outDir, name), media.Scalers);
+            return File.ReadAllBytes(files[0].Path!);
+        }
+        var one = await Encode(1, "one");
+        var four = await Encode(4, "four");
+        var fourAgain = await Encode(4, "four-again");
+        Assert.Equal(four, fourAgain);
+        Assert.NotEqual(one, four);
+
+        job.ChooseEncoderThreads(16); // 16 cores, one rendition: 16 threads (1.5 per core, capped)
+        Assert.Equal(16, job.SpecFor(job.Segments[0]).EncoderThreads);
+        using var resumed = await TranscodeJob.ResumeAsync(media.Tools, outDir, "threads");
+        Assert.Equal(16, resumed.EncoderThreads);
+        resumed.ChooseEncoderThreads(2); // a resumed job keeps the count its first segments were encoded with
+        Assert.Equal(16, resumed.SpecFor(resumed.Segments[0]).EncoderThreads);
+        job.Discard();
+    }
+
     [Fact]
     public async Task Two_runs_write_the_same_bytes()
     {

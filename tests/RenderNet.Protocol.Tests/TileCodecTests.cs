@@ -116,4 +116,18 @@ public class TileCodecTests
             Assert.Contains("must be 1-32 letters, digits, '_' or '-'", ex.Message);
         }
     }
+
+    [Fact]
+    public void Segment_headers_carry_the_encoder_threads_and_refuse_absurd_counts()
+    {
+        var spec = new Core.Media.SegmentSpec(64, 48, "yuv420p", null, null, new Core.Media.FrameRate(24, 1), 0, 12, [new Core.Media.Rendition("48p", 64, 48)], EncoderThreads: 6);
+        var header = SegmentMessages.ToHeader(spec, "job", 0, 10, new string('0', 64), "");
+        Assert.Equal(6, SegmentMessages.FromHeader(header).EncoderThreads);
+        header.EncoderThreads = 0; // a coordinator from before the field: the count it used
+        Assert.Equal(Core.Media.TranscodeParallelism.DefaultEncoderThreads, SegmentMessages.FromHeader(header).EncoderThreads);
+        header.EncoderThreads = 17;
+        Assert.Equal("encoder threads 17 is out of range (1–16)", Assert.Throws<ArgumentException>(() => SegmentMessages.FromHeader(header)).Message);
+        header.EncoderThreads = uint.MaxValue;
+        Assert.StartsWith("encoder threads 4294967295 is out of range", Assert.Throws<ArgumentException>(() => SegmentMessages.FromHeader(header)).Message);
+    }
 }

@@ -25,7 +25,7 @@ static class TranscodeCommand
         var resume = new Option<string?>("--resume") { Description = "Finish an interrupted job (its id, printed at the start) in --out; finished segments are kept" };
         var renditions = new Option<string>("--renditions", "-r") { Description = "The ladder: heights or sizes, with options (720p:crf=20, 480p:b=900k, 720p:fps=/2)", DefaultValueFactory = _ => "1080p,720p,480p" };
         var output = new Option<string>("--out", "-o") { Description = "Output directory: NAME.mp4 per rendition and hls/master.m3u8", DefaultValueFactory = _ => "transcode" };
-        var segment = new Option<double>("--segment-seconds") { Description = "Target segment length; cuts fall on the input's keyframes", DefaultValueFactory = _ => 4 };
+        var segment = new Option<double>("--segment-seconds") { Description = "Target segment length; cuts fall on the input's keyframes. Default: about two segments per node (one in-process), 2-10 s" };
         var fps = new Option<string?>("--fps") { Description = "Frame rate of an image sequence (e.g. 24 or 30000/1001; default 24)" };
         var device = new Option<string?>("--device") { Description = $"Vulkan device index or name substring (default: ${DeviceSelection.EnvironmentVariable}, then the best device)" };
         var json = new Option<bool>("--json") { Description = "Print a machine-readable JSON summary on stdout" };
@@ -82,7 +82,8 @@ static class TranscodeCommand
         var tools = FfmpegTools.Locate();
         using var job = r.Resume is not null
             ? await TranscodeJob.ResumeAsync(tools, r.Output, r.Resume, cancellation)
-            : await TranscodeJob.PrepareAsync(tools, new MediaInput(r.Input!, rate), r.Renditions, r.Output, FarmJobSpec.NewJobId(), r.SegmentSeconds, cancellation);
+            : await TranscodeJob.PrepareAsync(tools, new MediaInput(r.Input!, rate), r.Renditions, r.Output, FarmJobSpec.NewJobId(), r.SegmentSeconds, cancellation,
+                slots: Math.Max(1, r.Session.Nodes.Length + r.Session.LocalNodes));
         var jobId = job.JobId;
         var info = job.Info;
         int earlier = job.FinishedSegments().Count;

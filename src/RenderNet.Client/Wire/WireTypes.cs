@@ -35,8 +35,9 @@ namespace RenderNet.Client.Wire
         public string MediaSha256 { get; set; } = "";
         /// <summary>The rendition ladder, e.g. "1080p,720p,480p:crf=26" (as `rendernet transcode --renditions`).</summary>
         public string Renditions { get; set; } = "720p";
-        /// <summary>Seconds per segment (0.5…600): the unit of work sent to one node.</summary>
-        public double SegmentSeconds { get; set; } = 4;
+        /// <summary>Seconds per segment (0.5…600), the unit of work sent to one node; 0 (the default): the service picks
+        /// it from the video's length and its nodes (about two segments per node, 2–10 s).</summary>
+        public double SegmentSeconds { get; set; }
     }
 
     /// <summary>A file a finished job produced: <c>GET /v1/jobs/{id}/outputs/{File}</c>.</summary>
