@@ -1,7 +1,8 @@
 #version 450
 // First (vertical) pass of the direct-plane resampler: a plane of 8-bit samples (Y, Cb or Cr, already in the
-// delivery colour space) to ints at 4 fraction bits (x16, overshoot kept for the second pass), written TRANSPOSED
-// (column after column) so the horizontal pass can load four rows with one ivec4. Each invocation makes 16 columns
+// delivery colour space) to 16-bit ints at 4 fraction bits (x16, overshoot kept for the second pass: within
+// +-5400), written TRANSPOSED (column after column, two rows per 32-bit word) so the horizontal pass loads eight rows
+// with one ivec4. Each invocation makes 16 columns
 // (one uvec4 of source bytes) x 4 output rows (one filter record: PlaneFilterTable), loading each of the SPAN source
 // rows once; on lavapipe a storage-buffer load is a per-lane loop, so wide and few loads are the whole game.
 // Weights: Lanczos3 quantised to sum 2^14, kept as 16-bit pairs.
@@ -9,7 +10,7 @@ layout(local_size_x = 64) in;
 layout(constant_id = 0) const int SPAN = 16;
 const int RECORD = (1 + (4 * SPAN + 1) / 2 + 3) / 4; // PlaneFilterTable.RecordVectorsFor
 layout(std430, binding = 0) readonly buffer Source { uvec4 src[]; };  // rows of stride 16-byte vectors
-layout(std430, binding = 1) writeonly buffer Target { ivec4 dst[]; }; // column x: outQuads ivec4 of 4 rows
+layout(std430, binding = 1) writeonly buffer Target { ivec2 dst[]; }; // column x: outQuads (even) ivec2 of 4 rows
 layout(std430, binding = 2) readonly buffer Filter { ivec4 filt[]; };
 layout(push_constant) uniform Params { int planeVector, strideVectors, inHeight, outQuads; } p;
 
@@ -34,5 +35,9 @@ void main()
         }
         for (int c = 0; c < 16; c++) acc[c] += w * int((v[c >> 2] >> (8 * (c & 3))) & 0xFFu);
     }
-    for (int c = 0; c < 16; c++) dst[(column * 16 + c) * p.outQuads + quad] = (acc[c] + 512) >> 10;
+    for (int c = 0; c < 16; c++)
+    {
+        ivec4 r = (acc[c] + 512) >> 10;
+        dst[(column * 16 + c) * p.outQuads + quad] = ivec2((r.x & 0xFFFF) | (r.y << 16), (r.z & 0xFFFF) | (r.w << 16));
+    }
 }

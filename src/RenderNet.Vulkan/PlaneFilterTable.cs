@@ -42,6 +42,10 @@ internal sealed class PlaneFilterTable
             {
                 int o = g * Outputs + q;
                 if (o >= filter.TargetSize) break;
+                long magnitude = 0;
+                for (int k = 0; k < filter.Taps; k++) magnitude += Math.Abs(filter.Weights[o * filter.Taps + k]);
+                if (magnitude > 2L << Lanczos3.Shift) // the vertical pass's x16 results must stay within 16 bits: 255·16·2 < 2^15
+                    throw new InvalidOperationException($"output {o}'s Lanczos weights add up to {magnitude} in magnitude; the kernels keep 16 bits between passes");
                 for (int k = 0; k < filter.Taps; k++)
                 {
                     int w = filter.Weights[o * filter.Taps + k];

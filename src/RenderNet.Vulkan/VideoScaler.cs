@@ -40,10 +40,10 @@ public sealed class VideoScaler : IVideoFrameScaler
     /// intermediate, then a horizontal pass into the target's output at <paramref name="PlaneWord"/>, rows of
     /// <paramref name="StrideWords"/> words (4 samples each) and a multiple of 4 of them.
     /// </summary>
-    sealed record PlaneResample(ComputeKernel Vertical, ComputeKernel Horizontal, PlaneVerticalParams Down, PlaneHorizontalParams Across, int RowQuads);
+    sealed record PlaneResample(ComputeKernel Vertical, ComputeKernel Horizontal, PlaneVerticalParams Down, PlaneHorizontalParams Across);
 
     record struct PlaneVerticalParams(int PlaneVector, int StrideVectors, int InHeight, int OutQuads);
-    record struct PlaneHorizontalParams(int InWidth, int RowQuads, int StrideWords, int PlaneWord);
+    record struct PlaneHorizontalParams(int InWidth, int RowOctets, int StrideWords, int PlaneWord);
 
     sealed class Target
     {
@@ -139,7 +139,7 @@ public sealed class VideoScaler : IVideoFrameScaler
     /// <summary>A rendition of a source already in the delivery colour space: its three planes resampled directly.</summary>
     Target CreatePlaneTarget(PaddedPlanes from, Yuv420Layout layout)
     {
-        var to = new PaddedPlanes(layout, RowAlign: 4, RowMultiple: PlaneFilterTable.Outputs);
+        var to = new PaddedPlanes(layout, RowAlign: 4, RowMultiple: 8); // the horizontal pass writes 8 rows at a time
         ulong bytes = (ulong)to.Bytes;
         var output = Own(GpuBuffer.CreateDeviceLocal(device, bytes, BufferUsageFlags.StorageBufferBit | BufferUsageFlags.TransferSrcBit));
         var readback = Own(GpuBuffer.CreateHostVisible(device, bytes, BufferUsageFlags.TransferDstBit));
@@ -156,14 +156,18 @@ public sealed class VideoScaler : IVideoFrameScaler
     {
         var downTable = new PlaneFilterTable(down);
         var acrossTable = new PlaneFilterTable(across);
-        int strideVectors = from.Stride / 16, rowQuads = downTable.Quads;
-        // Transposed: 16 columns per source vector, each rowQuads ivec4 (16 bytes) of four rows.
-        var between = Own(GpuBuffer.CreateDeviceLocal(device, 16UL * 16 * (ulong)strideVectors * (ulong)rowQuads, BufferUsageFlags.StorageBufferBit));
-        var vertical = CreatePass(ShaderLibrary.PlaneResampleVertical, sourceBytes, between, downTable.Packed, 16, [(uint)downTable.Span]);
+        // The vertical pass makes rows 4 at a time and the horizontal one reads them 8 at a time: an even number of
+        // quads, the last one (zero weights) filling the padding rows.
+        int strideVectors = from.Stride / 16, rowQuads = (downTable.Quads + 1) / 2 * 2;
+        var downPacked = downTable.Packed;
+        Array.Resize(ref downPacked, rowQuads * 4 * downTable.RecordVectors);
+        // Transposed: 16 columns per source vector, each rowQuads ivec2 (8 bytes) of four 16-bit rows.
+        var between = Own(GpuBuffer.CreateDeviceLocal(device, 8UL * 16 * (ulong)strideVectors * (ulong)rowQuads, BufferUsageFlags.StorageBufferBit));
+        var vertical = CreatePass(ShaderLibrary.PlaneResampleVertical, sourceBytes, between, downPacked, 16, [(uint)downTable.Span]);
         var horizontal = CreatePass(ShaderLibrary.PlaneResampleHorizontal, between, output, acrossTable.Packed, 16, [(uint)acrossTable.Span]);
         return new PlaneResample(vertical, horizontal,
             new PlaneVerticalParams(from.Offset / 16, strideVectors, from.Height, rowQuads),
-            new PlaneHorizontalParams(from.Width, rowQuads, to.Stride / 4, to.Offset / 4), rowQuads);
+            new PlaneHorizontalParams(from.Width, rowQuads / 2, to.Stride / 4, to.Offset / 4));
     }
 
     /// <summary>One pass of a separable resample: a kernel reading <paramref name="input"/> through a filter table and writing <paramref name="output"/>.</summary>
@@ -215,7 +219,7 @@ public sealed class VideoScaler : IVideoFrameScaler
                     toRgb.RecordDispatch(cmd, toRgbParams, Groups(source.ChromaWidth, 16), Groups(source.ChromaHeight, 16)); // one invocation per 2x2 quad
                 Barrier(cmd, AccessFlags.ShaderWriteBit, PipelineStageFlags.ComputeShaderBit);
                 foreach (var x in direct)
-                    x.Horizontal.RecordDispatch(cmd, x.Across, Groups(x.Across.RowQuads, 64), (uint)x.Across.StrideWords);
+                    x.Horizontal.RecordDispatch(cmd, x.Across, Groups(x.Across.RowOctets, 64), (uint)x.Across.StrideWords);
                 RecordResamples(cmd, throughRgb.Where(t => t.Luma is not null).Select(t => t.Luma!));
                 RecordResamples(cmd, throughRgb.Select(t => t.Chroma)); // after luma: it may read the luma result
                 foreach (var t in throughRgb)
