@@ -92,10 +92,10 @@ static class TranscodeBench
             using (var device = VulkanDevice.Open())
             {
                 var watch = Stopwatch.StartNew();
-                using var job = await TranscodeJob.PrepareAsync(tools, new MediaInput(source), ladderText, Path.Combine(dir, "in-process"), "bench-in-process", 4); // the CLI's default segment length
+                using var job = await TranscodeJob.PrepareAsync(tools, new MediaInput(source), ladderText, Path.Combine(dir, "in-process"), "bench-in-process", 0); // the CLI's default: picked for one slot
                 var outputs = await LocalTranscode.RunAsync(tools, job, VideoScaler.FactoryFor(device));
                 double t = watch.Elapsed.TotalSeconds;
-                Console.WriteLine($"ladder in-process (rendernet transcode without nodes), {job.Segments.Count} segments: {t:F2} s, time/plain ffmpeg {t / plain:F2}");
+                Console.WriteLine($"ladder in-process (rendernet transcode without nodes), {job.Segments.Count} segments, x264 threads {job.EncoderThreads}: {t:F2} s, time/plain ffmpeg {t / plain:F2}");
                 foreach (var o in outputs) Console.WriteLine($"  {o.Rendition.Name}: {Quality(tools, o.Mp4, source, o.Rendition)}");
             }
 
@@ -106,12 +106,12 @@ static class TranscodeBench
                 {
                     var watch = Stopwatch.StartNew();
                     var jobId = $"bench-{n}";
-                    using var job = await TranscodeJob.PrepareAsync(tools, new MediaInput(source), ladderText, Path.Combine(dir, jobId), jobId, 2);
+                    using var job = await TranscodeJob.PrepareAsync(tools, new MediaInput(source), ladderText, Path.Combine(dir, jobId), jobId, 0, slots: n); // as the CLI with n nodes
                     var work = new TranscodeWorkload(job, tools, jobId);
                     await new TileFarm(work).RunWorkAsync(nodes.Select(x => x.Address).ToList());
                     var outputs = await job.PackageAsync(work.Results);
                     double t = watch.Elapsed.TotalSeconds;
-                    Console.WriteLine($"ladder on {n} local node(s), {job.Segments.Count} segments: {t:F2} s, time/plain ffmpeg {t / plain:F2}");
+                    Console.WriteLine($"ladder on {n} local node(s), {job.Segments.Count} segments, x264 threads {job.EncoderThreads}: {t:F2} s, time/plain ffmpeg {t / plain:F2}");
                     if (n == 1) foreach (var o in outputs) Console.WriteLine($"  {o.Rendition.Name}: {Quality(tools, o.Mp4, source, o.Rendition)}");
                 }
                 finally
