@@ -15,6 +15,43 @@ public sealed class ScalerQualityTests(MediaFixture media, ITestOutputHelper out
         return result;
     }
 
+    /// <summary>
+    /// The CPU plane scaler (used instead of the kernels when the Vulkan device is the CPU) writes the kernels' bytes:
+    /// noise, so every weight and every rounding counts; odd sizes, shrinking, growing and 1080p to a 720p/480p ladder.
+    /// </summary>
+    [Theory]
+    [InlineData(640, 360, 426, 240)]
+    [InlineData(346, 198, 213, 121)]
+    [InlineData(250, 140, 500, 280)]
+    [InlineData(1920, 1080, 1280, 720)]
+    [InlineData(1920, 1080, 854, 480)]
+    [InlineData(64, 36, 16, 16)]
+    public void CpuPlaneScalerWritesTheKernelsBytes(int sourceWidth, int sourceHeight, int width, int height)
+    {
+        var source = new Yuv420Layout(sourceWidth, sourceHeight);
+        var target = new Yuv420Layout(width, height);
+        var frame = new byte[source.FrameBytes];
+        new Random(sourceWidth * 31 + width).NextBytes(frame);
+        var kernels = ScaleOnGpu(frame, source, YuvColorSpace.Delivery, target, passthrough: false);
+        using var cpu = new CpuPlaneScaler(source, YuvColorSpace.Delivery, [target]);
+        var result = new byte[target.FrameBytes];
+        cpu.Scale(frame, [result], [true]);
+        int first = Enumerable.Range(0, result.Length).FirstOrDefault(i => result[i] != kernels[i], -1);
+        Assert.True(first < 0, $"byte {first} differs: CPU {(first < 0 ? 0 : result[first])}, kernels {(first < 0 ? 0 : kernels[first])}");
+    }
+
+    [Fact]
+    public void TheFactoryScalesOnTheCpuOnlyWhenTheDeviceIsTheCpuAndTheSourceNeedsNoConversion()
+    {
+        var layout = new Yuv420Layout(64, 36);
+        var factory = Vulkan.VideoScaler.FactoryFor(media.Device);
+        using var delivery = factory(layout, YuvColorSpace.Delivery, [new Yuv420Layout(32, 18)]);
+        using var bt601 = factory(layout, new YuvColorSpace(YuvMatrix.Bt601, YuvRange.Limited), [new Yuv420Layout(32, 18)]);
+        bool cpuDevice = media.Device.Info.Type == Vulkan.GpuDeviceType.Cpu;
+        Assert.Equal(cpuDevice, delivery is CpuPlaneScaler);
+        Assert.IsType<Vulkan.VideoScaler>(bt601);
+    }
+
     [Fact]
     public void IdentityScaleKeepsTheFrame()
     {
