@@ -52,17 +52,27 @@ static class TranscodeBench
             var layout = new Yuv420Layout(width, height);
             var frames = File.ReadAllBytes(raw);
             int count = frames.Length / layout.FrameBytes;
-            double vulkanFps;
-            using (var device = VulkanDevice.Open())
-            using (var scaler = new VideoScaler(device, layout, info.Colors, ladder.Select(r => new Yuv420Layout(r.Width, r.Height)).ToList()))
+            var targets = ladder.Select(r => new Yuv420Layout(r.Width, r.Height)).ToList();
+            double Time(IVideoFrameScaler scaler)
             {
-                var outputs = ladder.Select(r => new byte[new Yuv420Layout(r.Width, r.Height).FrameBytes]).ToList();
+                var outputs = targets.Select(t => new byte[t.FrameBytes]).ToList();
                 var wanted = ladder.Select(_ => true).ToList();
                 scaler.Scale(frames.AsSpan(0, layout.FrameBytes), outputs, wanted); // warm-up
                 var watch = Stopwatch.StartNew();
                 for (int i = 0; i < count; i++) scaler.Scale(frames.AsSpan(i * layout.FrameBytes, layout.FrameBytes), outputs, wanted);
-                vulkanFps = count / watch.Elapsed.TotalSeconds;
-                Console.WriteLine($"scale+convert, Vulkan on {device.Info.Name}: {vulkanFps:F1} frames/s ({ladder.Count} renditions per frame)");
+                return count / watch.Elapsed.TotalSeconds;
+            }
+            double vulkanFps, pipelineFps;
+            string pipelineName;
+            using (var device = VulkanDevice.Open())
+            {
+                using (var kernels = new VideoScaler(device, layout, info.Colors, targets)) vulkanFps = Time(kernels);
+                Console.WriteLine($"scale+convert, Vulkan kernels on {device.Info.Name}: {vulkanFps:F1} frames/s ({ladder.Count} renditions per frame)");
+                // What the transcode pipeline uses on this host (on a CPU device, the same resampler as SIMD code).
+                using var chosen = VideoScaler.FactoryFor(device)(layout, info.Colors, targets);
+                pipelineName = chosen is CpuPlaneScaler ? "CPU plane scaler (the pipeline's choice on a CPU device)" : "Vulkan kernels (the pipeline's choice)";
+                pipelineFps = chosen is CpuPlaneScaler ? Time(chosen) : vulkanFps;
+                if (chosen is CpuPlaneScaler) Console.WriteLine($"scale+convert, {pipelineName}: {pipelineFps:F1} frames/s");
             }
             var split = string.Join("", ladder.Select((_, i) => $"[s{i}]"));
             var graph = $"split={ladder.Count}{split};" + string.Join(";", ladder.Select((r, i) =>
@@ -72,7 +82,7 @@ static class TranscodeBench
             var ffWatch = Stopwatch.StartNew();
             Ffmpeg(tools, [.. scaleArgs]);
             double ffmpegFps = count / ffWatch.Elapsed.TotalSeconds;
-            Console.WriteLine($"scale+convert, ffmpeg scale (lanczos): {ffmpegFps:F1} frames/s (baseline); Vulkan/ffmpeg ratio {vulkanFps / ffmpegFps:F2}");
+            Console.WriteLine($"scale+convert, ffmpeg scale (lanczos): {ffmpegFps:F1} frames/s (baseline); Vulkan kernels/ffmpeg ratio {vulkanFps / ffmpegFps:F2}, the pipeline's scaler/ffmpeg ratio {pipelineFps / ffmpegFps:F2}");
 
             // End to end: one plain ffmpeg producing the same ladder with the same encoder settings.
             var plainDir = Directory.CreateDirectory(Path.Combine(dir, "plain")).FullName;

@@ -62,10 +62,12 @@ public sealed class TileRenderer : IDisposable
 
     /// <summary>
     /// Video scalers on this node's device for transcode segments. Path-traced tiles and video frames share the device
-    /// (and its one command buffer) frame by frame: each scale takes the device lock for the time of one submit.
+    /// (and its one command buffer) frame by frame: each scale takes the device lock for the time of one submit. On a
+    /// CPU device the resampler runs as SIMD code (<see cref="CpuPlaneScaler"/>) and leaves the device alone.
     /// </summary>
     public VideoFrameScalerFactory Scalers => (layout, colors, targets) =>
     {
+        if (VideoScaler.ScalesOnCpu(device, colors)) return new CpuPlaneScaler(layout, colors, targets);
         gpu.Wait();
         try { return new DeviceLockedScaler(new VideoScaler(device, layout, colors, targets), gpu); }
         finally { gpu.Release(); }

@@ -67,9 +67,13 @@ public sealed class VideoScaler : IVideoFrameScaler
     /// (<see cref="CpuPlaneScaler"/>: the same bytes, several times faster than lavapipe runs the kernels).
     /// </summary>
     public static VideoFrameScalerFactory FactoryFor(VulkanDevice device) =>
-        (layout, colors, targets) => device.Info.Type == GpuDeviceType.Cpu && colors == YuvColorSpace.Delivery
+        (layout, colors, targets) => ScalesOnCpu(device, colors)
             ? new CpuPlaneScaler(layout, colors, targets)
             : new VideoScaler(device, layout, colors, targets);
+
+    /// <summary>Whether a source in <paramref name="colors"/> is better scaled by <see cref="CpuPlaneScaler"/> than on <paramref name="device"/>.</summary>
+    public static bool ScalesOnCpu(VulkanDevice device, YuvColorSpace colors) =>
+        device.Info.Type == GpuDeviceType.Cpu && colors == YuvColorSpace.Delivery;
 
     public VideoScaler(VulkanDevice device, Yuv420Layout source, YuvColorSpace sourceColors, IReadOnlyList<Yuv420Layout> targetLayouts)
         : this(device, source, sourceColors, targetLayouts, passthrough: true)

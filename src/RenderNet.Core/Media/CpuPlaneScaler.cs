@@ -13,16 +13,18 @@ namespace RenderNet.Core.Media;
 /// </summary>
 public sealed class CpuPlaneScaler : IVideoFrameScaler
 {
-    const int RowsPerBlock = 8;
+    const int RowsPerBlock = 8, ColumnsPerBlock = 16;
     readonly Yuv420Layout source;
     readonly Target[] targets;
+    /// <summary>The frame being scaled, copied once so the plane workers can share it (reused: frames are megabytes).</summary>
+    readonly byte[] input;
 
     /// <summary>One plane of one rendition: where it is in both frames, its two filters, and its working rows (one thread per plane at a time).</summary>
     sealed record Plane(int SourceOffset, int SourceWidth, int SourceHeight, int TargetOffset, int Width, int Height, Lanczos3 Down, Lanczos3 Across)
     {
         public readonly int[] Between = new int[SourceWidth * Height];
         public readonly int[] Sums = new int[RowsPerBlock * SourceWidth];
-        public readonly int[] Column = new int[Height];
+        public readonly int[] Columns = new int[ColumnsPerBlock * Height];
     }
 
     sealed record Target(Yuv420Layout Layout, bool Passthrough, Plane[] Planes);
@@ -32,6 +34,7 @@ public sealed class CpuPlaneScaler : IVideoFrameScaler
         if (sourceColors != YuvColorSpace.Delivery)
             throw new ArgumentException($"the CPU plane scaler takes sources in {YuvColorSpace.Delivery}, not {sourceColors}", nameof(sourceColors));
         this.source = source;
+        input = new byte[source.FrameBytes];
         targets = targetLayouts.Select(l => l == source ? new Target(l, true, []) : new Target(l, false, PlanesOf(l))).ToArray();
     }
 
@@ -60,8 +63,8 @@ public sealed class CpuPlaneScaler : IVideoFrameScaler
             else work.AddRange(targets[i].Planes.Select(p => (p, outputs[i])));
         }
         if (work.Count == 0) return;
-        // Planes are independent: the largest first, spread over the cores (the frame is copied once for the workers).
-        var input = frame.ToArray();
+        // Planes are independent: the largest first, spread over the cores.
+        frame.CopyTo(input);
         Parallel.ForEach(work.OrderByDescending(w => w.Plane.Width * w.Plane.Height), w => Resample(input, w.Plane, w.Output));
     }
 
@@ -104,19 +107,31 @@ public sealed class CpuPlaneScaler : IVideoFrameScaler
         // Horizontal: each output column from Taps columns of the transposed values, every row at once (vectorised),
         // edges clamped as the kernels clamp, rounded and clamped to 8 bits.
         var across = p.Across;
-        var column = p.Column;
-        var target = output.AsSpan(p.TargetOffset, p.Width * p.Height);
-        for (int x = 0; x < p.Width; x++)
+        var columns = p.Columns;
+        int height = p.Height;
+        var target = output.AsSpan(p.TargetOffset, p.Width * height);
+        for (int block = 0; block < p.Width; block += ColumnsPerBlock)
         {
-            Array.Clear(column);
-            for (int k = 0; k < across.Taps; k++)
+            // A block of output columns, then written row by row: each row's bytes for the block land together.
+            int count = Math.Min(ColumnsPerBlock, p.Width - block);
+            Array.Clear(columns);
+            for (int c = 0; c < count; c++)
             {
-                int w = across.Weights[x * across.Taps + k];
-                if (w == 0) continue;
-                int from = Math.Clamp(across.Start[x] + k, 0, p.SourceWidth - 1);
-                AddScaled(column, between.AsSpan(from * p.Height, p.Height), w);
+                int x = block + c;
+                var into = columns.AsSpan(c * height, height);
+                for (int k = 0; k < across.Taps; k++)
+                {
+                    int w = across.Weights[x * across.Taps + k];
+                    if (w == 0) continue;
+                    int from = Math.Clamp(across.Start[x] + k, 0, p.SourceWidth - 1);
+                    AddScaled(into, between.AsSpan(from * height, height), w);
+                }
             }
-            for (int y = 0; y < column.Length; y++) target[y * p.Width + x] = (byte)Math.Clamp((column[y] + (1 << 17)) >> 18, 0, 255);
+            for (int y = 0; y < height; y++)
+            {
+                var run = target.Slice(y * p.Width + block, count);
+                for (int c = 0; c < run.Length; c++) run[c] = (byte)Math.Clamp((columns[c * height + y] + (1 << 17)) >> 18, 0, 255);
+            }
         }
     }
 
