@@ -37,6 +37,9 @@ public sealed class LocalNetwork : IDisposable
     IReadOnlyList<LocalNode> nodes = [];
     AnvilChain? chain;
 
+    /// <summary>The paid nodes' state directories (a temporary directory, removed with the network).</summary>
+    string? nodeStates;
+
     LocalNetwork() { }
 
     public IReadOnlyList<LocalNode> Nodes => nodes;
@@ -85,6 +88,10 @@ public sealed class LocalNetwork : IDisposable
     void StartNodes(LocalNetworkOptions options, CancellationToken cancellation)
     {
         var payment = Payment;
+        // Paid nodes of a throwaway chain keep their vouchers beside it, not in the user's data directory, where the
+        // same dev key, chain id and escrow address (anvil deploys deterministically) would make two local networks'
+        // nodes fight over one state directory.
+        if (payment is not null) nodeStates = Directory.CreateTempSubdirectory("rendernet-local-nodes-").FullName;
         try
         {
             nodes = LocalNode.StartMany(options.Nodes, options.Program ?? NodeCommandLine.Locate(), i =>
@@ -93,7 +100,7 @@ public sealed class LocalNetwork : IDisposable
                 if (options.Device is not null) args.AddRange(["--device", options.Device]);
                 if (payment is not null)
                     args.AddRange(["--rpc", payment.RpcUrl, "--chain-id", payment.ChainId.ToString(), "--escrow", payment.Escrow, "--token", payment.Token,
-                        "--price", payment.PricePerTile.ToString(), "--registry", payment.Registry]);
+                        "--price", payment.PricePerTile.ToString(), "--registry", payment.Registry, "--state", Path.Combine(nodeStates!, $"node-{i + 1}")]);
                 return args;
                 // Node keys go in the environment, never on the command line where a process listing would show them.
             }, options.StartTimeout, i => payment is null ? null : new Dictionary<string, string> { [SecretVariables.NodeKey] = payment.NodeKeys[i] }, cancellation);
@@ -110,5 +117,11 @@ public sealed class LocalNetwork : IDisposable
         nodes = [];
         chain?.Dispose();
         chain = null;
+        if (nodeStates is not null)
+        {
+            try { Directory.Delete(nodeStates, recursive: true); }
+            catch (IOException) { } // a node still closing its files: the temp directory is the system's to clean
+            nodeStates = null;
+        }
     }
 }
