@@ -38,7 +38,7 @@ public sealed class VideoScaler : IVideoFrameScaler
     /// <summary>
     /// One plane of the source resampled straight to a plane of the rendition: a vertical pass into a transposed
     /// intermediate, then a horizontal pass into the target's output at <paramref name="PlaneWord"/>, rows of
-    /// <paramref name="StrideWords"/> words (4 samples each) and a multiple of 4 of them.
+    /// <paramref name="StrideWords"/> words (4 samples each) and a multiple of 8 of them.
     /// </summary>
     sealed record PlaneResample(ComputeKernel Vertical, ComputeKernel Horizontal, PlaneVerticalParams Down, PlaneHorizontalParams Across);
 
@@ -153,11 +153,8 @@ public sealed class VideoScaler : IVideoFrameScaler
         ulong bytes = (ulong)to.Bytes;
         var output = Own(GpuBuffer.CreateDeviceLocal(device, bytes, BufferUsageFlags.StorageBufferBit | BufferUsageFlags.TransferSrcBit));
         var readback = Own(GpuBuffer.CreateHostVisible(device, bytes, BufferUsageFlags.TransferDstBit));
-        var chromaDown = Lanczos3.ForChromaPlane(source.Height, layout.Height, cosited: false);
-        var chromaAcross = Lanczos3.ForChromaPlane(source.Width, layout.Width, cosited: true);
-        var filters = new[] { (new Lanczos3(source.Height, layout.Height), new Lanczos3(source.Width, layout.Width)), (chromaDown, chromaAcross), (chromaDown, chromaAcross) };
-        var planes = from.Planes.Zip(to.Planes, filters)
-            .Select(p => CreatePlaneResample(p.First, p.Second, p.Third.Item1, p.Third.Item2, output)).ToArray();
+        var planes = from.Planes.Zip(to.Planes, Lanczos3.ForPlanes(source, layout))
+            .Select(p => CreatePlaneResample(p.First, p.Second, p.Third.Down, p.Third.Across, output)).ToArray();
         return new Target { Layout = layout, Planes = planes, OutputPlanes = to, Output = output, Readback = readback, OutputBytes = bytes };
     }
 

@@ -40,14 +40,13 @@ public sealed class CpuPlaneScaler : IVideoFrameScaler
 
     Plane[] PlanesOf(Yuv420Layout layout)
     {
-        var chromaDown = Lanczos3.ForChromaPlane(source.Height, layout.Height, cosited: false);
-        var chromaAcross = Lanczos3.ForChromaPlane(source.Width, layout.Width, cosited: true);
+        var filters = Lanczos3.ForPlanes(source, layout);
         return
         [
-            new(0, source.Width, source.Height, 0, layout.Width, layout.Height, new Lanczos3(source.Height, layout.Height), new Lanczos3(source.Width, layout.Width)),
-            new(source.LumaBytes, source.ChromaWidth, source.ChromaHeight, layout.LumaBytes, layout.ChromaWidth, layout.ChromaHeight, chromaDown, chromaAcross),
+            new(0, source.Width, source.Height, 0, layout.Width, layout.Height, filters[0].Down, filters[0].Across),
+            new(source.LumaBytes, source.ChromaWidth, source.ChromaHeight, layout.LumaBytes, layout.ChromaWidth, layout.ChromaHeight, filters[1].Down, filters[1].Across),
             new(source.LumaBytes + source.ChromaBytes, source.ChromaWidth, source.ChromaHeight, layout.LumaBytes + layout.ChromaBytes,
-                layout.ChromaWidth, layout.ChromaHeight, chromaDown, chromaAcross),
+                layout.ChromaWidth, layout.ChromaHeight, filters[2].Down, filters[2].Across),
         ];
     }
 

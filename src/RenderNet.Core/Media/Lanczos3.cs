@@ -52,6 +52,17 @@ public sealed class Lanczos3
         return new Lanczos3((sourceLumaSize + 1) / 2, (targetLumaSize + 1) / 2, i => ((2 * i + offset + 0.5) * ratio - 0.5 - offset) / 2, ratio);
     }
 
+    /// <summary>
+    /// The direct-plane resample of a 4:2:0 frame from <paramref name="source"/> to <paramref name="target"/>: the
+    /// vertical and horizontal filters of Y, Cb and Cr, in that order. Every plane resampler (Vulkan kernels, CPU) takes
+    /// them from here, so all write the same bytes.
+    /// </summary>
+    public static (Lanczos3 Down, Lanczos3 Across)[] ForPlanes(Yuv420Layout source, Yuv420Layout target)
+    {
+        var chroma = (ForChromaPlane(source.Height, target.Height, cosited: false), ForChromaPlane(source.Width, target.Width, cosited: true));
+        return [(new Lanczos3(source.Height, target.Height), new Lanczos3(source.Width, target.Width)), chroma, chroma];
+    }
+
     Lanczos3(int sourceSize, int targetSize, Func<int, double> centreOf, double ratio)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(sourceSize, 1);
