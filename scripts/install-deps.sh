@@ -9,7 +9,9 @@ cd "$(dirname "$0")/.."
 # its tests open on a virtual X display.
 # mono-runtime and mono-devel: a Unity-like runtime (Mono, .NET Framework 4.8 profile) on which the engine client's
 # tests load engine-side code, as Unity's editor does.
-packages=(libvulkan1 mesa-vulkan-drivers vulkan-validationlayers glslc ffmpeg libglfw3 libgl1-mesa-dri xvfb xauth mono-runtime mono-devel chromium)
+# libopenexr-3-1-30: OpenEXRCore's C library, which RenderNet.Exr binds to write and read EXR files; openexr: its
+# exrheader/exrinfo tools, which the tests use to read those files back independently.
+packages=(libvulkan1 mesa-vulkan-drivers vulkan-validationlayers glslc ffmpeg libglfw3 libgl1-mesa-dri xvfb xauth mono-runtime mono-devel chromium libopenexr-3-1-30 openexr)
 # --cycles: Blender (Cycles, its glTF exporter) and the numpy its glTF add-on needs, for the Cycles benchmark only
 # (bench/RenderNet.Bench -- cycles, which installs nothing itself).
 [ "${1:-}" = "--cycles" ] && packages+=(blender python3-numpy)

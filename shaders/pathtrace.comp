@@ -35,7 +35,10 @@ layout(std430, set = 0, binding = 1) readonly buffer TriVerts { uvec4 triVerts[]
 layout(std430, set = 0, binding = 2) readonly buffer TriShading { uvec4 triShading[]; }; // 5 per triangle
 layout(std430, set = 0, binding = 3) readonly buffer Nodes { uvec4 nodes[]; };           // 2 per node
 layout(std430, set = 0, binding = 8) readonly buffer LightTree { uvec4 lightNodes[]; };   // 4 per node (GpuSceneData.LightNodeWords)
-// Two vec4 per pixel: (radiance sum, samples taken) and (luminance sum, sum of squared luminance, stopped, 0).
+// Per pixel: (radiance sum, samples taken) and (luminance sum, sum of squared luminance, stopped, 0); with
+// FEATURE_PASSES, ACCUM_STRIDE vec4 in all: sums of albedo, normal, emission, direct and indirect light over the same
+// samples (xyz, in order like the radiance), and in their w the pixel centre's primary ray: triangle index + 1 (bits;
+// 0 = miss), distance, and the world position hit.
 layout(std430, set = 0, binding = 9) buffer Accum { vec4 accum[]; };
 // Reset per dispatch: rays traced (for rays/s figures), and the most loop trips any subgroup made (see LOOP_TICK).
 layout(std430, set = 0, binding = 10) buffer Stats { uint raysTraced; uint maxSubgroupLoopTrips; };
@@ -62,6 +65,8 @@ layout(push_constant) uniform Push {
 } pc;
 
 #include "scene_shading.glsl"
+
+const uint ACCUM_STRIDE = (SCENE_FEATURES & FEATURE_PASSES) != 0u ? 7u : 2u;
 
 // ---------------------------------------------------------------- random numbers
 // PCG-style hash (Jarzynski & Olano 2020): a stateless, well-mixed 32-bit permutation.
@@ -746,6 +751,13 @@ struct Path {
     vec3 lastNormal;  // and its shading normal: the light tree's choice there depends on both
     vec3 sigma;       // absorption coefficient of the volume the ray travels in
     uint depth;
+    // Render passes (FEATURE_PASSES only): light emitted toward the camera by what it sees (emitters, environment),
+    // direct light (one bounce), and the albedo and normal of the first surface that is not a smooth mirror or glass.
+    vec3 emitted;
+    vec3 direct;
+    vec3 albedo;
+    vec3 normal;
+    bool auxPending;
 };
 
 Path startPath(vec3 origin, vec3 dir) {
@@ -755,8 +767,30 @@ Path startPath(vec3 origin, vec3 dir) {
     p.lastPdf = 0.0; p.lastPosition = origin; p.lastNormal = dir;
     p.sigma = vec3(0.0);
     p.depth = 0u;
+    p.emitted = vec3(0.0); p.direct = vec3(0.0); p.albedo = vec3(0.0); p.normal = vec3(0.0);
+    p.auxPending = true;
     pathTraceIndex = 0u;
     return p;
+}
+
+// Adds light reaching the camera to the sample and, with passes on, to the pass its bounce count belongs to:
+// seen directly (emission), after one bounce (direct); indirect light is what remains of the sample.
+void addLight(inout Path p, vec3 light, uint bounces) {
+    p.result += light;
+    if (!hasFeature(FEATURE_PASSES)) return;
+    if (bounces == 0u) p.emitted += light;
+    else if (bounces == 1u) p.direct += light;
+}
+
+// The albedo and normal passes (what a denoiser is guided by) come from the first surface that is not a smooth
+// mirror or smooth glass: behind those, the reflected or refracted surface is what the noisy pixel shows.
+void recordAux(inout Path p, Surface s) {
+    if (!hasFeature(FEATURE_PASSES) || !p.auxPending) return;
+    bool mirrorLike = s.alpha < 0.01 && (s.metallic > 0.5 || s.transmission > 0.5);
+    if (mirrorLike && p.depth < 3u) return;
+    p.albedo = s.baseColor;
+    p.normal = s.n;
+    p.auxPending = false;
 }
 
 // One vertex of the path: the closest hit along its ray, emission met there, light sampling and the next direction.
@@ -766,10 +800,12 @@ bool extendPath(inout Path p) {
     pathTraceIndex++;
     if (hasFeature(FEATURE_TRANSMISSION) && maxComponent(p.sigma) > 0.0) p.throughput *= exp(-p.sigma * hit.t);   // Beer–Lambert (a miss: t = INF)
     if (hit.slot == NONE) {
-        p.result += p.throughput * frame.background.rgb;
+        addLight(p, p.throughput * frame.background.rgb, p.depth);
+        if (hasFeature(FEATURE_PASSES) && p.auxPending) { p.albedo = min(frame.background.rgb, vec3(1.0)); p.auxPending = false; }
         return true;
     }
     Surface s = surfaceAt(hit, p.origin, p.dir);
+    recordAux(p, s);
     vec3 v = -p.dir;
     if (any(greaterThan(s.emission, vec3(0.0)))) {
         float w = 1.0;
@@ -781,13 +817,13 @@ bool extendPath(inout Path p) {
             float pdfLight = select > 0.0 ? emissivePdf(hit.slot, select, omega, distance(p.lastPosition, s.position), abs(dot(s.ng, v))) : 0.0;
             w = powerHeuristic(p.lastPdf, pdfLight);
         }
-        p.result += p.throughput * s.emission * w;
+        addLight(p, p.throughput * s.emission * w, p.depth);
     }
     uint depth = p.depth;
     if (depth >= frame.sizeSeedBounces.w) return true;
 
-    p.result += p.throughput * samplePunctualLights(s, v);
-    if (frame.counts.y > 0u) p.result += p.throughput * sampleEmissiveTriangles(s, v, sampleGroup(groupLight(depth)).xyz);
+    addLight(p, p.throughput * samplePunctualLights(s, v), depth + 1u);
+    if (frame.counts.y > 0u) addLight(p, p.throughput * sampleEmissiveTriangles(s, v, sampleGroup(groupLight(depth)).xyz), depth + 1u);
 
     vec4 bsdfSample = sampleGroup(groupBsdf(depth));
     vec3 l, weight;
@@ -845,8 +881,27 @@ void main() {
         return;
     }
 
-    vec4 acc = accum[2u * index];
-    vec4 moments = accum[2u * index + 1u];
+    uint base = ACCUM_STRIDE * index;
+    vec4 acc = accum[base];
+    vec4 moments = accum[base + 1u];
+    if (hasFeature(FEATURE_PASSES) && pc.sampleBegin == 0u) {
+        // The pixel centre's primary ray, once per pixel (its first dispatch): depth, position and ids are not
+        // averaged over samples (an average of two depths at an edge is a depth nothing has).
+        sampleNumber = 0u;
+        vec3 o, d;
+        cameraRay(vec2(pixel) + 0.5, o, d);
+        Hit hit = traceClosest(o, d);
+        bool miss = hit.slot == NONE;
+        vec3 position = miss ? vec3(0.0) : o + d * hit.t;
+        accum[base + 2u].w = uintBitsToFloat(miss ? 0u : triVerts[3u * hit.slot + 1u].w + 1u);
+        accum[base + 3u].w = miss ? 0.0 : hit.t;
+        accum[base + 4u].w = position.x;
+        accum[base + 5u].w = position.y;
+        accum[base + 6u].w = position.z;
+    }
+    // The passes' sums stay in registers while the samples run, like the radiance.
+    vec3 passSums[5];
+    for (uint i = 0u; i < 5u; i++) passSums[i] = hasFeature(FEATURE_PASSES) ? accum[base + 2u + i].xyz : vec3(0.0);
     float threshold = frame.sampling.z;
     uint minSamples = floatBitsToUint(frame.sampling.w);
     // Samples run one after another in each invocation, a path vertex per iteration: when a path ends, the next
@@ -874,6 +929,16 @@ void main() {
         sampleIndex = n;
         acc.rgb += c;
         acc.a = float(n);
+        if (hasFeature(FEATURE_PASSES)) {
+            bool bad = any(isnan(path.result)) || any(isinf(path.result));
+            vec3 emitted = bad ? vec3(0.0) : path.emitted;
+            vec3 direct = bad ? vec3(0.0) : path.direct;
+            passSums[0] += path.albedo;
+            passSums[1] += path.normal;
+            passSums[2] += emitted;
+            passSums[3] += direct;
+            passSums[4] += c - emitted - direct;
+        }
         // Adaptive sampling: at checkpoints from the minimum on, the pixel stops once the standard error of its mean
         // luminance, relative to the square root of that mean (as Cycles' noise threshold), is below the threshold.
         // Decided by the pixel's own samples at fixed sample counts: any tiling or batching gives the same bits.
@@ -886,8 +951,10 @@ void main() {
             if (stdError <= threshold * sqrt(max(mean, 1e-4))) moments.z = 1.0;
         }
     }
-    accum[2u * index] = acc;
-    accum[2u * index + 1u] = moments;
+    accum[base] = acc;
+    accum[base + 1u] = moments;
+    if (hasFeature(FEATURE_PASSES))
+        for (uint i = 0u; i < 5u; i++) accum[base + 2u + i].xyz = passSums[i];
     atomicAdd(raysTraced, rayCount);
     uint subgroupTrips = subgroupAdd(loopTrips);
     if (subgroupElect()) atomicMax(maxSubgroupLoopTrips, subgroupTrips);

@@ -9,6 +9,8 @@ const uint FEATURE_PASSABLE = 1u;
 const uint FEATURE_TRANSMISSION = 2u;
 const uint FEATURE_CLEARCOAT = 4u;
 const uint FEATURE_SHEEN = 8u;
+// Not a material feature: the path tracer also accumulates the render passes (AOVs; see pathtrace.comp's Accum).
+const uint FEATURE_PASSES = 16u;
 bool hasFeature(uint feature) { return (SCENE_FEATURES & feature) != 0u; }
 
 #ifndef LOOP_TICK

@@ -28,6 +28,9 @@ public sealed class GpuSceneData
     public const float LumensPerWatt = 683f;
 
     public required uint[] TriVerts { get; init; }
+    /// <summary>Material and object of each triangle by its scene index (host only: the ids passes are resolved on the CPU from the triangle hit).</summary>
+    public int[] TriangleMaterials { get; init; } = [];
+    public int[] TriangleObjects { get; init; } = [];
     public required uint[] TriShading { get; init; }
     public required uint[] Nodes { get; init; }
     public required uint[] Materials { get; init; }
@@ -155,6 +158,8 @@ public sealed class GpuSceneData
             Texels = texels, Lights = lights, LightTreeNodes = treeData,
             LightCount = scene.Lights.Count, EmissiveTriangleCount = emitters.Count,
             TriangleCount = n,
+            TriangleMaterials = scene.MaterialIds,
+            TriangleObjects = scene.ObjectIds ?? new int[n],
             Features = FeaturesOf(scene),
         };
     }

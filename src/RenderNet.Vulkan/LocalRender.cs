@@ -29,6 +29,15 @@ public static class LocalRender
         VulkanDevice device, Scene scene, FrameSettings frame, TilePlan plan,
         Action<RenderProgress>? progress = null, CancellationToken cancellation = default)
     {
+        var (rendered, stats) = RenderFrame(device, scene, frame, plan, progress, cancellation);
+        return (rendered.Beauty, stats);
+    }
+
+    /// <summary>As <see cref="Render"/>, with the frame's render passes (<see cref="FrameSettings.Passes"/>).</summary>
+    public static (RenderedFrame Frame, RenderStats Stats) RenderFrame(
+        VulkanDevice device, Scene scene, FrameSettings frame, TilePlan plan,
+        Action<RenderProgress>? progress = null, CancellationToken cancellation = default)
+    {
         frame.Validate();
         if (plan.FrameWidth != frame.Width || plan.FrameHeight != frame.Height)
             throw new ArgumentException($"tile plan is for {plan.FrameWidth}x{plan.FrameHeight} but the frame is {frame.Width}x{frame.Height}");
@@ -44,7 +53,7 @@ public static class LocalRender
         using var tracer = new PathTracer(device, gpuScene);
         var uploadTime = watch.Elapsed;
 
-        var assembler = new FrameAssembler(frame.Width, frame.Height);
+        var assembler = new FrameAssembler(frame.Width, frame.Height, frame.Passes);
         long perPixel = frame.Output == RenderOutput.Radiance ? frame.SamplesPerPixel : 1;
         long total = (long)frame.Width * frame.Height * perPixel;
         long finished = 0;
@@ -64,11 +73,11 @@ public static class LocalRender
         var renderTime = watch.Elapsed;
         // Samples actually taken: adaptive sampling stops pixels early, and throughput counts only what was traced.
         long taken = frame.Output == RenderOutput.Radiance ? tracer.PixelSamplesTaken : finished;
-        return (assembler.Frame, new RenderStats(device.Info, scene.TriangleCount, bvh.Nodes.Length, bvh.Depth,
+        return (RenderedFrame.From(assembler), new RenderStats(device.Info, scene.TriangleCount, bvh.Nodes.Length, bvh.Depth,
             bvhTime, uploadTime, renderTime, taken, tracer.RaysTraced, plan.Tiles.Count));
     }
 
-    static (FloatImage Image, RenderStats Stats) Rasterise(VulkanDevice device, Scene scene, FrameSettings frame, TilePlan plan,
+    static (RenderedFrame Frame, RenderStats Stats) Rasterise(VulkanDevice device, Scene scene, FrameSettings frame, TilePlan plan,
         Action<RenderProgress>? progress, CancellationToken cancellation)
     {
         var watch = Stopwatch.StartNew();
@@ -85,7 +94,7 @@ public static class LocalRender
             finished += tile.PixelCount;
             progress?.Invoke(new RenderProgress(++tilesDone, plan.Tiles.Count, finished, total, tile));
         }
-        return (assembler.Frame, new RenderStats(device.Info, scene.TriangleCount, 0, 0, TimeSpan.Zero, uploadTime, watch.Elapsed, finished, 0, plan.Tiles.Count));
+        return (RenderedFrame.From(assembler), new RenderStats(device.Info, scene.TriangleCount, 0, 0, TimeSpan.Zero, uploadTime, watch.Elapsed, finished, 0, plan.Tiles.Count));
     }
 
     /// <summary>The rasteriser's ids in the path tracer's primary-hit layout: R = triangle (-1 for none).</summary>

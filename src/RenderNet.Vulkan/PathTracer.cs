@@ -33,7 +33,10 @@ public sealed unsafe class PathTracer : IDisposable
     readonly bool loopGuarded;
     /// <summary>The most loop trips per sample a subgroup has made with the bound frame (0: not yet measured).</summary>
     double loopTripsPerSample;
+    /// <summary>The tracer specialised for the scene's features, and (made when first needed) the same with the render passes.</summary>
     readonly ComputeKernel kernel;
+    ComputeKernel? passesKernel;
+    readonly DescriptorType[] bindingTypes;
     readonly GpuBuffer uniforms;
     readonly GpuBuffer stats;
     GpuBuffer? accum;
@@ -65,21 +68,36 @@ public sealed unsafe class PathTracer : IDisposable
         this.device = device;
         this.scene = scene;
         loopGuarded = device.Info.DriverName.Contains("llvmpipe", StringComparison.OrdinalIgnoreCase);
-        var types = new DescriptorType[11];
-        types[0] = DescriptorType.UniformBuffer;
-        for (int i = 1; i < types.Length; i++) types[i] = DescriptorType.StorageBuffer;
-        kernel = new ComputeKernel(device, ShaderLibrary.Load(ShaderLibrary.PathTracer), types, (uint)sizeof(PushConstants), [(uint)scene.Data.Features]);
+        bindingTypes = new DescriptorType[11];
+        bindingTypes[0] = DescriptorType.UniformBuffer;
+        for (int i = 1; i < bindingTypes.Length; i++) bindingTypes[i] = DescriptorType.StorageBuffer;
         uniforms = GpuBuffer.CreateHostVisible(device, (ulong)sizeof(FrameUniforms), BufferUsageFlags.UniformBufferBit);
-        kernel.Bind(0, uniforms);
         stats = GpuBuffer.CreateHostVisible(device, 16, BufferUsageFlags.StorageBufferBit);
-        kernel.Bind(10, stats);
-        for (int i = 0; i < scene.Buffers.Count; i++) kernel.Bind(i + 1, scene.Buffers[i]);
+        kernel = CreateKernel((uint)scene.Data.Features);
     }
+
+    /// <summary>The bit of SCENE_FEATURES (shaders/scene_shading.glsl) that adds the render passes.</summary>
+    const uint PassesFeature = 16;
+
+    ComputeKernel CreateKernel(uint features)
+    {
+        var created = new ComputeKernel(device, ShaderLibrary.Load(ShaderLibrary.PathTracer), bindingTypes, (uint)sizeof(PushConstants), [features]);
+        created.Bind(0, uniforms);
+        created.Bind(10, stats);
+        for (int i = 0; i < scene.Buffers.Count; i++) created.Bind(i + 1, scene.Buffers[i]);
+        if (accum is not null) created.Bind(9, accum);
+        return created;
+    }
+
+    ComputeKernel KernelFor(FrameSettings frame) =>
+        frame.Passes == RenderPasses.None ? kernel : passesKernel ??= CreateKernel((uint)scene.Data.Features | PassesFeature);
 
     public GpuDeviceInfo Device => device.Info;
 
     /// <summary>The accumulator: per pixel (radiance sum, samples taken) and (luminance sum, its square's sum, stopped, 0).</summary>
-    const int AccumBytesPerPixel = 32;
+    const int AccumFloats = 8;
+    /// <summary>With render passes: five more vec4 (see Accum in shaders/pathtrace.comp).</summary>
+    const int AccumFloatsWithPasses = 28;
 
     /// <summary>Pixel-samples the pixels of radiance tiles took, summed over this tracer's life (fewer than spp × pixels with adaptive sampling).</summary>
     public long PixelSamplesTaken { get; private set; }
@@ -130,6 +148,7 @@ public sealed unsafe class PathTracer : IDisposable
         accum = GpuBuffer.CreateDeviceLocal(device, bytes, BufferUsageFlags.StorageBufferBit);
         readback = GpuBuffer.CreateHostVisible(device, bytes, BufferUsageFlags.TransferDstBit);
         kernel.Bind(9, accum);
+        passesKernel?.Bind(9, accum);
     }
 
     /// <summary>
@@ -143,7 +162,10 @@ public sealed unsafe class PathTracer : IDisposable
         BindFrame(frame);
         if (tile.X < 0 || tile.Y < 0 || tile.Width <= 0 || tile.Height <= 0 || tile.X + tile.Width > frame.Width || tile.Y + tile.Height > frame.Height)
             throw new ArgumentException($"tile {tile} lies outside the {frame.Width}x{frame.Height} frame");
-        ulong bytes = (ulong)tile.PixelCount * AccumBytesPerPixel;
+        bool passes = frame.Passes != RenderPasses.None;
+        int stride = passes ? AccumFloatsWithPasses : AccumFloats;
+        var tracer = KernelFor(frame);
+        ulong bytes = (ulong)tile.PixelCount * (ulong)stride * sizeof(float);
         EnsureCapacity(bytes);
         var accumBuffer = accum!;
         var readbackBuffer = readback!;
@@ -182,7 +204,7 @@ public sealed unsafe class PathTracer : IDisposable
                         Barrier(cmd, AccessFlags.TransferWriteBit, AccessFlags.ShaderReadBit | AccessFlags.ShaderWriteBit,
                             PipelineStageFlags.TransferBit, PipelineStageFlags.ComputeShaderBit);
                     }
-                    kernel.RecordDispatch(cmd, push, ((uint)tile.Width + GroupSize - 1) / GroupSize, ((uint)rows + GroupSize - 1) / GroupSize);
+                    tracer.RecordDispatch(cmd, push, ((uint)tile.Width + GroupSize - 1) / GroupSize, ((uint)rows + GroupSize - 1) / GroupSize);
                     if (last)
                     {
                         Barrier(cmd, AccessFlags.ShaderWriteBit, AccessFlags.TransferReadBit,
@@ -224,10 +246,11 @@ public sealed unsafe class PathTracer : IDisposable
             bandY += rows;
         }
 
-        var sums = new float[tile.PixelCount * 8];
+        var sums = new float[tile.PixelCount * stride];
         readbackBuffer.Read<float>(sums);
-        var pixels = new float[tile.PixelCount * 4];
-        for (int p = 0, i = 0; p < sums.Length; p += 8, i += 4)
+        var pixels = new float[(long)tile.PixelCount * frame.FloatsPerPixel];
+        if (passes) TilePasses.Resolve(sums, frame.Passes, tile.PixelCount, scene.Data, pixels);
+        for (int p = 0, i = 0; p < sums.Length; p += stride, i += 4)
         {
             if (radiance)
             {
@@ -271,5 +294,6 @@ public sealed unsafe class PathTracer : IDisposable
         uniforms.Dispose();
         stats.Dispose();
         kernel.Dispose();
+        passesKernel?.Dispose();
     }
 }

@@ -114,6 +114,7 @@ public static class GltfSceneLoader
         readonly List<Vector2> texCoords = [];
         readonly List<uint> colors = [];
         readonly List<int> materialIds = [];
+        readonly List<int> objectIds = [];
         readonly List<PbrMaterial> materials = [];
         readonly Dictionary<int, int> materialIndex = [];
         readonly List<SceneTexture> textures = [];
@@ -158,6 +159,7 @@ public static class GltfSceneLoader
                 TexCoords = texCoords.ToArray(),
                 Colors = colors.ToArray(),
                 MaterialIds = materialIds.ToArray(),
+                ObjectIds = objectIds.ToArray(),
                 Materials = materials,
                 Textures = textures,
                 Lights = lights,
@@ -222,6 +224,7 @@ public static class GltfSceneLoader
                         colors.Add(col is null ? 0xFFFFFFFFu : PackColor(col[i]));
                     }
                     materialIds.Add(material);
+                    objectIds.Add(node.LogicalIndex);
                 }
             }
         }

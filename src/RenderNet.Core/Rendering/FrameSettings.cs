@@ -29,6 +29,8 @@ public sealed record FrameSettings
     public Vector3 Background { get; init; } = Vector3.Zero;
     public RenderOutput Output { get; init; } = RenderOutput.Radiance;
     public RenderMode Mode { get; init; } = RenderMode.PathTrace;
+    /// <summary>Render passes computed besides the beauty (path tracing only): a tile then carries them after its RGBA (see <see cref="RenderPassLayout"/>).</summary>
+    public RenderPasses Passes { get; init; }
     /// <summary>The animation pose the scene is rendered at (null: the rest pose). Nodes load the scene posed so.</summary>
     public AnimationPose? Animation { get; init; }
 
@@ -53,7 +55,14 @@ public sealed record FrameSettings
     {
         ValidateLimits(Width, Height, SamplesPerPixel, MaxBounces, Background);
         ValidateAdaptive(NoiseThreshold, MinSamplesPerPixel, SamplesPerPixel);
+        if (!RenderPassLayout.IsKnown(Passes))
+            throw new ArgumentException($"render passes 0x{(uint)Passes:x} include unknown passes (known: {string.Join(", ", RenderPassLayout.All.Select(p => p.Name))})");
+        if (Passes != RenderPasses.None && (Mode != RenderMode.PathTrace || Output != RenderOutput.Radiance))
+            throw new ArgumentException($"render passes ({RenderPassLayout.Format(Passes)}) need the path tracer's radiance output, not {(Mode == RenderMode.Raster ? "the rasteriser" : "a primary-hit render")}");
     }
+
+    /// <summary>Floats per pixel of this frame's tiles: 4 (RGBA), plus the passes' channels.</summary>
+    public int FloatsPerPixel => RenderPassLayout.FloatsPerPixel(Passes);
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the adaptive-sampling setting that is out of range.</summary>
     public static void ValidateAdaptive(float noiseThreshold, int minSamplesPerPixel, int samplesPerPixel)

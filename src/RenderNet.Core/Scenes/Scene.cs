@@ -19,6 +19,8 @@ public sealed class Scene
     public required uint[] Colors { get; init; }
     /// <summary>Index into <see cref="Materials"/>, 1 per triangle.</summary>
     public required int[] MaterialIds { get; init; }
+    /// <summary>The object each triangle belongs to (the glTF node index of its mesh), 1 per triangle; null: not known (every triangle is object 0).</summary>
+    public int[]? ObjectIds { get; init; }
     public required IReadOnlyList<PbrMaterial> Materials { get; init; }
     public required IReadOnlyList<SceneTexture> Textures { get; init; }
     public required IReadOnlyList<PunctualLight> Lights { get; init; }
