@@ -6,6 +6,7 @@ namespace RenderNet.Vulkan;
 public static class ShaderLibrary
 {
     public const string PathTracer = "pathtrace.comp";
+    public const string DenoiseAtrous = "denoise_atrous.comp";
     public const string YuvToRgb = "yuv_to_rgb.comp";
     public const string ResampleHorizontal = "resample_h.comp";
     public const string ResampleVertical = "resample_v.comp";
