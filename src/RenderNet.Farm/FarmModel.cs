@@ -116,7 +116,12 @@ public sealed record NodeReport(string Address, string? NodeId, string? Device, 
 public sealed record FarmRun(string JobId, IReadOnlyList<NodeReport> Nodes, int TilesFromJournal, IReadOnlyList<string> Warnings);
 
 /// <param name="PixelSamples">Pixel-samples the tiles delivered in this run took (not those from the journal).</param>
-public sealed record FarmResult(string JobId, FloatImage Image, IReadOnlyList<NodeReport> Nodes, int TilesFromJournal, IReadOnlyList<string> Warnings, long PixelSamples);
+public sealed record FarmResult(string JobId, FloatImage Image, IReadOnlyList<NodeReport> Nodes, int TilesFromJournal, IReadOnlyList<string> Warnings, long PixelSamples)
+{
+    /// <summary>The frame's render passes (empty without them), assembled like <see cref="Image"/>.</summary>
+    public IReadOnlyList<PassImage> Passes { get; init; } = [];
+    public RenderedFrame Frame => new(Image, Passes);
+}
 
 /// <summary>The job cannot finish: the message says why, and the report says what each node did.</summary>
 public class FarmException(string message, IReadOnlyList<NodeReport> nodes, Exception? inner = null) : Exception(message, inner)

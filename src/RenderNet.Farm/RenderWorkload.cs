@@ -24,7 +24,7 @@ public sealed class RenderWorkload : FarmWorkload
         spec.Frame.Validate();
         this.spec = spec;
         this.journal = journal;
-        Assembler = new FrameAssembler(spec.Frame.Width, spec.Frame.Height);
+        Assembler = new FrameAssembler(spec.Frame.Width, spec.Frame.Height, spec.Frame.Passes);
         samplesTaken = new long[spec.Plan.Tiles.Count];
         long largest = spec.Plan.Tiles.Max(t => (long)t.PixelCount) * 16;
         MaxReplyBytes = (int)Math.Min(int.MaxValue, NodeReported.DeflateBound(largest) + (64 << 10));
@@ -74,10 +74,10 @@ public sealed class RenderWorkload : FarmWorkload
         request.PaymentChannel = paymentChannel;
         var result = await node.RenderTileAsync(request, deadline, cancellation);
         NodeReported.Seconds(result.RenderSeconds, $"tile {rect}");
-        if (result.PixelsZlib.Length > NodeReported.DeflateBound((long)rect.PixelCount * 16))
+        if (result.PixelsZlib.Length > NodeReported.DeflateBound((long)rect.PixelCount * spec.Frame.FloatsPerPixel * 4))
             throw new InvalidDataException($"tile {rect}: {result.PixelsZlib.Length:N0} compressed bytes, more than its pixels can take");
         long samples = TileSamples.Check(spec.Frame, rect, result.PixelSamples);
-        var pixels = TilePixels.Decode(result, rect);
+        var pixels = TilePixels.Decode(result, rect, spec.Frame.FloatsPerPixel);
         // The journal keeps pixels as this coordinator compresses them, never bytes the node chose.
         if (journal is not null) result.PixelsZlib = TilePixels.Compress(pixels);
         return new TileDelivery(result, pixels, TilePixels.Sha256(pixels), samples);

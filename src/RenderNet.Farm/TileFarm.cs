@@ -91,7 +91,7 @@ public sealed class TileFarm
     {
         if (work is not RenderWorkload render) throw new InvalidOperationException("RunAsync returns a frame: use RunWorkAsync for other workloads");
         var run = await RunWorkAsync(nodeAddresses, cancellation);
-        return new FarmResult(run.JobId, render.Assembler.Frame, run.Nodes, run.TilesFromJournal, run.Warnings, render.PixelSamplesTaken);
+        return new FarmResult(run.JobId, render.Assembler.Frame, run.Nodes, run.TilesFromJournal, run.Warnings, render.PixelSamplesTaken) { Passes = render.Assembler.Passes };
     }
 
     /// <summary>

@@ -71,7 +71,7 @@ public sealed class TileJournal : FarmJournal
     }
 
     /// <summary>
-    /// One delivered tile's linear RGBA32F pixels read from a journal file by another reader (the service's event
+    /// One delivered tile's linear RGBA32F pixels (its beauty, without passes) read from a journal file by another reader (the service's event
     /// stream), or null when the tile is not (or no longer) there. SQLite's WAL lets it read while the job writes.
     /// </summary>
     public static float[]? ReadTile(string path, int index)
@@ -85,7 +85,12 @@ public sealed class TileJournal : FarmJournal
         using var reader = query.ExecuteReader();
         if (!reader.Read()) return null;
         var rect = new TileRect(reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3));
-        return TilePixels.Decode(new TileResult { Width = (uint)rect.Width, Height = (uint)rect.Height, PixelsZlib = ByteString.CopyFrom((byte[])reader["pixels_zlib"]), PixelsSha256 = reader.GetString(5) }, rect);
+        var result = new TileResult { Width = (uint)rect.Width, Height = (uint)rect.Height, PixelsZlib = ByteString.CopyFrom((byte[])reader["pixels_zlib"]), PixelsSha256 = reader.GetString(5) };
+        using var frameQuery = db.CreateCommand();
+        frameQuery.CommandText = "SELECT frame FROM job LIMIT 1";
+        var (frame, _) = FrameMessages.FromRequest(TileRequest.Parser.ParseFrom((byte[])frameQuery.ExecuteScalar()!));
+        // The tile's render passes follow its RGBA: tile events carry the beauty only.
+        return TilePixels.Decode(result, rect, frame.FloatsPerPixel)[..(rect.PixelCount * 4)];
     }
 
     /// <summary>Tiles already delivered, verified again against their stored hash.</summary>
@@ -106,7 +111,7 @@ public sealed class TileJournal : FarmJournal
                     Width = (uint)reader.GetInt32(1), Height = (uint)reader.GetInt32(2),
                     PixelsZlib = ByteString.CopyFrom((byte[])reader["pixels_zlib"]), PixelsSha256 = reader.GetString(4),
                 };
-                tiles[idx] = (TilePixels.Decode(result, rect), reader.GetString(5));
+                tiles[idx] = (TilePixels.Decode(result, rect, Spec.Frame.FloatsPerPixel), reader.GetString(5));
             }
         }
         return tiles;

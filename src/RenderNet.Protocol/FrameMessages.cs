@@ -35,6 +35,7 @@ public static class FrameMessages
             AnimationTime = frame.Animation?.Time ?? 0,
             NoiseThreshold = frame.NoiseThreshold,
             MinSamplesPerPixel = (uint)frame.MinSamplesPerPixel,
+            Passes = (uint)frame.Passes,
         };
         return request;
     }
@@ -81,6 +82,7 @@ public static class FrameMessages
             Animation = request.Animated ? new AnimationPose(checked((int)request.Animation), request.AnimationTime) : null,
             NoiseThreshold = request.NoiseThreshold,
             MinSamplesPerPixel = (int)Math.Min(request.MinSamplesPerPixel, int.MaxValue), // bounded by Validate
+            Passes = (RenderPasses)request.Passes,   // unknown bits refused by Validate
         };
         frame.Validate();
         var tile = new TileRect(checked((int)request.X), checked((int)request.Y), checked((int)request.Width), checked((int)request.Height));

@@ -7,7 +7,7 @@ using RenderNet.Core.Tiles;
 namespace RenderNet.Protocol;
 
 /// <summary>
-/// Tile pixels on the wire: RGBA32F little-endian, zlib-compressed (BCL's ZLibStream), with a SHA-256 of the raw bytes
+/// Tile pixels on the wire: RGBA32F little-endian (then the frame's render passes, planar), zlib-compressed (BCL's ZLibStream), with a SHA-256 of the raw bytes
 /// so the receiver can tell a corrupt or substituted tile from a good one.
 /// </summary>
 public static class TilePixels
@@ -25,12 +25,13 @@ public static class TilePixels
 
     /// <summary>Decodes and checks a tile result against the rectangle that was asked for.</summary>
     /// <exception cref="InvalidDataException">Wrong size, undecodable data or a hash that does not match, with the reason.</exception>
-    public static float[] Decode(TileResult result, TileRect expected)
+    /// <param name="floatsPerPixel">4, or the frame's <see cref="Core.Rendering.FrameSettings.FloatsPerPixel"/> with render passes: the size is ours, never the sender's.</param>
+    public static float[] Decode(TileResult result, TileRect expected, int floatsPerPixel = 4)
     {
         if (result.Width != expected.Width || result.Height != expected.Height)
             throw new InvalidDataException($"tile {expected} came back as {result.Width}x{result.Height}");
-        int byteCount = checked(expected.PixelCount * 16);
-        var pixels = new float[expected.PixelCount * 4];
+        int byteCount = checked(expected.PixelCount * floatsPerPixel * 4);
+        var pixels = new float[checked(expected.PixelCount * floatsPerPixel)];
         var bytes = MemoryMarshal.AsBytes(pixels.AsSpan());
         bool trailing;
         try

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Numerics;
 using System.Text.Json;
+using RenderNet.Core.Denoising;
 using RenderNet.Core.Gltf;
 using RenderNet.Core.Imaging;
 using RenderNet.Core.Rendering;
@@ -30,7 +31,8 @@ static class RenderCommand
         string? Rpc, string? Escrow, string? Token, string? Registry, string? PayerKeystore, string Mode,
         string? Frames = null, double Fps = 24, string Animation = "0", string? Timeline = null, double SpotCheck = FarmDefaults.SpotCheckRate,
         string? MaxPrice = null, string? ExpectedFingerprint = null, string? MinStake = null, Uri? Service = null,
-        float NoiseThreshold = 0, int MinSpp = 0)
+        float NoiseThreshold = 0, int MinSpp = 0,
+        string? Passes = null, bool Denoise = false, string ExrCompression = "zip", string ExrType = "half", int ExrTile = 0)
     {
         public FarmSessionRequest Session => new(Nodes, LocalNodes, Device, Pay, Price, Rpc, Escrow, Token, Registry, PayerKeystore, MaxPrice, ExpectedFingerprint, MinStake);
         public bool Farmed => Session.Farmed || Resume is not null;
@@ -53,7 +55,12 @@ static class RenderCommand
         var camera = new Option<string?>("--camera") { Description = "Camera name or index (default: the scene's first camera, or an automatic framing)" };
         var device = new Option<string?>("--device") { Description = $"Vulkan device index or name substring (default: ${DeviceSelection.EnvironmentVariable}, then the best device)" };
         var background = new Option<string?>("--background") { Description = "Environment radiance as R,G,B or one value (default: black when the scene has lights, else 1)" };
-        var output = new Option<string>("--out", "-o") { Description = "Output image: .png (sRGB) or .pfm (linear float)", DefaultValueFactory = _ => "render.png" };
+        var output = new Option<string>("--out", "-o") { Description = "Output image: .png (sRGB), .pfm (linear float) or .exr (linear, multi-layer with --passes)", DefaultValueFactory = _ => "render.png" };
+        var passes = new Option<string?>("--passes") { Description = "Render passes written as EXR layers: albedo,normal,depth,position,object,material,emission,direct,indirect,variance or all" };
+        var denoise = new Option<bool>("--denoise") { Description = "Denoise the assembled frame (guided by albedo, normal and variance, which are rendered for it); EXR keeps the noisy beauty as the 'noisy' layer" };
+        var exrCompression = new Option<string>("--exr-compression") { Description = "EXR compression: none, rle, zips, zip, piz, dwaa or dwab (DWA: beauty only)", DefaultValueFactory = _ => "zip" };
+        var exrType = new Option<string>("--exr-type") { Description = "EXR colour channels: half or float (depth, position, normal, ids and variance are always float)", DefaultValueFactory = _ => "half" };
+        var exrTile = new Option<int>("--exr-tile") { Description = "EXR tile size in pixels (0: scanlines)", DefaultValueFactory = _ => 0 };
         var bitDepth = new Option<int>("--bit-depth") { Description = "PNG bit depth: 8 or 16", DefaultValueFactory = _ => 8 };
         var validation = new Option<bool>("--validation") { Description = "Enable Vulkan validation layers (when installed)" };
         var json = new Option<bool>("--json") { Description = "Print a machine-readable JSON summary on stdout" };
@@ -89,7 +96,7 @@ static class RenderCommand
         {
             scene, width, height, spp, bounces, tile, seed, camera, device, background, output, bitDepth, validation, json,
             nodes, localNodes, journal, resume, allowMixed, tileTimeout, pay, price, rpc, escrowOption, tokenOption, registryOption, payerKeystore, mode, frames, fps, animation, timeline, spotCheck, maxPrice, expected, minStake, service,
-            noiseThreshold, minSpp,
+            noiseThreshold, minSpp, passes, denoise, exrCompression, exrType, exrTile,
         };
         command.SetAction((parse, cancellation) => UserErrors.Run(() => Execute(new Request(
             parse.GetValue(scene), parse.GetValue(width), parse.GetValue(height), parse.GetValue(spp), parse.GetValue(bounces),
@@ -99,7 +106,8 @@ static class RenderCommand
             parse.GetValue(allowMixed), parse.GetValue(tileTimeout), parse.GetValue(pay), parse.GetValue(price),
             parse.GetValue(rpc), parse.GetValue(escrowOption), parse.GetValue(tokenOption), parse.GetValue(registryOption), parse.GetValue(payerKeystore), parse.GetValue(mode)!,
             parse.GetValue(frames), parse.GetValue(fps), parse.GetValue(animation)!, parse.GetValue(timeline), parse.GetValue(spotCheck), parse.GetValue(maxPrice), parse.GetValue(expected), parse.GetValue(minStake), parse.GetValue(service),
-            parse.GetValue(noiseThreshold), parse.GetValue(minSpp)), cancellation)));
+            parse.GetValue(noiseThreshold), parse.GetValue(minSpp), parse.GetValue(passes), parse.GetValue(denoise),
+            parse.GetValue(exrCompression)!, parse.GetValue(exrType)!, parse.GetValue(exrTile)), cancellation)));
         return command;
     }
 
@@ -115,6 +123,7 @@ static class RenderCommand
         if (r.Timeline is not null && !r.Farmed) throw new ArgumentException("--timeline draws a farm job: give --local-nodes N or --nodes …");
         if (r.Timeline is not null) ImageWriter.EnsureWritable(r.Timeline);
         var format = ImageWriter.FormatFor(r.Output, r.BitDepth);
+        var outputSettings = FrameOutput.Settings.Parse(r.Passes, r.Denoise, r.ExrCompression, r.ExrType, r.ExrTile, format, r.Mode);
         Vector3? explicitBackground = r.Background is null ? null : ParseColor(r.Background);
         FrameSettings.ValidateLimits(r.Width, r.Height, r.Spp, r.Bounces, explicitBackground ?? Vector3.Zero);
         FrameSettings.ValidateAdaptive(r.NoiseThreshold, r.MinSpp, r.Spp);
@@ -123,7 +132,7 @@ static class RenderCommand
         if (r.Resume is not null)
         {
             using var resumed = TileJournal.Open(r.Journal, r.Resume);
-            return await RenderOnFarm(r, resumed, format, total, cancellation);
+            return await RenderOnFarm(r, resumed, format, outputSettings, total, cancellation);
         }
 
         // One scene encoding for every path: the .glb bytes that nodes receive are the ones rendered locally too.
@@ -133,6 +142,8 @@ static class RenderCommand
         if (r.Service is not null)
         {
             if (r.Farmed) throw new ArgumentException("--service submits to a running service, which has its own nodes: leave out --nodes, --local-nodes, --rpc and --resume");
+            if (outputSettings.ToRender != RenderPasses.None && format != ImageFormat.Exr && !r.Denoise)
+                throw new ArgumentException("--passes are written as layers of an EXR file: give --out NAME.exr");
             return await ServiceRender.RunAsync(r, glb, sceneName, format, explicitBackground, cancellation);
         }
         if (r.Frames is not null)
@@ -148,12 +159,12 @@ static class RenderCommand
                 var output = FramePath(r.Output, f);
                 Console.Error.WriteLine($"rendernet: frame {f} ({f / r.Fps:0.###} s) -> {output}");
                 int code = await RenderFrame(r with { Output = output, Frames = null }, glb, sceneName, new AnimationPose(animationIndex, (float)(f / r.Fps)),
-                    format, explicitBackground, Stopwatch.StartNew(), quiet: f != first, cancellation, shared);
+                    format, outputSettings, explicitBackground, Stopwatch.StartNew(), quiet: f != first, cancellation, shared);
                 if (code != ExitCodes.Success) return code;
             }
             return ExitCodes.Success;
         }
-        return await RenderFrame(r, glb, sceneName, null, format, explicitBackground, total, quiet: false, cancellation, null);
+        return await RenderFrame(r, glb, sceneName, null, format, outputSettings, explicitBackground, total, quiet: false, cancellation, null);
     }
 
     /// <summary>"A..B" or "N": an inclusive range of frame numbers.</summary>
@@ -178,7 +189,7 @@ static class RenderCommand
         return Path.Combine(Path.GetDirectoryName(output) ?? "", $"{Path.GetFileNameWithoutExtension(output)}-{frame:D4}{Path.GetExtension(output)}");
     }
 
-    static async Task<int> RenderFrame(Request r, byte[] glb, string sceneName, AnimationPose? pose, ImageFormat format, Vector3? explicitBackground,
+    static async Task<int> RenderFrame(Request r, byte[] glb, string sceneName, AnimationPose? pose, ImageFormat format, FrameOutput.Settings outputSettings, Vector3? explicitBackground,
         Stopwatch total, bool quiet, CancellationToken cancellation, FarmSession? session)
     {
         var loadWatch = Stopwatch.StartNew();
@@ -199,6 +210,7 @@ static class RenderCommand
             Animation = pose,
             NoiseThreshold = r.NoiseThreshold,
             MinSamplesPerPixel = r.MinSpp,
+            Passes = outputSettings.ToRender,
         };
         if (explicitBackground is null && !hasLights && !quiet)
             Console.Error.WriteLine("rendernet: note: the scene has no lights; it is lit by a uniform white environment (set --background to change)");
@@ -207,21 +219,24 @@ static class RenderCommand
         {
             var spec = new FarmJobSpec(FarmJobSpec.NewJobId(), glb, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(glb)), frame, r.Tile, r.Tile);
             using var journal = TileJournal.Create(r.Journal, spec);
-            return await RenderOnFarm(r, journal, format, total, cancellation, session);
+            return await RenderOnFarm(r, journal, format, outputSettings, total, cancellation, session);
         }
-        return RenderLocally(r, scene, frame, format, loadTime, total, cancellation);
+        return RenderLocally(r, scene, frame, format, outputSettings, loadTime, total, cancellation);
     }
 
-    static int RenderLocally(Request r, Scene scene, FrameSettings frame, ImageFormat format, TimeSpan loadTime, Stopwatch total, CancellationToken cancellation)
+    static int RenderLocally(Request r, Scene scene, FrameSettings frame, ImageFormat format, FrameOutput.Settings outputSettings, TimeSpan loadTime, Stopwatch total, CancellationToken cancellation)
     {
         using var gpu = VulkanDevice.Open(r.Device, r.Validation);
         if (gpu.ValidationWarning is { } vw) Console.Error.WriteLine($"rendernet: warning: {vw}");
         if (!r.Json) Console.Error.WriteLine($"rendernet: {scene.Name}: {scene.TriangleCount:N0} triangles, {r.Width}x{r.Height}, {(frame.Mode == RenderMode.Raster ? "rasterised" : $"{r.Spp} spp")} on {gpu.Info.Name} ({gpu.Info.Type})");
 
         var plan = new TilePlan(r.Width, r.Height, r.Tile);
-        (FloatImage image, RenderStats stats) = WithProgress(r.Json, plan.Tiles.Count, (long)r.Width * r.Height * r.Spp, report =>
-            LocalRender.Render(gpu, scene, frame, plan, p => report(p.TilesDone, p.PixelSamplesDone), cancellation));
-        ImageWriter.Write(image, r.Output, format);
+        (RenderedFrame rendered, RenderStats stats) = WithProgress(r.Json, plan.Tiles.Count, (long)r.Width * r.Height * r.Spp, report =>
+            LocalRender.RenderFrame(gpu, scene, frame, plan, p => report(p.TilesDone, p.PixelSamplesDone), cancellation));
+        // Denoised on the device when the frame fits its buffers, else on the CPU: the same bits either way.
+        var vulkanDenoiser = new VulkanDenoiser(gpu);
+        var (image, denoiseSeconds) = FrameOutput.Write(rendered, frame, r.Output, format, outputSettings,
+            () => vulkanDenoiser.Fits(frame.Width, frame.Height) ? vulkanDenoiser : new CpuDenoiser());
 
         if (r.Json)
         {
@@ -239,7 +254,7 @@ static class RenderCommand
                 timings = new
                 {
                     load_s = loadTime.TotalSeconds, bvh_s = stats.BvhBuild.TotalSeconds, upload_s = stats.Upload.TotalSeconds,
-                    render_s = stats.Render.TotalSeconds, total_s = total.Elapsed.TotalSeconds,
+                    render_s = stats.Render.TotalSeconds, denoise_s = denoiseSeconds, total_s = total.Elapsed.TotalSeconds,
                 },
                 pixel_samples = stats.PixelSamples,
                 samples_per_second = stats.SamplesPerSecond,
@@ -251,14 +266,14 @@ static class RenderCommand
         else
         {
             Console.Error.WriteLine($"rendernet: wrote {r.Output} in {total.Elapsed.TotalSeconds:F2} s " +
-                $"(render {stats.Render.TotalSeconds:F2} s, " +
+                $"(render {stats.Render.TotalSeconds:F2} s, " + (outputSettings.Denoise ? $"denoise {denoiseSeconds:F2} s, " : "") +
                 (frame.Mode == RenderMode.Raster ? "" : $"{stats.SamplesPerSecond / 1e6:F2} M samples/s, {stats.RaysPerSecond / 1e6:F2} M rays/s, ") +
                 $"{stats.Tiles} tile{(stats.Tiles == 1 ? "" : "s")})");
         }
         return ExitCodes.Success;
     }
 
-    static async Task<int> RenderOnFarm(Request r, TileJournal journal, ImageFormat format, Stopwatch total, CancellationToken cancellation,
+    static async Task<int> RenderOnFarm(Request r, TileJournal journal, ImageFormat format, FrameOutput.Settings outputSettings, Stopwatch total, CancellationToken cancellation,
         FarmSession? shared = null)
     {
         var spec = journal.Spec;
@@ -288,7 +303,8 @@ static class RenderCommand
             return await farm.RunAsync(addresses, cancellation);
         });
         var renderTime = renderWatch.Elapsed;
-        ImageWriter.Write(result.Image, r.Output, format);
+        // The coordinator has no GPU of its own: it denoises on the CPU, which gives the device's bits.
+        var (image, denoiseSeconds) = FrameOutput.Write(result.Frame, frame, r.Output, format, outputSettings, () => new CpuDenoiser());
         string? timelineLegend = r.Timeline is null ? null : JobTimeline.Write(r.Timeline, result.Nodes, attempts);
 
         if (r.Json)
@@ -303,7 +319,7 @@ static class RenderCommand
                 width = frame.Width, height = frame.Height, spp = frame.SamplesPerPixel, bounces = frame.MaxBounces, seed = frame.Seed,
                 tiles = spec.Plan.Tiles.Count,
                 tiles_from_journal = result.TilesFromJournal,
-                timings = new { render_s = renderTime.TotalSeconds, total_s = total.Elapsed.TotalSeconds },
+                timings = new { render_s = renderTime.TotalSeconds, denoise_s = denoiseSeconds, total_s = total.Elapsed.TotalSeconds },
                 pixel_samples = result.PixelSamples,
                 samples_per_second = result.PixelSamples / renderTime.TotalSeconds,
                 nodes = result.Nodes.Select(n => new
@@ -312,7 +328,7 @@ static class RenderCommand
                     tiles = n.Tiles, render_s = n.RenderTime.TotalSeconds, failures = n.Failures, excluded = n.Excluded,
                     paid = n.Paid.ToString(), redeem_tx = n.RedeemTransaction, spot_checks = n.SpotChecks, duplicates_paid = n.PaidDuplicates,
                 }),
-                image_sha256 = result.Image.ContentHash(),
+                image_sha256 = image.ContentHash(),
                 warnings = result.Warnings,
             });
         }
@@ -321,7 +337,7 @@ static class RenderCommand
             session.PrintReport(result.Nodes, "Tiles");
             if (timelineLegend is not null) Console.Error.WriteLine(timelineLegend);
             Console.Error.WriteLine($"rendernet: wrote {r.Output} in {total.Elapsed.TotalSeconds:F2} s (render {renderTime.TotalSeconds:F2} s on {result.Nodes.Count(n => n.Tiles > 0)} node(s)" +
-                (result.TilesFromJournal > 0 ? $", {result.TilesFromJournal} tiles from the journal" : "") + ")");
+                (result.TilesFromJournal > 0 ? $", {result.TilesFromJournal} tiles from the journal" : "") + (outputSettings.Denoise ? $", denoised in {denoiseSeconds:F2} s" : "") + ")");
         }
         return ExitCodes.Success;
     }

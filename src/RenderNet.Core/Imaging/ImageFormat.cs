@@ -1,4 +1,4 @@
 namespace RenderNet.Core.Imaging;
 
-/// <summary>Output encodings: 8-bit sRGB PNG, 16-bit sRGB PNG, or linear 32-bit float PFM.</summary>
-public enum ImageFormat { Png8, Png16, Pfm }
+/// <summary>Output encodings: 8-bit sRGB PNG, 16-bit sRGB PNG, linear 32-bit float PFM, or linear multi-layer OpenEXR (written by RenderNet.Exr).</summary>
+public enum ImageFormat { Png8, Png16, Pfm, Exr }

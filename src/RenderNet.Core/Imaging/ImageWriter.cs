@@ -17,7 +17,8 @@ public static class ImageWriter
     {
         ".png" => bitDepth == 16 ? ImageFormat.Png16 : ImageFormat.Png8,
         ".pfm" => ImageFormat.Pfm,
-        var ext => throw new ArgumentException($"unsupported output extension '{ext}': use .png or .pfm"),
+        ".exr" => ImageFormat.Exr,
+        var ext => throw new ArgumentException($"unsupported output extension '{ext}': use .png, .pfm or .exr"),
     };
 
     /// <summary>
@@ -53,6 +54,7 @@ public static class ImageWriter
                 case ImageFormat.Png8: WritePng8(image, stream); break;
                 case ImageFormat.Png16: WritePng16(image, stream); break;
                 case ImageFormat.Pfm: WritePfm(image, stream); break;
+                default: throw new ArgumentException($"{format} images are not written here (EXR: RenderNet.Exr.FrameExr)");
             }
         }
         File.Move(temp, path, overwrite: true);
