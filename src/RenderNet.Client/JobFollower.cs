@@ -169,7 +169,8 @@ namespace RenderNet.Client
             return new RenderResult(images,
                 receipt.Nodes.Select(n => new NodeReceipt(n.Node, n.Address, n.Tiles, ServiceJson.Tokens(n.Paid), n.SpotChecks, n.Duplicates)).ToList(),
                 receipt.TilesDelivered, receipt.TilesTotal, TimeSpan.FromSeconds(receipt.DurationSeconds),
-                receipt.Warnings.Count > 0 ? receipt.Warnings : warnings.ToList());
+                receipt.Warnings.Count > 0 ? receipt.Warnings : warnings.ToList(),
+                receipt.Outputs.Select(o => new RenderOutputFile(o.Name, o.File, o.Bytes)).ToList());
         }
 
         async Task<RenderImage> FrameAsync(int index, CancellationToken cancellation)

@@ -95,10 +95,14 @@ namespace RenderNet.Client
     /// <summary>A finished job: its frames (in the request's pixel format) and its receipt.</summary>
     public sealed class RenderResult
     {
-        internal RenderResult(IReadOnlyList<RenderImage> frames, IReadOnlyList<NodeReceipt> receipt, int delivered, int total, TimeSpan duration, IReadOnlyList<string> warnings)
+        internal RenderResult(IReadOnlyList<RenderImage> frames, IReadOnlyList<NodeReceipt> receipt, int delivered, int total, TimeSpan duration, IReadOnlyList<string> warnings,
+            IReadOnlyList<RenderOutputFile> outputs)
         {
-            Frames = frames; Receipt = receipt; TilesDelivered = delivered; TilesTotal = total; Duration = duration; Warnings = warnings;
+            Frames = frames; Receipt = receipt; TilesDelivered = delivered; TilesTotal = total; Duration = duration; Warnings = warnings; Outputs = outputs;
         }
+
+        /// <summary>Files the job produced on the service (with render passes: one multi-layer EXR per frame); fetch with <see cref="RenderServiceClient.DownloadOutputAsync"/>.</summary>
+        public IReadOnlyList<RenderOutputFile> Outputs { get; }
 
         /// <summary>One image per frame, whole-frame (X = Y = 0).</summary>
         public IReadOnlyList<RenderImage> Frames { get; }
@@ -196,5 +200,18 @@ namespace RenderNet.Client
         /// minimum samples; the render ends between this and <see cref="EstimatedDuration"/>. Null without it.
         /// </summary>
         public TimeSpan? FastestDuration { get; }
+    }
+
+    /// <summary>A file a finished job produced on the service: what it is, its name for download, its size.</summary>
+    public sealed class RenderOutputFile
+    {
+        internal RenderOutputFile(string name, string file, long bytes) { Name = name; File = file; Bytes = bytes; }
+
+        /// <summary>What the file holds, e.g. "frame 0 (EXR: beauty and passes)".</summary>
+        public string Name { get; }
+        /// <summary>The name to pass to <see cref="RenderServiceClient.DownloadOutputAsync"/>.</summary>
+        public string File { get; }
+        /// <summary>Size in bytes.</summary>
+        public long Bytes { get; }
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Numerics;
 
 namespace RenderNet.Client
@@ -102,6 +103,14 @@ namespace RenderNet.Client
         public float NoiseThreshold { get; set; }
         /// <summary>With <see cref="NoiseThreshold"/>: samples every pixel takes before it may stop (0: 16, at most the spp).</summary>
         public int MinSamplesPerPixel { get; set; }
+        /// <summary>
+        /// Render passes by name (albedo, normal, depth, position, object, material, emission, direct, indirect,
+        /// variance, or all): each finished frame is also kept as a multi-layer EXR, listed in the result's
+        /// <see cref="RenderResult.Outputs"/> and fetched with <see cref="RenderServiceClient.DownloadOutputAsync"/>.
+        /// </summary>
+        public IList<string> Passes { get; } = new List<string>();
+        /// <summary>Denoise each assembled frame (path tracing only): frame events and the result carry the denoised pixels.</summary>
+        public bool Denoise { get; set; }
         /// <summary>Tile edge in pixels: the unit of work sent to one node (edge tiles may be smaller).</summary>
         public int TileSize { get; set; } = 64;
         /// <summary>The scene's camera by name or index; null: the scene's first camera, or an automatic framing.</summary>

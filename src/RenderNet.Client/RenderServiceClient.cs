@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.IO;
 using System.Linq;
 using System.Net;
 using System.Net.Http;
@@ -78,6 +79,24 @@ namespace RenderNet.Client
                     service.Dispose();
                     throw;
                 }
+            }, cancellationToken);
+        }
+
+        /// <summary>
+        /// Copies a file a finished job produced (one of <see cref="RenderResult.Outputs"/>, e.g. a frame's EXR with its
+        /// render passes) into <paramref name="destination"/>.
+        /// </summary>
+        /// <exception cref="RenderServiceException">The job or the file is not on the service (<see cref="RenderErrorKind.JobNotFound"/>).</exception>
+        public Task DownloadOutputAsync(string jobId, string file, Stream destination, CancellationToken cancellationToken = default)
+        {
+            if (jobId == null) throw new ArgumentNullException(nameof(jobId));
+            if (file == null) throw new ArgumentNullException(nameof(file));
+            if (destination == null) throw new ArgumentNullException(nameof(destination));
+            return Task.Run(async () =>
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, $"v1/jobs/{Uri.EscapeDataString(jobId)}/outputs/{string.Join("/", file.Split('/').Select(Uri.EscapeDataString))}");
+                using var response = await Connection.SendRawAsync(request, cancellationToken).ConfigureAwait(false);
+                await response.Content.CopyToAsync(destination).ConfigureAwait(false);
             }, cancellationToken);
         }
 

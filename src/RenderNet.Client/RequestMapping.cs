@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Linq;
 using System.Numerics;
 using RenderNet.Client.Wire;
 
@@ -25,6 +26,8 @@ namespace RenderNet.Client
                 MaxBounces = r.MaxBounces,
                 NoiseThreshold = r.NoiseThreshold,
                 MinSamplesPerPixel = r.MinSamplesPerPixel,
+                Passes = r.Passes.Count > 0 ? r.Passes.ToList() : null,
+                Denoise = r.Denoise,
                 TileSize = r.TileSize,
                 Camera = r.Camera,
                 View = r.View == null ? null : new ViewSettings

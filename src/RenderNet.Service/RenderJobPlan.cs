@@ -1,3 +1,4 @@
+using RenderNet.Core.Denoising;
 using System.Numerics;
 using RenderNet.Client.Wire;
 using RenderNet.Core.Gltf;
@@ -18,6 +19,10 @@ public sealed class RenderJobPlan : JobPlan
     public List<int> FrameNumbers { get; } = [];
     public int TilesPerFrame { get; private set; }
     public int TileSize { get; private set; }
+    /// <summary>The passes the caller asked for: each finished frame is also written as a multi-layer EXR output.</summary>
+    public RenderPasses Passes { get; private set; }
+    /// <summary>Each assembled frame is denoised (on the service's CPU: the same bits as on a device).</summary>
+    public bool Denoise { get; private set; }
     public decimal? MaxCost { get; private set; }
     public override int UnitsTotal => TilesPerFrame * Frames.Count;
     public override int FrameCount => Frames.Count;
@@ -44,6 +49,17 @@ public sealed class RenderJobPlan : JobPlan
         {
             plan.Error("render", ex.Message);
         }
+        try
+        {
+            plan.Passes = r.Passes is null ? RenderPasses.None : RenderPassLayout.Parse(string.Join(",", r.Passes));
+        }
+        catch (ArgumentException ex)
+        {
+            plan.Error("render.passes", ex.Message);
+        }
+        plan.Denoise = r.Denoise;
+        if (r.Mode == "raster" && (plan.Passes != RenderPasses.None || r.Denoise))
+            plan.Error(r.Denoise ? "render.denoise" : "render.passes", $"{(r.Denoise ? "denoising" : "render passes")} need the path tracer (mode 'path-trace'), not the rasteriser");
         if (r.Mode is not ("path-trace" or "raster")) plan.Error("render.mode", $"mode must be 'path-trace' or 'raster', got '{Farm.Printable.Clean(r.Mode, 40)}'");
         if (r.Background is { Length: not 3 }) plan.Error("render.background", "the background is [r, g, b]");
         if (r.TileSize < 1 || r.TileSize > FrameSettings.MaxDimension) plan.Error("render.tileSize", $"tile size must be between 1 and {FrameSettings.MaxDimension}, got {r.TileSize}");
@@ -98,6 +114,7 @@ public sealed class RenderJobPlan : JobPlan
             NoiseThreshold = r.NoiseThreshold, MinSamplesPerPixel = r.MinSamplesPerPixel,
             Background = Vector(r.Background) ?? (hasLights ? Vector3.Zero : Vector3.One),
             Mode = r.Mode == "raster" ? RenderMode.Raster : RenderMode.PathTrace,
+            Passes = plan.Passes | (plan.Denoise ? DenoiseInput.RequiredPasses | RenderPasses.Emission : RenderPasses.None),
         };
         if (r.Frames is { } frames)
         {

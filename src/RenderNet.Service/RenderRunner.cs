@@ -1,6 +1,10 @@
 using System.Runtime.InteropServices;
 using RenderNet.Client.Wire;
+using RenderNet.Core.Denoising;
+using RenderNet.Core.Imaging;
+using RenderNet.Core.Rendering;
 using RenderNet.Core.Storage;
+using RenderNet.Exr;
 using RenderNet.Farm;
 
 namespace RenderNet.Service;
@@ -67,9 +71,38 @@ sealed class RenderRunner(ServiceJob job, JobManager manager, ServiceOptions opt
         }
     }
 
+    /// <summary>
+    /// Keeps a frame: denoised when asked (on the CPU: a coordinator has no GPU, and the integer filter gives a device's
+    /// bits), its EXR with the passes when asked, then the raw beauty the frame endpoint serves — last, since its file
+    /// marks the frame finished for a resumed job.
+    /// </summary>
     void SaveFrame(int index, RenderWorkload work)
     {
-        var pixels = work.Assembler.Frame.Pixels;
-        DurableFile.Replace(Job.FramePath(index), stream => stream.Write(MemoryMarshal.AsBytes(pixels.AsSpan())));
+        var rendered = RenderedFrame.From(work.Assembler);
+        var beauty = Plan.Denoise && work.Assembler.IsComplete ? new CpuDenoiser().Denoise(rendered) : rendered.Beauty;
+        if (Plan.Passes != RenderPasses.None)
+        {
+            Directory.CreateDirectory(OutputDirectory);
+            FrameExr.Write(Path.Combine(OutputDirectory, ExrName(index)), new RenderedFrame(beauty, rendered.Passes), Plan.Frames[index],
+                new ExrWriteOptions { Compression = ExrCompression.Zip }, ExrPixelType.Half, noisyBeauty: ReferenceEquals(beauty, rendered.Beauty) ? null : rendered.Beauty,
+                extra: [new ExrAttribute.Int("rendernet/denoised", ReferenceEquals(beauty, rendered.Beauty) ? 0 : 1)]);
+        }
+        DurableFile.Replace(Job.FramePath(index), stream => stream.Write(MemoryMarshal.AsBytes(beauty.Pixels.AsSpan())));
+        ListOutputs();
+    }
+
+    string OutputDirectory => Path.Combine(Job.Directory, "out");
+    string ExrName(int index) => $"frame-{Plan.FrameNumbers[index]:D4}.exr";
+
+    /// <summary>The receipt lists every frame EXR written so far (a resumed job's earlier frames included).</summary>
+    void ListOutputs()
+    {
+        Outputs.Clear();
+        for (int i = 0; i < Plan.Frames.Count; i++)
+        {
+            var file = new FileInfo(Path.Combine(OutputDirectory, ExrName(i)));
+            if (file.Exists)
+                Outputs.Add(new OutputLine { Name = $"frame {Plan.FrameNumbers[i]} (EXR: beauty and {RenderPassLayout.Format(Plan.Frames[i].Passes)})", File = file.Name, Bytes = file.Length, Frames = 1 });
+        }
     }
 }

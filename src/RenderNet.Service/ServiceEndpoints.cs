@@ -157,8 +157,9 @@ static class ServiceEndpoints
             var listed = manager.Store.Get(id)?.Receipt?.Outputs.FirstOrDefault(o => o.File == file);
             if (listed is null) return ProblemResults.Of(404, $"job {id} has no output '{Farm.Printable.Clean(file, 120)}'", "JobNotFound", "file");
             string path = Path.Combine(manager.JobDirectory(id), "out", listed.File);
-            return Results.File(path, listed.File.EndsWith(".m3u8") ? "application/vnd.apple.mpegurl" : "video/mp4", Path.GetFileName(path), enableRangeProcessing: true);
-        }).WithSummary("A file a finished job produced (transcodes: renditions and playlists), as listed in its receipt");
+            string type = Path.GetExtension(listed.File) switch { ".m3u8" => "application/vnd.apple.mpegurl", ".exr" => "image/x-exr", _ => "video/mp4" };
+            return Results.File(path, type, Path.GetFileName(path), enableRangeProcessing: true);
+        }).WithSummary("A file a finished job produced (transcodes: renditions and playlists; renders with passes: a multi-layer EXR per frame), as listed in its receipt");
 
         v1.MapGet("/events", async (HttpContext context) =>
         {

@@ -85,6 +85,46 @@ public sealed class ClientRenderTests(LocalServiceFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task Passes_and_denoising_reach_the_nodes_and_the_client_gets_the_denoised_frame_and_an_exr()
+    {
+        var request = LocalServiceFixture.Small(spp: 4);
+        request.Passes.Add("albedo");
+        request.Passes.Add("depth");
+        request.Denoise = true;
+        var job = fixture.Client.CreateJob(request);
+        job.Start();
+        var result = await job.Completion;
+        var frame = result.Frames.Single();
+        // The nodes rendered the passes (the denoiser needs them) and the service denoised exactly as one process would.
+        var local = LocalServiceFixture.LocalRenderFrame(request);
+        var denoised = new Core.Denoising.CpuDenoiser().Denoise(local);
+        Assert.True(MemoryMarshal.Cast<byte, float>(frame.Pixels.Span).SequenceEqual(denoised.Pixels));
+        Assert.False(denoised.BitEquals(local.Beauty));
+
+        var output = Assert.Single(result.Outputs);
+        Assert.Equal("frame-0000.exr", output.File);
+        string path = Path.Combine(Path.GetTempPath(), $"rendernet-{Guid.NewGuid():N}.exr");
+        try
+        {
+            using (var file = File.Create(path)) await fixture.Client.DownloadOutputAsync(job.Id, output.File, file);
+            Assert.Equal(output.Bytes, new FileInfo(path).Length);
+            var exr = Exr.ExrReader.Read(path);
+            foreach (var channel in new[] { "R", "G", "B", "A", "albedo.R", "Z", "N.X", "variance", "emission.R", "noisy.R" })
+                Assert.True(exr.Channels.ContainsKey(channel), $"the EXR has no {channel} channel");
+            Assert.Equal(1, exr.Attributes["rendernet/denoised"]);
+            var depth = local.Pass(Core.Rendering.RenderPasses.Depth)!.Values;
+            Assert.Equal(depth, exr.Channels["Z"]);
+            Assert.Equal((float)(Half)denoised.Pixels[4 * 100 + 1], exr.Channels["G"][100]);
+            Assert.Equal((float)(Half)local.Beauty.Pixels[4 * 100 + 1], exr.Channels["noisy.G"][100]);
+        }
+        finally { File.Delete(path); }
+
+        request.Passes.Add("glow");
+        var bad = await fixture.Client.ValidateAsync(request);
+        Assert.Contains(bad.Problems, p => p.Severity == ProblemSeverity.Error && p.Message.Contains("'glow' is not a render pass (known: albedo"));
+    }
+
+    [Fact]
     public async Task Rgba8_tiles_are_the_frame_in_srgb_bytes_and_save_as_a_png()
     {
         var request = LocalServiceFixture.Small(PixelFormat.Rgba8Srgb, spp: 1);

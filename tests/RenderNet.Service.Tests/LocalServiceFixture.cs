@@ -30,7 +30,10 @@ public sealed class LocalServiceFixture : IAsyncLifetime
     };
 
     /// <summary>The request rendered in this process, in one tile, with the frame settings the service plans for the nodes.</summary>
-    public static float[] LocalRender(RenderRequest request)
+    public static float[] LocalRender(RenderRequest request) => LocalRenderFrame(request).Beauty.Pixels;
+
+    /// <summary>As <see cref="LocalRender"/>, with the render passes the service plans (the caller's, and the denoiser's guides).</summary>
+    public static Core.Imaging.RenderedFrame LocalRenderFrame(RenderRequest request)
     {
         string dir = Directory.CreateTempSubdirectory("rendernet-scenes").FullName;
         try
@@ -40,7 +43,7 @@ public sealed class LocalServiceFixture : IAsyncLifetime
             var frame = RenderJobPlan.For(RequestMapping.ToSubmission(request, null), scenes).Frames.Single();
             using var device = VulkanDevice.Open();
             var scene = GltfSceneLoader.LoadGlb(request.Scene.Glb, request.Scene.Name);
-            return Vulkan.LocalRender.Render(device, scene, frame, new TilePlan(frame.Width, frame.Height, frame.Width)).Image.Pixels;
+            return Vulkan.LocalRender.RenderFrame(device, scene, frame, new TilePlan(frame.Width, frame.Height, frame.Width)).Frame;
         }
         finally { Directory.Delete(dir, true); }
     }

@@ -64,6 +64,10 @@ namespace RenderNet.Client.Wire
         public float NoiseThreshold { get; set; }
         /// <summary>With a noise threshold: samples every pixel takes before it may stop (0: the default, 16).</summary>
         public int MinSamplesPerPixel { get; set; }
+        /// <summary>Render passes by name (albedo, normal, depth, position, object, material, emission, direct, indirect, variance, all): each frame is also written as a multi-layer EXR output.</summary>
+        public List<string>? Passes { get; set; }
+        /// <summary>Denoise each assembled frame (path tracing only): the frame's pixels are the denoised ones.</summary>
+        public bool Denoise { get; set; }
         public int TileSize { get; set; } = 64;
         public string? Camera { get; set; }
         public ViewSettings? View { get; set; }
