@@ -26,18 +26,22 @@ var frames = new Option<int>("--frames") { Description = "With --screenshot: fra
 var sendView = new Option<bool>("--send-view") { Description = "Send the starting view to the network at once, as the R key does" };
 var showOverlay = new Option<bool>("--overlay") { Description = "Start with the tile overlay on (the O key toggles it)" };
 var orbit = new Option<float>("--orbit") { Description = "Start turned this many degrees around the scene (yaw), as if dragged" };
+var denoise = new Option<bool>("--denoise") { Description = "Network renders are denoised (the D key toggles it)" };
+var passes = new Option<string>("--passes") { Description = "Render passes network renders bring back, shown with the V key (e.g. albedo,normal,depth or all; empty: none)", DefaultValueFactory = _ => "albedo,normal,depth" };
+var show = new Option<string?>("--show") { Description = "The view shown when a render finishes: beauty, noisy, albedo, normal, depth, … (as V cycles; for screenshots)" };
 var saveDir = new Option<string>("--save-dir") { Description = "Where the S key saves PNGs", DefaultValueFactory = _ => "." };
 
 var command = new RootCommand("RenderNet viewer: orbit a preview of a glTF scene, send the view to the render network, watch the tiles arrive")
 {
     scenePath, width, height, spp, tile, localNodes, free, nodes, service, device, screenshot, frames, sendView, showOverlay, orbit, saveDir,
+    denoise, passes, show,
 };
 command.SetAction(parse =>
 {
     var options = new ViewerOptions(parse.GetValue(scenePath), parse.GetValue(width), parse.GetValue(height), parse.GetValue(spp), parse.GetValue(tile),
         parse.GetValue(localNodes), !parse.GetValue(free), parse.GetValue(nodes) ?? [], parse.GetValue(device), parse.GetValue(screenshot),
         parse.GetValue(frames), parse.GetValue(sendView), parse.GetValue(showOverlay), parse.GetValue(saveDir)!, parse.GetValue(orbit),
-        parse.GetValue(service), Environment.GetEnvironmentVariable("RENDERNET_SERVICE_TOKEN"));
+        parse.GetValue(service), Environment.GetEnvironmentVariable("RENDERNET_SERVICE_TOKEN"), parse.GetValue(denoise), parse.GetValue(passes)!, parse.GetValue(show));
     try
     {
         if (options.Width is < 16 or > 4096 || options.Height is < 16 or > 4096)

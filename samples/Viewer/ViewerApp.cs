@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using RenderNet.Core.Imaging;
 using RenderNet.Client;
+using RenderNet.Exr;
 using Silk.NET.OpenGL;
 
 namespace RenderNet.Viewer;
@@ -8,7 +9,7 @@ namespace RenderNet.Viewer;
 /// <summary>What the viewer was asked to do (see Program.cs for the options).</summary>
 sealed record ViewerOptions(string? ScenePath, int Width, int Height, int SamplesPerPixel, int TileSize, int LocalNodes, bool Paid,
     string[] Nodes, string? Device, string? Screenshot, int Frames, bool SendView, bool Overlay, string SaveDirectory, float OrbitDegrees = 0,
-    Uri? Service = null, string? ServiceToken = null);
+    Uri? Service = null, string? ServiceToken = null, bool Denoise = false, string Passes = "albedo,normal,depth", string? Show = null);
 
 /// <summary>
 /// The viewer's window and frame loop: input moves the orbit camera and re-renders the preview; a key sends the view to
@@ -44,12 +45,18 @@ sealed class ViewerApp : IDisposable
     double lastX, lastY;
     double scroll;
     readonly Queue<int> keys = new();
+    bool denoise;
+    /// <summary>What V cycles through after a network render: the beauty, then the passes of its EXR.</summary>
+    readonly List<(string Name, float[] Pixels)> views = [];
+    int viewIndex;
+    bool loadingViews;
 
     public ViewerApp(ViewerOptions options, RenderScene scene, Core.Scenes.Scene loaded)
     {
         this.options = options;
         this.scene = scene;
         overlay = options.Overlay;
+        denoise = options.Denoise;
         shown = new float[options.Width * options.Height * 4];
         blankOverlay = new byte[options.Width * options.Height * 4];
         preview = new PreviewRenderer(loaded, options.Device);
@@ -91,7 +98,7 @@ sealed class ViewerApp : IDisposable
         Glfw.GetCursorPos(window, out lastX, out lastY);
         while (Glfw.WindowShouldClose(window) == 0)
         {
-            bool busy = job is not null || farmStarting is { IsCompleted: false } || sendRequested;
+            bool busy = job is not null || farmStarting is { IsCompleted: false } || sendRequested || loadingViews;
             if (busy) Glfw.PollEvents(); else Glfw.WaitEventsTimeout(0.05);
             mainThread.Drain();
             CheckFarm();
@@ -109,7 +116,7 @@ sealed class ViewerApp : IDisposable
             if (options.Screenshot is { } path)
             {
                 // Frames count once the view is on screen: after the job, when one was sent.
-                bool waiting = options.SendView && (job is not null || sendRequested || farmStarting is { IsCompleted: false });
+                bool waiting = options.SendView && (job is not null || sendRequested || loadingViews || farmStarting is { IsCompleted: false });
                 if (!waiting && --framesToScreenshot <= 0)
                 {
                     SaveScreenshot(path, fbWidth, fbHeight);
@@ -169,6 +176,8 @@ sealed class ViewerApp : IDisposable
                 case 'P': TogglePause(); break;
                 case 'C': job?.Cancel(); break;
                 case 'F': camera.Reset(); break;
+                case 'V': if (views.Count > 0) { viewIndex = (viewIndex + 1) % views.Count; ShowView(); } break;
+                case 'D': denoise = !denoise; jobStatus = $"denoising {(denoise ? "on" : "off")} for the next render"; break;
             }
         }
         Glfw.GetCursorPos(window, out double x, out double y);
@@ -205,6 +214,7 @@ sealed class ViewerApp : IDisposable
         canvas.UploadOverlay(0, 0, options.Width, options.Height, blankOverlay);
         previewVersion = camera.Version;
         progress = null;
+        views.Clear();
     }
 
     /// <summary>A half-resolution preview blown up to the window, each pixel as a 2×2 block (odd edges repeat).</summary>
@@ -223,8 +233,9 @@ sealed class ViewerApp : IDisposable
         var request = new RenderRequest(scene)
         {
             Width = options.Width, Height = options.Height, SamplesPerPixel = options.SamplesPerPixel, TileSize = options.TileSize,
-            View = camera.View, PixelFormat = RenderNet.Client.PixelFormat.Rgba32FloatLinear,
+            View = camera.View, PixelFormat = RenderNet.Client.PixelFormat.Rgba32FloatLinear, Denoise = denoise,
         };
+        foreach (var pass in options.Passes.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)) request.Passes.Add(pass);
         var started = farm!.CreateJob(request);
         started.TileCompleted += tile => { if (job == started) ShowTile(tile); };
         started.ProgressChanged += p => { if (job == started) progress = p; };
@@ -239,6 +250,7 @@ sealed class ViewerApp : IDisposable
             };
             if (t.IsFaulted) Console.Error.WriteLine($"rendernet-viewer: the render {jobStatus}");
             job = null;
+            if (t.Status == TaskStatus.RanToCompletion) _ = ShowResultAsync(started, t.Result, request.Denoise);
         }, TaskScheduler.FromCurrentSynchronizationContext());
         job = started;
         jobStatus = "rendering";
@@ -266,6 +278,61 @@ sealed class ViewerApp : IDisposable
                 (marks[i], marks[i + 1], marks[i + 2], marks[i + 3]) = (color.R, color.G, color.B, border ? (byte)255 : (byte)48);
             }
         canvas.UploadOverlay(image.X, image.Y, image.Width, image.Height, marks);
+    }
+
+    /// <summary>
+    /// The finished job: its frame (denoised when asked) replaces the assembled tiles, and the layers of its EXR become
+    /// views for V. Runs on the main thread (its awaits come back through the main-thread queue).
+    /// </summary>
+    async Task ShowResultAsync(RenderJob finished, RenderResult result, bool denoised)
+    {
+        loadingViews = true;
+        string status = jobStatus;
+        try
+        {
+            views.Clear();
+            var beauty = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(result.Frames[0].Pixels.Span).ToArray();
+            views.Add((denoised ? "beauty (denoised)" : "beauty", beauty));
+            foreach (var output in result.Outputs.Where(o => o.File.EndsWith(".exr", StringComparison.Ordinal)))
+            {
+                string path = Path.Combine(Path.GetTempPath(), $"rendernet-viewer-{Guid.NewGuid():N}.exr");
+                try
+                {
+                    using (var file = File.Create(path)) await farm!.DownloadOutputAsync(finished.Id, output.File, file);
+                    views.AddRange(PassViews.FromExr(ExrReader.Read(path)));
+                }
+                finally { File.Delete(path); }
+            }
+            viewIndex = 0;
+            if (options.Show is { } wanted)
+            {
+                viewIndex = views.FindIndex(v => v.Name == wanted || v.Name.StartsWith(wanted + " ", StringComparison.Ordinal));
+                if (viewIndex < 0)
+                {
+                    viewIndex = 0;
+                    status = $"failed: the render has no '{wanted}' view (it has {string.Join(", ", views.Select(v => v.Name))})";
+                    Console.Error.WriteLine($"rendernet-viewer: {status}");
+                }
+            }
+            jobStatus = status;
+            ShowView();
+        }
+        catch (Exception ex) when (ex is IOException or RenderServiceException or ExrException or ExrUnavailableException)
+        {
+            jobStatus = $"failed: the render's passes could not be read: {ex.Message}";
+            Console.Error.WriteLine($"rendernet-viewer: {jobStatus}");
+        }
+        finally { loadingViews = false; }
+    }
+
+    void ShowView()
+    {
+        var (name, pixels) = views[viewIndex];
+        pixels.CopyTo(shown, 0);
+        canvas.UploadImage(0, 0, options.Width, options.Height, shown);
+        canvas.UploadOverlay(0, 0, options.Width, options.Height, blankOverlay);
+        if (!jobStatus.StartsWith("failed", StringComparison.Ordinal))
+            jobStatus = $"{jobStatus.Split(" · view ")[0]} · view {name} ({viewIndex + 1}/{views.Count})";
     }
 
     void TogglePause()
@@ -298,7 +365,7 @@ sealed class ViewerApp : IDisposable
         string state = job is null ? jobStatus : progress is { } p
             ? $"{job.State.ToString().ToLowerInvariant()}: tiles {p.TilesDone}/{p.TilesTotal} · {p.Cost} RNT · ETA {p.Eta?.TotalSeconds:F0} s"
             : job.State.ToString().ToLowerInvariant();
-        return $"RenderNet viewer — {scene.Name} · {farmStatus} · {state} · [drag] orbit [right/shift-drag] pan [wheel] zoom [R] render [O] overlay [P] pause [C] cancel [S] save [F] reset";
+        return $"RenderNet viewer — {scene.Name} · {farmStatus} · {state} · [drag] orbit [right/shift-drag] pan [wheel] zoom [R] render [O] overlay [P] pause [C] cancel [S] save [F] reset [V] next pass [D] denoise ({(denoise ? "on" : "off")})";
     }
 
     public void Dispose()

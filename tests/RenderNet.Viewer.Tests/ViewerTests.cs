@@ -123,6 +123,41 @@ public sealed class ViewerTests : IDisposable
     }
 
     [Fact]
+    public void A_denoised_render_shows_the_denoised_frame_and_its_passes()
+    {
+        const int w = 96, h = 72;
+        string[] common = ["--frames", "2", "--local-nodes", "2", "--free", "--send-view", "--width", $"{w}", "--height", $"{h}", "--spp", "4", "--tile", "32", "--denoise"];
+        using var beauty = Screenshot([.. common, "--show", "beauty"]);
+        using var normals = Screenshot([.. common, "--show", "normal"]);
+
+        var scene = Sample();
+        var camera = scene.ResolveCamera(null);
+        var frame = new FrameSettings
+        {
+            Width = w, Height = h, SamplesPerPixel = 4, MaxBounces = 6, Background = Vector3.Zero,
+            Camera = SceneCamera.LookAt(camera.Position, camera.Position + camera.Forward * StartDistance(scene), camera.YFov),
+            Passes = RenderPasses.Albedo | RenderPasses.Normal | RenderPasses.Depth | Core.Denoising.DenoiseInput.RequiredPasses | RenderPasses.Emission,
+        };
+        using var device = VulkanDevice.Open();
+        var rendered = LocalRender.RenderFrame(device, scene, frame, new TilePlan(w, h, w)).Frame;
+        var denoised = new Core.Denoising.CpuDenoiser().Denoise(rendered);
+        var (mean, outliers) = Compare(beauty, Srgb(denoised.Pixels));
+        Assert.True(mean < 0.5 && outliers < 0.005, $"denoised view vs reference: mean {mean:F3} codes, {outliers:P2} beyond 2 codes");
+        Assert.True(Compare(beauty, Srgb(rendered.Beauty.Pixels)).Mean > 2, "the view shows the noisy frame, not the denoised one");
+
+        // The normal view: (n + 1) / 2 as display values, from the job's EXR.
+        var n = rendered.Pass(RenderPasses.Normal)!.Values;
+        var expected = new byte[w * h * 4];
+        for (int i = 0; i < w * h; i++)
+        {
+            for (int c = 0; c < 3; c++) expected[4 * i + c] = (byte)MathF.Round(Math.Clamp(n[3 * i + c] * 0.5f + 0.5f, 0, 1) * 255);
+            expected[4 * i + 3] = 255;
+        }
+        (mean, outliers) = Compare(normals, expected);
+        Assert.True(mean < 1 && outliers < 0.01, $"normal view vs the normal pass: mean {mean:F3} codes, {outliers:P2} beyond 2 codes");
+    }
+
+    [Fact]
     public void Orbiting_turns_the_view_around_the_scene_centre()
     {
         using var shot = Screenshot("--frames", "2", "--local-nodes", "0", "--width", "160", "--height", "120", "--orbit", "40");
