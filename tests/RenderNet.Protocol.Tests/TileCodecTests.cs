@@ -85,6 +85,31 @@ public class TileCodecTests
     }
 
     [Fact]
+    public void Render_passes_travel_and_size_the_tile_the_receiver_expects()
+    {
+        var camera = new SceneCamera("cam", Matrix4x4.Identity, ProjectionKind.Perspective, 0.7f, null, 0.05f, null, 0, 0);
+        var frame = new FrameSettings { Width = 32, Height = 24, Camera = camera, Passes = RenderPasses.Albedo | RenderPasses.Depth };
+        var request = FrameMessages.ToRequest("a", frame, new TileRect(0, 0, 8, 8), "j", 0);
+        var (back, _) = FrameMessages.FromRequest(TileRequest.Parser.ParseFrom(Google.Protobuf.MessageExtensions.ToByteArray(request)));
+        Assert.Equal(RenderPasses.Albedo | RenderPasses.Depth, back.Passes);
+        Assert.Equal(8, back.FloatsPerPixel);   // RGBA + albedo RGB + depth
+
+        // The receiver decodes exactly what the frame's passes make: a node that leaves them out is refused.
+        var tile = new TileRect(0, 0, 8, 8);
+        var withPasses = Enumerable.Range(0, tile.PixelCount * 8).Select(i => (float)i).ToArray();
+        Assert.Equal(withPasses, TilePixels.Decode(Encode(tile, withPasses), tile, 8));
+        var beautyOnly = withPasses[..(tile.PixelCount * 4)];
+        Assert.Throws<InvalidDataException>(() => TilePixels.Decode(Encode(tile, beautyOnly), tile, 8));
+        Assert.Throws<InvalidDataException>(() => TilePixels.Decode(Encode(tile, withPasses), tile, 4));
+
+        request.Passes = 1u << 20;
+        Assert.StartsWith("render passes 0x100000 include unknown passes", Assert.Throws<ArgumentException>(() => FrameMessages.FromRequest(request)).Message);
+        request.Passes = (uint)RenderPasses.Albedo;
+        request.RenderMode = 1;
+        Assert.Contains("need the path tracer's radiance output", Assert.Throws<ArgumentException>(() => FrameMessages.FromRequest(request)).Message);
+    }
+
+    [Fact]
     public void Invalid_frames_and_tiles_are_refused()
     {
         var camera = new SceneCamera("cam", Matrix4x4.Identity, ProjectionKind.Perspective, 0.7f, null, 0.05f, null, 0, 0);
