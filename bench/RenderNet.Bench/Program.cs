@@ -27,6 +27,7 @@ root.Subcommands.Add(TranscodeBench.Create());
 root.Subcommands.Add(RasterBench.Create());
 root.Subcommands.Add(ClientBench.Create());
 root.Subcommands.Add(CyclesBench.Create());
+root.Subcommands.Add(DenoiseBench.Create());
 return root.Parse(args).Invoke();
 
 static int Run(int size, int spp, int tileSize, int triangleCount, string? deviceSelector, bool json)
