@@ -329,8 +329,7 @@ sealed class ViewerApp : IDisposable
     {
         var (name, pixels) = views[viewIndex];
         pixels.CopyTo(shown, 0);
-        canvas.UploadImage(0, 0, options.Width, options.Height, shown);
-        canvas.UploadOverlay(0, 0, options.Width, options.Height, blankOverlay);
+        canvas.UploadImage(0, 0, options.Width, options.Height, shown); // the tile overlay stays: O toggles it
         if (!jobStatus.StartsWith("failed", StringComparison.Ordinal))
             jobStatus = $"{jobStatus.Split(" · view ")[0]} · view {name} ({viewIndex + 1}/{views.Count})";
     }
