@@ -22,6 +22,18 @@ public sealed class DeadlinePolicy(FarmOptions options)
     /// <summary>A node that has answered only "busy" since <paramref name="busySince"/> is failing the job.</summary>
     public bool BusyTooLong(TimeSpan busySince, TimeSpan now) => now - busySince > options.MaxBusyTime;
 
+    /// <summary>
+    /// A node's rate after an attempt at <paramref name="work"/> timed out after <paramref name="elapsed"/>: it needed
+    /// longer than that, so its rate is at most work/elapsed. Taking that bound stretches its next deadline about
+    /// <see cref="FarmOptions.TimeoutFactor"/>-fold, so a node that is merely loaded (a busy host, a shared CPU) gets
+    /// through, while a dead one still runs out of consecutive failures.
+    /// </summary>
+    public static double AfterTimeout(double rate, long work, TimeSpan elapsed)
+    {
+        double bound = work / Math.Max(elapsed.TotalSeconds, 1e-3);
+        return rate > 0 ? Math.Min(rate, bound) : bound;
+    }
+
     /// <summary>The median of the nodes' known rates (0 before any node delivered).</summary>
     public static double FleetRate(IEnumerable<double> nodeRates)
     {

@@ -629,6 +629,7 @@ public sealed class TileFarm
         {
             attempt.Tile.FailedOn.Add(node);
             attempt.Tile.Failures++;
+            if (attempt.TimedOut) node.Rate = DeadlinePolicy.AfterTimeout(node.Rate, attempt.Tile.Work, attempt.Elapsed);
             // A node that evicted the scene gets no more tiles here rather than a surprise upload mid-job.
             excludedNow = roster.RecordFailure(node, outcome, lostScene: ex is RpcException { StatusCode: StatusCode.NotFound });
             if (!roster.AnyHealthy && done < tiles.Length)
