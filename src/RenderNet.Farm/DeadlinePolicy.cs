@@ -8,11 +8,20 @@ namespace RenderNet.Farm;
 /// </summary>
 public sealed class DeadlinePolicy(FarmOptions options)
 {
+    /// <summary>The most doublings consecutive timeouts give a node's deadline (×4): enough for a loaded host, not for a hung one.</summary>
+    public const int MaxTimeoutDoublings = 2;
+
     /// <summary>How long an attempt at <paramref name="work"/> may run on a node with this rate (0: unknown).</summary>
-    public TimeSpan LimitFor(long work, double nodeRate, double fleetRate)
+    /// <param name="timeoutsInARow">
+    /// The node's attempts that timed out since it last delivered: each doubles the time allowed for the work (up to
+    /// <see cref="MaxTimeoutDoublings"/>), so a node that is merely loaded (a busy host, a shared CPU) gets through
+    /// rather than being taken out of the job, while a hung one still runs out of consecutive failures in seconds.
+    /// </param>
+    public TimeSpan LimitFor(long work, double nodeRate, double fleetRate, int timeoutsInARow = 0)
     {
         double rate = nodeRate > 0 ? nodeRate : fleetRate;
-        return rate > 0 ? options.MinTileTimeout + TimeSpan.FromSeconds(options.TimeoutFactor * work / rate) : options.InitialTileTimeout;
+        double stretch = 1 << Math.Clamp(timeoutsInARow, 0, MaxTimeoutDoublings);
+        return rate > 0 ? options.MinTileTimeout + TimeSpan.FromSeconds(options.TimeoutFactor * stretch * work / rate) : options.InitialTileTimeout;
     }
 
     /// <summary>Whether a lone attempt running this long is worth duplicating on an idle node.</summary>
@@ -21,18 +30,6 @@ public sealed class DeadlinePolicy(FarmOptions options)
 
     /// <summary>A node that has answered only "busy" since <paramref name="busySince"/> is failing the job.</summary>
     public bool BusyTooLong(TimeSpan busySince, TimeSpan now) => now - busySince > options.MaxBusyTime;
-
-    /// <summary>
-    /// A node's rate after an attempt at <paramref name="work"/> timed out after <paramref name="elapsed"/>: it needed
-    /// longer than that, so its rate is at most work/elapsed. Taking that bound stretches its next deadline about
-    /// <see cref="FarmOptions.TimeoutFactor"/>-fold, so a node that is merely loaded (a busy host, a shared CPU) gets
-    /// through, while a dead one still runs out of consecutive failures.
-    /// </summary>
-    public static double AfterTimeout(double rate, long work, TimeSpan elapsed)
-    {
-        double bound = work / Math.Max(elapsed.TotalSeconds, 1e-3);
-        return rate > 0 ? Math.Min(rate, bound) : bound;
-    }
 
     /// <summary>The median of the nodes' known rates (0 before any node delivered).</summary>
     public static double FleetRate(IEnumerable<double> nodeRates)

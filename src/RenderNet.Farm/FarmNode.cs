@@ -13,6 +13,8 @@ internal sealed class FarmNode(INodeConnection client)
     public string? Excluded;
     public bool Healthy => Excluded is null;
     public int ConsecutiveFailures, Failures, Tiles, SpotChecks, PaidDuplicates;
+    /// <summary>Attempts that ran past their deadline since the node last delivered (<see cref="DeadlinePolicy.LimitFor"/> stretches for them).</summary>
+    public int TimeoutsInARow;
     /// <summary>Outvoted in a spot check: nothing it delivers is placed any more.</summary>
     public bool Convicted;
     /// <summary>Render time the node reported for the tiles it delivered.</summary>

@@ -52,6 +52,9 @@ internal sealed class FarmRoster(FarmWorkload work, FarmOptions options, Action<
     string? PriceProblem(string address, Capabilities caps)
     {
         if (caps.PaymentAddress.Length == 0) return null;
+        // A joined node proved its key when it joined: paying anyone else would pay whoever sits in the middle.
+        if (JoinedNodeAddress.PayoutOf(address) is { } proven && !string.Equals(caps.PaymentAddress, proven, StringComparison.OrdinalIgnoreCase))
+            return $"joined as {proven} but wants to be paid at {Printable.Short(caps.PaymentAddress, 42)}";
         if (options.MaxPrice is { } max && caps.PricePerTile > max)
             return $"asks {caps.PricePerTile} per price unit, above this job's maximum of {max}";
         if (options.Registered?.GetValueOrDefault(address) is { } entry)
@@ -105,6 +108,7 @@ internal sealed class FarmRoster(FarmWorkload work, FarmOptions options, Action<
     {
         node.Tiles++;
         node.ConsecutiveFailures = 0;
+        node.TimeoutsInARow = 0;
         node.BusySince = null;
         node.RenderTime += TimeSpan.FromSeconds(nodeSeconds);
         node.Rate = DeadlinePolicy.Smooth(node.Rate, work, elapsed);

@@ -27,7 +27,10 @@ public sealed class NodeClient : INodeConnection
     public NodeClient(string address, HttpMessageHandler? handler = null, int maxReplyBytes = DefaultMaxReplyBytes)
     {
         Address = address;
-        var (uri, pinned) = Parse(address);
+        // A joined node is reached only through its link (the handler); the URI names no host anyone could dial.
+        var (uri, pinned) = JoinedNodeAddress.PayoutOf(address) is null ? Parse(address)
+            : handler is not null ? ("http://joined-node.invalid", null)
+            : throw new ArgumentException($"node {Printable.Clean(address, 60)} joined a service and can be reached only through that service");
         channel = GrpcChannel.ForAddress(uri, new GrpcChannelOptions
         {
             MaxReceiveMessageSize = maxReplyBytes,

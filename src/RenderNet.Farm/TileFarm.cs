@@ -526,6 +526,7 @@ public sealed class TileFarm
                 node.SpotChecks++;
                 payments.Delivered(node, tile.Index);
                 node.ConsecutiveFailures = 0;
+                node.TimeoutsInARow = 0;
                 node.RenderTime += TimeSpan.FromSeconds(result.NodeSeconds);
                 attempt.CheckReserved = 0; // spent: paid below once its answer is confirmed
                 verdict = checks.Judge(tile, node, result.ContentHash ?? "");
@@ -629,7 +630,7 @@ public sealed class TileFarm
         {
             attempt.Tile.FailedOn.Add(node);
             attempt.Tile.Failures++;
-            if (attempt.TimedOut) node.Rate = DeadlinePolicy.AfterTimeout(node.Rate, attempt.Tile.Work, attempt.Elapsed);
+            if (attempt.TimedOut) node.TimeoutsInARow++;
             // A node that evicted the scene gets no more tiles here rather than a surprise upload mid-job.
             excludedNow = roster.RecordFailure(node, outcome, lostScene: ex is RpcException { StatusCode: StatusCode.NotFound });
             if (!roster.AnyHealthy && done < tiles.Length)
@@ -649,7 +650,7 @@ public sealed class TileFarm
                 double fleet = roster.FleetRate();
                 foreach (var attempt in tiles.SelectMany(t => t.Active).Concat(checks.Running))
                 {
-                    if (!attempt.TimedOut && attempt.Elapsed > deadlines.LimitFor(attempt.Tile.Work, attempt.Node.Rate, fleet))
+                    if (!attempt.TimedOut && attempt.Elapsed > deadlines.LimitFor(attempt.Tile.Work, attempt.Node.Rate, fleet, attempt.Node.TimeoutsInARow))
                     {
                         attempt.TimedOut = true;
                         attempt.Cancel?.Cancel();

@@ -24,6 +24,10 @@ public sealed class NodeHost : IAsyncDisposable
     readonly Lock gate = new();
     readonly StateDirectory? stateDirectory;
     readonly NodeStatusServer? statusServer;
+    readonly IReadOnlyList<ServiceLink> links;
+    readonly CancellationTokenSource linksStop = new();
+    readonly List<Task> linkTasks = [];
+    readonly DirectoryInfo? linkDirectory;
     Task? stopping;
 
     public string Address { get; }
@@ -31,8 +35,15 @@ public sealed class NodeHost : IAsyncDisposable
     /// <summary>Where /metrics, /status and the status page are served (<see cref="NodeOptions.StatusListen"/>); null: nowhere.</summary>
     public string? StatusUrl => statusServer?.Url;
 
-    NodeHost(WebApplication app, NodeOptions options, string address, TileRenderer renderer, StateDirectory? stateDirectory, NodeStatusServer? statusServer)
+    /// <summary>The services this node joined (<see cref="NodeOptions.Join"/>), each kept connected until the node stops.</summary>
+    public IReadOnlyList<ServiceLink> Links => links;
+
+    NodeHost(WebApplication app, NodeOptions options, string address, TileRenderer renderer, StateDirectory? stateDirectory, NodeStatusServer? statusServer,
+        IReadOnlyList<ServiceLink> links, DirectoryInfo? linkDirectory)
     {
+        this.links = links;
+        this.linkDirectory = linkDirectory;
+        foreach (var link in links) linkTasks.Add(Task.Run(() => link.RunAsync(linksStop.Token)));
         this.app = app;
         this.statusServer = statusServer;
         this.stateDirectory = stateDirectory;
@@ -56,6 +67,9 @@ public sealed class NodeHost : IAsyncDisposable
             state.StartDraining();
             var deadline = DateTime.UtcNow + options.ShutdownTimeout;
             while (state.InFlight > 0 && DateTime.UtcNow < deadline) await Task.Delay(20);
+            // Tiles in flight answered through the links too: only now are they closed.
+            await linksStop.CancelAsync();
+            await Task.WhenAll(linkTasks);
             // A node going away redeems what it holds: the payer could otherwise unlock and reclaim it meanwhile.
             if (app.Services.GetService<TileLedger>() is { } ledger)
             {
@@ -69,7 +83,10 @@ public sealed class NodeHost : IAsyncDisposable
 
     public static async Task<NodeHost> StartAsync(NodeOptions options, CancellationToken cancellation = default)
     {
-        var endpoint = ParseEndpoint(options.Listen);
+        if (options.Listen is null && options.Join.Count == 0) throw new ArgumentException("a node listens (--listen HOST:PORT), joins services (--join URL), or both");
+        var endpoint = options.Listen is null ? null : ParseEndpoint(options.Listen);
+        string? joinKey = options.Join.Count == 0 ? null : options.Payment?.NodeKey ?? options.IdentityKey
+            ?? throw new ArgumentException("a node joining a service proves its identity with its key: $RENDERNET_NODE_KEY or --keystore FILE");
         StateDirectory? stateDirectory = null;
         if (options.Payment is { } pay)
         {
@@ -79,7 +96,7 @@ public sealed class NodeHost : IAsyncDisposable
         SegmentWorker.SweepLeftovers();
         // TLS unless the node only listens on loopback (or the operator says plaintext): a self-signed certificate is
         // made on first start and kept, and its fingerprint travels in the node's address for coordinators to pin.
-        bool plaintext = options.Plaintext ?? (options.CertificatePath is null && System.Net.IPAddress.IsLoopback(endpoint.Address));
+        bool plaintext = endpoint is null || (options.Plaintext ?? (options.CertificatePath is null && System.Net.IPAddress.IsLoopback(endpoint.Address)));
         X509Certificate2? certificate = plaintext ? null
             : options.CertificatePath is not null ? X509CertificateLoader.LoadPkcs12FromFile(options.CertificatePath, options.CertificatePassword)
             : NodeCertificate.LoadOrCreate(NodeCertificate.DefaultPath());
@@ -90,6 +107,10 @@ public sealed class NodeHost : IAsyncDisposable
             stateDirectory?.Dispose();
             throw;
         }
+        // Joined services reach the node's gRPC through this socket only (ServiceLink bridges each link to it); its
+        // directory is private to the node's user.
+        var linkDirectory = options.Join.Count > 0 ? Directory.CreateTempSubdirectory("rendernet-link-") : null;
+        string? linkSocket = linkDirectory is null ? null : Path.Combine(linkDirectory.FullName, "node.sock");
         try
         {
             var builder = WebApplication.CreateSlimBuilder();
@@ -110,11 +131,13 @@ public sealed class NodeHost : IAsyncDisposable
                 k.Limits.KeepAliveTimeout = TimeSpan.FromMinutes(2);
                 k.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(30);
                 k.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(30);
-                k.Listen(endpoint, listen =>
-                {
-                    listen.Protocols = HttpProtocols.Http2;
-                    if (certificate is not null) listen.UseHttps(certificate);
-                });
+                if (endpoint is not null)
+                    k.Listen(endpoint, listen =>
+                    {
+                        listen.Protocols = HttpProtocols.Http2;
+                        if (certificate is not null) listen.UseHttps(certificate);
+                    });
+                if (linkSocket is not null) k.ListenUnixSocket(linkSocket, listen => listen.Protocols = HttpProtocols.Http2);
             });
             builder.Services.AddGrpc(g =>
             {
@@ -149,8 +172,8 @@ public sealed class NodeHost : IAsyncDisposable
             if (noTranscode is not null) app.Logger.LogWarning("no transcode jobs on this node: {Reason}", noTranscode);
             app.Lifetime.ApplicationStopping.Register(state.StartDraining);
             await app.StartAsync(cancellation);
-            var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            var uri = new Uri(bound);
+            var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.FirstOrDefault(a => !a.Contains("unix:"));
+            var uri = bound is null ? null : new Uri(bound);
             if (app.Services.GetService<TileLedger>() is { } ledger)
             {
                 foreach (var (channel, tx, paid) in await ledger.RedeemStoredAsync())
@@ -159,10 +182,11 @@ public sealed class NodeHost : IAsyncDisposable
                 if (options.Payment!.RegistryAddress is { } registry)
                 {
                     // A wildcard address means nothing to a coordinator elsewhere (it would dial itself): say where to dial.
-                    bool wildcard = System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && (ip.Equals(System.Net.IPAddress.Any) || ip.Equals(System.Net.IPAddress.IPv6Any));
-                    var announced = AddressOf(options.Advertise ?? (wildcard
-                        ? throw new ArgumentException($"listening on {uri.Host}, the node cannot announce where to reach it: give --advertise HOST:PORT")
-                        : $"{uri.Host}:{uri.Port}"), certificate);
+                    bool wildcard = uri is null || System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && (ip.Equals(System.Net.IPAddress.Any) || ip.Equals(System.Net.IPAddress.IPv6Any));
+                    var announced = options.Advertise is null && uri is null ? JoinedEndpoint
+                        : AddressOf(options.Advertise ?? (wildcard
+                            ? throw new ArgumentException($"listening on {uri!.Host}, the node cannot announce where to reach it: give --advertise HOST:PORT")
+                            : $"{uri!.Host}:{uri.Port}"), certificate);
                     await Announce(options, registry, announced);
                 }
             }
@@ -180,15 +204,22 @@ public sealed class NodeHost : IAsyncDisposable
                     paidBy?.Earnings().Select(e => new ChannelStatus(e.Channel.ToString(), e.Payer, e.Earned.ToString(), e.Vouchered.ToString(),
                         e.Redeemed.ToString(), e.Pending.ToString(), e.LastRedeemTransaction)).ToList() ?? []), cancellation);
             }
-            return new NodeHost(app, options, AddressOf($"{uri.Host}:{uri.Port}", certificate), renderer, stateDirectory, statusServer);
+            var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("rendernet.node.link");
+            var links = options.Join.Select(target => new ServiceLink(target, joinKey!, options.NodeId, linkSocket!, logger)).ToList();
+            string address = uri is null ? $"(listening nowhere; joining {string.Join(", ", options.Join.Select(j => j.Url))})" : AddressOf($"{uri.Host}:{uri.Port}", certificate);
+            return new NodeHost(app, options, address, renderer, stateDirectory, statusServer, links, linkDirectory);
         }
         catch
         {
             renderer.Dispose();
             stateDirectory?.Dispose();
+            linkDirectory?.Delete(recursive: true);
             throw;
         }
     }
+
+    /// <summary>What a node that only joins services registers as its endpoint: coordinators cannot dial it, they wait for it to join.</summary>
+    public const string JoinedEndpoint = "joins";
 
     /// <summary>How coordinators address this node: host:port for plain HTTP/2; https://host:port#sha256=FINGERPRINT with TLS.</summary>
     static string AddressOf(string hostPort, X509Certificate2? certificate) =>
@@ -221,10 +252,14 @@ public sealed class NodeHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await linksStop.CancelAsync();
+        await Task.WhenAll(linkTasks);
         if (statusServer is not null) await statusServer.DisposeAsync();
         await app.DisposeAsync();
         Renderer.Dispose();
         stateDirectory?.Dispose();
+        try { linkDirectory?.Delete(recursive: true); }
+        catch (IOException) { } // a leftover socket in a private temp directory harms no one
     }
 }
 

@@ -30,14 +30,20 @@ public enum NodeFault
     UpperCaseHash,
     /// <summary>Honest pixels, one pixel-sample more than it took (a node claiming work it did not do).</summary>
     MisreportedSamples,
+    /// <summary>Honest tiles, each after an extra second (a slow device: a tile is surely in flight when a test cuts a link).</summary>
+    SlowTiles,
 }
 
 public sealed record NodeOptions
 {
     public const string FaultEnvironmentVariable = "RENDERNET_NODE_FAULT";
 
-    /// <summary>host:port to listen on; port 0 picks a free one (the bound address is printed).</summary>
-    public string Listen { get; init; } = "127.0.0.1:0";
+    /// <summary>host:port to listen on; port 0 picks a free one (the bound address is printed); null: nowhere (a node that only joins services).</summary>
+    public string? Listen { get; init; } = "127.0.0.1:0";
+    /// <summary>Coordinator services this node joins by dialling out (<see cref="ServiceLink"/>): for hosts behind NAT.</summary>
+    public IReadOnlyList<ServiceJoinTarget> Join { get; init; } = [];
+    /// <summary>The key an unpaid node proves its identity with when it joins services (a paid node uses its payout key).</summary>
+    public string? IdentityKey { get; init; }
     /// <summary>host:port for /metrics, /status and the status page (HTTP/1.1, <see cref="NodeStatusServer"/>); null: none.</summary>
     public string? StatusListen { get; init; }
     public int MaxConcurrentTiles { get; init; } = 2;

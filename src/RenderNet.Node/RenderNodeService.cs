@@ -67,15 +67,18 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
     /// <summary>
     /// Lets a request through only from whom this node works for: on a paid node, a session signed by the channel's
     /// payer (any of this node's channels for scene calls, which name none); on an unpaid node, a session of an --allow
-    /// key, or — with no --allow list — callers on this machine only.
+    /// key, or — with no --allow list — callers on this machine and the services it joined only.
     /// </summary>
     void Authorize(ServerCallContext context, BigInteger? channel)
     {
         string? token = context.RequestHeaders.GetValue(NodeRefusal.SessionHeader);
         if (!sessions.Paid && options.AllowedCoordinators.Count == 0)
         {
+            // A connection with no IP address came through the link socket: from a service this node chose to join
+            // (and authenticated, ServiceLink), which is as trusted as a caller on this machine.
             var remote = context.GetHttpContext().Connection.RemoteIpAddress;
-            if (remote is null || !System.Net.IPAddress.IsLoopback(remote))
+            bool joined = remote is null && options.Join.Count > 0;
+            if (!joined && (remote is null || !System.Net.IPAddress.IsLoopback(remote)))
                 throw new RpcException(new Status(StatusCode.PermissionDenied,
                     "this node serves only callers on its own machine: start it with --allow ADDRESS to serve a coordinator's key"));
             return;
@@ -249,6 +252,7 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
         {
             if (options.Fault == NodeFault.Hang || (options.Fault == NodeFault.HangAfterFirstTile && state.Rendered >= 1))
                 await Task.Delay(Timeout.Infinite, context.CancellationToken);
+            if (options.Fault == NodeFault.SlowTiles) await Task.Delay(TimeSpan.FromSeconds(1), context.CancellationToken);
             var (pixels, seconds, samples) = await renderer.RenderAsync(request.SceneSha256, () => cache.TryGet(request.SceneSha256), frame, tile, context.CancellationToken);
             // A caller that gave up while the last pass ran does not owe the tile (it will never read it).
             context.CancellationToken.ThrowIfCancellationRequested();

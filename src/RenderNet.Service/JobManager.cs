@@ -35,9 +35,11 @@ public sealed class JobManager : IDisposable
     /// <summary>Cancelled when the service stops: runners stop without ending their jobs, which resume on the next start.</summary>
     public CancellationToken Stopping => stopping.Token;
 
-    public JobManager(ServiceOptions options, JobStore store, SceneStore scenes, MediaStore media, ILogger logger)
+    /// <param name="nodes">The nodes jobs run on; default: <see cref="ServiceOptions.Nodes"/> only.</param>
+    public JobManager(ServiceOptions options, JobStore store, SceneStore scenes, MediaStore media, ILogger logger, ServiceNodes? nodes = null)
     {
         this.options = options;
+        Nodes = nodes ?? new ServiceNodes(options.Nodes, null);
         this.logger = logger;
         Store = store;
         Scenes = scenes;
@@ -45,6 +47,8 @@ public sealed class JobManager : IDisposable
     }
 
     public MediaStore Media { get; }
+    /// <summary>The nodes a job starting now may use, and how to reach them.</summary>
+    public ServiceNodes Nodes { get; }
 
     public JobStore Store { get; }
     public SceneStore Scenes { get; }

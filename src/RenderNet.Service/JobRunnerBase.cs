@@ -73,7 +73,7 @@ abstract class JobRunnerBase(ServiceJob job, JobManager manager, ServiceOptions 
     protected async Task RunFarmAsync(FarmWorkload work, FarmJournal journal, Action<TileEvent> onUnit, CancellationToken cancellation, FarmOptions? tuned = null,
         int frameIndex = 0)
     {
-        var farmOptions = (tuned ?? options.Farm) with { Payer = options.Payer?.ForAnotherJob(), Budget = BudgetLeft(), Share = job.Share };
+        var farmOptions = (tuned ?? options.Farm) with { Payer = options.Payer?.ForAnotherJob(), Budget = BudgetLeft(), Share = job.Share, Connector = manager.Nodes.Connector };
         var farm = new TileFarm(work, farmOptions, journal, onTile: onUnit, onWarning: w =>
         {
             lock (Warnings) Warnings.Add(w);
@@ -82,7 +82,7 @@ abstract class JobRunnerBase(ServiceJob job, JobManager manager, ServiceOptions 
         job.SetFarm(farm);
         try
         {
-            var run = await farm.RunWorkAsync(options.Nodes, cancellation);
+            var run = await farm.RunWorkAsync(manager.Nodes.Current, cancellation);
             Add(run.Nodes);
         }
         catch (OperationCanceledException) when (job.Cancellation.IsCancellationRequested)

@@ -15,9 +15,9 @@ public sealed record NodeProbe(string Address, Capabilities? Caps, string? Probl
 /// The service's nodes and their health: asks each for its capabilities (with a deadline), and says which can take
 /// a render job for this service — reachable, offering frames, payable by its wallet, on the pipeline most share.
 /// </summary>
-public sealed class NodeRoster(ServiceOptions options)
+public sealed class NodeRoster(ServiceOptions options, ServiceNodes nodes)
 {
-    public IReadOnlyList<string> Addresses => options.Nodes;
+    public IReadOnlyList<string> Addresses => nodes.Current;
 
     /// <summary>The job kind nodes list for transcodes (renders are "path-trace").</summary>
     public const string Transcode = "transcode", PathTrace = "path-trace";
@@ -27,9 +27,9 @@ public sealed class NodeRoster(ServiceOptions options)
     public async Task<IReadOnlyList<NodeProbe>> ProbeAsync(bool calibrate, CancellationToken cancellation, string jobKind = PathTrace)
     {
         var timeout = calibrate ? options.Farm.ConnectTimeout + TimeSpan.FromSeconds(120) : options.Farm.ConnectTimeout;
-        var probes = await Task.WhenAll(options.Nodes.Select(async address =>
+        var probes = await Task.WhenAll(Addresses.Select(async address =>
         {
-            using var client = new NodeClient(address);
+            using var client = nodes.Connector.Connect(address, NodeClient.DefaultMaxReplyBytes);
             try
             {
                 var caps = await client.GetCapabilitiesAsync(timeout, cancellation, calibrate);

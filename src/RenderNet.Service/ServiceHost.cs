@@ -91,7 +91,8 @@ public sealed class ServiceHost : IAsyncDisposable
             kestrel.Limits.MaxRequestBodySize = options.MaxSceneBytes + (1 << 20);
             kestrel.Listen(host, options.Listen.Port, listen =>
             {
-                listen.Protocols = HttpProtocols.Http1;
+                // HTTP/2 where TLS can negotiate it (joined nodes' links ride WebSockets over it); plain loopback is HTTP/1.1.
+                listen.Protocols = certificate is null ? HttpProtocols.Http1 : HttpProtocols.Http1AndHttp2;
                 if (certificate is not null) listen.UseHttps(certificate);
             });
         });
@@ -99,8 +100,10 @@ public sealed class ServiceHost : IAsyncDisposable
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("rendernet.serve");
 
         var store = JobStore.Open(Path.Combine(options.StateDirectory, "service.db"));
+        var joined = options.AcceptNodes is null ? null : new JoinedNodes(options.Farm.ConnectTimeout);
+        var nodes = new ServiceNodes(options.Nodes, joined);
         var manager = new JobManager(options, store, new SceneStore(Path.Combine(options.StateDirectory, "scenes"), options.MaxSceneBytes),
-            new MediaStore(Path.Combine(options.StateDirectory, "media"), options.MaxMediaBytes), logger);
+            new MediaStore(Path.Combine(options.StateDirectory, "media"), options.MaxMediaBytes), logger, nodes);
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(15) });
         // Every call carries the token, the OpenAPI document included: nothing about the farm is public.
         app.Use(async (context, next) =>
@@ -109,6 +112,7 @@ public sealed class ServiceHost : IAsyncDisposable
             // WebSocket carries the token as its second subprotocol, having no way to set a header.
             bool allowed = token.Accepts(context.Request.Headers.Authorization)
                 || Dashboard.IsAsset(context.Request)
+                || joined is not null && context.Request.Path == NodeJoinEndpoint.Path // a node's signature is its credential
                 || context.WebSockets.IsWebSocketRequest && token.AcceptsWebSocketProtocols(context.WebSockets.WebSocketRequestedProtocols);
             if (!allowed)
             {
@@ -125,7 +129,10 @@ public sealed class ServiceHost : IAsyncDisposable
             await next(context);
         });
         app.MapOpenApi();
-        var roster = new NodeRoster(options);
+        var roster = new NodeRoster(options, nodes);
+        if (joined is not null) NodeJoinEndpoint.Map(app, joined, options.AcceptNodes!, NodeJoinEndpoint.ServiceIdOf(token), certificate, logger);
+        // Links are requests that never end by themselves: a stopping service closes them (the nodes will rejoin).
+        if (joined is not null) app.Lifetime.ApplicationStopping.Register(joined.Dispose);
         ServiceEndpoints.Map(app, manager, roster, options);
         var metrics = new ServiceMetrics(manager, roster, options);
         manager.Appended += (_, e) => { if (e.Type is "tile" or "segment") metrics.Delivered(e.Type); };

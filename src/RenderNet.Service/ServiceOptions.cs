@@ -14,6 +14,8 @@ public sealed record ServiceOptions
     public string? CertificatePath { get; init; }
     /// <summary>The render nodes' addresses.</summary>
     public IReadOnlyList<string> Nodes { get; init; } = [];
+    /// <summary>Which nodes may join by dialling out (<see cref="NodeJoinEndpoint"/>); null: none (the endpoint is not served).</summary>
+    public NodeAdmission? AcceptNodes { get; init; }
     /// <summary>Pays nodes for one job (each job gets its own channels from the same wallet); null: free nodes only.</summary>
     public FarmPayer? Payer { get; init; }
     /// <summary>The most the service may spend over all its jobs, in the token's smallest unit; null: no cap.</summary>

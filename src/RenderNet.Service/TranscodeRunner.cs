@@ -23,7 +23,7 @@ sealed class TranscodeRunner(ServiceJob job, JobManager manager, ServiceOptions 
         using var transcode = Directory.Exists(TranscodeJob.StagingFor(OutputDirectory, Job.Id))
             ? await TranscodeJob.ResumeAsync(tools, OutputDirectory, Job.Id, cancellation)
             : await TranscodeJob.PrepareAsync(tools, new MediaInput(Plan.MediaPath), Plan.Ladder, OutputDirectory, Job.Id, Plan.SegmentSeconds, cancellation,
-                slots: Math.Max(1, Options.Nodes.Count));
+                slots: Math.Max(1, Manager.Nodes.Current.Count));
         foreach (var rendition in transcode.Renditions.Where(r => r.Height > transcode.Info.Height))
             Manager.Append(Job, new JobEvent { Type = "warning", Message = $"rendition {rendition.Name} is larger than the source ({transcode.Info.Width}x{transcode.Info.Height}): it is upscaled" });
         Job.Update(r => r with { TilesTotal = transcode.Segments.Count });

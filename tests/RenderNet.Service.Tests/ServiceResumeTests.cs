@@ -1,8 +1,8 @@
 using System.Numerics;
-using Microsoft.Data.Sqlite;
 using RenderNet.Client;
 using RenderNet.Farm.Tests;
 using RenderNet.Payments;
+using static RenderNet.Service.Tests.ServiceTestFiles;
 
 namespace RenderNet.Service.Tests;
 
@@ -82,23 +82,5 @@ public sealed class ServiceResumeTests
             Assert.Equal(result.Cost, result.Receipt.Sum(r => r.Paid));
         }
         finally { Directory.Delete(dir, true); }
-    }
-
-    static string Keystore(string dir, string privateKey)
-    {
-        var key = new Nethereum.Signer.EthECKey(privateKey);
-        string path = Path.Combine(dir, "payer.json");
-        File.WriteAllText(path, new Nethereum.KeyStore.KeyStoreScryptService().EncryptAndGenerateKeyStoreAsJson("payer-pass", key.GetPrivateKeyAsBytes(),
-            key.GetPublicAddress(), new Nethereum.KeyStore.Model.ScryptParams { Dklen = 32, N = 1024, R = 8, P = 1 }));
-        return path;
-    }
-
-    static int Count(string journal, string sql)
-    {
-        using var db = new SqliteConnection($"Data Source={journal};Mode=ReadOnly;Pooling=False");
-        db.Open();
-        using var q = db.CreateCommand();
-        q.CommandText = sql;
-        return Convert.ToInt32(q.ExecuteScalar());
     }
 }

@@ -21,6 +21,9 @@ sealed record FarmSessionRequest(string[] Nodes, int LocalNodes, string? Device,
 
     public bool Farmed => Nodes.Length > 0 || LocalNodes > 0 || Rpc is not null;
 
+    /// <summary>Nodes may join later (a service with --accept-nodes): starting with none is fine.</summary>
+    public bool NodesMayJoin { get; init; }
+
     /// <summary>Checks the combination before any work is spent.</summary>
     public void Validate()
     {
@@ -109,7 +112,7 @@ sealed class FarmSession : IDisposable
         if (discover) Registered = entries.GroupBy(n => n.Endpoint).ToDictionary(g => g.Key, g => g.Last());
         if (discover) Console.Error.WriteLine($"rendernet: {discovered.Count} node(s) found in the registry");
         Addresses = r.Nodes.Concat(discover ? discovered : local?.NodeAddresses ?? []).Distinct().ToList();
-        if (Addresses.Count == 0) throw new ArgumentException("no render nodes: give --nodes host:port,... or --local-nodes N");
+        if (Addresses.Count == 0 && !r.NodesMayJoin) throw new ArgumentException("no render nodes: give --nodes host:port,... or --local-nodes N");
     }
 
     /// <summary>The per-node table, and with a payer the receipt, on stderr.</summary>

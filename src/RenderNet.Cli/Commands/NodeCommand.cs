@@ -10,10 +10,12 @@ static class NodeCommand
 {
     public const string ListeningPrefix = LocalNode.ListeningPrefix;
     public const string StatusPrefix = "rendernet node status page at ";
+    public const string JoiningPrefix = "rendernet node joining ";
 
     public static Command Create()
     {
-        var listen = new Option<string>("--listen") { Description = "host:port to serve gRPC on (port 0 picks a free one)", DefaultValueFactory = _ => "127.0.0.1:0" };
+        var listen = new Option<string?>("--listen") { Description = "host:port to serve gRPC on (port 0 picks a free one); default 127.0.0.1:0, or nowhere with --join" };
+        var join = new Option<string[]>("--join") { Description = "Join a coordinator service by dialling out (for nodes behind NAT): its URL, https://host:port#sha256=FINGERPRINT to pin its certificate; repeat for several services. The node's key ($RENDERNET_NODE_KEY or --keystore) proves who it is", AllowMultipleArgumentsPerToken = true };
         var maxTiles = new Option<int>("--max-tiles") { Description = "Tiles accepted at once (more are refused as busy)", DefaultValueFactory = _ => 2 };
         var maxScene = new Option<int>("--max-scene-mb") { Description = "Largest scene accepted, in MiB", DefaultValueFactory = _ => 512 };
         var cache = new Option<int>("--cache-mb") { Description = "Scene cache size, in MiB (least recently used scenes are evicted)", DefaultValueFactory = _ => 2048 };
@@ -38,15 +40,17 @@ static class NodeCommand
         var maxPiece = new Option<long>("--max-piece-units") { Description = "Render for pay: the largest piece of work (price units: 2^22 pixel-samples, 2^20 raster pixels, one output megapixel) one request may ask for", DefaultValueFactory = _ => 4096 };
         var statusListen = new Option<string?>("--status-listen") { Description = "host:port to serve /metrics (Prometheus), /status (JSON) and a status page on, over HTTP/1.1 (e.g. 127.0.0.1:9464; these show earnings: keep it off public interfaces)" };
         var exitWithStdin = new Option<bool>("--exit-on-stdin-close") { Description = "Stop when standard input closes (set by --local-nodes, so workers never outlive their coordinator)" };
-        var command = new Command("node", "Run a headless render node (gRPC over HTTP/2)") { listen, maxTiles, maxScene, cache, price, device, cert, tls, nodeId, allow, advertise, drain, rpc, escrow, tokenAddress, chainId, keystore, exposure, maxPiece, state, threshold, registry, stake, statusListen, exitWithStdin };
+        var command = new Command("node", "Run a headless render node (gRPC over HTTP/2)") { listen, join, maxTiles, maxScene, cache, price, device, cert, tls, nodeId, allow, advertise, drain, rpc, escrow, tokenAddress, chainId, keystore, exposure, maxPiece, state, threshold, registry, stake, statusListen, exitWithStdin };
         command.Subcommands.Add(NodeStatusCommand.Create());
         command.SetAction((parse, cancellation) => UserErrors.Run(async () =>
         {
             int max = parse.GetValue(maxTiles);
             if (max < 1) throw new ArgumentException($"--max-tiles must be at least 1, got {max}");
+            var joins = (parse.GetValue(join) ?? []).Select(ServiceJoinTarget.Parse).ToList();
             var options = new NodeOptions
             {
-                Listen = parse.GetValue(listen)!,
+                Listen = parse.GetValue(listen) ?? (joins.Count > 0 ? null : "127.0.0.1:0"),
+                Join = joins,
                 StatusListen = parse.GetValue(statusListen),
                 MaxConcurrentTiles = max,
                 MaxSceneBytes = (long)parse.GetValue(maxScene) << 20,
@@ -65,12 +69,13 @@ static class NodeCommand
                 if (!Nethereum.Util.AddressUtil.Current.IsValidEthereumAddressHexFormat(address))
                     throw new ArgumentException($"--allow '{address}' is not an address (0x and 40 hex digits)");
             options = options with { AllowedCoordinators = allowed, Advertise = parse.GetValue(advertise) };
+            string? nodeKey = parse.GetValue(keystore) is { } file
+                ? PaymentKeys.FromKeystore(file, SecretVariables.KeystorePassword)
+                : SecretVariables.Take(SecretVariables.NodeKey) is { } hex ? PaymentKeys.Normalize(hex) : null;
+            options = options with { IdentityKey = nodeKey };
             if (parse.GetValue(escrow) is { } escrowAddress)
             {
-                string key = parse.GetValue(keystore) is { } file
-                    ? PaymentKeys.FromKeystore(file, SecretVariables.KeystorePassword)
-                    : SecretVariables.Take(SecretVariables.NodeKey) is { } hex ? PaymentKeys.Normalize(hex)
-                    : throw new ArgumentException("a paid node needs its key: --keystore FILE (password in $RENDERNET_KEYSTORE_PASSWORD) or $RENDERNET_NODE_KEY");
+                string key = nodeKey ?? throw new ArgumentException("a paid node needs its key: --keystore FILE (password in $RENDERNET_KEYSTORE_PASSWORD) or $RENDERNET_NODE_KEY");
                 options = options with
                 {
                     Payment = new NodePayment(parse.GetValue(rpc) ?? throw new ArgumentException("--escrow needs --rpc"), parse.GetValue(chainId), escrowAddress,
@@ -88,7 +93,9 @@ static class NodeCommand
             await using var host = await NodeHost.StartAsync(options, cancellation);
             // System.CommandLine turns SIGTERM/SIGINT into this token and waits for the action: drain, then return.
             using var onSignal = cancellation.Register(() => _ = host.DrainAndStopAsync());
-            Console.WriteLine($"{ListeningPrefix}{host.Address} ({host.Renderer.Device.Name}, node {options.NodeId})");
+            if (options.Listen is not null) Console.WriteLine($"{ListeningPrefix}{host.Address} ({host.Renderer.Device.Name}, node {options.NodeId})");
+            if (joins.Count > 0)
+                Console.WriteLine($"{JoiningPrefix}{string.Join(", ", joins.Select(j => j.Url))} as {PaymentKeys.AddressOf(nodeKey!)} ({host.Renderer.Device.Name}, node {options.NodeId})");
             if (host.StatusUrl is { } statusUrl) Console.WriteLine($"{StatusPrefix}{statusUrl}/ (metrics at {statusUrl}/metrics)");
             if (parse.GetValue(exitWithStdin))
             {

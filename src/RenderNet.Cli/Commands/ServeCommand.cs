@@ -35,11 +35,12 @@ static class ServeCommand
         var budget = new Option<decimal?>("--budget") { Description = "The most the service may spend over all its jobs, in tokens" };
         var maxJobs = new Option<int>("--max-jobs") { Description = "Jobs running at once (the rest wait in priority order)", DefaultValueFactory = _ => 8 };
         var explorer = new Option<string?>("--explorer") { Description = "A block explorer's transaction page, {tx} for the hash (the dashboard links redeem transactions there), e.g. https://etherscan.io/tx/{tx}" };
+        var acceptNodes = new Option<string?>("--accept-nodes") { Description = "Let nodes join by dialling out (rendernet node --join URL; for nodes behind NAT): 'any' node that proves its key, or these payout addresses (comma-separated)" };
         var exitWithStdin = new Option<bool>("--exit-with-stdin") { Description = "Stop when standard input closes (for a parent process that owns the service)" };
 
         var command = new Command("serve", "Run the studio's coordinator as a service: engines submit jobs over HTTP/JSON (OpenAPI at /openapi/v1.json) and follow them over WebSockets")
         {
-            state, listen, certificate, nodes, localNodes, device, pay, price, rpc, escrow, token, registry, payerKeystore, maxPrice, minStake, expected, spotCheck, budget, maxJobs, explorer, exitWithStdin,
+            state, listen, certificate, nodes, localNodes, device, pay, price, rpc, escrow, token, registry, payerKeystore, maxPrice, minStake, expected, spotCheck, budget, maxJobs, explorer, acceptNodes, exitWithStdin,
         };
         command.SetAction((parse, cancellation) => UserErrors.Run(async () =>
         {
@@ -55,7 +56,10 @@ static class ServeCommand
                 parse.GetValue(rpc), parse.GetValue(escrow), parse.GetValue(token), parse.GetValue(registry), parse.GetValue(payerKeystore),
                 parse.GetValue(maxPrice), parse.GetValue(expected), parse.GetValue(minStake));
             request.Validate();
-            if (!request.Farmed) throw new ArgumentException("the service needs nodes: give --nodes host:port,..., --local-nodes N or --rpc with --registry");
+            var admission = parse.GetValue(acceptNodes) is { } accepted ? NodeAdmission.Parse(accepted) : null;
+            request = request with { NodesMayJoin = admission is not null };
+            if (!request.Farmed && admission is null)
+                throw new ArgumentException("the service needs nodes: give --nodes host:port,..., --local-nodes N, --rpc with --registry, or let nodes join with --accept-nodes");
 
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
             if (parse.GetValue(exitWithStdin))
@@ -78,6 +82,7 @@ static class ServeCommand
                 Farm = session.Apply(new FarmOptions { SpotCheckRate = rate }, request),
                 MaxRunningJobs = jobs,
                 ExplorerTransactionUrl = explorerUrl,
+                AcceptNodes = admission,
             };
             await using var service = await ServiceHost.StartAsync(options, consoleLogs: true, stop.Token);
             Console.Error.WriteLine($"rendernet: serving {session.Addresses.Count} node(s){(session.Payer is { } p ? $", paying from {p.PayerAddress}" : "")}; state in {options.StateDirectory}; token: rendernet serve token --state {options.StateDirectory}");

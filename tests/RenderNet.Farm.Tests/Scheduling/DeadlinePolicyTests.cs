@@ -31,23 +31,11 @@ public class DeadlinePolicyTests
     }
 
     [Fact]
-    public void A_timeout_stretches_that_nodes_next_deadline_so_a_loaded_node_gets_through_and_a_dead_one_still_runs_out()
+    public void Each_timeout_in_a_row_doubles_the_time_allowed_up_to_four_times_so_a_loaded_node_gets_through_and_a_hung_one_runs_out()
     {
-        // Rate 200 → 3 + 4·0.5 = 5 s; it timed out at 5 s, so its rate is at most 100/5 = 20 → next deadline 3 + 4·5 = 23 s.
-        double rate = DeadlinePolicy.AfterTimeout(200, 100, TimeSpan.FromSeconds(5));
-        Assert.Equal(20, rate, 9);
-        Assert.Equal(TimeSpan.FromSeconds(23), policy.LimitFor(100, rate, fleetRate: 200));
-        Assert.Equal(20, DeadlinePolicy.AfterTimeout(0, 100, TimeSpan.FromSeconds(5)), 9); // unknown before: the bound
-        Assert.Equal(1, DeadlinePolicy.AfterTimeout(1, 100, TimeSpan.FromSeconds(5))); // never raises a known-slow rate
-        // Three consecutive timeouts of a hung node: 5 + 23 + 95 s, then it is out (FarmRoster's consecutive failures).
-        double r = 200, total = 0;
-        for (int i = 0; i < 3; i++)
-        {
-            var limit = policy.LimitFor(100, r, 200);
-            total += limit.TotalSeconds;
-            r = DeadlinePolicy.AfterTimeout(r, 100, limit);
-        }
-        Assert.Equal(5 + 23 + 95, total, 6);
+        // Rate 200: 3 + 4·0.5 = 5 s; after one timeout 3 + 4·1 = 7 s; after two or more 3 + 4·2 = 11 s.
+        Assert.Equal([5, 7, 11, 11], Enumerable.Range(0, 4).Select(n => policy.LimitFor(100, 200, fleetRate: 50, timeoutsInARow: n).TotalSeconds));
+        Assert.Equal(TimeSpan.FromSeconds(120), policy.LimitFor(100, 0, 0, timeoutsInARow: 3)); // nothing known: the initial timeout
     }
 
     [Fact]
