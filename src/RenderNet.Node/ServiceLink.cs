@@ -65,7 +65,7 @@ public sealed class ServiceLink
             catch (Exception ex) when (ex is WebSocketException or IOException or SocketException or HttpRequestException or InvalidDataException or InvalidProtocolBufferException
                                            or OperationCanceledException or AuthenticationException)
             {
-                log.LogInformation("link to {Service} down: {Error}", target.Url, ex.Message);
+                log.LogInformation("link to {Service} down: {Error}", target.Url, Describe(ex));
             }
             // A link that served for a while starts its backoff afresh; one that keeps failing backs off to MaxBackoff.
             if (DateTime.UtcNow - started > MaxBackoff) backoff = MinBackoff;
@@ -139,6 +139,15 @@ public sealed class ServiceLink
         {
             Volatile.Write(ref connected, 0);
         }
+    }
+
+    /// <summary>An exception and its causes in one line ("Unable to connect…: The SSL connection could not be established…: …").</summary>
+    static string Describe(Exception ex)
+    {
+        var parts = new List<string>();
+        for (var e = ex; e is not null && parts.Count < 4; e = e.InnerException)
+            if (parts.Count == 0 || parts[^1] != e.Message) parts.Add(e.Message);
+        return string.Join(": ", parts);
     }
 
     static string Printable(string text) => new(text.Take(200).Select(c => char.IsControl(c) ? ' ' : c).ToArray());

@@ -71,7 +71,7 @@ public static class NodeJoinEndpoint
                 }
             }
             string payout = answer.NodeAddress.ToLowerInvariant();
-            log.LogInformation("node {Address} ({NodeId}) joined", payout, Printable.Clean(answer.NodeId, 64));
+            log.LogInformation("node {Address} ({NodeId}) joined over {Protocol}", payout, Printable.Clean(answer.NodeId, 64), context.Request.Protocol);
             await joined.ServeAsync(payout, Printable.Clean(answer.NodeId, 64), WebSocketStream.Create(socket, WebSocketMessageType.Binary, ownsWebSocket: false),
                 context.RequestAborted);
         }).ExcludeFromDescription();

@@ -119,6 +119,62 @@ public sealed class NodeJoinTests(ITestOutputHelper output)
         finally { Directory.Delete(dir, true); }
     }
 
+    [Fact]
+    public async Task Over_tls_a_node_joins_only_a_service_whose_certificate_it_pinned_or_trusts()
+    {
+        string dir = Directory.CreateTempSubdirectory("rendernet-join-tls").FullName;
+        try
+        {
+            // A self-signed certificate for 127.0.0.1: trusted by no CA, so only a node that pinned it may join.
+            using var ecdsa = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+            var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=rendernet-test-service", ecdsa, System.Security.Cryptography.HashAlgorithmName.SHA256);
+            var names = new System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder();
+            names.AddIpAddress(System.Net.IPAddress.Loopback);
+            request.CertificateExtensions.Add(names.Build());
+            using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+            string pfx = Path.Combine(dir, "service.pfx");
+            File.WriteAllBytes(pfx, certificate.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx, "cert-pass"));
+            string fingerprint = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(certificate.RawData));
+            int port = ServiceProcess.FreePort();
+            using var service = await ServiceProcess.StartListeningAsync($"https://127.0.0.1:{port}", Path.Combine(dir, "state"),
+                new Dictionary<string, string> { ["RENDERNET_SERVICE_CERT_PASSWORD"] = "cert-pass" }, "--certificate", pfx, "--accept-nodes", "any");
+
+            string Key() => "0x" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+            string pinnedKey = Key(), wrongKey = Key(), trustingKey = Key();
+            using var pinned = new NodeProcess(null, new Dictionary<string, string> { ["RENDERNET_NODE_KEY"] = pinnedKey }, "--join", $"https://127.0.0.1:{port}#sha256={fingerprint}");
+            using var wrong = new NodeProcess(null, new Dictionary<string, string> { ["RENDERNET_NODE_KEY"] = wrongKey }, "--join", $"https://127.0.0.1:{port}#sha256={new string('0', 64)}");
+            using var trusting = new NodeProcess(null, new Dictionary<string, string> { ["RENDERNET_NODE_KEY"] = trustingKey }, "--join", $"https://127.0.0.1:{port}");
+
+            using var http = new HttpClient(new SocketsHttpHandler
+            {
+                SslOptions = new System.Net.Security.SslClientAuthenticationOptions
+                {
+                    RemoteCertificateValidationCallback = (_, c, _, _) => c is not null && Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(c.GetRawCertData())) == fingerprint,
+                },
+            }) { BaseAddress = new Uri($"https://127.0.0.1:{port}/") };
+            http.DefaultRequestHeaders.Authorization = new("Bearer", service.Token);
+            string joined = JoinedNodeAddress.For(PaymentKeys.AddressOf(pinnedKey));
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+            string nodes = "";
+            while (DateTime.UtcNow < deadline)
+            {
+                nodes = await http.GetStringAsync("v1/nodes");
+                if (nodes.Contains(joined) && nodes.Contains("\"healthy\":true")) break;
+                await Task.Delay(250);
+            }
+            // The pinned node's gRPC answered through its TLS link (healthy: the service read its capabilities over it).
+            Assert.Contains(joined, nodes);
+            Assert.Contains("\"healthy\":true", nodes);
+            Assert.Contains($"node {PaymentKeys.AddressOf(pinnedKey).ToLowerInvariant()} (", service.Stderr);
+            Assert.Contains("joined over HTTP/2", service.Stderr); // the link is a WebSocket over HTTP/2 where TLS negotiates it
+            Assert.DoesNotContain(JoinedNodeAddress.For(PaymentKeys.AddressOf(wrongKey)), nodes);
+            Assert.DoesNotContain(JoinedNodeAddress.For(PaymentKeys.AddressOf(trustingKey)), nodes);
+            Assert.True(wrong.Output.Any(line => line.Contains("link to https://127.0.0.1") && line.Contains("SSL")), string.Join("\n", wrong.Output));
+            Assert.True(trusting.Output.Any(line => line.Contains("link to https://127.0.0.1") && line.Contains("SSL")), string.Join("\n", trusting.Output));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
     static async Task WaitForNodeAsync(RenderServiceClient client, string address, OutboundOnlyNetwork node)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);

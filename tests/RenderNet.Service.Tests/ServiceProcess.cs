@@ -43,9 +43,13 @@ public sealed class ServiceProcess : IDisposable
         return port;
     }
 
-    public static async Task<ServiceProcess> StartOnPortAsync(int port, string state, IReadOnlyDictionary<string, string>? environment, params string[] args)
+    public static Task<ServiceProcess> StartOnPortAsync(int port, string state, IReadOnlyDictionary<string, string>? environment, params string[] args) =>
+        StartListeningAsync($"http://127.0.0.1:{port}", state, environment, args);
+
+    /// <summary>A service on <paramref name="listen"/> (an https:// one needs --certificate among the arguments).</summary>
+    public static async Task<ServiceProcess> StartListeningAsync(string listen, string state, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
-        var process = StartRaw(environment, ["serve", "--listen", $"http://127.0.0.1:{port}", "--state", state, "--exit-with-stdin", .. args]);
+        var process = StartRaw(environment, ["serve", "--listen", listen, "--state", state, "--exit-with-stdin", .. args]);
         var ready = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
         var errors = new List<string>();
         process.OutputDataReceived += (_, e) =>
