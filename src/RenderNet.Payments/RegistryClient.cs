@@ -43,6 +43,33 @@ public sealed class RegistryClient(Web3 web3, string registryAddress, string tok
 
     public Task DeregisterAsync() => Send(registry, "deregister");
 
+    /// <summary>A node's stake, what it is unbonding, and whether it was slashed (the registry's record).</summary>
+    public async Task<(BigInteger Stake, BigInteger Unbonding, bool Registered, bool Slashed)> StandingOfAsync(string node)
+    {
+        var fields = await registry.GetFunction("nodes").CallDecodingToDefaultAsync(node);
+        object Field(string name) => fields.Single(f => f.Parameter.Name == name).Result;
+        return ((BigInteger)Field("stake"), (BigInteger)Field("unbonding"), Field("registered") is true, Field("slashed") is true);
+    }
+
+    /// <summary>The registry's domain for results its nodes sign.</summary>
+    public async Task<RegistryDomain> DomainAsync() => new((long)(await web3.Eth.ChainId.SendRequestAsync()).Value, registryAddress);
+
+    /// <summary>
+    /// Presents evidence that <paramref name="accused"/> lied: its signed result and two witnesses' for the same work
+    /// that agree with each other and not with it. The registry slashes the accused's whole stake (a share to this
+    /// account) or reverts — witnesses not both registered with the minimum stake, evidence used before, signatures that
+    /// are not canonical (<see cref="RevertReasons"/> names the contract's error).
+    /// </summary>
+    public Task<TransactionReceipt> SlashAsync(SignedWorkResult accused, SignedWorkResult a, SignedWorkResult b)
+    {
+        if (!accused.Result.SameWork(a.Result) || !accused.Result.SameWork(b.Result))
+            throw new ArgumentException("evidence must be three results for the same spec, unit and pipeline");
+        var all = new[] { accused, a, b };
+        return Send(registry, "slash", accused.Result.Spec, accused.Result.Unit, accused.Result.Pipeline,
+            all.Select(r => r.Result.Job).ToList(), all.Select(r => r.Result.Result).ToList(),
+            all.Select(r => Convert.FromHexString(r.Signature.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? r.Signature[2..] : r.Signature)).ToList());
+    }
+
     /// <summary>Largest registry scanned: past it the rest is ignored (a registry stuffed with junk costs a bounded read).</summary>
     public const int MaxEntries = 10_000;
 
