@@ -79,6 +79,8 @@ public sealed record FarmOptions
     public JobShare? Share { get; init; }
     /// <summary>How the job reaches its nodes: gRPC by default; tests use in-process fakes.</summary>
     public INodeConnector Connector { get; init; } = GrpcNodeConnector.Instance;
+    /// <summary>Where a conviction's evidence (three signed results) is presented so the liar's stake is slashed; null: nowhere.</summary>
+    public IEvidencePresenter? Evidence { get; init; }
     /// <summary>The clock of deadlines, speculation, busy time and polling (a fake one in scheduling tests).</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 }

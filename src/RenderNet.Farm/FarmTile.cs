@@ -19,6 +19,8 @@ internal sealed class FarmTile(int index, long work)
     public FarmNode? DeliveredBy;
     /// <summary>Checks that disagreed with the tile, each node with its result, until two nodes agree on one answer.</summary>
     public readonly List<(FarmNode Node, string Content)> Dissent = [];
+    /// <summary>Each node's signed claim about this tile (the deliverer's and the checkers'): evidence if one is outvoted.</summary>
+    public readonly Dictionary<FarmNode, RenderNet.Payments.SignedWorkResult> Claims = [];
     /// <summary>The node drawn (at random) to run this tile's next check.</summary>
     public FarmNode? Checker;
 
@@ -37,6 +39,7 @@ internal sealed class FarmTile(int index, long work)
         Done = false;
         Content = null;
         DeliveredBy = null;
+        Claims.Clear();
         EndDispute();
     }
 }

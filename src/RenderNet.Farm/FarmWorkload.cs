@@ -65,4 +65,10 @@ public abstract record FarmDelivery(double NodeSeconds, long Bytes)
     /// two nodes' results; null where the workload cannot be compared that way.
     /// </summary>
     public virtual string? ContentHash => null;
+
+    /// <summary>What the node's signature covers (<see cref="Protocol.ResultClaims"/>); null where the workload has no claims.</summary>
+    public virtual RenderNet.Payments.WorkResult? Claim => null;
+
+    /// <summary>The node's signature over <see cref="Claim"/> ("" when it sent none).</summary>
+    public virtual string Signature => "";
 }

@@ -83,6 +83,10 @@ public sealed class LocalNetwork : IDisposable
         Payment = new LocalPayment(chain.RpcUrl, chain.ChainId, contracts.Escrow, contracts.Token, contracts.Registry, options.PricePerTile,
             chain.DevKeys.Skip(1).Take(options.Nodes).ToList());
         Registry = new RegistryClient(web3, contracts.Registry, contracts.Token);
+        // Each node stakes the registry's minimum from tokens the payer hands it, so its results can witness against a
+        // liar (and its own stake answers for its lies).
+        var token = new TokenClient(web3, contracts.Token);
+        foreach (var key in Payment.NodeKeys) await token.TransferAsync(PaymentKeys.AddressOf(key), PaymentContracts.DefaultMinStake);
     }
 
     void StartNodes(LocalNetworkOptions options, CancellationToken cancellation)
@@ -100,7 +104,8 @@ public sealed class LocalNetwork : IDisposable
                 if (options.Device is not null) args.AddRange(["--device", options.Device]);
                 if (payment is not null)
                     args.AddRange(["--rpc", payment.RpcUrl, "--chain-id", payment.ChainId.ToString(), "--escrow", payment.Escrow, "--token", payment.Token,
-                        "--price", payment.PricePerTile.ToString(), "--registry", payment.Registry, "--state", Path.Combine(nodeStates!, $"node-{i + 1}")]);
+                        "--price", payment.PricePerTile.ToString(), "--registry", payment.Registry, "--stake", PaymentContracts.DefaultMinStake.ToString(),
+                        "--state", Path.Combine(nodeStates!, $"node-{i + 1}")]);
                 return args;
                 // Node keys go in the environment, never on the command line where a process listing would show them.
             }, options.StartTimeout, i => payment is null ? null : new Dictionary<string, string> { [SecretVariables.NodeKey] = payment.NodeKeys[i] }, cancellation);

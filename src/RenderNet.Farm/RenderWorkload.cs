@@ -10,11 +10,23 @@ public sealed class RenderWorkload : FarmWorkload
     readonly FarmJobSpec spec;
     readonly TileJournal? journal;
 
-    sealed record TileDelivery(TileResult Result, float[] Pixels, string Hash, long Samples) : FarmDelivery(Result.RenderSeconds, Result.PixelsZlib.Length)
+    sealed record TileDelivery(TileRequest Request, TileResult Result, float[] Pixels, string Hash, long Samples) : FarmDelivery(Result.RenderSeconds, Result.PixelsZlib.Length)
     {
         // Computed here from the pixels, lower-case, never the node's own string; with the samples taken, which are as
         // deterministic as the pixels, so a spot check also catches a node that claims more work than it did.
-        public override string? ContentHash => $"{Hash}/{Samples}";
+        public override string? ContentHash => ResultClaims.TileContent(Hash, (ulong)Samples);
+
+        // The coordinator's own hash of the pixels (checked equal to the node's) and the fingerprint the node claims.
+        public override RenderNet.Payments.WorkResult Claim
+        {
+            get
+            {
+                var (job, spec, unit, result, pipeline) = ResultClaims.ForTile(Request, ContentHash!, Result.PipelineFingerprint);
+                return new RenderNet.Payments.WorkResult(job, spec, unit, result, pipeline);
+            }
+        }
+
+        public override string Signature => Result.Signature;
     }
 
     readonly long[] samplesTaken;
@@ -80,7 +92,7 @@ public sealed class RenderWorkload : FarmWorkload
         var pixels = TilePixels.Decode(result, rect, spec.Frame.FloatsPerPixel);
         // The journal keeps pixels as this coordinator compresses them, never bytes the node chose.
         if (journal is not null) result.PixelsZlib = TilePixels.Compress(pixels);
-        return new TileDelivery(result, pixels, TilePixels.Sha256(pixels), samples);
+        return new TileDelivery(request, result, pixels, TilePixels.Sha256(pixels), samples);
     }
 
     public override void Accept(int unit, string node, FarmDelivery delivery)

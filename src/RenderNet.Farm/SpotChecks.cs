@@ -71,8 +71,10 @@ internal sealed class SpotChecks(FarmOptions options, Func<FarmTile, FarmNode, b
     }
 
     /// <summary>What a checker's answer (<paramref name="content"/>, the hash of its result) means for the tile; updates the tile's dispute.</summary>
-    public CheckVerdict Judge(FarmTile tile, FarmNode checker, string content)
+    /// <param name="claim">The checker's signed claim (null from an anonymous node): kept as evidence should anyone be outvoted.</param>
+    public CheckVerdict Judge(FarmTile tile, FarmNode checker, string content, RenderNet.Payments.SignedWorkResult? claim = null)
     {
+        if (claim is not null && tile.Done) tile.Claims[checker] = claim;
         if (!tile.Done || tile.Content is null)
             return new(AttemptOutcome.Superseded, "spot check: superseded (the tile is being redone)", [checker], [], false);
         if (checker.Convicted)
@@ -95,9 +97,11 @@ internal sealed class SpotChecks(FarmOptions options, Func<FarmTile, FarmNode, b
             foreach (var (other, said) in tile.Dissent)
                 (said == content ? paid : convicts).Add(other);
             if (!tileWins) convicts.Add(tile.DeliveredBy!);
+            var witnesses = tileWins ? new[] { checker, tile.DeliveredBy! } : [checker, tile.Dissent.First(d => d.Content == content).Node];
+            var evidence = convicts.Select(c => Evidence(tile, c, witnesses)).OfType<ConvictionEvidence>().ToList();
             tile.EndDispute();
             return new(AttemptOutcome.CheckSettled, tileWins ? "spot check: third opinion, sides with the tile" : "spot check: third opinion, sides with the checker",
-                paid, convicts, Replace: !tileWins);
+                paid, convicts, Replace: !tileWins, evidence);
         }
         // A third distinct answer: no majority yet. Ask one more node rather than fail the job; only when no eligible
         // node is left does the dispute end the job (SettleUnrunnable).
@@ -105,6 +109,11 @@ internal sealed class SpotChecks(FarmOptions options, Func<FarmTile, FarmNode, b
         Enqueue(tile.Index, first: true);
         return new(AttemptOutcome.CheckUndecided, $"spot check: differs from the tile and from {tile.Dissent.Count - 1} other check(s); asking another node", [], [], false);
     }
+
+    /// <summary>The convict's signed claim against two agreeing witnesses', or null when any of the three did not sign.</summary>
+    static ConvictionEvidence? Evidence(FarmTile tile, FarmNode convict, FarmNode[] witnesses) =>
+        tile.Claims.GetValueOrDefault(convict) is { } accused && tile.Claims.GetValueOrDefault(witnesses[0]) is { } a && tile.Claims.GetValueOrDefault(witnesses[1]) is { } b
+            ? new ConvictionEvidence(convict.Name, accused, a, b) : null;
 
     /// <summary>A convicted node's objections carry no weight: the tiles it disputed get an ordinary check instead.</summary>
     public void Discount(FarmNode convicted, IEnumerable<FarmTile> tiles)
@@ -146,4 +155,5 @@ internal sealed class SpotChecks(FarmOptions options, Func<FarmTile, FarmNode, b
 /// A spot check's verdict: how it ended, in words, the nodes to pay for the work of one tile (the checker, and those a
 /// settled dispute proved right), the nodes it convicts, and whether the checker's result replaces the tile's.
 /// </summary>
-internal sealed record CheckVerdict(AttemptOutcome Kind, string Outcome, IReadOnlyList<FarmNode> Paid, IReadOnlyList<FarmNode> Convicts, bool Replace);
+internal sealed record CheckVerdict(AttemptOutcome Kind, string Outcome, IReadOnlyList<FarmNode> Paid, IReadOnlyList<FarmNode> Convicts, bool Replace,
+    IReadOnlyList<ConvictionEvidence>? Evidence = null);

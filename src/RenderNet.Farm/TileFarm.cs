@@ -186,6 +186,7 @@ public sealed class TileFarm
             }
             await payments.SettleHeldAsync(roster.All);
             await payments.RedeemAllAsync(roster.All);
+            await PresentationsAsync();
             journal?.MarkCompleted();
             if (options.UnlockWhenDone && options.Payer is { } finishedPayer)
             {
@@ -398,6 +399,7 @@ public sealed class TileFarm
             attempt.Counted = true;
             // The node cancels by itself too if the coordinator vanishes: an outer deadline that no estimate can exceed.
             var result = await work.RunAsync(node.Client, tile.Index, node.Channel, UtcNow + options.InitialTileTimeout, cancel.Token);
+            var signed = ResultSignatures.Verify(node, result); // a node with a key signs what it delivers, or it is invalid
             lock (gate)
             {
                 payments.Delivered(node, tile.Index); // a valid result: the node counts it as owed
@@ -431,6 +433,7 @@ public sealed class TileFarm
                 tile.Reserved = 0;
                 tile.Content = result.ContentHash;
                 tile.DeliveredBy = node;
+                if (signed is not null) tile.Claims[node] = signed;
                 tile.EndDispute();
                 if (tile.Content is not null && checks.Draw(node)) checks.Enqueue(tile.Index);
                 foreach (var other in tile.Active.Where(a => a != attempt)) other.Cancel?.Cancel();
@@ -519,6 +522,7 @@ public sealed class TileFarm
             await payments.DispatchAsync(node, tile.Index);
             attempt.Counted = true;
             var result = await work.RunAsync(node.Client, tile.Index, node.Channel, UtcNow + options.InitialTileTimeout, cancel.Token);
+            var signed = ResultSignatures.Verify(node, result);
             CheckVerdict verdict;
             TileEvent? replaced = null;
             lock (gate)
@@ -529,7 +533,7 @@ public sealed class TileFarm
                 node.TimeoutsInARow = 0;
                 node.RenderTime += TimeSpan.FromSeconds(result.NodeSeconds);
                 attempt.CheckReserved = 0; // spent: paid below once its answer is confirmed
-                verdict = checks.Judge(tile, node, result.ContentHash ?? "");
+                verdict = checks.Judge(tile, node, result.ContentHash ?? "", signed);
                 if (verdict.Replace)
                 {
                     tile.Content = result.ContentHash;
@@ -545,6 +549,7 @@ public sealed class TileFarm
             }
             else work.Discard(result);
             foreach (var liar in verdict.Convicts) Convict(liar, tile.Index);
+            foreach (var evidence in verdict.Evidence ?? []) Present(evidence);
             if (replaced is not null) Announce(replaced, 0);
             foreach (var checker in verdict.Paid) await payments.PayForAsync(checker, tile.Index); // each did the work of a tile
         }
@@ -637,6 +642,29 @@ public sealed class TileFarm
                 failure = $"no healthy render node remains with {tiles.Length - done} of {tiles.Length} tiles left: {roster.Describe()}";
         }
         if (excludedNow) Warn($"node {node.Name} is out of this job: {node.Excluded}");
+    }
+
+    readonly List<Task> presentations = [];
+
+    /// <summary>Hands a conviction's evidence to <see cref="FarmOptions.Evidence"/> (in the background: a chain may take a while) and warns with the outcome.</summary>
+    void Present(ConvictionEvidence evidence)
+    {
+        if (options.Evidence is not { } presenter) return;
+        lock (presentations)
+            presentations.Add(Task.Run(async () =>
+            {
+                using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+                try { Warn(await presenter.PresentAsync(evidence, limit.Token)); }
+                catch (OperationCanceledException) { Warn($"presenting the evidence against node {evidence.Node} took over 2 minutes; it was given up"); }
+            }));
+    }
+
+    /// <summary>Waits for evidence still being presented, so the job's warnings say how each slashing went.</summary>
+    async Task PresentationsAsync()
+    {
+        Task[] pending;
+        lock (presentations) pending = [.. presentations];
+        await Task.WhenAll(pending);
     }
 
     /// <summary>Cancels attempts that overrun the deadline derived from their node's (or the fleet's) observed speed.</summary>

@@ -60,6 +60,7 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
             caps.PaymentAddress = ledger.Address;
             caps.EscrowAddress = pay.EscrowAddress;
             caps.ChainId = (ulong)pay.ChainId;
+            caps.RegistryAddress = pay.RegistryAddress ?? "";
         }
         return caps;
     }
@@ -269,6 +270,7 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
                 PixelSamples = (ulong)samples,
             };
             ApplyFault(result);
+            result.Signature = SignResult(request, result);
             state.TileRendered();
             outcome = "ok";
             metrics.TileDelivered(frame.Mode == Core.Rendering.RenderMode.Raster, seconds, samples);
@@ -378,6 +380,15 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
     {
         var cut = text.Length > 64 ? text[..64] + "…" : text;
         return string.Concat(cut.Select(ch => char.IsControl(ch) ? '?' : ch));
+    }
+
+    /// <summary>The node's signature over what it delivers (<see cref="ResultClaims"/>), or "" for a node without a key.</summary>
+    string SignResult(TileRequest request, TileResult result)
+    {
+        if ((options.Payment?.NodeKey ?? options.IdentityKey) is not { } key) return "";
+        var (job, spec, unit, content, pipeline) = ResultClaims.ForTile(request, ResultClaims.TileContent(result.PixelsSha256, result.PixelSamples), result.PipelineFingerprint);
+        var domain = options.Payment is { RegistryAddress: { } registry } pay ? new RenderNet.Payments.RegistryDomain(pay.ChainId, registry) : RenderNet.Payments.RegistryDomain.None;
+        return new RenderNet.Payments.WorkResult(job, spec, unit, content, pipeline).Sign(key, domain);
     }
 
     void ApplyFault(TileResult result)

@@ -20,8 +20,8 @@ public class PaidFarmTests
             Contracts = await PaymentContracts.DeployAsync(Chain.Web3For(Chain.DevKeys[0]), BigInteger.Pow(10, 24), 3600, unlockDelaySeconds);
         public NodeProcess Node(int account, params string[] extra) => new(null, environment: new Dictionary<string, string> { ["RENDERNET_NODE_KEY"] = Chain.DevKeys[account] },
             extraArgs: ["--rpc", Chain.RpcUrl, "--escrow", Contracts.Escrow, "--token", Contracts.Token, "--chain-id", Chain.ChainId.ToString(), "--price", Price.ToString(), .. extra]);
-        public NodeProcess NodeWithFault(int account, string fault) => new(fault, new Dictionary<string, string> { ["RENDERNET_NODE_KEY"] = Chain.DevKeys[account] },
-            "--rpc", Chain.RpcUrl, "--escrow", Contracts.Escrow, "--token", Contracts.Token, "--chain-id", Chain.ChainId.ToString(), "--price", Price.ToString());
+        public NodeProcess NodeWithFault(int account, string fault, params string[] extra) => new(fault, new Dictionary<string, string> { ["RENDERNET_NODE_KEY"] = Chain.DevKeys[account] },
+            ["--rpc", Chain.RpcUrl, "--escrow", Contracts.Escrow, "--token", Contracts.Token, "--chain-id", Chain.ChainId.ToString(), "--price", Price.ToString(), .. extra]);
         public FarmPayer Payer() => FarmPayer.Create(Chain.Web3For(Chain.DevKeys[0]), Chain.DevKeys[0], Chain.ChainId, Contracts.Escrow, Contracts.Token);
         public Task<BigInteger> BalanceOf(int account) => new TokenClient(Chain.Web3For(Chain.DevKeys[0]), Contracts.Token).BalanceOfAsync(PaymentKeys.AddressOf(Chain.DevKeys[account]));
         public ValueTask DisposeAsync() { Chain.Dispose(); return ValueTask.CompletedTask; }

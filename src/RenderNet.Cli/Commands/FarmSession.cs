@@ -53,10 +53,13 @@ sealed class FarmSession : IDisposable
     public IReadOnlyList<string> Addresses { get; private set; } = [];
     /// <summary>Registry entries of the nodes found there, by endpoint (their price and payout address bind them).</summary>
     public IReadOnlyDictionary<string, RegisteredNode>? Registered { get; private set; }
-    /// <summary>What the job passes to the farm: price cap, registry entries, coordinator key, unlock at the end.</summary>
+    /// <summary>The registry the payer's account talks to (discovery, and slashing a convicted node's stake); null without one.</summary>
+    public RegistryClient? Registry { get; private set; }
+    /// <summary>What the job passes to the farm: price cap, registry entries, coordinator key, unlock at the end, where evidence goes.</summary>
     public FarmOptions Apply(FarmOptions options, FarmSessionRequest r) => options with
     {
         MaxPrice = r.MaxPriceValue, Registered = Registered, CoordinatorSigner = CoordinatorSigner, UnlockWhenDone = r.Rpc is not null,
+        Evidence = Registry is null ? null : new RegistryEvidencePresenter(Registry),
         ExpectedFingerprint = r.ExpectedFingerprint ?? options.ExpectedFingerprint,
     };
 
@@ -103,6 +106,7 @@ sealed class FarmSession : IDisposable
             }
         }
         // Paid local nodes announce themselves in the registry; the job finds them there, as it would find any node.
+        Registry = registryClient;
         bool discover = registryClient is not null && r.Nodes.Length == 0;
         // Anyone can register anything: skip unstaked entries and endpoints into this machine or its network (unless
         // the chain itself is local), rank by stake, dial the best few.
