@@ -32,6 +32,8 @@ public enum NodeFault
     MisreportedSamples,
     /// <summary>Honest tiles, each after an extra second (a slow device: a tile is surely in flight when a test cuts a link).</summary>
     SlowTiles,
+    /// <summary>Honest tiles signed with another key than its own (a node passing itself off as another identity).</summary>
+    ForeignSignature,
 }
 
 public sealed record NodeOptions

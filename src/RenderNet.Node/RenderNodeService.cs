@@ -386,6 +386,7 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
     string SignResult(TileRequest request, TileResult result)
     {
         if ((options.Payment?.NodeKey ?? options.IdentityKey) is not { } key) return "";
+        if (options.Fault == NodeFault.ForeignSignature) key = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         var (job, spec, unit, content, pipeline) = ResultClaims.ForTile(request, ResultClaims.TileContent(result.PixelsSha256, result.PixelSamples), result.PipelineFingerprint);
         var domain = options.Payment is { RegistryAddress: { } registry } pay ? new RenderNet.Payments.RegistryDomain(pay.ChainId, registry) : RenderNet.Payments.RegistryDomain.None;
         return new RenderNet.Payments.WorkResult(job, spec, unit, content, pipeline).Sign(key, domain);

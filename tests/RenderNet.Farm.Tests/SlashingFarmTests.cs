@@ -37,4 +37,21 @@ public class SlashingFarmTests
         foreach (int account in new[] { 2, 3 })
             Assert.Equal((stake, BigInteger.Zero, true, false), await registry.StandingOfAsync(PaymentKeys.AddressOf(chain.Chain.DevKeys[account])));
     }
+
+    [Fact]
+    public async Task A_tile_signed_by_another_key_than_the_nodes_payout_key_is_refused()
+    {
+        await using var chain = new PaidFarmTests.PaidChain();
+        await chain.DeployAsync();
+        using var impostor = chain.NodeWithFault(1, "ForeignSignature"); using var honest = chain.Node(2);
+        var frame = Jobs.Frame(64, 32, 2);
+        var attempts = new List<FarmAttempt>();
+        var result = await new TileFarm(Jobs.Spec(frame, 16), Jobs.Fast with { Payer = chain.Payer() }, onAttempt: a => { lock (attempts) attempts.Add(a); })
+            .RunAsync([impostor.Address, honest.Address]);
+        Assert.True(result.Image.BitEquals(Jobs.Local(frame)));
+        var report = result.Nodes.Single(n => n.Address == impostor.Address);
+        Assert.Equal(0, report.Tiles);
+        Assert.Contains(attempts, a => a.Node.Contains(impostor.Address) && a.Kind == AttemptOutcome.Invalid
+            && a.Outcome.Contains($"its result is not signed by its key {PaymentKeys.AddressOf(chain.Chain.DevKeys[1])}", StringComparison.OrdinalIgnoreCase));
+    }
 }
