@@ -41,6 +41,14 @@ public sealed record FarmOptions
     /// <summary>With spot checks on, each node's first this many tiles are checked at <see cref="ProbationRate"/> at least.</summary>
     public int ProbationTiles { get; init; } = 3;
     public double ProbationRate { get; init; } = 0.5;
+    /// <summary>Nodes' records across jobs (<see cref="ReputationPolicy"/>); null: every node is new to every job.</summary>
+    public INodeReputation? Reputation { get; init; }
+    /// <summary>A node whose results other nodes verified this many times (and never outvoted) is proven.</summary>
+    public int ProvenAfterVerified { get; init; } = 20;
+    /// <summary>A proven node's deliveries are checked at this fraction of the spot-check rate.</summary>
+    public double ProvenCheckFactor { get; init; } = 0.5;
+    /// <summary>Tiles a node not yet proven may have in flight at once (its share of a job while it is unknown).</summary>
+    public int ProbationSlots { get; init; } = 2;
     /// <summary>
     /// Price units of each paid node's pay held back until the job's spot checks are settled (a convicted node loses
     /// them). Keep it below the nodes' exposure bound minus their slots, or they stop for payment.

@@ -47,5 +47,9 @@ internal sealed class FarmNode(INodeConnection client)
     public TimeSpan? BusySince;
     /// <summary>Workers this job runs on the node: its reported tile slots, bounded.</summary>
     public int Slots;
+    /// <summary>The node's record across earlier jobs (<see cref="FarmOptions.Reputation"/>), read when it joined this one.</summary>
+    public NodeRecord? History;
+    /// <summary>Who the node is across jobs: its payout address (or the key it joined with), else its endpoint.</summary>
+    public string Identity => ResultSignatures.IdentityOf(this) ?? Client.Address;
     public string Name => Caps?.NodeId is { Length: > 0 } id ? $"{Printable.Clean(id, 64)} ({Client.Address})" : Client.Address;
 }

@@ -41,6 +41,9 @@ internal sealed class FarmRoster(FarmWorkload work, FarmOptions options, Action<
             node.Caps = await node.Client.GetCapabilitiesAsync(options.ConnectTimeout, cancellation);
             if (!node.Caps.JobKinds.Contains(work.JobKind)) node.Excluded = $"does not offer {work.JobKind} jobs";
             else if (PriceProblem(node.Client.Address, node.Caps) is { } problem) node.Excluded = problem;
+            else if (options.Reputation is { } reputation && (node.History = reputation.Find(node.Identity)) is { } history
+                     && new ReputationPolicy(options).StandingOf(history) == NodeStanding.Denied)
+                node.Excluded = $"denied by its record: {history.Denied ?? "convicted of a lie"}";
         }
         catch (RpcException ex) when (!cancellation.IsCancellationRequested)
         {

@@ -35,8 +35,7 @@ internal sealed class SpotChecks(FarmOptions options, Func<FarmTile, FarmNode, b
     /// </summary>
     public bool Draw(FarmNode deliveredBy)
     {
-        double rate = options.SpotCheckRate > 0 && deliveredBy.Tiles <= options.ProbationTiles
-            ? Math.Max(options.SpotCheckRate, options.ProbationRate) : options.SpotCheckRate;
+        double rate = new ReputationPolicy(options).CheckRate(deliveredBy.History, deliveredBy.Tiles);
         return rate > 0 && draw(1_000_000) < rate * 1_000_000;
     }
 

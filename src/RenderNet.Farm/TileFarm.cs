@@ -149,7 +149,7 @@ public sealed class TileFarm
 
                 using var jobCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
                 var workers = roster.Healthy.ToList()
-                    .SelectMany(n => Enumerable.Range(0, n.Slots = NodeReported.Slots(n.Caps!.MaxConcurrentTiles, options.MaxSlotsPerNode)).Select(_ => WorkerAsync(n, jobCancel.Token)))
+                    .SelectMany(n => Enumerable.Range(0, n.Slots = SlotsOf(n)).Select(_ => WorkerAsync(n, jobCancel.Token)))
                     .ToList();
                 var monitor = MonitorDeadlinesAsync(jobCancel.Token);
                 try
@@ -474,7 +474,28 @@ public sealed class TileFarm
             if ((!cancellation.IsCancellationRequested || kind == AttemptOutcome.Accepted) && kind != AttemptOutcome.Busy) // busy retries are not worth a synced row each
                 journal?.RecordAttempt(tile.Index, node.Name, attempt.Started, outcome);
             onAttempt?.Invoke(new FarmAttempt(tile.Index, node.Name, attempt.Began, attempt.Elapsed, kind, outcome, attempt.Speculative));
+            if (!cancellation.IsCancellationRequested)
+            {
+                if (kind == AttemptOutcome.Accepted) Note(node, ReputationEvent.Delivered, tile.Work / Math.Max(attempt.Elapsed.TotalSeconds, 1e-3));
+                else NoteFailure(node, kind);
+            }
         }
+    }
+
+    /// <summary>A node's tile slots in this job: what it offers (bounded), limited while its record has not proven it.</summary>
+    int SlotsOf(FarmNode node)
+    {
+        int offered = NodeReported.Slots(node.Caps!.MaxConcurrentTiles, options.MaxSlotsPerNode);
+        return options.Reputation is null ? offered : new ReputationPolicy(options).SlotsFor(node.History, offered);
+    }
+
+    /// <summary>Adds to the node's record across jobs (<see cref="FarmOptions.Reputation"/>).</summary>
+    void Note(FarmNode node, ReputationEvent e, double rate = 0, string? reason = null) => options.Reputation?.Record(node.Identity, e, rate, reason);
+
+    void NoteFailure(FarmNode node, AttemptOutcome kind)
+    {
+        if (kind is AttemptOutcome.Failed or AttemptOutcome.Invalid or AttemptOutcome.TimedOut)
+            Note(node, kind switch { AttemptOutcome.Invalid => ReputationEvent.Invalid, AttemptOutcome.TimedOut => ReputationEvent.TimedOut, _ => ReputationEvent.Failed });
     }
 
     /// <summary>
@@ -524,6 +545,7 @@ public sealed class TileFarm
             var result = await work.RunAsync(node.Client, tile.Index, node.Channel, UtcNow + options.InitialTileTimeout, cancel.Token);
             var signed = ResultSignatures.Verify(node, result);
             CheckVerdict verdict;
+            FarmNode? verified = null;
             TileEvent? replaced = null;
             lock (gate)
             {
@@ -534,6 +556,8 @@ public sealed class TileFarm
                 node.RenderTime += TimeSpan.FromSeconds(result.NodeSeconds);
                 attempt.CheckReserved = 0; // spent: paid below once its answer is confirmed
                 verdict = checks.Judge(tile, node, result.ContentHash ?? "", signed);
+                // The deliverer's result stood a check: it counts towards the deliverer's proven standing.
+                if (verdict.Kind == AttemptOutcome.CheckIdentical || verdict.Kind == AttemptOutcome.CheckSettled && !verdict.Replace) verified = tile.DeliveredBy;
                 if (verdict.Replace)
                 {
                     tile.Content = result.ContentHash;
@@ -549,6 +573,9 @@ public sealed class TileFarm
             }
             else work.Discard(result);
             foreach (var liar in verdict.Convicts) Convict(liar, tile.Index);
+            foreach (var agreed in verdict.Paid.Where(p => verdict.Kind is AttemptOutcome.CheckIdentical or AttemptOutcome.CheckSettled)) Note(agreed, ReputationEvent.CheckAgreed);
+            if (verdict.Kind == AttemptOutcome.CheckDiffers) Note(node, ReputationEvent.CheckDisputed);
+            if (verified is not null) Note(verified, ReputationEvent.Verified);
             foreach (var evidence in verdict.Evidence ?? []) Present(evidence);
             if (replaced is not null) Announce(replaced, 0);
             foreach (var checker in verdict.Paid) await payments.PayForAsync(checker, tile.Index); // each did the work of a tile
@@ -583,6 +610,7 @@ public sealed class TileFarm
         }
         if (!cancellation.IsCancellationRequested) journal?.RecordAttempt(tile.Index, node.Name, attempt.Started, outcome);
         onAttempt?.Invoke(new FarmAttempt(tile.Index, node.Name, attempt.Began, attempt.Elapsed, kind, outcome, false) { SpotCheck = true });
+        if (!cancellation.IsCancellationRequested) NoteFailure(node, kind);
     }
 
     /// <summary>A node outvoted in a spot check: excluded, and every other tile it delivered is redone elsewhere.</summary>
@@ -613,6 +641,7 @@ public sealed class TileFarm
             Pulse();
         }
         Warn($"node {liar.Name} is out of this job: {liar.Excluded}; its {redo} other tile(s) are redone elsewhere");
+        Note(liar, ReputationEvent.Convicted, reason: $"outvoted in a spot check of job {work.JobId}");
     }
 
     /// <summary>Drops spot checks no node left can run (under the lock): a skipped check is a warning, an unsettleable dispute the job's failure.</summary>

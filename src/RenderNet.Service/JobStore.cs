@@ -19,7 +19,7 @@ public sealed record StoredEvent(long Seq, string Type, int FrameIndex, int Tile
 /// </summary>
 public sealed class JobStore : IDisposable
 {
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 2;
     readonly SqliteConnection db;
     readonly Lock gate = new();
 
@@ -40,6 +40,7 @@ public sealed class JobStore : IDisposable
                 if (version > SchemaVersion)
                     throw new InvalidDataException($"the job store {path} has schema {version}, newer than this service's {SchemaVersion}: run the newer rendernet");
                 if (version < 1) Migrate1(db);
+                if (version < 2) Migrate2(db);
             }
             if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             return new JobStore(db);
@@ -49,6 +50,14 @@ public sealed class JobStore : IDisposable
             db.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Version 2: nodes' records across jobs (<see cref="ReputationStore"/>), one JSON document per identity.</summary>
+    static void Migrate2(SqliteConnection db)
+    {
+        using var tx = db.BeginTransaction();
+        Execute(db, "CREATE TABLE node_record(identity TEXT PRIMARY KEY, record TEXT NOT NULL); UPDATE schema SET version = 2;");
+        tx.Commit();
     }
 
     static void Migrate1(SqliteConnection db)

@@ -60,9 +60,20 @@ public sealed class NodeRoster(ServiceOptions options, ServiceNodes nodes)
         return null;
     }
 
+    /// <summary>Who a probed node is across jobs: its payout address, the key it joined with, else its address.</summary>
+    public static string IdentityOf(NodeProbe probe) =>
+        probe.Caps is { PaymentAddress.Length: > 0 } caps ? caps.PaymentAddress.ToLowerInvariant() : JoinedNodeAddress.PayoutOf(probe.Address) ?? probe.Address;
+
     /// <param name="work">What the node has done for this service (<see cref="JobManager.NodeWork"/>), if anything.</param>
-    public static NodeLine Line(NodeProbe probe, NodeWork? work = null) => new()
+    /// <param name="record">Its record across jobs, and the policy that reads it.</param>
+    public static NodeLine Line(NodeProbe probe, NodeWork? work = null, NodeRecord? record = null, ReputationPolicy? policy = null) => new()
     {
+        Identity = IdentityOf(probe),
+        Standing = (policy?.StandingOf(record) ?? NodeStanding.Probation).ToString().ToLowerInvariant(),
+        Verified = record?.Verified ?? 0,
+        TimedOut = record?.TimedOut ?? 0,
+        Denied = record?.Denied,
+        Joined = JoinedNodeAddress.PayoutOf(probe.Address) is not null,
         Id = probe.Caps is { } c ? Printable.Clean(c.NodeId, 64) : "",
         Address = probe.Address,
         Device = probe.Caps is { } d ? Printable.Clean(d.DeviceName, 120) : "",

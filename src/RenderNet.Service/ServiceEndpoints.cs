@@ -28,7 +28,8 @@ static class ServiceEndpoints
             {
                 var probes = await roster.ProbeAsync(calibrate: false, cancellation);
                 var work = manager.NodeWork();
-                return probes.Select(p => NodeRoster.Line(p, work.GetValueOrDefault(p.Address))).ToList();
+                var policy = new RenderNet.Farm.ReputationPolicy(options.Farm);
+                return probes.Select(p => NodeRoster.Line(p, work.GetValueOrDefault(p.Address), options.Farm.Reputation?.Find(NodeRoster.IdentityOf(p)), policy)).ToList();
             })
             .WithSummary("Every node with its health, and what it has done for this service (tiles, spot checks, failures, convictions, pay)");
 

@@ -25,9 +25,11 @@ public sealed class ServiceHost : IAsyncDisposable
     readonly WebApplication app;
     readonly JobManager manager;
     readonly JobStore store;
+    readonly ReputationStore reputation;
 
-    ServiceHost(WebApplication app, JobManager manager, JobStore store, Uri address, ServiceToken token)
+    ServiceHost(WebApplication app, JobManager manager, JobStore store, ReputationStore reputation, Uri address, ServiceToken token)
     {
+        this.reputation = reputation;
         this.app = app;
         this.manager = manager;
         this.store = store;
@@ -100,6 +102,9 @@ public sealed class ServiceHost : IAsyncDisposable
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("rendernet.serve");
 
         var store = JobStore.Open(Path.Combine(options.StateDirectory, "service.db"));
+        // Nodes' records outlive jobs: every job's farm reads and adds to them.
+        var reputation = ReputationStore.Open(Path.Combine(options.StateDirectory, "service.db"));
+        options = options with { Farm = options.Farm with { Reputation = reputation } };
         var joined = options.AcceptNodes is null ? null : new JoinedNodes(options.Farm.ConnectTimeout);
         var nodes = new ServiceNodes(options.Nodes, joined);
         var manager = new JobManager(options, store, new SceneStore(Path.Combine(options.StateDirectory, "scenes"), options.MaxSceneBytes),
@@ -151,11 +156,12 @@ public sealed class ServiceHost : IAsyncDisposable
             await app.DisposeAsync();
             manager.Dispose();
             store.Dispose();
+            reputation.Dispose();
             throw new ServiceConfigurationException($"cannot listen on {options.Listen}: {ex.Message}", ex);
         }
         var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().Replace("[::]", "127.0.0.1") + "/");
         manager.ResumeUnfinished();
-        return new ServiceHost(app, manager, store, address, token);
+        return new ServiceHost(app, manager, store, reputation, address, token);
     }
 
     public Task WaitForShutdownAsync(CancellationToken cancellation) => app.WaitForShutdownAsync(cancellation);
@@ -166,5 +172,6 @@ public sealed class ServiceHost : IAsyncDisposable
         manager.Dispose();
         await app.DisposeAsync();
         store.Dispose();
+        reputation.Dispose();
     }
 }

@@ -255,6 +255,18 @@ namespace RenderNet.Client.Wire
         public int Convictions { get; set; }
         /// <summary>Tokens paid to the node by this service, decimal string.</summary>
         public string Paid { get; set; } = "0";
+        /// <summary>Who the node is across jobs: its payout address (proven by its signatures), else its address.</summary>
+        public string Identity { get; set; } = "";
+        /// <summary>What its record says: "probation" (new: more checks, a limited share), "proven" (fewer checks) or "denied".</summary>
+        public string Standing { get; set; } = "probation";
+        /// <summary>Its results that other nodes' checks confirmed, over every job of this service.</summary>
+        public int Verified { get; set; }
+        /// <summary>Its attempts that ran past their deadline, over every job of this service.</summary>
+        public int TimedOut { get; set; }
+        /// <summary>Why it gets no work, when denied.</summary>
+        public string? Denied { get; set; }
+        /// <summary>Whether it joined by dialling out (it listens nowhere the service could reach).</summary>
+        public bool Joined { get; set; }
     }
 
     /// <summary>The service itself (<c>GET /v1/service</c>).</summary>

@@ -364,6 +364,7 @@ async function refreshNodes() {
     el("td", {}, swatch(n.address), n.id),
     el("td", {}, el("code", { textContent: n.address })),
     el("td", { className: "health", textContent: n.healthy ? "healthy" : (n.problem || "unreachable") }),
+    el("td", { className: "standing", textContent: n.standing + (n.joined ? " · joined" : ""), title: n.denied || `${n.verified} result(s) verified by other nodes, ${n.timedOut} timeout(s)` }),
     el("td", { textContent: n.device }),
     el("td", { className: "fingerprint" }, el("code", { textContent: (n.fingerprint || "").slice(0, 12), title: n.fingerprint })),
     el("td", { textContent: n.price }),
