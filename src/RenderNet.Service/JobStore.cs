@@ -56,7 +56,7 @@ public sealed class JobStore : IDisposable
     static void Migrate2(SqliteConnection db)
     {
         using var tx = db.BeginTransaction();
-        Execute(db, "CREATE TABLE node_record(identity TEXT PRIMARY KEY, record TEXT NOT NULL); UPDATE schema SET version = 2;");
+        Execute(db, "CREATE TABLE node_record(identity TEXT PRIMARY KEY, record TEXT NOT NULL); UPDATE schema SET version = 2;", tx);
         tx.Commit();
     }
 
