@@ -127,6 +127,16 @@ namespace RenderNet.Client
         public PixelFormat PixelFormat { get; set; } = PixelFormat.Rgba8Srgb;
         /// <summary>The most this job may spend, in tokens (null: only the service's budget applies).</summary>
         public decimal? MaxCost { get; set; }
+        /// <summary>
+        /// Only nodes matching this selector render the job (pin it to a pool or nodes): terms key=value, key!=value,
+        /// key&gt;=N, key&lt;=N joined by ',' (all hold), alternatives by ';' — e.g. "pool=studio-a" or "gpu=nvidia,vram&gt;=16".
+        /// Tags: what nodes declare, gpu, id (payout address) and pool (the service's pools). Null: any node.
+        /// </summary>
+        public string? RequireNodes { get; set; }
+        /// <summary>Nodes matching this selector get the work first; others take what they leave (null: no preference).</summary>
+        public string? PreferNodes { get; set; }
+        /// <summary>Nodes matching this selector get none of the work, e.g. "id=0xab…;gpu=cpu" (null: none denied).</summary>
+        public string? DenyNodes { get; set; }
         /// <summary>Weight in the fair share of the nodes, 1…100: a job of priority 80 gets twice the node time of one of 40.</summary>
         public int Priority { get; set; } = 50;
         /// <summary>A label for the service's job list.</summary>

@@ -15,6 +15,8 @@ namespace RenderNet.Client
             Name = r.Name ?? r.Scene.Name,
             Priority = r.Priority,
             MaxCost = r.MaxCost?.ToString(CultureInfo.InvariantCulture),
+            Nodes = r.RequireNodes == null && r.PreferNodes == null && r.DenyNodes == null ? null
+                : new NodeSelectionSettings { Require = r.RequireNodes, Prefer = r.PreferNodes, Deny = r.DenyNodes },
             Render = new RenderSettings
             {
                 SceneSha256 = r.Scene.Sha256,

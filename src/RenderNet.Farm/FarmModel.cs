@@ -41,6 +41,10 @@ public sealed record FarmOptions
     /// <summary>With spot checks on, each node's first this many tiles are checked at <see cref="ProbationRate"/> at least.</summary>
     public int ProbationTiles { get; init; } = 3;
     public double ProbationRate { get; init; } = 0.5;
+    /// <summary>The nodes this job requires, prefers and denies, by their tags (<see cref="NodeSelector"/>).</summary>
+    public NodeSelection? Selection { get; init; }
+    /// <summary>The service's pools: pool name → identities (payout addresses) in it; a node's <c>pool</c> tags come only from here.</summary>
+    public IReadOnlyDictionary<string, IReadOnlySet<string>>? Pools { get; init; }
     /// <summary>Nodes' records across jobs (<see cref="ReputationPolicy"/>); null: every node is new to every job.</summary>
     public INodeReputation? Reputation { get; init; }
     /// <summary>A node whose results other nodes verified this many times (and never outvoted) is proven.</summary>

@@ -49,6 +49,8 @@ internal sealed class FarmNode(INodeConnection client)
     public int Slots;
     /// <summary>The node's record across earlier jobs (<see cref="FarmOptions.Reputation"/>), read when it joined this one.</summary>
     public NodeRecord? History;
+    /// <summary>The job prefers this node (<see cref="NodeSelection.Prefer"/>): others take a tile only when it has no free slot for it.</summary>
+    public bool Preferred;
     /// <summary>Who the node is across jobs: its payout address (or the key it joined with), else its endpoint.</summary>
     public string Identity => ResultSignatures.IdentityOf(this) ?? Client.Address;
     public string Name => Caps?.NodeId is { Length: > 0 } id ? $"{Printable.Clean(id, 64)} ({Client.Address})" : Client.Address;

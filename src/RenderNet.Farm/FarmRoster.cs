@@ -44,11 +44,22 @@ internal sealed class FarmRoster(FarmWorkload work, FarmOptions options, Action<
             else if (options.Reputation is { } reputation && (node.History = reputation.Find(node.Identity)) is { } history
                      && new ReputationPolicy(options).StandingOf(history) == NodeStanding.Denied)
                 node.Excluded = $"denied by its record: {history.Denied ?? "convicted of a lie"}";
+            else if (options.Selection is { } selection && SelectionProblem(node, selection) is { } unwanted) node.Excluded = unwanted;
         }
         catch (RpcException ex) when (!cancellation.IsCancellationRequested)
         {
             node.Excluded = ex.StatusCode == StatusCode.FailedPrecondition ? Printable.Clean(ex.Status.Detail) : $"unreachable: {Printable.Clean(ex.Status.Detail)}";
         }
+    }
+
+    /// <summary>Why the job's selection leaves the node out, or null (and marks it preferred when the job prefers it).</summary>
+    string? SelectionProblem(FarmNode node, NodeSelection selection)
+    {
+        var tags = NodeTags.Of(node.Identity, node.Caps!, options.Pools);
+        if (selection.Deny is { } deny && deny.Matches(tags)) return $"denied by the job ({deny})";
+        if (selection.Require is { } require && !require.Matches(tags)) return $"not among the nodes the job requires ({require})";
+        node.Preferred = selection.Prefer?.Matches(tags) ?? false;
+        return null;
     }
 
     /// <summary>Why a node's asking price or payee is not acceptable to this job, or null.</summary>

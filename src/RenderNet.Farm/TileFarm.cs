@@ -310,7 +310,9 @@ public sealed class TileFarm
     /// <summary>The next tile for a node (under the lock): a queued tile that has not failed there, a spot check drawn for it, else a straggler to duplicate.</summary>
     TileAttempt? NextFor(FarmNode node)
     {
-        for (var item = pending.First; item is not null; item = item.Next)
+        // A job that prefers some nodes leaves them the queued tiles they have free slots for.
+        bool yields = !node.Preferred && options.Selection?.Prefer is not null && PreferredNodesTakeAll();
+        for (var item = yields ? null : pending.First; item is not null; item = item.Next)
         {
             var tile = tiles[item.Value];
             if (tile.FailedOn.Contains(node) || !Affordable(tile, node)) continue;
@@ -341,6 +343,18 @@ public sealed class TileFarm
                                          && (options.Budget is not { } budget || committed + CostOf(t, node) <= budget))
             .OrderByDescending(t => t.Active[0].Elapsed).FirstOrDefault();
         return straggler is null ? null : Start(straggler, node, speculative: true);
+    }
+
+    /// <summary>
+    /// Whether the preferred nodes' free slots can take every queued tile (under the lock): none failed on all of them,
+    /// and there are slots enough. Otherwise the other nodes take tiles too, so a job never waits on a preference.
+    /// </summary>
+    bool PreferredNodesTakeAll()
+    {
+        var free = roster.Healthy.Where(n => n.Preferred)
+            .Select(n => (Node: n, Slots: n.Slots - tiles.Sum(t => t.Active.Count(a => a.Node == n)) - checks.Running.Count(a => a.Node == n)))
+            .Where(f => f.Slots > 0).ToList();
+        return pending.Count <= free.Sum(f => f.Slots) && pending.All(i => free.Any(f => !tiles[i].FailedOn.Contains(f.Node)));
     }
 
     /// <summary>

@@ -44,6 +44,8 @@ public sealed record NodeOptions
     public string? Listen { get; init; } = "127.0.0.1:0";
     /// <summary>Coordinator services this node joins by dialling out (<see cref="ServiceLink"/>): for hosts behind NAT.</summary>
     public IReadOnlyList<ServiceJoinTarget> Join { get; init; } = [];
+    /// <summary>What the node says of itself (key=value, e.g. vram=24): studios select nodes by them.</summary>
+    public IReadOnlyList<string> Tags { get; init; } = [];
     /// <summary>The key an unpaid node proves its identity with when it joins services (a paid node uses its payout key).</summary>
     public string? IdentityKey { get; init; }
     /// <summary>host:port for /metrics, /status and the status page (HTTP/1.1, <see cref="NodeStatusServer"/>); null: none.</summary>

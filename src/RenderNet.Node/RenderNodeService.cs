@@ -36,6 +36,7 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
         {
             ProtocolVersion = Spoken,
             NodeId = options.NodeId,
+            Tags = { options.Tags },
             DeviceName = d.Name,
             DeviceType = d.Type.ToString().ToLowerInvariant(),
             Driver = $"{d.DriverName} {d.DriverInfo}".Trim(),

@@ -18,6 +18,20 @@ public abstract class JobPlan
 
     protected void Error(string field, string message) => Errors.Add((field, message));
 
+    /// <summary>The nodes the job requires, prefers and denies (null: any node of the service).</summary>
+    public Farm.NodeSelection? Selection { get; private set; }
+
+    Farm.NodeSelector? Selector(string field, string? text)
+    {
+        if (text is null) return null;
+        try { return Farm.NodeSelector.Parse(text); }
+        catch (ArgumentException ex)
+        {
+            Error(field, ex.Message);
+            return null;
+        }
+    }
+
     /// <summary>Checks what every kind shares (priority, id, name, cost cap); the kind's own fields are its plan's.</summary>
     protected decimal? CheckCommon(JobSubmission submission)
     {
@@ -25,6 +39,8 @@ public abstract class JobPlan
             Error("priority", $"priority must be between {Farm.FairShareScheduler.MinPriority} and {Farm.FairShareScheduler.MaxPriority}, got {submission.Priority}");
         if (submission.Id is { } id && !JobIds.Valid(id)) Error("id", $"a job id is 8–64 letters, digits or '-', got '{Farm.Printable.Clean(id, 80)}'");
         if (submission.Name is { Length: > 200 }) Error("name", "the name is longer than 200 characters");
+        if (submission.Nodes is { } nodes)
+            Selection = new Farm.NodeSelection(Selector("nodes.require", nodes.Require), Selector("nodes.prefer", nodes.Prefer), Selector("nodes.deny", nodes.Deny));
         if (submission.MaxCost is not { } cost) return null;
         if (decimal.TryParse(cost, System.Globalization.NumberStyles.Number, System.Globalization.CultureInfo.InvariantCulture, out var max) && max >= 0) return max;
         Error("maxCost", $"the maximum cost must be a non-negative decimal number of tokens, got '{Farm.Printable.Clean(cost, 40)}'");

@@ -73,7 +73,8 @@ abstract class JobRunnerBase(ServiceJob job, JobManager manager, ServiceOptions 
     protected async Task RunFarmAsync(FarmWorkload work, FarmJournal journal, Action<TileEvent> onUnit, CancellationToken cancellation, FarmOptions? tuned = null,
         int frameIndex = 0)
     {
-        var farmOptions = (tuned ?? options.Farm) with { Payer = options.Payer?.ForAnotherJob(), Budget = BudgetLeft(), Share = job.Share, Connector = manager.Nodes.Connector };
+        var farmOptions = (tuned ?? options.Farm) with { Payer = options.Payer?.ForAnotherJob(), Budget = BudgetLeft(), Share = job.Share, Connector = manager.Nodes.Connector,
+            Selection = job.Plan.Selection };
         var farm = new TileFarm(work, farmOptions, journal, onTile: onUnit, onWarning: w =>
         {
             lock (Warnings) Warnings.Add(w);

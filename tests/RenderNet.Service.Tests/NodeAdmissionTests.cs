@@ -18,3 +18,26 @@ public class NodeAdmissionTests
     public void A_bad_admission_list_names_the_entry(string text, string message) =>
         Assert.Contains(message, Assert.Throws<ArgumentException>(() => NodeAdmission.Parse(text)).Message);
 }
+
+public class JobNodeSelectionTests
+{
+    [Fact]
+    public void A_submissions_node_selectors_are_checked_and_each_bad_one_is_named()
+    {
+        string dir = Directory.CreateTempSubdirectory("rendernet-plan").FullName;
+        try
+        {
+            var submission = new RenderNet.Client.Wire.JobSubmission
+            {
+                Render = new RenderNet.Client.Wire.RenderSettings { SceneSha256 = new string('0', 64), Width = 64, Height = 64 },
+                Nodes = new RenderNet.Client.Wire.NodeSelectionSettings { Require = "pool=studio-a", Prefer = "vram>=lots", Deny = "gpu" },
+            };
+            var plan = JobPlan.For(submission, new SceneStore(Path.Combine(dir, "s"), 1 << 20), new MediaStore(Path.Combine(dir, "m"), 1 << 20));
+            Assert.Contains(plan.Errors, e => e.Field == "nodes.prefer" && e.Message.Contains("'vram>=lots': >= compares numbers"));
+            Assert.Contains(plan.Errors, e => e.Field == "nodes.deny" && e.Message.Contains("'gpu' is not key=value"));
+            Assert.DoesNotContain(plan.Errors, e => e.Field == "nodes.require");
+            Assert.Equal("pool=studio-a", plan.Selection!.Require!.ToString());
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+}

@@ -12,10 +12,18 @@ static class NodeCommand
     public const string StatusPrefix = "rendernet node status page at ";
     public const string JoiningPrefix = "rendernet node joining ";
 
+    static IReadOnlyList<string> CheckedTags(string[] tags)
+    {
+        if (tags.Length > NodeTags.MaxDeclared) throw new ArgumentException($"at most {NodeTags.MaxDeclared} --tag options, got {tags.Length}");
+        foreach (var tag in tags) if (NodeTags.Problem(tag) is { } problem) throw new ArgumentException(problem);
+        return tags.Select(t => t[..t.IndexOf('=')] + "=" + t[(t.IndexOf('=') + 1)..].ToLowerInvariant()).ToList();
+    }
+
     public static Command Create()
     {
         var listen = new Option<string?>("--listen") { Description = "host:port to serve gRPC on (port 0 picks a free one); default 127.0.0.1:0, or nowhere with --join" };
         var join = new Option<string[]>("--join") { Description = "Join a coordinator service by dialling out (for nodes behind NAT): its URL, https://host:port#sha256=FINGERPRINT to pin its certificate; repeat for several services. The node's key ($RENDERNET_NODE_KEY or --keystore) proves who it is", AllowMultipleArgumentsPerToken = true };
+        var tags = new Option<string[]>("--tag") { Description = "What this node says of itself, key=value (e.g. vram=24, region=eu; repeat): studios select nodes by tags (the gpu tag is derived from the device unless given)", AllowMultipleArgumentsPerToken = true };
         var maxTiles = new Option<int>("--max-tiles") { Description = "Tiles accepted at once (more are refused as busy)", DefaultValueFactory = _ => 2 };
         var maxScene = new Option<int>("--max-scene-mb") { Description = "Largest scene accepted, in MiB", DefaultValueFactory = _ => 512 };
         var cache = new Option<int>("--cache-mb") { Description = "Scene cache size, in MiB (least recently used scenes are evicted)", DefaultValueFactory = _ => 2048 };
@@ -40,7 +48,7 @@ static class NodeCommand
         var maxPiece = new Option<long>("--max-piece-units") { Description = "Render for pay: the largest piece of work (price units: 2^22 pixel-samples, 2^20 raster pixels, one output megapixel) one request may ask for", DefaultValueFactory = _ => 4096 };
         var statusListen = new Option<string?>("--status-listen") { Description = "host:port to serve /metrics (Prometheus), /status (JSON) and a status page on, over HTTP/1.1 (e.g. 127.0.0.1:9464; these show earnings: keep it off public interfaces)" };
         var exitWithStdin = new Option<bool>("--exit-on-stdin-close") { Description = "Stop when standard input closes (set by --local-nodes, so workers never outlive their coordinator)" };
-        var command = new Command("node", "Run a headless render node (gRPC over HTTP/2)") { listen, join, maxTiles, maxScene, cache, price, device, cert, tls, nodeId, allow, advertise, drain, rpc, escrow, tokenAddress, chainId, keystore, exposure, maxPiece, state, threshold, registry, stake, statusListen, exitWithStdin };
+        var command = new Command("node", "Run a headless render node (gRPC over HTTP/2)") { listen, join, tags, maxTiles, maxScene, cache, price, device, cert, tls, nodeId, allow, advertise, drain, rpc, escrow, tokenAddress, chainId, keystore, exposure, maxPiece, state, threshold, registry, stake, statusListen, exitWithStdin };
         command.Subcommands.Add(NodeStatusCommand.Create());
         command.SetAction((parse, cancellation) => UserErrors.Run(async () =>
         {
@@ -51,6 +59,7 @@ static class NodeCommand
             {
                 Listen = parse.GetValue(listen) ?? (joins.Count > 0 ? null : "127.0.0.1:0"),
                 Join = joins,
+                Tags = CheckedTags(parse.GetValue(tags) ?? []),
                 StatusListen = parse.GetValue(statusListen),
                 MaxConcurrentTiles = max,
                 MaxSceneBytes = (long)parse.GetValue(maxScene) << 20,

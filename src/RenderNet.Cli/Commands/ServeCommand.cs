@@ -13,6 +13,25 @@ static class ServeCommand
     public static string DefaultStateDirectory =>
         Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "rendernet", "service");
 
+    /// <summary>--pool NAME=ADDRESS,ADDRESS…, each address checked; the pools by name.</summary>
+    static IReadOnlyDictionary<string, IReadOnlySet<string>> ParsePools(string[] pools)
+    {
+        var byName = new Dictionary<string, IReadOnlySet<string>>(StringComparer.OrdinalIgnoreCase);
+        foreach (var pool in pools)
+        {
+            int eq = pool.IndexOf('=');
+            string name = eq > 0 ? pool[..eq].Trim() : "";
+            if (!NodeTags.ValidKey(name.ToLowerInvariant()))
+                throw new ArgumentException($"--pool '{Printable.Clean(pool, 60)}' is not NAME=ADDRESS,ADDRESS (a name is 1-32 of a-z, 0-9, '_' and '-')");
+            var members = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var address in pool[(eq + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                members.Add(Nethereum.Util.AddressUtil.Current.IsValidEthereumAddressHexFormat(address) ? address.ToLowerInvariant()
+                    : throw new ArgumentException($"--pool {name}: '{Printable.Clean(address, 60)}' is not an address (0x and 40 hex digits)"));
+            byName[name] = members;
+        }
+        return byName;
+    }
+
     public static Command Create()
     {
         var state = new Option<string>("--state") { Description = "State directory: token, job store, scenes, journals", DefaultValueFactory = _ => DefaultStateDirectory };
@@ -36,11 +55,12 @@ static class ServeCommand
         var maxJobs = new Option<int>("--max-jobs") { Description = "Jobs running at once (the rest wait in priority order)", DefaultValueFactory = _ => 8 };
         var explorer = new Option<string?>("--explorer") { Description = "A block explorer's transaction page, {tx} for the hash (the dashboard links redeem transactions there), e.g. https://etherscan.io/tx/{tx}" };
         var acceptNodes = new Option<string?>("--accept-nodes") { Description = "Let nodes join by dialling out (rendernet node --join URL; for nodes behind NAT): 'any' node that proves its key, or these payout addresses (comma-separated)" };
+        var pools = new Option<string[]>("--pool") { Description = "A pool of nodes jobs can require or prefer (tag pool=NAME): NAME=ADDRESS,ADDRESS (payout addresses; repeat for more pools)", AllowMultipleArgumentsPerToken = true };
         var exitWithStdin = new Option<bool>("--exit-with-stdin") { Description = "Stop when standard input closes (for a parent process that owns the service)" };
 
         var command = new Command("serve", "Run the studio's coordinator as a service: engines submit jobs over HTTP/JSON (OpenAPI at /openapi/v1.json) and follow them over WebSockets")
         {
-            state, listen, certificate, nodes, localNodes, device, pay, price, rpc, escrow, token, registry, payerKeystore, maxPrice, minStake, expected, spotCheck, budget, maxJobs, explorer, acceptNodes, exitWithStdin,
+            state, listen, certificate, nodes, localNodes, device, pay, price, rpc, escrow, token, registry, payerKeystore, maxPrice, minStake, expected, spotCheck, budget, maxJobs, explorer, acceptNodes, pools, exitWithStdin,
         };
         command.SetAction((parse, cancellation) => UserErrors.Run(async () =>
         {
@@ -79,7 +99,7 @@ static class ServeCommand
                 Nodes = session.Addresses,
                 Payer = session.Payer,
                 Budget = parse.GetValue(budget) is { } b ? new System.Numerics.BigInteger(decimal.Round(b * 1_000_000_000_000_000_000m, 0)) : null,
-                Farm = session.Apply(new FarmOptions { SpotCheckRate = rate }, request),
+                Farm = session.Apply(new FarmOptions { SpotCheckRate = rate, Pools = ParsePools(parse.GetValue(pools) ?? []) }, request),
                 MaxRunningJobs = jobs,
                 ExplorerTransactionUrl = explorerUrl,
                 AcceptNodes = admission,

@@ -23,10 +23,24 @@ namespace RenderNet.Client.Wire
         public int Priority { get; set; } = 50;
         /// <summary>The most the job may spend, in tokens, as a decimal string; null: no cap.</summary>
         public string? MaxCost { get; set; }
+        /// <summary>The nodes the job requires, prefers and denies, by tag; null: any node of the service.</summary>
+        public NodeSelectionSettings? Nodes { get; set; }
         /// <summary>The render's settings (kind "render").</summary>
         public RenderSettings? Render { get; set; }
         /// <summary>The transcode's settings (kind "transcode").</summary>
         public TranscodeSettings? Transcode { get; set; }
+    }
+
+    /// <summary>
+    /// Node selectors: terms key=value, key!=value, key&gt;=N, key&lt;=N joined by ',' (all hold), alternatives by ';'.
+    /// Tags: what nodes declare (vram=24…), gpu (nvidia, amd, intel, cpu), id (the node's payout address), pool (the
+    /// service's pools). E.g. Require "pool=studio-a", Prefer "gpu=nvidia,vram&gt;=16", Deny "id=0xab…".
+    /// </summary>
+    public sealed class NodeSelectionSettings
+    {
+        public string? Require { get; set; }
+        public string? Prefer { get; set; }
+        public string? Deny { get; set; }
     }
 
     /// <summary>What to transcode; the video is uploaded first (<c>PUT /v1/media/{sha256}</c>) and named by its hash.</summary>

@@ -21,6 +21,8 @@ sealed class FakeNode(string name, FakeTimeProvider clock) : INodeConnection
     public Func<int, RpcException?> Failure { get; init; } = _ => null;
     /// <summary>Never answers: waits until cancelled.</summary>
     public bool Hangs { get; init; }
+    /// <summary>What it declares of itself (key=value).</summary>
+    public string[] Tags { get; init; } = [];
     public int Started;
 
     public static string Honest(int unit) => $"content-{unit}";
@@ -37,7 +39,7 @@ sealed class FakeNode(string name, FakeTimeProvider clock) : INodeConnection
     public Task<Capabilities> GetCapabilitiesAsync(TimeSpan timeout, CancellationToken cancellation, bool calibrate = false) =>
         Task.FromResult(new Capabilities
         {
-            ProtocolVersion = ProtocolVersion.Current, PipelineFingerprint = Fingerprint, MaxConcurrentTiles = Slots, JobKinds = { FakeWorkload.Kind },
+            ProtocolVersion = ProtocolVersion.Current, PipelineFingerprint = Fingerprint, MaxConcurrentTiles = Slots, JobKinds = { FakeWorkload.Kind }, Tags = { Tags },
         });
 
     static Exception NotHere => new RpcException(new Status(StatusCode.Unimplemented, "not used by scheduling tests"));
