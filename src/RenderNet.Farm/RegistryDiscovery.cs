@@ -26,7 +26,7 @@ public sealed record RegistryDiscovery
     /// <summary>Whether an endpoint names a host this coordinator may dial.</summary>
     public bool Reachable(string endpoint)
     {
-        if (endpoint.Length is 0 or > 256 || endpoint.Any(char.IsControl)) return false;
+        if (endpoint.Length is 0 or > 256 || endpoint.Any(char.IsControl) || endpoint == Protocol.JoinMessages.RegisteredEndpoint) return false; // it dials in
         var bare = endpoint.Split('#')[0];
         var withScheme = bare.Contains("://") ? bare : "http://" + bare;
         if (!Uri.TryCreate(withScheme, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.Port <= 0) return false;

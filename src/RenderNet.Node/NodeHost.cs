@@ -183,7 +183,7 @@ public sealed class NodeHost : IAsyncDisposable
                 {
                     // A wildcard address means nothing to a coordinator elsewhere (it would dial itself): say where to dial.
                     bool wildcard = uri is null || System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && (ip.Equals(System.Net.IPAddress.Any) || ip.Equals(System.Net.IPAddress.IPv6Any));
-                    var announced = options.Advertise is null && uri is null ? JoinedEndpoint
+                    var announced = options.Advertise is null && uri is null ? RenderNet.Protocol.JoinMessages.RegisteredEndpoint
                         : AddressOf(options.Advertise ?? (wildcard
                             ? throw new ArgumentException($"listening on {uri!.Host}, the node cannot announce where to reach it: give --advertise HOST:PORT")
                             : $"{uri!.Host}:{uri.Port}"), certificate);
@@ -217,9 +217,6 @@ public sealed class NodeHost : IAsyncDisposable
             throw;
         }
     }
-
-    /// <summary>What a node that only joins services registers as its endpoint: coordinators cannot dial it, they wait for it to join.</summary>
-    public const string JoinedEndpoint = "joins";
 
     /// <summary>How coordinators address this node: host:port for plain HTTP/2; https://host:port#sha256=FINGERPRINT with TLS.</summary>
     static string AddressOf(string hostPort, X509Certificate2? certificate) =>

@@ -51,6 +51,9 @@ public sealed class RegistryClient(Web3 web3, string registryAddress, string tok
         return ((BigInteger)Field("stake"), (BigInteger)Field("unbonding"), Field("registered") is true, Field("slashed") is true);
     }
 
+    /// <summary>The stake each witness of a slashing needs (the registry's minStake).</summary>
+    public Task<BigInteger> MinStakeAsync() => registry.GetFunction("minStake").CallAsync<BigInteger>();
+
     /// <summary>The registry's domain for results its nodes sign.</summary>
     public async Task<RegistryDomain> DomainAsync() => new((long)(await web3.Eth.ChainId.SendRequestAsync()).Value, registryAddress);
 

@@ -8,6 +8,9 @@ public static class JoinMessages
     /// <summary>The largest handshake message either side accepts (they are a few hundred bytes).</summary>
     public const int MaxBytes = 4096;
 
+    /// <summary>What a node that only joins services registers as its endpoint: nothing can dial it; it dials in.</summary>
+    public const string RegisteredEndpoint = "joins";
+
     /// <summary>One whole binary message of at most <see cref="MaxBytes"/>, read into a fixed buffer (never sized from what the peer announces).</summary>
     /// <exception cref="InvalidDataException">It is longer.</exception>
     /// <exception cref="WebSocketException">The peer closed the connection instead.</exception>

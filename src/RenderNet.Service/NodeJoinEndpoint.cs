@@ -54,7 +54,15 @@ public static class NodeJoinEndpoint
                     log.LogInformation("a node's join failed during the handshake: {Error}", ex.Message);
                     return;
                 }
-                string? refusal = Refusal(answer, new NodeJoin(serviceId, nonce, binding), admission);
+                string? refusal = Refusal(answer, new NodeJoin(serviceId, nonce, binding));
+                if (refusal is null)
+                {
+                    try { refusal = await admission.RefusalAsync(answer.NodeAddress).WaitAsync(handshake.Token); }
+                    catch (Exception ex) when (ex is RenderNet.Payments.PaymentException or HttpRequestException or Nethereum.JsonRpc.Client.RpcClientUnknownException)
+                    {
+                        refusal = "the service cannot read its registry now; try again later";
+                    }
+                }
                 try
                 {
                     await socket.SendAsync(new JoinVerdict { Accepted = refusal is null, Reason = refusal ?? "" }.ToByteArray(), WebSocketMessageType.Binary, true, handshake.Token);
@@ -77,8 +85,8 @@ public static class NodeJoinEndpoint
         }).ExcludeFromDescription();
     }
 
-    /// <summary>Why a node's answer is refused, or null: a protocol it does not share, a signature that is not its address's, or admission.</summary>
-    static string? Refusal(JoinAnswer answer, NodeJoin expected, NodeAdmission admission)
+    /// <summary>Why a node's answer is refused, or null: a protocol it does not share, or a signature that is not its address's.</summary>
+    static string? Refusal(JoinAnswer answer, NodeJoin expected)
     {
         if (answer.ProtocolVersion != ProtocolVersion.Current) return ProtocolVersion.Mismatch(answer.ProtocolVersion, "this service");
         if (!Nethereum.Util.AddressUtil.Current.IsValidEthereumAddressHexFormat(answer.NodeAddress))
@@ -87,6 +95,6 @@ public static class NodeJoinEndpoint
         if (signer is null) return "the join signature is malformed or not canonical";
         if (!string.Equals(signer, answer.NodeAddress, StringComparison.OrdinalIgnoreCase))
             return $"the join signature is {signer}'s, not {answer.NodeAddress}'s (or it answers another challenge, or was made over another connection)";
-        return admission.Refusal(answer.NodeAddress);
+        return null;
     }
 }

@@ -19,5 +19,6 @@ public class RegistryDiscoveryTests
         Assert.Equal(["https://node.example:7000#sha256=" + new string('a', 64), "198.51.100.2:7000"], chosen.Select(c => c.Endpoint));
         Assert.True(RegistryDiscovery.For("http://127.0.0.1:8545", 0).Reachable("127.0.0.1:7000")); // a local chain lists local nodes
         Assert.False(RegistryDiscovery.For("https://rpc.example", 0).Reachable("127.0.0.1:7000"));
+        Assert.False(RegistryDiscovery.For("http://127.0.0.1:8545", 0).Reachable("joins")); // a node that dials in: nothing to dial
     }
 }

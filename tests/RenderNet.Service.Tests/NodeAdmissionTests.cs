@@ -11,10 +11,28 @@ public class NodeAdmissionTests
         Assert.Equal("0x3333333333333333333333333333333333333333 is not among the nodes this service accepts", pool.Refusal("0x3333333333333333333333333333333333333333"));
     }
 
+    [Fact]
+    public async Task Registered_admits_only_registered_unslashed_nodes_with_the_minimum_stake()
+    {
+        var standings = new Dictionary<string, (System.Numerics.BigInteger, bool, bool)>
+        {
+            ["0x1111111111111111111111111111111111111111"] = (100, true, false),
+            ["0x2222222222222222222222222222222222222222"] = (99, true, false),
+            ["0x3333333333333333333333333333333333333333"] = (0, false, true),
+            ["0x4444444444444444444444444444444444444444"] = (500, false, false),
+        };
+        var admission = NodeAdmission.Parse("registered") with { Registry = a => Task.FromResult(standings[a]), MinStake = 100 };
+        Assert.Null(await admission.RefusalAsync("0x1111111111111111111111111111111111111111"));
+        Assert.Equal("0x2222222222222222222222222222222222222222 stakes 99, less than the 100 this service requires", await admission.RefusalAsync("0x2222222222222222222222222222222222222222"));
+        Assert.Equal("0x3333333333333333333333333333333333333333 was slashed for a lie", await admission.RefusalAsync("0x3333333333333333333333333333333333333333"));
+        Assert.Contains("is not registered", await admission.RefusalAsync("0x4444444444444444444444444444444444444444"));
+        Assert.Contains("has no registry", await NodeAdmission.Parse("registered").RefusalAsync("0x1111111111111111111111111111111111111111"));
+    }
+
     [Theory]
-    [InlineData("everyone", "'everyone' is neither 'any' nor an address")]
-    [InlineData("0x12", "'0x12' is neither 'any' nor an address")]
-    [InlineData(" , ", "needs 'any' or at least one address")]
+    [InlineData("everyone", "'everyone' is neither 'any', 'registered' nor an address")]
+    [InlineData("0x12", "'0x12' is neither 'any', 'registered' nor an address")]
+    [InlineData(" , ", "needs 'any', 'registered' or at least one address")]
     public void A_bad_admission_list_names_the_entry(string text, string message) =>
         Assert.Contains(message, Assert.Throws<ArgumentException>(() => NodeAdmission.Parse(text)).Message);
 }

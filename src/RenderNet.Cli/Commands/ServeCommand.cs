@@ -91,6 +91,16 @@ static class ServeCommand
                     stop.Cancel();
                 });
             using var session = await FarmSession.StartAsync(request, stop.Token);
+            if (admission is { Registered: true })
+            {
+                // Registered strangers: whoever holds at least the stake the registry asks of witnesses (or --min-stake).
+                var registry = session.Registry ?? throw new ArgumentException("--accept-nodes registered needs a registry: --rpc … --registry ADDRESS, or --local-nodes N --pay");
+                admission = admission with
+                {
+                    Registry = async node => { var s = await registry.StandingOfAsync(node); return (s.Stake, s.Registered, s.Slashed); },
+                    MinStake = request.MinStake is null ? await registry.MinStakeAsync() : request.MinStakeValue,
+                };
+            }
             var options = new ServiceOptions
             {
                 StateDirectory = Path.GetFullPath(parse.GetValue(state)!),
