@@ -34,6 +34,11 @@ public sealed class ReputationServiceTests
             Assert.Equal("denied", record.GetProperty("standing").GetString());
             Assert.StartsWith("outvoted in a spot check of job", record.GetProperty("denied").GetString());
             Assert.All(nodes.Where(n => n.GetProperty("address").GetString() != liar.Address), n => Assert.NotEqual("denied", n.GetProperty("standing").GetString()));
+            // The node host's and operator's view: `rendernet nodes --service`.
+            var (code, printed, _) = await CliRun.RunAsync(new Dictionary<string, string> { ["RENDERNET_SERVICE_TOKEN"] = second.Token },
+                "nodes", "--service", second.Address.ToString());
+            Assert.Equal(0, code);
+            Assert.Contains($"{liar.Address} is denied: outvoted in a spot check of job", printed);
 
             var tiles = new List<RenderTile>();
             var job = again.CreateJob(request);

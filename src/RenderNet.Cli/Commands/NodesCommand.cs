@@ -6,16 +6,23 @@ using Spectre.Console;
 
 namespace RenderNet.Cli.Commands;
 
-/// <summary>`rendernet nodes host:port,...`: each node's capabilities and health.</summary>
+/// <summary>`rendernet nodes host:port,...`: each node's capabilities and health; `rendernet nodes --service URL`: a service's nodes and their records.</summary>
 static class NodesCommand
 {
     public static Command Create()
     {
-        var addresses = new Argument<string[]>("nodes") { Description = "host:port,host:port,...", Arity = ArgumentArity.OneOrMore };
+        var addresses = new Argument<string[]>("nodes") { Description = "host:port,host:port,...", Arity = ArgumentArity.ZeroOrMore };
         var json = new Option<bool>("--json") { Description = "Print JSON" };
-        var command = new Command("nodes", "Show render nodes' capabilities and health") { addresses, json };
+        var service = new Option<Uri?>("--service")
+        {
+            CustomParser = ServiceRender.ParseAddress,
+            Description = "Show this coordinator service's nodes (joined ones included) with their standing and record across its jobs; token in $RENDERNET_SERVICE_TOKEN (default: the local service's)",
+        };
+        var command = new Command("nodes", "Show render nodes' capabilities and health, or a service's nodes and their records") { addresses, json, service };
         command.SetAction((parse, cancellation) => UserErrors.Run(async () =>
         {
+            if (parse.GetValue(service) is { } url) return await ServiceNodesAsync(url, parse.GetValue(json), cancellation);
+            if ((parse.GetValue(addresses) ?? []).Length == 0) throw new ArgumentException("give node addresses (host:port,...) or --service URL");
             var list = parse.GetValue(addresses)!.SelectMany(a => a.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Distinct().ToList();
             var rows = await Task.WhenAll(list.Select(async address =>
             {
@@ -60,4 +67,32 @@ static class NodesCommand
         }));
         return command;
     }
+
+    /// <summary>A service's view of its nodes (<c>GET /v1/nodes</c>): health, standing, and what each did across the service's jobs.</summary>
+    static async Task<int> ServiceNodesAsync(Uri url, bool json, CancellationToken cancellation)
+    {
+        using var http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(60) };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", ServiceRender.Token());
+        string body;
+        try { body = await http.GetStringAsync("v1/nodes", cancellation); }
+        catch (HttpRequestException ex) { throw new ArgumentException($"the service at {url} did not answer: {ex.Message}", ex); }
+        if (json)
+        {
+            Console.WriteLine(body);
+            return ExitCodes.Success;
+        }
+        var nodes = JsonSerializer.Deserialize<List<RenderNet.Client.Wire.NodeLine>>(body, new JsonSerializerOptions(JsonSerializerDefaults.Web)) ?? [];
+        var table = new Table().AddColumns("Node", "Identity", "Standing", "Health", "Device", "Tiles", "Verified", "Failures", "Timeouts", "Convictions", "Paid");
+        foreach (var n in nodes)
+            table.AddRow(Markup.Escape(Printable.Clean(n.Id, 64)), Markup.Escape(Printable.Clean(n.Identity, 80)),
+                Markup.Escape(n.Standing + (n.Joined ? " (joined)" : "")),
+                Markup.Escape(n.Healthy ? "healthy" : Printable.Clean(n.Problem ?? "unreachable", 120)), Markup.Escape(Printable.Clean(n.Device, 60)),
+                n.Tiles.ToString(), n.Verified.ToString(), n.Failures.ToString(), n.TimedOut.ToString(), n.Convictions.ToString(), Markup.Escape(n.Paid));
+        AnsiConsole.Write(table);
+        // Reasons on lines of their own: a table cell would wrap them out of recognition in a narrow terminal.
+        foreach (var n in nodes.Where(n => n.Denied is not null))
+            Console.WriteLine($"{Printable.Clean(n.Identity, 80)} is denied: {Printable.Clean(n.Denied!, 200)}");
+        return ExitCodes.Success;
+    }
+
 }
