@@ -20,10 +20,22 @@ public sealed class TranscodeWorkload : FarmWorkload
     readonly string jobId;
     readonly ConcurrentDictionary<int, IReadOnlyList<RenditionSegment>> results = new();
 
-    sealed record SegmentDelivery(double Seconds, long Size, string Directory, IReadOnlyList<RenditionSegment> Renditions, string Hash) : FarmDelivery(Seconds, Size)
+    sealed record SegmentDelivery(double Seconds, long Size, string Directory, IReadOnlyList<RenditionSegment> Renditions, string Hash,
+        SegmentHeader Header, string Fingerprint, string NodeSignature) : FarmDelivery(Seconds, Size)
     {
         /// <summary>Honest nodes write byte-identical renditions (pinned x264): one hash over all of them is a perfect spot check.</summary>
         public override string? ContentHash => Hash;
+
+        public override RenderNet.Payments.WorkResult Claim
+        {
+            get
+            {
+                var (job, spec, unit, result, pipeline) = ResultClaims.ForSegment(Header, Hash, Fingerprint);
+                return new RenderNet.Payments.WorkResult(job, spec, unit, result, pipeline);
+            }
+        }
+
+        public override string Signature => NodeSignature;
     }
 
     readonly TranscodeJournal? journal;
@@ -101,6 +113,7 @@ public sealed class TranscodeWorkload : FarmWorkload
             double seconds = 0;
             long total = 0;
             int current = -1;
+            string signature = "", fingerprint = "";
             try
             {
                 await foreach (var reply in call.ResponseStream.ReadAllAsync(cancellation))
@@ -118,6 +131,8 @@ public sealed class TranscodeWorkload : FarmWorkload
                         files[r] = (path, reply.TotalBytes, reply.Sha256, reply.Frames, reply.TotalBytes > 0 ? File.Create(path) : null, 0);
                         seconds = NodeReported.Seconds(reply.TranscodeSeconds, $"segment {unit}");
                     }
+                    if (reply.TranscodeFingerprint.Length > 0) fingerprint = reply.TranscodeFingerprint;
+                    if (reply.Signature.Length > 0) signature = reply.Signature;
                     ref var f = ref files[r];
                     f.Received += reply.Data.Length;
                     if ((ulong)f.Received > f.Size) throw new InvalidDataException($"{spec.Renditions[r].Name}: more bytes than the announced {f.Size:N0}");
@@ -130,7 +145,7 @@ public sealed class TranscodeWorkload : FarmWorkload
             }
 
             var renditions = new List<RenditionSegment>();
-            var hashes = new System.Text.StringBuilder();
+            var hashes = new List<string>();
             for (int r = 0; r < files.Length; r++)
             {
                 var rendition = spec.Renditions[r];
@@ -145,15 +160,14 @@ public sealed class TranscodeWorkload : FarmWorkload
                     continue;
                 }
                 var actual = Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(f.Path, cancellation)));
-                hashes.Append(actual).Append('|');
+                hashes.Add(actual);
                 if (actual != f.Sha256) throw new InvalidDataException($"{rendition.Name}: the bytes hash to {actual[..12]}…, not the announced {f.Sha256[..Math.Min(12, f.Sha256.Length)]}…");
                 try { await RenditionCheck.VerifyAsync(tools, f.Path, rendition, expected, cancellation); }
                 catch (MediaException ex) { throw new InvalidDataException(ex.Message); }
                 renditions.Add(new RenditionSegment(rendition, f.Path, expected));
                 total += f.Received;
             }
-            return new SegmentDelivery(seconds, total, directory, renditions,
-                Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(hashes.ToString()))));
+            return new SegmentDelivery(seconds, total, directory, renditions, ResultClaims.SegmentContent(hashes), header, fingerprint, signature);
         }
         catch
         {

@@ -354,7 +354,7 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
             await segments.TranscodeAsync(spec, input, work.FullName, responseStream, options.Fault, cancellation, onFirstOutput: () =>
             {
                 if (channel is { } c) { ledger!.Release(c, units, delivered: true); channel = null; }
-            });
+            }, sign: (content, fingerprint) => Sign(ResultClaims.ForSegment(header, content, fingerprint)));
             state.TileRendered();
             outcome = "ok";
             metrics.SegmentDelivered(watch.Elapsed.TotalSeconds);
@@ -386,9 +386,15 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
     /// <summary>The node's signature over what it delivers (<see cref="ResultClaims"/>), or "" for a node without a key.</summary>
     string SignResult(TileRequest request, TileResult result)
     {
+        return Sign(ResultClaims.ForTile(request, ResultClaims.TileContent(result.PixelsSha256, result.PixelSamples), result.PipelineFingerprint));
+    }
+
+    /// <summary>The node's signature over a claim (<see cref="ResultClaims"/>) under its registry's domain, or "" for a node without a key.</summary>
+    string Sign((byte[] Job, byte[] Spec, byte[] Unit, byte[] Content, byte[] Pipeline) claim)
+    {
         if ((options.Payment?.NodeKey ?? options.IdentityKey) is not { } key) return "";
         if (options.Fault == NodeFault.ForeignSignature) key = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
-        var (job, spec, unit, content, pipeline) = ResultClaims.ForTile(request, ResultClaims.TileContent(result.PixelsSha256, result.PixelSamples), result.PipelineFingerprint);
+        var (job, spec, unit, content, pipeline) = claim;
         var domain = options.Payment is { RegistryAddress: { } registry } pay ? new RenderNet.Payments.RegistryDomain(pay.ChainId, registry) : RenderNet.Payments.RegistryDomain.None;
         return new RenderNet.Payments.WorkResult(job, spec, unit, content, pipeline).Sign(key, domain);
     }

@@ -96,8 +96,9 @@ public sealed class SegmentWorker
 
     /// <summary>Transcodes a received segment and streams every rendition back, in order.</summary>
     /// <param name="onFirstOutput">Called once, just before the first output byte is sent.</param>
+    /// <param name="sign">Signs the segment's content hash (<see cref="ResultClaims.SegmentContent"/>) with the node's key, or null (no key).</param>
     public async Task TranscodeAsync(SegmentSpec spec, string input, string workDirectory, IServerStreamWriter<SegmentOutput> replies, NodeFault fault,
-        CancellationToken cancellation, Action? onFirstOutput = null)
+        CancellationToken cancellation, Action? onFirstOutput = null, Func<string, string, string>? sign = null)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
         IReadOnlyList<RenditionSegment> outputs;
@@ -114,12 +115,18 @@ public sealed class SegmentWorker
             throw new RpcException(new Status(StatusCode.Unavailable, ex.Message, ex));
         }
         double seconds = watch.Elapsed.TotalSeconds;
+        // Every rendition first: the signature, in the last message, covers the hash of all of them as sent.
+        var sent = new List<(byte[] Bytes, string Hash)>();
+        foreach (var o in outputs)
+        {
+            var bytes = o.Path is null ? [] : await File.ReadAllBytesAsync(o.Path, cancellation);
+            sent.Add(ApplyFault(fault, bytes, Convert.ToHexStringLower(SHA256.HashData(bytes))));
+        }
+        string signature = sign?.Invoke(ResultClaims.SegmentContent(sent.Where((_, i) => outputs[i].Frames > 0).Select(s => Convert.ToHexStringLower(SHA256.HashData(s.Bytes)))), Fingerprint) ?? "";
         for (int i = 0; i < outputs.Count; i++)
         {
             var o = outputs[i];
-            var bytes = o.Path is null ? [] : await File.ReadAllBytesAsync(o.Path, cancellation);
-            string hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
-            (bytes, hash) = ApplyFault(fault, bytes, hash);
+            var (bytes, hash) = sent[i];
             for (int offset = 0; offset < bytes.Length || offset == 0; offset += SegmentMessages.ChunkBytes)
             {
                 var reply = new SegmentOutput { Rendition = fault == NodeFault.BadRendition ? uint.MaxValue : (uint)i, Data = ByteString.CopyFrom(bytes, offset, Math.Min(SegmentMessages.ChunkBytes, bytes.Length - offset)) };
@@ -132,6 +139,8 @@ public sealed class SegmentWorker
                     reply.TranscodeSeconds = fault == NodeFault.NaNSeconds ? double.NaN : seconds;
                     reply.TranscodeFingerprint = Fingerprint;
                 }
+                bool last = i == outputs.Count - 1 && (bytes.Length == 0 || offset + SegmentMessages.ChunkBytes >= bytes.Length);
+                if (last) reply.Signature = signature;
                 await replies.WriteAsync(reply, cancellation);
                 if (bytes.Length == 0) break;
             }

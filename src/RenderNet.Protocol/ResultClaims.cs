@@ -37,5 +37,30 @@ public static class ResultClaims
     public static (byte[] Job, byte[] Spec, byte[] Unit, byte[] Result, byte[] Pipeline) ForTile(TileRequest request, string content, string fingerprint) =>
         (Job(request.JobId), TileSpec(request), TileUnit(request), Result(content), Pipeline(fingerprint));
 
+    /// <summary>A segment's spec: the header without what is per attempt (job, index, channel) or per unit (its frames and input).</summary>
+    public static byte[] SegmentSpec(SegmentHeader header)
+    {
+        var spec = header.Clone();
+        spec.JobId = "";
+        spec.SegmentIndex = 0;
+        spec.PaymentChannel = "";
+        spec.FirstFrame = 0;
+        spec.Frames = 0;
+        spec.InputBytes = 0;
+        spec.InputSha256 = "";
+        return SHA256.HashData(spec.ToByteArray());
+    }
+
+    /// <summary>A segment: which frames of which input bytes.</summary>
+    public static byte[] SegmentUnit(SegmentHeader header) => Hash($"segment:{header.FirstFrame},{header.Frames}:{header.InputSha256.ToLowerInvariant()}");
+
+    /// <summary>The content a spot check compares for a segment: one hash over its renditions' (those that keep frames), in order.</summary>
+    public static string SegmentContent(IEnumerable<string> renditionSha256s) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes(string.Concat(renditionSha256s.Select(h => h.ToLowerInvariant() + "|")))));
+
+    /// <summary>Every field of a segment's claim: (job, spec, unit, result, pipeline).</summary>
+    public static (byte[] Job, byte[] Spec, byte[] Unit, byte[] Result, byte[] Pipeline) ForSegment(SegmentHeader header, string content, string fingerprint) =>
+        (Job(header.JobId), SegmentSpec(header), SegmentUnit(header), Result(content), Pipeline(fingerprint));
+
     static byte[] Hash(string text) => SHA256.HashData(Encoding.UTF8.GetBytes(text));
 }

@@ -136,6 +136,25 @@ public class TranscodeFarmTests : IDisposable
         Assert.Equal(PaidFarmTests.Price * job.PriceUnits, total);
     }
 
+    [Fact]
+    public async Task A_paid_nodes_segments_must_carry_its_own_signature()
+    {
+        var input = Clip(2);
+        await using var chain = new PaidFarmTests.PaidChain();
+        await chain.DeployAsync();
+        using var impostor = chain.NodeWithFault(1, "ForeignSignature"); using var honest = chain.Node(2);
+        var attempts = new List<FarmAttempt>();
+        var job = await Prepare(input, "signed");
+        var work = new TranscodeWorkload(job, tools, "signed");
+        var run = await new TileFarm(work, Jobs.Fast with { Payer = chain.Payer() }, onAttempt: x => { lock (attempts) attempts.Add(x); })
+            .RunWorkAsync([impostor.Address, honest.Address]);
+        Assert.Equal(0, run.Nodes.Single(n => n.Address == impostor.Address).Tiles);
+        Assert.True(run.Nodes.Single(n => n.Address == honest.Address).Tiles > 0); // the honest node's segments verify
+        Assert.Contains(attempts, x => x.Node.Contains(impostor.Address) && x.Kind == AttemptOutcome.Invalid
+            && x.Outcome.Contains("its result is not signed by its key", StringComparison.OrdinalIgnoreCase));
+        AssertSameFiles(await LocalRun(input), (await job.PackageAsync(work.Results)).Select(o => File.ReadAllBytes(o.Mp4)).ToList());
+    }
+
     [Theory]
     [InlineData("BadRendition", "out of order")]        // files[-1] threw IndexOutOfRangeException: the job failed
     [InlineData("HugeTotalBytes", "more than")]         // a node-chosen size let it stream to the coordinator's disk
