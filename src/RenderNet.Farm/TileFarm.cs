@@ -301,6 +301,16 @@ public sealed class TileFarm
                 }
             }
         }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A worker must never vanish quietly: checks drawn for its node would wait for it for ever. The job fails
+            // with the cause instead (a bug, not a node's doing: nodes' answers are caught where they are judged).
+            lock (gate)
+            {
+                failure ??= $"the coordinator failed while working with node {node.Name}: {ex.GetType().Name}: {ex.Message}";
+                Pulse();
+            }
+        }
         finally
         {
             held?.Dispose();

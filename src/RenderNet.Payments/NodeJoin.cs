@@ -38,7 +38,7 @@ public sealed record NodeJoin(string Service, byte[] Nonce, byte[] ChannelBindin
     public string Sign(string nodePrivateKey)
     {
         CheckShape();
-        return new Eip712TypedDataSigner().SignTypedDataV4(Message(), TypedData(), new EthECKey(nodePrivateKey));
+        lock (WorkResult.Eip712Gate) return new Eip712TypedDataSigner().SignTypedDataV4(Message(), TypedData(), new EthECKey(nodePrivateKey));
     }
 
     /// <summary>The address that signed, or null for a malformed or non-canonical signature.</summary>
@@ -47,9 +47,9 @@ public sealed record NodeJoin(string Service, byte[] Nonce, byte[] ChannelBindin
         if (VoucherSignature.Problem(signature) is not null || Nonce.Length != 32 || ChannelBinding.Length != 32) return null;
         try
         {
-            return new Eip712TypedDataSigner().RecoverFromSignatureV4(Message(), TypedData(), signature);
+            lock (WorkResult.Eip712Gate) return new Eip712TypedDataSigner().RecoverFromSignatureV4(Message(), TypedData(), signature);
         }
-        catch (Exception ex) when (ex is FormatException or ArgumentException or IndexOutOfRangeException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             return null;
         }

@@ -42,13 +42,19 @@ public sealed record WorkResult(byte[] Job, byte[] Spec, byte[] Unit, byte[] Res
 {
     WorkResultMessage Message() => new() { Job = Job, Spec = Spec, Unit = Unit, Result = Result, Pipeline = Pipeline };
 
+    /// <summary>
+    /// Nethereum's EIP-712 type descriptions and signers are not documented as thread-safe (VoucherSigner locks too), and
+    /// a farm verifies results on many workers at once: one at a time here. Signing takes about a millisecond.
+    /// </summary>
+    internal static readonly Lock Eip712Gate = new();
+
     bool WellFormed => Job.Length == 32 && Spec.Length == 32 && Unit.Length == 32 && Result.Length == 32 && Pipeline.Length == 32;
 
     /// <summary>Signs with the node's key (canonical: low s, v 27/28, as the registry's ECDSA.recover requires).</summary>
     public string Sign(string nodePrivateKey, RegistryDomain domain)
     {
         if (!WellFormed) throw new ArgumentException("every field of a work result is 32 bytes");
-        return new Eip712TypedDataSigner().SignTypedDataV4(Message(), domain.TypedData(), new EthECKey(nodePrivateKey));
+        lock (Eip712Gate) return new Eip712TypedDataSigner().SignTypedDataV4(Message(), domain.TypedData(), new EthECKey(nodePrivateKey));
     }
 
     /// <summary>Who signed, or null for a malformed or non-canonical signature (one the registry would refuse).</summary>
@@ -57,11 +63,11 @@ public sealed record WorkResult(byte[] Job, byte[] Spec, byte[] Unit, byte[] Res
         if (!WellFormed || VoucherSignature.Problem(signature) is not null) return null;
         try
         {
-            return new Eip712TypedDataSigner().RecoverFromSignatureV4(Message(), domain.TypedData(), signature);
+            lock (Eip712Gate) return new Eip712TypedDataSigner().RecoverFromSignatureV4(Message(), domain.TypedData(), signature);
         }
-        catch (Exception ex) when (ex is FormatException or ArgumentException or IndexOutOfRangeException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            return null;
+            return null; // whatever a node sent, a signature that does not recover is simply not its signature
         }
     }
 
