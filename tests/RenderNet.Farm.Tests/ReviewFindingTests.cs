@@ -8,7 +8,7 @@ namespace RenderNet.Farm.Tests;
 
 /// <summary>The remaining findings of the security review, one attack each, against real node processes.</summary>
 [Collection("farm")]
-public class ReviewFindingTests
+public class ReviewFindingTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Fact]
     public async Task F4_a_node_that_answers_busy_for_ever_is_failed_after_the_busy_budget_and_the_job_finishes()
@@ -113,14 +113,23 @@ public class ReviewFindingTests
     [Fact(Timeout = 300_000)]
     public async Task V1_a_convicted_liar_loses_its_held_back_pay_and_checks_are_paid_only_when_confirmed()
     {
+        // Every step, attempt and warning goes to the test's output, so a run that hangs says what it was doing last.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        void Log(string line) { try { output.WriteLine($"{clock.Elapsed.TotalSeconds,7:0.00} s  {line}"); } catch (InvalidOperationException) { } }
         await using var chain = new PaidFarmTests.PaidChain();
         await chain.DeployAsync();
+        Log("chain deployed");
         using var liar = chain.NodeWithFault(1, "PlausibleLie"); using var b = chain.Node(2); using var c = chain.Node(3);
+        Log("nodes started");
         // 48 tiles, so the liar is asked for some before the honest nodes have done them all on a loaded machine (with
         // 12 a clean-clone CI run once finished without it).
         var frame = Jobs.Frame(128, 96, 2);
-        var result = await new TileFarm(Jobs.Spec(frame, 16), Jobs.Fast with { Payer = chain.Payer(), SpotCheckRate = 1 }).RunAsync([liar.Address, b.Address, c.Address]);
+        var farm = new TileFarm(Jobs.Spec(frame, 16), Jobs.Fast with { Payer = chain.Payer(), SpotCheckRate = 1 }, onWarning: w => Log($"warning: {w}"),
+            onAttempt: a => Log($"tile {a.Tile} on {a.Node}{(a.SpotCheck ? " (check)" : "")}: {a.Kind} {a.Outcome}"));
+        var result = await farm.RunAsync([liar.Address, b.Address, c.Address]);
+        Log("farm done");
         Assert.True(result.Image.BitEquals(Jobs.Local(frame)));
+        Log("compared with a local render");
         var caught = result.Nodes.Single(n => n.Address == liar.Address);
         Assert.StartsWith("failed a spot check", caught.Excluded);
         // Before the fix a cheater kept every voucher it had been sent; now its last share was held back and is lost,
