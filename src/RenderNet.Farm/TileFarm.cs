@@ -330,11 +330,14 @@ public sealed class TileFarm
             return Start(tile, node, speculative: false);
         }
         // Every queued tile failed on this node. If it failed on every healthy node, give it another round everywhere.
-        var healthy = roster.Healthy.ToList();
-        foreach (int index in pending)
+        if (pending.Count > 0)
         {
-            var tile = tiles[index];
-            if (healthy.All(tile.FailedOn.Contains)) tile.FailedOn.Clear();
+            var healthy = roster.Healthy.ToList();
+            foreach (int index in pending)
+            {
+                var tile = tiles[index];
+                if (healthy.All(tile.FailedOn.Contains)) tile.FailedOn.Clear();
+            }
         }
         if (checks.TakeFor(node, tiles, roster.All) is { } checkedTile)
         {
