@@ -28,6 +28,7 @@ root.Subcommands.Add(RasterBench.Create());
 root.Subcommands.Add(ClientBench.Create());
 root.Subcommands.Add(CyclesBench.Create());
 root.Subcommands.Add(DenoiseBench.Create());
+root.Subcommands.Add(RenderNet.Bench.Scale.ScaleBench.Create());
 return root.Parse(args).Invoke();
 
 static int Run(int size, int spp, int tileSize, int triangleCount, string? deviceSelector, bool json)

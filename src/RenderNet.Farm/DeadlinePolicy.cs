@@ -2,8 +2,9 @@ namespace RenderNet.Farm;
 
 /// <summary>
 /// Deadlines and speculation, from observed speed: a node's rate (work per second, smoothed over the tiles it
-/// delivered), else the fleet's median. An attempt past <see cref="LimitFor"/> is cancelled and retried elsewhere; a
-/// tile running well past what the fleet's speed says it should take is a straggler, duplicated on an idle node.
+/// delivered), else its declared speed within reason, else the fleet's median. An attempt past <see cref="LimitFor"/> is
+/// cancelled and retried elsewhere; a tile an idle node would finish well before its node is a straggler, duplicated
+/// there; slow nodes leave a job's last queued tiles to faster ones.
 /// Pure arithmetic over <see cref="FarmOptions"/>: the farm supplies the clock.
 /// </summary>
 public sealed class DeadlinePolicy(FarmOptions options)
@@ -17,16 +18,59 @@ public sealed class DeadlinePolicy(FarmOptions options)
     /// <see cref="MaxTimeoutDoublings"/>), so a node that is merely loaded (a busy host, a shared CPU) gets through
     /// rather than being taken out of the job, while a hung one still runs out of consecutive failures in seconds.
     /// </param>
-    public TimeSpan LimitFor(long work, double nodeRate, double fleetRate, int timeoutsInARow = 0)
+    /// <param name="declaredRate">
+    /// What a node that has not delivered yet declared of its speed: it may lengthen its first deadline (a slow node is not
+    /// timed out on its first tile for being slower than the median), never shorten it, and within <see cref="DeclaredSpread"/>.
+    /// </param>
+    public TimeSpan LimitFor(long work, double nodeRate, double fleetRate, int timeoutsInARow = 0, double declaredRate = 0)
     {
-        double rate = nodeRate > 0 ? nodeRate : fleetRate;
+        double rate = nodeRate > 0 ? nodeRate : fleetRate > 0 ? Math.Min(fleetRate, ExpectedRate(0, declaredRate, fleetRate)) : 0;
         double stretch = 1 << Math.Clamp(timeoutsInARow, 0, MaxTimeoutDoublings);
         return rate > 0 ? options.MinTileTimeout + TimeSpan.FromSeconds(options.TimeoutFactor * stretch * work / rate) : options.InitialTileTimeout;
     }
 
-    /// <summary>Whether a lone attempt running this long is worth duplicating on an idle node.</summary>
-    public bool IsStraggler(TimeSpan elapsed, long work, double fleetRate) =>
-        options.SpeculativeStragglers && fleetRate > 0 && elapsed.TotalSeconds > 1.5 * work / fleetRate + 0.2;
+    /// <summary>
+    /// Whether a lone attempt is worth duplicating on an idle node: it has run well past what its own node's speed says
+    /// it should take (the node may be stuck), or the idle node would finish it well before the running one is expected
+    /// to. Judged by each node's own rate (<see cref="ExpectedRate"/>), not the fleet's: with speeds spread 100×, a slow
+    /// node's ordinary tile is not a straggler, but the last tiles of a job on slow nodes are worth a fast node's time.
+    /// </summary>
+    /// <param name="runnerRate">Expected rate of the node running the attempt.</param>
+    /// <param name="idleRate">Expected rate of the idle node that would duplicate it.</param>
+    public bool IsStraggler(TimeSpan elapsed, long work, double runnerRate, double idleRate)
+    {
+        if (!options.SpeculativeStragglers || runnerRate <= 0) return false;
+        double expected = work / runnerRate, ran = elapsed.TotalSeconds;
+        if (ran > 1.5 * expected + 0.2) return true;
+        return idleRate > 0 && expected - ran > 1.5 * (work / idleRate) + 0.2;
+    }
+
+    /// <summary>
+    /// A node's expected rate: what it delivered (smoothed), else what it declared of itself bounded to within
+    /// <see cref="DeclaredSpread"/>× of the fleet's median (a node cannot buy itself a long deadline by declaring
+    /// itself slow), else the fleet's median; 0 while nothing is known.
+    /// </summary>
+    public static double ExpectedRate(double measured, double declared, double fleetRate)
+    {
+        if (measured > 0) return measured;
+        if (!(declared > 0) || !double.IsFinite(declared)) return fleetRate;
+        return fleetRate > 0 ? Math.Clamp(declared, fleetRate / DeclaredSpread, fleetRate * DeclaredSpread) : declared;
+    }
+
+    /// <summary>How far a node's declared speed may be from the fleet's median before it is not believed.</summary>
+    public const double DeclaredSpread = 100;
+
+    /// <summary>
+    /// The end game of a job: whether a node should leave a queued tile of <paramref name="work"/> to faster nodes. A
+    /// node at least as fast as the median always takes it; a slower one only while the job's remaining queued work would
+    /// keep the job busy for longer than the tile takes it (at the job's measured throughput) — otherwise it would finish
+    /// last, and its tile become the job's tail.
+    /// </summary>
+    public static bool LeaveToFaster(long work, double nodeRate, double fleetRate, long queuedWork, double throughput)
+    {
+        if (nodeRate <= 0 || fleetRate <= 0 || nodeRate >= fleetRate || throughput <= 0) return false;
+        return work / nodeRate > queuedWork / throughput;
+    }
 
     /// <summary>A node that has answered only "busy" since <paramref name="busySince"/> is failing the job.</summary>
     public bool BusyTooLong(TimeSpan busySince, TimeSpan now) => now - busySince > options.MaxBusyTime;

@@ -21,6 +21,8 @@ internal sealed class FarmNode(INodeConnection client)
     public TimeSpan RenderTime;
     /// <summary>Work per second (<see cref="FarmWorkload.WorkOf"/>), smoothed over the tiles this node delivered.</summary>
     public double Rate;
+    /// <summary>What the node declared of its speed (<see cref="FarmWorkload.DeclaredRate"/>); see <see cref="DeadlinePolicy.ExpectedRate"/>.</summary>
+    public double DeclaredRate;
     /// <summary>The payment channel to this node ("" for a node that renders for free).</summary>
     public string Channel = "";
     /// <summary>Vouchers to one node are signed and sent one at a time, so they arrive in increasing order.</summary>

@@ -39,6 +39,7 @@ internal sealed class FarmRoster(FarmWorkload work, FarmOptions options, Action<
         try
         {
             node.Caps = await node.Client.GetCapabilitiesAsync(options.ConnectTimeout, cancellation);
+            node.DeclaredRate = work.DeclaredRate(node.Caps);
             if (!node.Caps.JobKinds.Contains(work.JobKind)) node.Excluded = $"does not offer {work.JobKind} jobs";
             else if (PriceProblem(node.Client.Address, node.Caps) is { } problem) node.Excluded = problem;
             else if (options.Reputation is { } reputation && (node.History = reputation.Find(node.Identity)) is { } history
@@ -130,7 +131,6 @@ internal sealed class FarmRoster(FarmWorkload work, FarmOptions options, Action<
 
     /// <summary>The median speed of the nodes that delivered (0 before any did).</summary>
     public double FleetRate() => DeadlinePolicy.FleetRate(nodes.Select(n => n.Rate));
-
     public string Describe() => string.Join("; ", nodes.Select(n => $"{n.Name}: {(n.Excluded ?? $"{n.Tiles} tiles")}"));
 
     public IReadOnlyList<NodeReport> Reports(FarmPayments payments) =>

@@ -20,6 +20,11 @@ public abstract class FarmWorkload
     public virtual int PriceUnitsOf(int unit) => 1;
     /// <summary>Where a unit lands in the frame (empty for work without a picture).</summary>
     public virtual TileRect RectOf(int unit) => default;
+    /// <summary>
+    /// What a node says of its own speed, in work units per second (0: nothing) — a first guess for its deadlines and for
+    /// speculation until it has delivered. Unauthenticated, so the farm bounds it by the fleet's measured speed.
+    /// </summary>
+    public virtual double DeclaredRate(Capabilities caps) => 0;
     /// <summary>The fingerprint results must share to be interchangeable (the pipeline's, for this kind of work).</summary>
     public abstract string FingerprintOf(Capabilities caps);
 

@@ -58,6 +58,8 @@ public sealed class RenderWorkload : FarmWorkload
     public override long WorkOf(int unit) => (long)spec.Plan.Tiles[unit].PixelCount * spec.Frame.WorkPerPixel;
     public override TileRect RectOf(int unit) => spec.Plan.Tiles[unit];
     public override string FingerprintOf(Capabilities caps) => caps.PipelineFingerprint;
+    /// <summary>Work units are path samples (pixels × spp), or pixels when rasterised: what the node measures of itself.</summary>
+    public override double DeclaredRate(Capabilities caps) => spec.Frame.Mode == RenderNet.Core.Rendering.RenderMode.Raster ? caps.RasterPixelsPerSecond : caps.PathSamplesPerSecond;
 
     public override long PrepareBytes => spec.SceneGlb.Length;
 

@@ -43,6 +43,11 @@ public sealed class TileFarm
     string? failure;
     bool paused;
     bool budgetStop;
+    /// <summary>Work of the tiles accepted so far, and the job's throughput (work per second, smoothed), updated by the deadline monitor.</summary>
+    long acceptedWork, acceptedWorkSeen;
+    double throughput;
+    /// <summary>The measured median speed of all the job's nodes (deadlines) and of its healthy ones (the end game), refreshed by the monitor, not per pull.</summary>
+    double fleetRate, healthyFleetRate;
     /// <summary>Tokens paid plus tokens reserved for tiles in flight: never above <see cref="FarmOptions.Budget"/>.</summary>
     System.Numerics.BigInteger committed;
 
@@ -151,6 +156,7 @@ public sealed class TileFarm
                 var workers = roster.Healthy.ToList()
                     .SelectMany(n => Enumerable.Range(0, n.Slots = SlotsOf(n)).Select(_ => WorkerAsync(n, jobCancel.Token)))
                     .ToList();
+                lock (gate) RefreshFleetFigures(TimeSpan.FromMilliseconds(100));
                 var monitor = MonitorDeadlinesAsync(jobCancel.Token);
                 try
                 {
@@ -322,10 +328,13 @@ public sealed class TileFarm
     {
         // A job that prefers some nodes leaves them the queued tiles they have free slots for.
         bool yields = !node.Preferred && options.Selection?.Prefer is not null && PreferredNodesTakeAll();
+        double rate = ExpectedRate(node);
         for (var item = yields ? null : pending.First; item is not null; item = item.Next)
         {
             var tile = tiles[item.Value];
             if (tile.FailedOn.Contains(node) || !Affordable(tile, node)) continue;
+            // Tiles are alike in a frame: if this one is better left to a faster node, so are the others.
+            if (DeadlinePolicy.LeaveToFaster(tile.Work, rate, healthyFleetRate, pending.Count * tile.Work, throughput)) break;
             pending.Remove(item);
             return Start(tile, node, speculative: false);
         }
@@ -349,14 +358,16 @@ public sealed class TileFarm
         }
         if (pending.Count > 0) return null;
 
-        // A straggler is a tile running well past what its work should take at the fleet's observed speed.
-        double fleet = roster.FleetRate();
+        // A straggler is a tile this node would finish well before the node running it (or one running far past its pace).
         var straggler = tiles.Where(t => !t.Done && t.Active.Count == 1 && t.Active[0].Node != node && !t.FailedOn.Contains(node)
-                                         && deadlines.IsStraggler(t.Active[0].Elapsed, t.Work, fleet)
+                                         && deadlines.IsStraggler(t.Active[0].Elapsed, t.Work, ExpectedRate(t.Active[0].Node), rate)
                                          && (options.Budget is not { } budget || committed + CostOf(t, node) <= budget))
             .OrderByDescending(t => t.Active[0].Elapsed).FirstOrDefault();
         return straggler is null ? null : Start(straggler, node, speculative: true);
     }
+
+    /// <summary>A node's expected speed in this job (under the lock): measured, else declared within reason, else the fleet's.</summary>
+    double ExpectedRate(FarmNode node) => DeadlinePolicy.ExpectedRate(node.Rate, node.DeclaredRate, fleetRate);
 
     /// <summary>
     /// Whether the preferred nodes' free slots can take every queued tile (under the lock): none failed on all of them,
@@ -455,6 +466,7 @@ public sealed class TileFarm
             lock (gate)
             {
                 done++;
+                acceptedWork += tile.Work;
                 FarmRoster.RecordDelivery(node, tile.Work, attempt.Elapsed, result.NodeSeconds);
                 committed += CostOf(tile, node) - tile.Reserved; // the winner's price; the rest of the reservation is freed
                 tile.Reserved = 0;
@@ -726,15 +738,16 @@ public sealed class TileFarm
     /// <summary>Cancels attempts that overrun the deadline derived from their node's (or the fleet's) observed speed.</summary>
     async Task MonitorDeadlinesAsync(CancellationToken cancellation)
     {
+        var tick = TimeSpan.FromMilliseconds(100);
         while (!cancellation.IsCancellationRequested)
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(100), time, cancellation);
+            await Task.Delay(tick, time, cancellation);
             lock (gate)
             {
-                double fleet = roster.FleetRate();
+                RefreshFleetFigures(tick);
                 foreach (var attempt in tiles.SelectMany(t => t.Active).Concat(checks.Running))
                 {
-                    if (!attempt.TimedOut && attempt.Elapsed > deadlines.LimitFor(attempt.Tile.Work, attempt.Node.Rate, fleet, attempt.Node.TimeoutsInARow))
+                    if (!attempt.TimedOut && attempt.Elapsed > deadlines.LimitFor(attempt.Tile.Work, attempt.Node.Rate, fleetRate, attempt.Node.TimeoutsInARow, attempt.Node.DeclaredRate))
                     {
                         attempt.TimedOut = true;
                         attempt.Cancel?.Cancel();
@@ -742,6 +755,20 @@ public sealed class TileFarm
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The fleet's median speeds and the job's throughput (under the lock), once per monitor tick rather than on every
+    /// pull: a median over thousands of nodes per tile would make dispatch O(nodes log nodes).
+    /// </summary>
+    void RefreshFleetFigures(TimeSpan tick)
+    {
+        fleetRate = roster.FleetRate();
+        healthyFleetRate = DeadlinePolicy.FleetRate(roster.Healthy.Select(n => n.Rate));
+        // Work accepted per second, smoothed over about half a minute of job time.
+        double instant = (acceptedWork - acceptedWorkSeen) / tick.TotalSeconds;
+        acceptedWorkSeen = acceptedWork;
+        throughput += (instant - throughput) * Math.Min(1, tick.TotalSeconds / 30);
     }
 
     /// <summary>

@@ -13,12 +13,52 @@ public class DeadlinePolicyTests
     }
 
     [Fact]
-    public void A_straggler_has_run_one_and_a_half_times_its_expected_time_at_the_fleets_speed()
+    public void A_straggler_has_run_one_and_a_half_times_its_own_nodes_expected_time_or_an_idle_node_would_finish_it_well_before()
     {
-        Assert.False(policy.IsStraggler(TimeSpan.FromSeconds(1.6), 100, fleetRate: 100));
-        Assert.True(policy.IsStraggler(TimeSpan.FromSeconds(1.8), 100, fleetRate: 100));
-        Assert.False(policy.IsStraggler(TimeSpan.FromSeconds(60), 100, fleetRate: 0)); // no speed known yet
-        Assert.False(new DeadlinePolicy(new FarmOptions { SpeculativeStragglers = false }).IsStraggler(TimeSpan.FromSeconds(60), 100, 100));
+        // Expected 1 s on the running node: past 1.7 s it may be stuck.
+        Assert.False(policy.IsStraggler(TimeSpan.FromSeconds(1.6), 100, runnerRate: 100, idleRate: 100));
+        Assert.True(policy.IsStraggler(TimeSpan.FromSeconds(1.8), 100, runnerRate: 100, idleRate: 100));
+        // A node 100x slower is not a straggler at 60 s of its expected 100 s to an equally slow idle node...
+        Assert.False(policy.IsStraggler(TimeSpan.FromSeconds(60), 100, runnerRate: 1, idleRate: 1));
+        // ...but a fast idle node (1 s) would finish it 40 s before it is expected to: duplicate.
+        Assert.True(policy.IsStraggler(TimeSpan.FromSeconds(60), 100, runnerRate: 1, idleRate: 100));
+        // Near its end, not worth it: 1.5 s left vs 1.5·1 + 0.2 s on the fast node.
+        Assert.False(policy.IsStraggler(TimeSpan.FromSeconds(98.5), 100, runnerRate: 1, idleRate: 100));
+        Assert.False(policy.IsStraggler(TimeSpan.FromSeconds(60), 100, runnerRate: 0, idleRate: 100)); // no speed known yet
+        Assert.False(new DeadlinePolicy(new FarmOptions { SpeculativeStragglers = false }).IsStraggler(TimeSpan.FromSeconds(60), 100, 100, 100));
+    }
+
+    [Fact]
+    public void A_nodes_expected_rate_is_measured_else_declared_within_a_hundredfold_of_the_fleet_else_the_fleets()
+    {
+        Assert.Equal(70, DeadlinePolicy.ExpectedRate(measured: 70, declared: 5000, fleetRate: 100));
+        Assert.Equal(300, DeadlinePolicy.ExpectedRate(0, declared: 300, fleetRate: 100));
+        Assert.Equal(1, DeadlinePolicy.ExpectedRate(0, declared: 1e-9, fleetRate: 100)); // declaring itself slow buys at most 100x
+        Assert.Equal(10_000, DeadlinePolicy.ExpectedRate(0, declared: 1e12, fleetRate: 100));
+        Assert.Equal(100, DeadlinePolicy.ExpectedRate(0, declared: double.NaN, fleetRate: 100));
+        Assert.Equal(42, DeadlinePolicy.ExpectedRate(0, declared: 42, fleetRate: 0));
+    }
+
+    [Fact]
+    public void A_declared_speed_may_lengthen_a_first_deadline_never_shorten_it()
+    {
+        // Fleet 50/s: 3 + 4·2 = 11 s. Declared 5/s (10x slower): 3 + 4·20 = 83 s. Declared fast: still the fleet's.
+        Assert.Equal(TimeSpan.FromSeconds(83), policy.LimitFor(100, nodeRate: 0, fleetRate: 50, declaredRate: 5));
+        Assert.Equal(TimeSpan.FromSeconds(11), policy.LimitFor(100, nodeRate: 0, fleetRate: 50, declaredRate: 5000));
+        Assert.Equal(TimeSpan.FromSeconds(3 + 4 * 200), policy.LimitFor(100, nodeRate: 0, fleetRate: 50, declaredRate: 1e-6)); // bounded at 100x
+        Assert.Equal(TimeSpan.FromSeconds(120), policy.LimitFor(100, nodeRate: 0, fleetRate: 0, declaredRate: 5)); // nothing measured yet
+    }
+
+    [Fact]
+    public void In_the_end_game_a_slow_node_leaves_the_last_queued_tiles_to_faster_ones()
+    {
+        // Tile of 100 on a node at 1/s takes 100 s. Queued: 10 tiles (1000) at a throughput of 50/s = 20 s of work left.
+        Assert.True(DeadlinePolicy.LeaveToFaster(100, nodeRate: 1, fleetRate: 10, queuedWork: 1000, throughput: 50));
+        // Plenty left (200 s): it takes the tile.
+        Assert.False(DeadlinePolicy.LeaveToFaster(100, nodeRate: 1, fleetRate: 10, queuedWork: 10_000, throughput: 50));
+        // A node at or above the median always takes it (someone must), and nothing is left before throughput is known.
+        Assert.False(DeadlinePolicy.LeaveToFaster(100, nodeRate: 10, fleetRate: 10, queuedWork: 100, throughput: 50));
+        Assert.False(DeadlinePolicy.LeaveToFaster(100, nodeRate: 1, fleetRate: 10, queuedWork: 100, throughput: 0));
     }
 
     [Fact]

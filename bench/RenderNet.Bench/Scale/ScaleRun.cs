@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using RenderNet.Farm;
+
+namespace RenderNet.Bench.Scale;
+
+/// <summary>What one scale point measured.</summary>
+sealed record ScaleFigures(int Nodes, int Jobs, int Tiles, int Attempts, double SimulatedSeconds, double IdealSeconds, double WallSeconds,
+    double CpuSeconds, long HeapBytesFleet, long HeapBytesRunning, double FirstTileMedianSeconds, double FirstTileMaxSeconds,
+    double[] JobCompletionSeconds, double[] JobIdealSeconds, int NodesLeft, int NodesJoined, int JobsFailed)
+{
+    public double CpuMicrosecondsPerTile => CpuSeconds / Math.Max(1, Tiles) * 1e6;
+    public double TilesPerWallSecond => Tiles / WallSeconds;
+    public double TilesPerCpuSecond => Tiles / Math.Max(1e-9, CpuSeconds);
+    public double MakespanOverIdeal => SimulatedSeconds / IdealSeconds;
+    /// <summary>Each job's completion against its own ideal (its work over its fair share of the fleet's speed).</summary>
+    public double[] JobRatios => JobCompletionSeconds.Zip(JobIdealSeconds, (c, i) => c / i).ToArray();
+    public long CoordinatorBytes => HeapBytesRunning - HeapBytesFleet;
+}
+
+/// <summary>
+/// One scale point: <c>nodes</c> simulated nodes and <c>jobs</c> concurrent jobs of mixed sizes and priorities, on the
+/// real <see cref="TileFarm"/> (one per job, as the service runs them) sharing the nodes through the real
+/// <see cref="FairShareScheduler"/>, on simulated time. The work grows with the fleet, so every point has the same ideal
+/// completion time; what changes is what the coordinator must do per second to reach it.
+/// </summary>
+static class ScaleRun
+{
+    /// <summary>Mean speed of the fleet's log-uniform speed distribution, in work units per second.</summary>
+    static double MeanSpeed => (SimulatedFleet.FastestSpeed - SimulatedFleet.SlowestSpeed) / Math.Log(SimulatedFleet.FastestSpeed / SimulatedFleet.SlowestSpeed);
+
+    public static ScaleFigures Run(int nodeCount, int jobCount, double churnPerHour, TimeSpan ideal, TimeSpan tileOnMeanNode, int seed, TimeSpan step,
+        Action<string> log)
+    {
+        var time = new SimulatedTime();
+        long heapBefore = GC.GetTotalMemory(true);
+        var fleet = new SimulatedFleet(nodeCount, churnPerHour, time, seed);
+        long heapFleet = GC.GetTotalMemory(true);
+
+        // Jobs: 60 % small, 30 % medium (4×), 10 % large (16×); priorities 25, 50 or 100. The fleet's work over the ideal
+        // time is shared among them by size.
+        var random = new Random(seed + 1);
+        var sizes = Enumerable.Range(0, jobCount).Select(_ => random.NextDouble() switch { < 0.6 => 1.0, < 0.9 => 4.0, _ => 16.0 }).ToArray();
+        var priorities = Enumerable.Range(0, jobCount).Select(_ => new[] { 25, 50, 100 }[random.Next(3)]).ToArray();
+        double totalWork = nodeCount * MeanSpeed * ideal.TotalSeconds;
+        long tileWork = (long)(MeanSpeed * tileOnMeanNode.TotalSeconds);
+        var work = sizes.Select((s, j) => new SimulatedWorkload($"job-{j:D3}", Math.Max(1, (int)Math.Round(totalWork * s / sizes.Sum() / tileWork)), tileWork, 512 * 512 * 8))
+            .ToArray();
+        double idealSeconds = work.Sum(w => (double)w.TotalWork) / fleet.PresentSpeed;
+
+        var scheduler = new FairShareScheduler();
+        var options = new FarmOptions
+        {
+            Connector = fleet, Time = time, ConnectTimeout = TimeSpan.FromSeconds(10), InitialTileTimeout = TimeSpan.FromHours(1),
+            MaxSlotsPerNode = 1, MaxConsecutiveFailures = 3,
+        };
+        var firstTile = new double[jobCount];
+        var completed = new double[jobCount];
+        int attempts = 0, failed = 0;
+        var present = fleet.Present;
+        var shares = new JobShare[jobCount];
+        var runs = new Task[jobCount];
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var wall = Stopwatch.StartNew();
+        for (int j = 0; j < jobCount; j++)
+        {
+            int job = j;
+            firstTile[job] = double.NaN;
+            shares[job] = scheduler.Join(work[job].JobId, priorities[job]);
+            var farm = new TileFarm(work[job], options with { Share = shares[job] },
+                onTile: e => { if (double.IsNaN(firstTile[job])) firstTile[job] = time.Elapsed.TotalSeconds; },
+                onAttempt: _ => Interlocked.Increment(ref attempts));
+            runs[job] = Task.Run(async () =>
+            {
+                try { await farm.RunWorkAsync(present); }
+                catch (FarmException ex) { Interlocked.Increment(ref failed); log($"  {work[job].JobId} failed: {ex.Message}"); }
+                finally
+                {
+                    completed[job] = time.Elapsed.TotalSeconds;
+                    shares[job].Dispose();
+                }
+            });
+        }
+
+        long heapRunning = 0;
+        var lastReport = TimeSpan.Zero;
+        time.RunUntil(() =>
+        {
+            var now = time.Elapsed;
+            if (heapRunning == 0 && now >= TimeSpan.FromSeconds(ideal.TotalSeconds / 4)) heapRunning = GC.GetTotalMemory(true); // every job running
+            if (now - lastReport >= TimeSpan.FromMinutes(5))
+            {
+                lastReport = now;
+                log($"  {now.TotalMinutes,5:0} min simulated, {wall.Elapsed.TotalSeconds,6:0.0} s real: {work.Sum(w => w.Accepted)} of {work.Sum(w => w.Count)} tiles, " +
+                    $"{runs.Count(r => r.IsCompleted)} of {jobCount} jobs done, {fleet.Left} nodes left, {fleet.Joined} joined");
+            }
+            return runs.All(r => r.IsCompleted);
+        }, step, TimeSpan.FromTicks(ideal.Ticks * 10));
+        var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+        double wallSeconds = wall.Elapsed.TotalSeconds;
+        if (!runs.All(r => r.IsCompleted)) log($"  stopped at {time.Elapsed.TotalMinutes:0} simulated minutes with {runs.Count(r => !r.IsCompleted)} jobs unfinished");
+
+        // A job's own ideal: its work over its weighted share of the fleet (priority-weighted among all jobs).
+        double prioritySum = priorities.Sum();
+        var jobIdeal = work.Select((w, j) => w.TotalWork / (fleet.PresentSpeed * priorities[j] / prioritySum)).ToArray();
+        var firsts = firstTile.Where(f => !double.IsNaN(f)).Order().ToArray();
+        return new ScaleFigures(nodeCount, jobCount, work.Sum(w => w.Accepted), attempts, completed.Max(), idealSeconds, wallSeconds, cpuSeconds,
+            heapFleet - heapBefore, heapRunning == 0 ? 0 : heapRunning - heapBefore, firsts.Length == 0 ? double.NaN : firsts[firsts.Length / 2],
+            firsts.Length == 0 ? double.NaN : firsts[^1], completed, jobIdeal, fleet.Left, fleet.Joined, failed);
+    }
+}
