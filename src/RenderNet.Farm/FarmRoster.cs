@@ -18,8 +18,16 @@ internal sealed class FarmRoster(FarmWorkload work, FarmOptions options, Action<
 
     public void Add(IEnumerable<string> addresses)
     {
-        foreach (var address in addresses.Distinct()) nodes.Add(new FarmNode(options.Connector.Connect(address, work.MaxReplyBytes)));
+        foreach (var address in addresses.Distinct()) nodes.Add(Open(address));
     }
+
+    /// <summary>A node not yet in the job: connected to, but not counted until <see cref="Attach"/> (under the farm's lock).</summary>
+    public FarmNode Open(string address) => new(options.Connector.Connect(address, work.MaxReplyBytes));
+
+    public bool Contains(string address) => nodes.Any(n => n.Client.Address == address);
+
+    /// <summary>Adds a node that joined the running job (under the farm's lock: the list is read there).</summary>
+    public void Attach(FarmNode node) => nodes.Add(node);
 
     /// <summary>A node outvoted in an earlier run of this job stays out (its tiles were dropped from the journal then).</summary>
     public void ExcludeConvicted(IReadOnlyDictionary<string, string> convicted)
@@ -34,7 +42,8 @@ internal sealed class FarmRoster(FarmWorkload work, FarmOptions options, Action<
     /// <summary>Asks every healthy node for its capabilities and keeps those that offer this kind of work at an acceptable price.</summary>
     public Task ConnectAllAsync(CancellationToken cancellation) => Task.WhenAll(Healthy.ToList().Select(n => ConnectAsync(n, cancellation)));
 
-    async Task ConnectAsync(FarmNode node, CancellationToken cancellation)
+    /// <summary>Probes one node (capabilities, price, record, the job's selection); sets <see cref="FarmNode.Excluded"/> when it may not take part.</summary>
+    public async Task ConnectAsync(FarmNode node, CancellationToken cancellation)
     {
         try
         {
@@ -87,18 +96,27 @@ internal sealed class FarmRoster(FarmWorkload work, FarmOptions options, Action<
     {
         var reachable = Healthy.ToList();
         if (reachable.Count == 0) return;
-        string expected = options.ExpectedFingerprint
+        string expected = Fingerprint = options.ExpectedFingerprint
             ?? reachable.GroupBy(n => work.FingerprintOf(n.Caps!)).OrderByDescending(g => g.Count()).ThenBy(g => reachable.IndexOf(g.First())).First().Key;
-        foreach (var node in reachable.Where(n => work.FingerprintOf(n.Caps!) != expected))
+        foreach (var node in reachable.Where(n => work.FingerprintOf(n.Caps!) != expected)) CheckFingerprint(node);
+    }
+
+    /// <summary>The job's pipeline fingerprint, settled by <see cref="ApplyFingerprintPolicy"/> (null before).</summary>
+    public string? Fingerprint { get; private set; }
+
+    /// <summary>Excludes (or, when allowed, warns about) a node whose fingerprint is not the job's.</summary>
+    public void CheckFingerprint(FarmNode node)
+    {
+        string expected = Fingerprint ?? options.ExpectedFingerprint ?? work.FingerprintOf(node.Caps!);
+        Fingerprint ??= expected;
+        if (work.FingerprintOf(node.Caps!) == expected) return;
+        string message = $"node {node.Name} has pipeline fingerprint {Printable.Short(work.FingerprintOf(node.Caps!))}, the job's is {Printable.Short(expected)}: its tiles would not be bit-identical";
+        if (options.AllowMixedPipelines)
+            warn(message + " (allowed)");
+        else
         {
-            string message = $"node {node.Name} has pipeline fingerprint {Printable.Short(work.FingerprintOf(node.Caps!))}, the job's is {Printable.Short(expected)}: its tiles would not be bit-identical";
-            if (options.AllowMixedPipelines)
-                warn(message + " (allowed)");
-            else
-            {
-                node.Excluded = message;
-                warn(message + "; it is excluded (allow with --allow-mixed-pipelines)");
-            }
+            node.Excluded = message;
+            warn(message + "; it is excluded (allow with --allow-mixed-pipelines)");
         }
     }
 

@@ -118,6 +118,15 @@ public sealed class TileFarm
         }
     }
 
+    /// <summary>Tiles not delivered yet, and of those the ones waiting to be handed out (for the service's node allotment).</summary>
+    public (int Left, int Queued) Progress
+    {
+        get
+        {
+            lock (gate) return (tiles.Length - done, pending.Count);
+        }
+    }
+
     /// <summary>Tokens spent on accepted tiles so far, in the token's smallest unit.</summary>
     public System.Numerics.BigInteger Spent
     {
@@ -153,14 +162,13 @@ public sealed class TileFarm
                     throw new NoUsableNodeException($"no usable render node: {roster.Describe()}", Reports());
 
                 using var jobCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-                var workers = roster.Healthy.ToList()
-                    .SelectMany(n => Enumerable.Range(0, n.Slots = SlotsOf(n)).Select(_ => WorkerAsync(n, jobCancel.Token)))
-                    .ToList();
                 lock (gate) RefreshFleetFigures(TimeSpan.FromMilliseconds(100));
+                foreach (var n in roster.Healthy.ToList()) StartWorkers(n, jobCancel.Token);
                 var monitor = MonitorDeadlinesAsync(jobCancel.Token);
+                var arrivals = JoinArrivalsAsync(jobCancel.Token);
                 try
                 {
-                    await Task.WhenAll(workers);
+                    await AllWorkersAsync();
                 }
                 catch (Exception) when (cancellation.IsCancellationRequested)
                 {
@@ -174,6 +182,7 @@ public sealed class TileFarm
                 {
                     jobCancel.Cancel();
                     await monitor.ContinueWith(_ => { }, TaskScheduler.Default);
+                    await arrivals.ContinueWith(_ => { }, TaskScheduler.Default);
                 }
                 cancellation.ThrowIfCancellationRequested();
                 if (failure is not null)
@@ -210,6 +219,101 @@ public sealed class TileFarm
         {
             roster.Dispose();
         }
+    }
+
+    readonly List<Task> workers = [];
+    /// <summary>Set (under <see cref="workers"/>) once every worker has ended: no node joins the job after that.</summary>
+    bool workersClosed;
+    readonly System.Threading.Channels.Channel<string> arriving = System.Threading.Channels.Channel.CreateUnbounded<string>();
+
+    /// <summary>
+    /// Adds nodes to the running job — nodes that joined the service after the job started, or that the service moved
+    /// to it from a job that ended: each is probed, checked, paid and prepared like the first ones, then takes tiles.
+    /// Nodes already in the job are ignored; after the job's last tile, so are all.
+    /// </summary>
+    public void AddNodes(IEnumerable<string> addresses)
+    {
+        foreach (var address in addresses) arriving.Writer.TryWrite(address);
+    }
+
+    void StartWorkers(FarmNode node, CancellationToken cancellation)
+    {
+        lock (workers)
+        {
+            if (workersClosed) return;
+            node.Slots = SlotsOf(node);
+            for (int i = 0; i < node.Slots; i++) workers.Add(WorkerAsync(node, cancellation));
+        }
+    }
+
+    /// <summary>Waits for every worker, including those of nodes that join while it waits.</summary>
+    async Task AllWorkersAsync()
+    {
+        while (true)
+        {
+            Task[] running;
+            lock (workers) running = [.. workers];
+            try { await Task.WhenAll(running); }
+            finally
+            {
+                lock (workers)
+                    if (workers.Count == running.Length) workersClosed = true;
+            }
+            lock (workers)
+                if (workersClosed) return;
+        }
+    }
+
+    async Task JoinArrivalsAsync(CancellationToken cancellation)
+    {
+        await foreach (var address in arriving.Reader.ReadAllAsync(cancellation))
+        {
+            lock (gate)
+                if (roster.Contains(address) || done == tiles.Length && checks.Idle) continue;
+            _ = JoinAsync(address, cancellation); // probing one node must not hold up the next
+        }
+    }
+
+    async Task JoinAsync(string address, CancellationToken cancellation)
+    {
+        try { await JoinOneAsync(address, cancellation); }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested) { } // the job ended while it joined
+        catch (Exception ex)
+        {
+            Warn($"node {Printable.Clean(address, 80)} could not join the job: {ex.GetType().Name}: {Printable.Clean(ex.Message)}");
+        }
+    }
+
+    async Task JoinOneAsync(string address, CancellationToken cancellation)
+    {
+        FarmNode node;
+        try { node = roster.Open(address); }
+        catch (ArgumentException ex)
+        {
+            Warn($"node {Printable.Clean(address, 80)} could not join the job: {ex.Message}");
+            return;
+        }
+        await roster.ConnectAsync(node, cancellation);
+        if (node.Healthy) roster.CheckFingerprint(node);
+        if (node.Healthy)
+        {
+            int unitsLeft;
+            lock (gate) unitsLeft = tiles.Where(t => !t.Done).Sum(t => work.PriceUnitsOf(t.Index));
+            await payments.OpenChannelAsync(node, unitsLeft);
+        }
+        if (node.Healthy && !node.SessionOpen) await payments.OpenSessionAsync(node, cancellation);
+        if (node.Healthy) await PrepareAsync(node, cancellation);
+        lock (gate)
+        {
+            if (roster.Contains(address) || cancellation.IsCancellationRequested)
+            {
+                node.Client.Dispose();
+                return;
+            }
+            roster.Attach(node);
+        }
+        if (node.Healthy) StartWorkers(node, cancellation);
+        else Warn($"node {node.Name} could not join the job: {node.Excluded}");
     }
 
     void RestoreFromJournal()

@@ -21,23 +21,24 @@ static class ScaleBench
         var ideal = new Option<double>("--ideal-minutes") { Description = "Ideal completion of all jobs (the work grows with the fleet)", DefaultValueFactory = _ => 20 };
         var tile = new Option<double>("--tile-seconds") { Description = "A tile's time on a node of mean speed", DefaultValueFactory = _ => 40 };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 1 };
+        var depth = new Option<int>("--depth") { Description = "Jobs per node (the service's node allotment); 0: every job works every node", DefaultValueFactory = _ => 2 };
         var output = new Option<string?>("--out") { Description = "Folder for scale.csv and scale.svg" };
-        var command = new Command("scale", "The coordinator with 100…10,000 simulated nodes and 100 concurrent jobs under churn") { nodes, jobs, churn, ideal, tile, seed, output };
+        var command = new Command("scale", "The coordinator with 100…10,000 simulated nodes and 100 concurrent jobs under churn") { nodes, jobs, churn, ideal, tile, seed, depth, output };
         command.SetAction(parse => Run(parse.GetValue(nodes)!, parse.GetValue(jobs), parse.GetValue(churn), parse.GetValue(ideal), parse.GetValue(tile), parse.GetValue(seed),
-            parse.GetValue(output)));
+            parse.GetValue(depth), parse.GetValue(output)));
         return command;
     }
 
-    static int Run(string nodeList, int jobs, double churn, double idealMinutes, double tileSeconds, int seed, string? output)
+    static int Run(string nodeList, int jobs, double churn, double idealMinutes, double tileSeconds, int seed, int depth, string? output)
     {
         var sizes = nodeList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
         Console.WriteLine($"{Environment.ProcessorCount} cores; {jobs} concurrent jobs; churn {churn:P0} per simulated hour; ideal {idealMinutes} min; " +
-                          $"a tile takes {tileSeconds} s on a node of mean speed ({SimulatedFleet.SlowestSpeed:0.#e0}…{SimulatedFleet.FastestSpeed:0.#e0} work/s)");
+                          $"{(depth > 0 ? $"{depth} jobs per node" : "every job on every node")}; a tile takes {tileSeconds} s on a node of mean speed ({SimulatedFleet.SlowestSpeed:0.#e0}…{SimulatedFleet.FastestSpeed:0.#e0} work/s)");
         var results = new List<ScaleFigures>();
         foreach (int n in sizes)
         {
             Console.WriteLine($"{n} nodes:");
-            var r = ScaleRun.Run(n, jobs, churn, TimeSpan.FromMinutes(idealMinutes), TimeSpan.FromSeconds(tileSeconds), seed, TimeSpan.FromMilliseconds(100), Console.WriteLine);
+            var r = ScaleRun.Run(n, jobs, churn, TimeSpan.FromMinutes(idealMinutes), TimeSpan.FromSeconds(tileSeconds), seed, TimeSpan.FromMilliseconds(100), depth, Console.WriteLine);
             results.Add(r);
             var ratios = r.JobRatios.Order().ToArray();
             Console.WriteLine($"  {r.Tiles} tiles ({r.Attempts} attempts) in {r.WallSeconds:0.0} s real, {r.CpuSeconds:0.0} s CPU: {r.CpuMicrosecondsPerTile:0} µs CPU per tile, " +

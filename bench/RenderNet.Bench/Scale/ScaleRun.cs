@@ -28,8 +28,9 @@ static class ScaleRun
     /// <summary>Mean speed of the fleet's log-uniform speed distribution, in work units per second.</summary>
     static double MeanSpeed => (SimulatedFleet.FastestSpeed - SimulatedFleet.SlowestSpeed) / Math.Log(SimulatedFleet.FastestSpeed / SimulatedFleet.SlowestSpeed);
 
+    /// <param name="depth">Jobs per node (<see cref="NodeAllotment"/>), re-allotted every simulated 30 s; 0: every job works every node.</param>
     public static ScaleFigures Run(int nodeCount, int jobCount, double churnPerHour, TimeSpan ideal, TimeSpan tileOnMeanNode, int seed, TimeSpan step,
-        Action<string> log)
+        int depth, Action<string> log)
     {
         var time = new SimulatedTime();
         long heapBefore = GC.GetTotalMemory(true);
@@ -56,9 +57,10 @@ static class ScaleRun
         var firstTile = new double[jobCount];
         var completed = new double[jobCount];
         int attempts = 0, failed = 0;
-        var present = fleet.Present;
+        ITimer? timersKeep = null;
         var shares = new JobShare[jobCount];
-        var runs = new Task[jobCount];
+        var farms = new TileFarm[jobCount];
+        var runs = new Task?[jobCount];
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var wall = Stopwatch.StartNew();
         for (int j = 0; j < jobCount; j++)
@@ -66,38 +68,75 @@ static class ScaleRun
             int job = j;
             firstTile[job] = double.NaN;
             shares[job] = scheduler.Join(work[job].JobId, priorities[job]);
-            var farm = new TileFarm(work[job], options with { Share = shares[job] },
+            farms[job] = new TileFarm(work[job], options with { Share = shares[job] },
                 onTile: e => { if (double.IsNaN(firstTile[job])) firstTile[job] = time.Elapsed.TotalSeconds; },
                 onAttempt: _ => Interlocked.Increment(ref attempts));
-            runs[job] = Task.Run(async () =>
+        }
+        void Start(int job, IReadOnlyList<string> nodes) => runs[job] = Task.Run(async () =>
+        {
+            try { await farms[job].RunWorkAsync(nodes); }
+            catch (FarmException ex) { Interlocked.Increment(ref failed); log($"  {work[job].JobId} failed: {ex.Message}"); }
+            finally
             {
-                try { await farm.RunWorkAsync(present); }
-                catch (FarmException ex) { Interlocked.Increment(ref failed); log($"  {work[job].JobId} failed: {ex.Message}"); }
-                finally
+                completed[job] = time.Elapsed.TotalSeconds;
+                shares[job].Dispose();
+            }
+        });
+
+        // The service's part: which nodes each job works with. Without an allotment every job gets every node (and
+        // nodes that arrive later serve only jobs that start later).
+        var allotment = depth > 0 ? new NodeAllotment(depth) : null;
+        void Allot()
+        {
+            lock (allotment!)
+            {
+                var demand = work.Select((w, j) => (w, j)).Where(x => runs[x.j] is not { IsCompleted: true })
+                    .Select(x => runs[x.j] is null ? new NodeAllotment.JobDemand(x.w.JobId, priorities[x.j], x.w.Count, x.w.Count)
+                        : new NodeAllotment.JobDemand(x.w.JobId, priorities[x.j], farms[x.j].Progress.Left, farms[x.j].Progress.Queued)).ToList();
+                var offers = fleet.All.Where(n => !n.Left).Select(n => new NodeAllotment.NodeOffer(n.Address, n.DeclaredSpeed)).ToList();
+                foreach (var (jobId, nodes) in allotment.Rebalance(demand, offers))
                 {
-                    completed[job] = time.Elapsed.TotalSeconds;
-                    shares[job].Dispose();
+                    int job = Array.FindIndex(work, w => w.JobId == jobId);
+                    if (runs[job] is null) Start(job, nodes);
+                    else farms[job].AddNodes(nodes);
                 }
-            });
+            }
+        }
+        if (allotment is null)
+        {
+            var present = fleet.Present;
+            for (int j = 0; j < jobCount; j++) Start(j, present);
+        }
+        else
+        {
+            Allot();
+            timersKeep = time.CreateTimer(_ => Allot(), null, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
         }
 
         long heapRunning = 0;
+        _ = timersKeep;
         var lastReport = TimeSpan.Zero;
+        long lastWork = 0;
         time.RunUntil(() =>
         {
             var now = time.Elapsed;
             if (heapRunning == 0 && now >= TimeSpan.FromSeconds(ideal.TotalSeconds / 4)) heapRunning = GC.GetTotalMemory(true); // every job running
             if (now - lastReport >= TimeSpan.FromMinutes(5))
             {
+                // The fleet's work in the last five minutes against what it could have done (wasted duplicates included).
+                long workDone = fleet.All.Sum(n => Interlocked.Read(ref n.WorkDone));
+                double busy = (workDone - lastWork) / (fleet.PresentSpeed * (now - lastReport).TotalSeconds);
+                lastWork = workDone;
                 lastReport = now;
                 log($"  {now.TotalMinutes,5:0} min simulated, {wall.Elapsed.TotalSeconds,6:0.0} s real: {work.Sum(w => w.Accepted)} of {work.Sum(w => w.Count)} tiles, " +
-                    $"{runs.Count(r => r.IsCompleted)} of {jobCount} jobs done, {fleet.Left} nodes left, {fleet.Joined} joined");
+                    $"{runs.Count(r => r is { IsCompleted: true })} of {jobCount} jobs done, fleet {busy:P0} busy, {fleet.Left} nodes left, {fleet.Joined} joined");
             }
-            return runs.All(r => r.IsCompleted);
+            return runs.All(r => r is { IsCompleted: true });
         }, step, TimeSpan.FromTicks(ideal.Ticks * 10));
         var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
         double wallSeconds = wall.Elapsed.TotalSeconds;
-        if (!runs.All(r => r.IsCompleted)) log($"  stopped at {time.Elapsed.TotalMinutes:0} simulated minutes with {runs.Count(r => !r.IsCompleted)} jobs unfinished");
+        timersKeep?.Dispose();
+        if (!runs.All(r => r is { IsCompleted: true })) log($"  stopped at {time.Elapsed.TotalMinutes:0} simulated minutes with {runs.Count(r => r is not { IsCompleted: true })} jobs unfinished");
 
         // A job's own ideal: its work over its weighted share of the fleet (priority-weighted among all jobs).
         double prioritySum = priorities.Sum();

@@ -12,9 +12,12 @@ sealed class FakeFarm
     public TimeSpan Elapsed { get; private set; }
 
     /// <param name="draw">The random draw of spot checks and checkers (null: the real one).</param>
-    public async Task<FarmRun> RunAsync(FakeWorkload work, FarmOptions options, FakeNode[] nodes, Func<int, int>? draw = null)
+    /// <param name="arrivals">Nodes that join the running job (<see cref="TileFarm.AddNodes"/>) at a time on the fake clock.</param>
+    public async Task<FarmRun> RunAsync(FakeWorkload work, FarmOptions options, FakeNode[] nodes, Func<int, int>? draw = null,
+        IReadOnlyList<(TimeSpan At, FakeNode Node)>? arrivals = null)
     {
-        options = options with { Connector = new FakeConnector(nodes), Time = Clock };
+        var late = (arrivals ?? []).ToList();
+        options = options with { Connector = new FakeConnector([.. nodes.Concat(late.Select(a => a.Node)).Distinct()]), Time = Clock };
         var farm = new TileFarm(work, options, null, null, w => { lock (Warnings) Warnings.Add(w); }, a => { lock (Attempts) Attempts.Add(a); }, draw);
         var start = Clock.GetTimestamp();
         var job = Task.Run(() => farm.RunWorkAsync(nodes.Select(n => n.Address).ToList()));
@@ -22,6 +25,11 @@ sealed class FakeFarm
         while (!job.IsCompleted)
         {
             if (DateTime.UtcNow > realDeadline) throw new TimeoutException($"the fake farm did not finish; attempts: {string.Join("; ", Attempts)}");
+            foreach (var arrival in late.Where(a => Clock.GetElapsedTime(start) >= a.At).ToList())
+            {
+                farm.AddNodes([arrival.Node.Address]);
+                late.Remove(arrival);
+            }
             Clock.Advance(TimeSpan.FromMilliseconds(20));
             await Task.Delay(1); // lets what the step released run before the next
         }

@@ -100,4 +100,26 @@ public class SchedulingTests
         Assert.Contains(farm.Attempts, a => a.SpotCheck && a.Kind == AttemptOutcome.CheckSettled);
         Assert.Contains(farm.Warnings, w => w.StartsWith("node liar is out of this job: failed a spot check"));
     }
+
+    [Fact]
+    public async Task A_node_that_arrives_mid_job_is_probed_and_takes_tiles_and_one_with_another_pipeline_is_refused()
+    {
+        var farm = new FakeFarm();
+        var slow = farm.Node("slow", _ => 10);
+        var fast = farm.Node("fast");
+        var foreign = new FakeNode("foreign", farm.Clock) { Fingerprint = "fp-other" };
+        var work = new FakeWorkload(20);
+
+        await farm.RunAsync(work, NoSpeculation, [slow], arrivals: [(TimeSpan.FromSeconds(5), fast), (TimeSpan.FromSeconds(6), foreign), (TimeSpan.FromSeconds(7), slow)]);
+
+        Assert.Equal(20, work.Accepted.Count);
+        // Alone, "slow" would take 200 s; from 5 s on "fast" does ten a second's worth of its tiles.
+        Assert.InRange(work.Accepted.Values.Count(a => a.Node == "fast"), 15, 19);
+        Assert.True(farm.Elapsed < TimeSpan.FromSeconds(30), $"the job took {farm.Elapsed} of fake time");
+        Assert.Equal(0, foreign.Started);
+        Assert.Contains(farm.Warnings, w => w.Contains("node foreign has pipeline fingerprint") && w.Contains("excluded"));
+        // "slow" arriving again is the node already in the job: still one worker (one unit at a time).
+        var slowAttempts = farm.Attempts.Where(a => a.Node == "slow").OrderBy(a => a.Start).ToList();
+        Assert.All(slowAttempts.Zip(slowAttempts.Skip(1)), pair => Assert.True(pair.Second.Start >= pair.First.Start + pair.First.Duration - TimeSpan.FromMilliseconds(1)));
+    }
 }

@@ -1,0 +1,97 @@
+namespace RenderNet.Farm;
+
+/// <summary>
+/// Which nodes each running job works with, once there are too many of both for every job to work every node (10,000
+/// nodes × 100 jobs would be a million workers and a million per-job node records). Every node serves at most
+/// <see cref="Depth"/> jobs; a job is allotted nodes until their speed reaches its priority-weighted share of the
+/// fleet's (<see cref="Depth"/> times over: when one of a node's jobs has no tile for it, another has), and never more
+/// nodes than it has tiles left. Per node, the <see cref="FairShareScheduler"/> still decides whose tile runs next.
+/// Allotments only grow while a job runs (taking a node away mid-tile would waste its work): the nodes of a job that
+/// ended, nodes that arrive, and nodes whose jobs have no tile queued (they only finish what is in flight) take on the
+/// jobs furthest below their share. Pure bookkeeping: no I/O, no clock.
+/// </summary>
+public sealed class NodeAllotment(int depth = 2)
+{
+    public int Depth { get; } = depth >= 1 ? depth : throw new ArgumentOutOfRangeException(nameof(depth), depth, "a node serves at least one job");
+
+    /// <summary>
+    /// A running job: its weight, how many tiles it has left (it needs no more nodes than that) and how many of them wait
+    /// to be handed out (none: the job is in its end game, and its nodes' places count as free for other jobs).
+    /// </summary>
+    public sealed record JobDemand(string JobId, int Priority, int TilesLeft, int Queued);
+
+    /// <summary>A node present now, with its expected speed (0: unknown, counted at the fleet's median).</summary>
+    public sealed record NodeOffer(string Address, double Rate);
+
+    readonly Dictionary<string, HashSet<string>> nodesOfJob = new(StringComparer.Ordinal);
+
+    /// <summary>The nodes a job is allotted now.</summary>
+    public IReadOnlyCollection<string> NodesOf(string jobId) => nodesOfJob.TryGetValue(jobId, out var nodes) ? nodes : [];
+
+    /// <summary>
+    /// Forgets jobs that are not in <paramref name="jobs"/> and nodes not in <paramref name="nodes"/>, then allots the
+    /// nodes' free places; returns the nodes added to each job (jobs with none added are left out).
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> Rebalance(IReadOnlyList<JobDemand> jobs, IReadOnlyList<NodeOffer> nodes)
+    {
+        Forget(jobs, nodes);
+        // A node's places taken: its jobs that still have tiles queued for it to take.
+        var load = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var job in jobs.Where(j => j.Queued > 0 && nodesOfJob.ContainsKey(j.JobId)))
+            foreach (var node in nodesOfJob[job.JobId]) load[node] = load.GetValueOrDefault(node) + 1;
+        var added = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        var wanting = jobs.Where(j => j.Queued > 0).ToList();
+        if (wanting.Count == 0 || nodes.Count == 0) return added;
+
+        var known = nodes.Where(n => n.Rate > 0 && double.IsFinite(n.Rate)).Select(n => n.Rate).Order().ToList();
+        double median = known.Count > 0 ? known[known.Count / 2] : 1;
+        double RateOf(NodeOffer n) => n.Rate > 0 && double.IsFinite(n.Rate) ? n.Rate : median;
+        var rate = nodes.ToDictionary(n => n.Address, RateOf, StringComparer.Ordinal);
+        double fleet = rate.Values.Sum();
+        double weights = wanting.Sum(j => (double)j.Priority);
+
+        // Deficit: the job's share of Depth × the fleet's speed minus the speed it holds. Largest deficit first.
+        var deficit = new PriorityQueue<JobDemand, double>();
+        var held = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var job in wanting)
+        {
+            var mine = nodesOfJob.TryGetValue(job.JobId, out var set) ? set : nodesOfJob[job.JobId] = new HashSet<string>(StringComparer.Ordinal);
+            held[job.JobId] = Depth * fleet * job.Priority / weights - mine.Sum(a => rate.GetValueOrDefault(a));
+            if (mine.Count < job.TilesLeft) deficit.Enqueue(job, -held[job.JobId]);
+        }
+        // The fleet's speed is shared by the jobs with queued tiles only.
+        // Fast nodes first, so the largest shares are met with the fewest nodes.
+        foreach (var node in nodes.Where(n => load.GetValueOrDefault(n.Address) < Depth).OrderByDescending(n => rate[n.Address]).ThenBy(n => n.Address, StringComparer.Ordinal))
+        {
+            var skipped = new List<JobDemand>();
+            while (load.GetValueOrDefault(node.Address) < Depth && deficit.TryDequeue(out var job, out _))
+            {
+                var mine = nodesOfJob[job.JobId];
+                if (mine.Contains(node.Address))
+                {
+                    skipped.Add(job);
+                    continue;
+                }
+                mine.Add(node.Address);
+                load[node.Address] = load.GetValueOrDefault(node.Address) + 1;
+                ((List<string>)(added.TryGetValue(job.JobId, out var list) ? list : added[job.JobId] = new List<string>())).Add(node.Address);
+                held[job.JobId] -= rate[node.Address];
+                if (mine.Count < job.TilesLeft) deficit.Enqueue(job, -held[job.JobId]);
+            }
+            foreach (var job in skipped) deficit.Enqueue(job, -held[job.JobId]);
+            if (deficit.Count == 0) break;
+        }
+        return added;
+    }
+
+    void Forget(IReadOnlyList<JobDemand> jobs, IReadOnlyList<NodeOffer> nodes)
+    {
+        var running = jobs.Select(j => j.JobId).ToHashSet(StringComparer.Ordinal);
+        var present = nodes.Select(n => n.Address).ToHashSet(StringComparer.Ordinal);
+        foreach (var (job, set) in nodesOfJob.ToList())
+        {
+            if (!running.Contains(job)) nodesOfJob.Remove(job);
+            else set.RemoveWhere(n => !present.Contains(n));
+        }
+    }
+}

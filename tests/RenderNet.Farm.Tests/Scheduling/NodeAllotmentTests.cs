@@ -1,0 +1,72 @@
+namespace RenderNet.Farm.Tests.Scheduling;
+
+/// <summary>The service's node allotment: which nodes each job works with when there are too many for every job to work every node.</summary>
+public class NodeAllotmentTests
+{
+    static NodeAllotment.NodeOffer[] Nodes(int count, Func<int, double>? rate = null) =>
+        Enumerable.Range(0, count).Select(i => new NodeAllotment.NodeOffer($"n{i}", rate?.Invoke(i) ?? 1)).ToArray();
+
+    [Fact]
+    public void Each_node_serves_at_most_depth_jobs_and_each_job_gets_its_priority_weighted_share_of_the_speed()
+    {
+        var allotment = new NodeAllotment(depth: 2);
+        var nodes = Nodes(300, i => 1 + i % 10); // speeds 1…10
+        var jobs = new[] { new NodeAllotment.JobDemand("a", 100, 1000, 1000), new("b", 50, 1000, 1000), new("c", 50, 1000, 1000) };
+
+        allotment.Rebalance(jobs, nodes);
+
+        var rate = nodes.ToDictionary(n => n.Address, n => n.Rate);
+        Assert.All(nodes, n => Assert.InRange(jobs.Count(j => allotment.NodesOf(j.JobId).Contains(n.Address)), 1, 2));
+        double fleet = nodes.Sum(n => n.Rate);
+        // Shares of 2 × the fleet: a 100, b and c 50 each of 200 → 1.0, 0.5, 0.5 of the fleet's speed, within one node.
+        foreach (var (job, share) in new[] { ("a", 1.0), ("b", 0.5), ("c", 0.5) })
+            Assert.InRange(allotment.NodesOf(job).Sum(a => rate[a]), share * fleet - 10, share * fleet + 10);
+    }
+
+    [Fact]
+    public void A_job_gets_no_more_nodes_than_tiles_it_has_left()
+    {
+        var allotment = new NodeAllotment(depth: 2);
+        allotment.Rebalance([new("small", 50, 3, 3), new("big", 50, 1000, 1000)], Nodes(100));
+        Assert.Equal(3, allotment.NodesOf("small").Count);
+        Assert.Equal(100, allotment.NodesOf("big").Count);
+    }
+
+    [Fact]
+    public void Nodes_of_an_ended_job_and_new_nodes_go_to_the_running_jobs_and_departed_nodes_are_forgotten()
+    {
+        var allotment = new NodeAllotment(depth: 1);
+        var nodes = Nodes(10);
+        allotment.Rebalance([new("a", 50, 100, 100), new("b", 50, 100, 100)], nodes);
+        Assert.Equal(5, allotment.NodesOf("a").Count);
+        var ofA = allotment.NodesOf("a").ToList();
+
+        // "a" ended, n3 left, n10 arrived: "b" gets every node there is, only the new ones in the answer.
+        var now = nodes.Where(n => n.Address != "n3").Append(new NodeAllotment.NodeOffer("n10", 1)).ToList();
+        var added = allotment.Rebalance([new("b", 50, 100, 100)], now);
+        Assert.Equal(now.Select(n => n.Address).Order(), allotment.NodesOf("b").Order());
+        Assert.Equal(ofA.Where(a => a != "n3").Append("n10").Order(), added["b"].Order());
+        Assert.Empty(allotment.NodesOf("a"));
+    }
+
+    [Fact]
+    public void A_job_with_no_tile_queued_keeps_its_nodes_but_frees_their_places_for_another_job()
+    {
+        var allotment = new NodeAllotment(depth: 1);
+        allotment.Rebalance([new("a", 50, 100, 100)], Nodes(4));
+        Assert.Equal(4, allotment.NodesOf("a").Count);
+
+        // "a" has 4 tiles in flight and none queued; "b" arrives: it gets the same 4 nodes, "a" keeps them too.
+        var added = allotment.Rebalance([new("a", 50, 4, 0), new("b", 50, 100, 100)], Nodes(4));
+        Assert.Equal(4, added["b"].Count);
+        Assert.Equal(4, allotment.NodesOf("a").Count);
+        Assert.False(added.ContainsKey("a"));
+    }
+
+    [Fact]
+    public void A_depth_below_one_is_refused()
+    {
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new NodeAllotment(0));
+        Assert.Contains("a node serves at least one job", ex.Message);
+    }
+}
