@@ -30,7 +30,10 @@ internal sealed class FarmNode(INodeConnection client)
     public string? RedeemTransaction;
     /// <summary>Price units delivered but not yet paid: the held-back share (see <see cref="FarmPayments.PayAsync"/>).</summary>
     public int HeldUnits;
-    /// <summary>Guards <see cref="HeldUnits"/>; the other unit counters change with Interlocked.</summary>
+    /// <summary>Price units released for payment but not yet in a voucher, and whether a voucher to the node is being signed and sent.</summary>
+    public int UnsentUnits;
+    public bool VoucherInFlight;
+    /// <summary>Guards <see cref="HeldUnits"/>, <see cref="UnsentUnits"/> and <see cref="VoucherInFlight"/>; the other unit counters change with Interlocked.</summary>
     public readonly Lock PaymentGate = new();
     /// <summary>Price units of the attempts running on the node (what its channel must cover beyond what was delivered).</summary>
     public int InFlightUnits;

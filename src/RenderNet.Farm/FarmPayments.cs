@@ -132,14 +132,41 @@ internal sealed class FarmPayments(FarmWorkload work, FarmOptions options, FarmJ
         if (node.Channel.Length == 0 || options.Payer is null) return;
         // The last HoldBackUnits of a node's pay wait until the job's checks are settled (SettleHeldAsync): a node
         // convicted before then loses them. The rest is paid at once, so an honest node never waits on it.
-        int now;
         lock (node.PaymentGate)
         {
             node.HeldUnits += units;
-            now = Math.Max(0, node.HeldUnits - options.HoldBackUnits);
+            int now = Math.Max(0, node.HeldUnits - options.HoldBackUnits);
             node.HeldUnits -= now;
+            node.UnsentUnits += now;
+            // One voucher at a time per node: what is delivered while one is signed and sent goes in the next, in one
+            // signature (vouchers are cumulative), so signing keeps pace with any tile rate. The caller already sending
+            // sends it; every caller is a farm worker, so the job's end waits for it.
+            if (node.UnsentUnits == 0 || node.VoucherInFlight) return;
+            node.VoucherInFlight = true;
         }
-        if (now > 0) await SendVoucherAsync(node, now);
+        try
+        {
+            while (true)
+            {
+                int batch;
+                lock (node.PaymentGate)
+                {
+                    batch = node.UnsentUnits;
+                    node.UnsentUnits = 0;
+                    if (batch == 0)
+                    {
+                        node.VoucherInFlight = false;
+                        return;
+                    }
+                }
+                await SendVoucherAsync(node, batch);
+            }
+        }
+        catch
+        {
+            lock (node.PaymentGate) node.VoucherInFlight = false;
+            throw;
+        }
     }
 
     /// <summary>Pays what was held back, to every node not convicted (at the end of the job, checks settled).</summary>

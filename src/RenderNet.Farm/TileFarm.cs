@@ -31,6 +31,8 @@ public sealed class TileFarm
     readonly Lock gate = new();
     readonly FarmTile[] tiles;
     readonly LinkedList<int> pending = new();
+    /// <summary>Tiles with an attempt running (under the lock): what deadlines, speculation and slot counts look at, rather than every tile.</summary>
+    readonly HashSet<FarmTile> inFlight = [];
     bool checksSkipped;
     readonly List<string> warnings = [];
     TaskCompletionSource changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -46,10 +48,14 @@ public sealed class TileFarm
     /// <summary>Work of the tiles accepted so far, and the job's throughput (work per second, smoothed), updated by the deadline monitor.</summary>
     long acceptedWork, acceptedWorkSeen;
     double throughput;
-    /// <summary>The measured median speed of all the job's nodes (deadlines) and of its healthy ones (the end game), refreshed by the monitor, not per pull.</summary>
+    /// <summary>The measured median speed of all the job's nodes (deadlines) and of its healthy ones (the end game), refreshed by the monitor each second, not per pull.</summary>
     double fleetRate, healthyFleetRate;
     /// <summary>Tokens paid plus tokens reserved for tiles in flight: never above <see cref="FarmOptions.Budget"/>.</summary>
     System.Numerics.BigInteger committed;
+
+    /// <summary>Attempts of one tile that may run at once: the first and two speculative copies.</summary>
+    const int MaxCopies = 3;
+    static readonly TimeSpan MinIdleWait = TimeSpan.FromMilliseconds(250), MaxIdleWait = TimeSpan.FromSeconds(2);
 
     /// <summary>The outcome text of a valid result that lost the race to another node's: discarded, but paid (the node did the work).</summary>
     public const string PaidDuplicate = "superseded (valid, paid)";
@@ -351,6 +357,7 @@ public sealed class TileFarm
         // With shared nodes, the slot of the last attempt is renewed rather than given back and asked for again, so this
         // job is weighed when its own slot is handed on (see FairShareScheduler.RenewAsync).
         SlotLease? held = null;
+        var idle = MinIdleWait;
         try
         {
             while (!cancellation.IsCancellationRequested)
@@ -396,9 +403,13 @@ public sealed class TileFarm
                     {
                         lease?.Dispose();
                         lease = null;
-                        await Task.WhenAny(wake, Task.Delay(TimeSpan.FromMilliseconds(250), time, cancellation)).ContinueWith(_ => { }, TaskScheduler.Default);
+                        // Nothing for this node: wait for news, else look again after a while that grows (to 2 s)
+                        // while there is still nothing — stragglers are found by looking, and looking is not free.
+                        await Task.WhenAny(wake, Task.Delay(idle, time, cancellation)).ContinueWith(_ => { }, TaskScheduler.Default);
+                        idle = TimeSpan.FromTicks(Math.Min(idle.Ticks * 2, MaxIdleWait.Ticks));
                         continue;
                     }
+                    idle = MinIdleWait;
                     lease?.Charge(attempt.Tile.Work);
                     if (attempt.Check) await RunCheckAsync(attempt, cancellation);
                     else await RunAsync(attempt, cancellation);
@@ -462,11 +473,13 @@ public sealed class TileFarm
         }
         if (pending.Count > 0) return null;
 
-        // A straggler is a tile this node would finish well before the node running it (or one running far past its pace).
-        var straggler = tiles.Where(t => !t.Done && t.Active.Count == 1 && t.Active[0].Node != node && !t.FailedOn.Contains(node)
-                                         && deadlines.IsStraggler(t.Active[0].Elapsed, t.Work, ExpectedRate(t.Active[0].Node), rate)
+        // A straggler is a tile this node would finish well before every node running it (or whose copies all run far
+        // past their pace). Up to MaxCopies run at once: a first copy on a middling node must not keep a fast one from
+        // rescuing the tile.
+        var straggler = inFlight.Where(t => !t.Done && t.Active.Count < MaxCopies && t.Active.All(a => a.Node != node) && !t.FailedOn.Contains(node)
+                                         && t.Active.All(a => deadlines.IsStraggler(a.Elapsed, t.Work, ExpectedRate(a.Node), rate))
                                          && (options.Budget is not { } budget || committed + CostOf(t, node) <= budget))
-            .OrderByDescending(t => t.Active[0].Elapsed).FirstOrDefault();
+            .OrderByDescending(t => t.Active.Min(a => a.Elapsed)).FirstOrDefault();
         return straggler is null ? null : Start(straggler, node, speculative: true);
     }
 
@@ -480,7 +493,7 @@ public sealed class TileFarm
     bool PreferredNodesTakeAll()
     {
         var free = roster.Healthy.Where(n => n.Preferred)
-            .Select(n => (Node: n, Slots: n.Slots - tiles.Sum(t => t.Active.Count(a => a.Node == n)) - checks.Running.Count(a => a.Node == n)))
+            .Select(n => (Node: n, Slots: n.Slots - inFlight.Sum(t => t.Active.Count(a => a.Node == n)) - checks.Running.Count(a => a.Node == n)))
             .Where(f => f.Slots > 0).ToList();
         return pending.Count <= free.Sum(f => f.Slots) && pending.All(i => free.Any(f => !tiles[i].FailedOn.Contains(f.Node)));
     }
@@ -491,12 +504,13 @@ public sealed class TileFarm
     /// finds nothing gives it straight back.
     /// </summary>
     bool HasWorkFor(FarmNode node) =>
-        pending.Count > 0 || checks.Queued > 0 || (options.SpeculativeStragglers && tiles.Any(t => !t.Done && t.Active.Count == 1 && t.Active[0].Node != node));
+        pending.Count > 0 || checks.Queued > 0 || (options.SpeculativeStragglers && inFlight.Any(t => !t.Done && t.Active.Count < MaxCopies && t.Active.All(a => a.Node != node)));
 
     TileAttempt Start(FarmTile tile, FarmNode node, bool speculative)
     {
         var attempt = new TileAttempt(tile, node, speculative, time, JobElapsed);
         tile.Active.Add(attempt);
+        inFlight.Add(tile);
         var cost = CostOf(tile, node);
         if (speculative)
         {
@@ -524,7 +538,7 @@ public sealed class TileFarm
 
     /// <summary>Nothing in flight, tiles left, and none of them affordable on any healthy node (under the lock).</summary>
     bool BudgetExhausted() =>
-        options.Budget is not null && pending.Count > 0 && tiles.All(t => t.Active.Count == 0)
+        options.Budget is not null && pending.Count > 0 && inFlight.Count == 0
         && !pending.Any(i => roster.Healthy.Any(n => Affordable(tiles[i], n)));
 
     async Task RunAsync(TileAttempt attempt, CancellationToken cancellation)
@@ -604,15 +618,23 @@ public sealed class TileFarm
             {
                 if (attempt.Counted) payments.Returned(node, tile.Index, resultLost: kind is AttemptOutcome.Superseded or AttemptOutcome.TimedOut);
                 tile.Active.Remove(attempt);
+                if (tile.Active.Count == 0) inFlight.Remove(tile);
                 committed -= attempt.ExtraReserved;
                 attempt.ExtraReserved = 0;
+                bool requeued = false;
                 if (!tile.Done && tile.Active.Count == 0)
                 {
                     committed -= tile.Reserved;
                     tile.Reserved = 0;
-                    if (!pending.Contains(tile.Index)) pending.AddFirst(tile.Index);
+                    if (!pending.Contains(tile.Index))
+                    {
+                        pending.AddFirst(tile.Index);
+                        requeued = true;
+                    }
                 }
-                Pulse();
+                // Idle workers wake for what they could act on — a tile back in the queue, a check, the job's end —
+                // not for every delivery: with thousands of nodes, waking them all per tile made dispatch O(nodes).
+                if (requeued || checks.Queued > 0 || done == tiles.Length || failure is not null) Pulse();
             }
             if ((!cancellation.IsCancellationRequested || kind == AttemptOutcome.Accepted) && kind != AttemptOutcome.Busy) // busy retries are not worth a synced row each
                 journal?.RecordAttempt(tile.Index, node.Name, attempt.Started, outcome);
@@ -748,7 +770,7 @@ public sealed class TileFarm
                 if (attempt.Counted) payments.Returned(node, tile.Index, resultLost: attempt.TimedOut);
                 checks.Running.Remove(attempt);
                 committed -= attempt.CheckReserved;
-                Pulse();
+                if (checks.Queued > 0 || done == tiles.Length || failure is not null) Pulse();
             }
         }
         if (!cancellation.IsCancellationRequested) journal?.RecordAttempt(tile.Index, node.Name, attempt.Started, outcome);
@@ -843,13 +865,13 @@ public sealed class TileFarm
     async Task MonitorDeadlinesAsync(CancellationToken cancellation)
     {
         var tick = TimeSpan.FromMilliseconds(100);
-        while (!cancellation.IsCancellationRequested)
+        for (int ticks = 1; !cancellation.IsCancellationRequested; ticks++)
         {
             await Task.Delay(tick, time, cancellation);
             lock (gate)
             {
-                RefreshFleetFigures(tick);
-                foreach (var attempt in tiles.SelectMany(t => t.Active).Concat(checks.Running))
+                if (ticks % 10 == 0) RefreshFleetFigures(tick * 10); // medians over thousands of nodes: once a second is plenty
+                foreach (var attempt in inFlight.SelectMany(t => t.Active).Concat(checks.Running))
                 {
                     if (!attempt.TimedOut && attempt.Elapsed > deadlines.LimitFor(attempt.Tile.Work, attempt.Node.Rate, fleetRate, attempt.Node.TimeoutsInARow, attempt.Node.DeclaredRate))
                     {

@@ -31,6 +31,8 @@ public sealed class JobManager : IDisposable
     readonly List<Task> running = [];
     readonly CancellationTokenSource stopping = new();
     int active;
+    readonly List<ServiceJob> runningJobs = [];
+    readonly ITimer nodeRefresh;
 
     /// <summary>Cancelled when the service stops: runners stop without ending their jobs, which resume on the next start.</summary>
     public CancellationToken Stopping => stopping.Token;
@@ -40,6 +42,10 @@ public sealed class JobManager : IDisposable
     {
         this.options = options;
         Nodes = nodes ?? new ServiceNodes(options.Nodes, null);
+        JobNodes = new JobNodes(Nodes, options.JobsPerNode);
+        nodeRefresh = TimeProvider.System.CreateTimer(_ => JobNodes.Refresh(RunningJobs()), null, options.NodeRefreshInterval, options.NodeRefreshInterval);
+        // A node that (re)joins is handed to the running jobs at once rather than at the next refresh.
+        if (Nodes.Joined is { } joined) joined.Linked += _ => JobNodes.Refresh(RunningJobs());
         this.logger = logger;
         Store = store;
         Scenes = scenes;
@@ -49,6 +55,15 @@ public sealed class JobManager : IDisposable
     public MediaStore Media { get; }
     /// <summary>The nodes a job starting now may use, and how to reach them.</summary>
     public ServiceNodes Nodes { get; }
+
+    /// <summary>Which nodes each running job works with (all of them, or an allotment), kept current as nodes and jobs come and go.</summary>
+    public JobNodes JobNodes { get; }
+
+    /// <summary>The jobs running now.</summary>
+    public IReadOnlyList<ServiceJob> RunningJobs()
+    {
+        lock (gate) return [.. runningJobs];
+    }
 
     public JobStore Store { get; }
     public SceneStore Scenes { get; }
@@ -125,6 +140,7 @@ public sealed class JobManager : IDisposable
             var next = queue.OrderByDescending(j => j.Row.Priority).ThenBy(j => j.Row.Created).First();
             queue.Remove(next);
             active++;
+            runningJobs.Add(next);
             next.Share = Scheduler.Join(next.Id, next.Row.Priority);
             JobRunnerBase runner = next.Plan is RenderJobPlan
                 ? new RenderRunner(next, this, options, Scenes.Read(next.Row.Submission.Render!.SceneSha256)!)
@@ -143,6 +159,7 @@ public sealed class JobManager : IDisposable
                     lock (gate)
                     {
                         active--;
+                        runningJobs.Remove(next);
                         StartMore();
                     }
                 }
@@ -268,6 +285,7 @@ public sealed class JobManager : IDisposable
     /// <summary>Stops the runners without ending their jobs: they resume when the service starts again.</summary>
     public void Dispose()
     {
+        nodeRefresh.Dispose();
         stopping.Cancel();
         Task[] runners;
         lock (gate) runners = running.ToArray();

@@ -83,7 +83,7 @@ abstract class JobRunnerBase(ServiceJob job, JobManager manager, ServiceOptions 
         job.SetFarm(farm);
         try
         {
-            var run = await farm.RunWorkAsync(manager.Nodes.Current, cancellation);
+            var run = await farm.RunWorkAsync(manager.JobNodes.For(job, manager.RunningJobs()), cancellation);
             Add(run.Nodes);
         }
         catch (OperationCanceledException) when (job.Cancellation.IsCancellationRequested)

@@ -27,6 +27,9 @@ public sealed class JoinedNodes(TimeSpan connectTimeout) : INodeConnector, IDisp
     readonly Dictionary<string, Node> nodes = new(StringComparer.OrdinalIgnoreCase);
     readonly Lock gate = new();
 
+    /// <summary>Raised with a node's address (<see cref="JoinedNodeAddress"/>) each time it links: running jobs can take it on at once.</summary>
+    public event Action<string>? Linked;
+
     /// <summary>Addresses (<see cref="JoinedNodeAddress"/>) of the nodes linked right now.</summary>
     public IReadOnlyList<string> Connected
     {
@@ -66,6 +69,8 @@ public sealed class JoinedNodes(TimeSpan connectTimeout) : INodeConnector, IDisp
         }
         stale1?.Dispose();
         stale2?.Dispose();
+        try { Linked?.Invoke(address); }
+        catch (Exception) { } // a subscriber's failure must not drop the node's link
         using var onAbort = aborted.Register(stream.Dispose);
         await stream.Completion;
         lock (gate)

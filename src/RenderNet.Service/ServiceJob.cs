@@ -86,6 +86,12 @@ public sealed class ServiceJob
         return farm?.Reports() ?? [];
     }
 
+    /// <summary>The farm of the frame in progress (null between frames).</summary>
+    public TileFarm? Farm
+    {
+        get { lock (gate) return current; }
+    }
+
     public void SetFarm(TileFarm? farm)
     {
         lock (gate)

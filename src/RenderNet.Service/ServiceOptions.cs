@@ -29,6 +29,14 @@ public sealed record ServiceOptions
     /// <summary>How many jobs run at once (the rest wait, queued, in priority order).</summary>
     public int MaxRunningJobs { get; init; } = 8;
     /// <summary>
+    /// How many running jobs each node works for at once (<see cref="NodeAllotment"/>); 0: every job works every node.
+    /// With thousands of nodes and many jobs, every job working every node costs a worker and a node record per pair;
+    /// 2 keeps the coordinator's cost per node bounded and each job at its fair share of the fleet's speed.
+    /// </summary>
+    public int JobsPerNode { get; init; }
+    /// <summary>How often nodes that joined, and nodes of jobs that ended, are handed to the running jobs.</summary>
+    public TimeSpan NodeRefreshInterval { get; init; } = TimeSpan.FromSeconds(15);
+    /// <summary>
     /// A block explorer's page for a transaction, with <c>{tx}</c> where its hash goes (the dashboard links redeem
     /// transactions there); null: the dashboard shows what the service's own chain says of them.
     /// </summary>

@@ -120,6 +120,37 @@ public sealed class NodeJoinTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_node_that_joins_while_a_job_runs_takes_tiles_in_that_job()
+    {
+        string key = "0x" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        string joined = JoinedNodeAddress.For(PaymentKeys.AddressOf(key));
+        string dir = Directory.CreateTempSubdirectory("rendernet-join-late").FullName;
+        try
+        {
+            // Alone, the listed node takes a second a tile: 24 s for the job's 24 tiles.
+            using var slow = new NodeProcess("SlowTiles");
+            using var service = await ServiceProcess.StartAsync(Path.Combine(dir, "state"), null, "--nodes", slow.Address, "--accept-nodes", "any", "--spot-check", "0");
+            using var client = await RenderServiceClient.ConnectAsync(service.Address, service.Token);
+            var request = new RenderRequest(RenderScene.Sample()) { Width = 96, Height = 64, SamplesPerPixel = 8, MaxBounces = 3, TileSize = 16, PixelFormat = PixelFormat.Rgba32FloatLinear };
+            var job = client.CreateJob(request);
+            var first = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            job.TileCompleted += _ => first.TrySetResult();
+            job.Start();
+            await first.Task.WaitAsync(TimeSpan.FromMinutes(2));
+
+            // Before this change a job kept the nodes it started with: one that joined later waited for the next job.
+            using var node = OutboundOnlyNetwork.Start(p => NodeCommand(["--join", $"http://127.0.0.1:{p(service.Address.Port)}"]),
+                new Dictionary<string, string> { ["RENDERNET_NODE_KEY"] = key }, service.Address.Port);
+            var result = await job.Completion.WaitAsync(TimeSpan.FromMinutes(3));
+
+            Assert.True(LocalServiceFixture.Bytes(LocalServiceFixture.LocalRender(request)).AsSpan().SequenceEqual(result.Frames[0].Pixels.Span));
+            var late = Assert.Single(result.Receipt, r => r.Address == joined);
+            Assert.True(late.Tiles > 0, $"the node that joined mid-job delivered no tile; receipt: {string.Join(", ", result.Receipt.Select(r => $"{r.Address}: {r.Tiles}"))}");
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
     public async Task Over_tls_a_node_joins_only_a_service_whose_certificate_it_pinned_or_trusts()
     {
         string dir = Directory.CreateTempSubdirectory("rendernet-join-tls").FullName;

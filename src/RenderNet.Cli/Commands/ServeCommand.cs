@@ -53,6 +53,7 @@ static class ServeCommand
         var spotCheck = new Option<double>("--spot-check") { Description = "Share of tiles (0 to 1) rendered again on another node and compared bit for bit", DefaultValueFactory = _ => FarmDefaults.SpotCheckRate };
         var budget = new Option<decimal?>("--budget") { Description = "The most the service may spend over all its jobs, in tokens" };
         var maxJobs = new Option<int>("--max-jobs") { Description = "Jobs running at once (the rest wait in priority order)", DefaultValueFactory = _ => 8 };
+        var jobsPerNode = new Option<int>("--jobs-per-node") { Description = "Running jobs each node works for at once (0: every job works every node); 2 keeps a coordinator with thousands of nodes and many jobs cheap", DefaultValueFactory = _ => 0 };
         var explorer = new Option<string?>("--explorer") { Description = "A block explorer's transaction page, {tx} for the hash (the dashboard links redeem transactions there), e.g. https://etherscan.io/tx/{tx}" };
         var acceptNodes = new Option<string?>("--accept-nodes") { Description = "Let nodes join by dialling out (rendernet node --join URL; for nodes behind NAT): 'any' node that proves its key, or these payout addresses (comma-separated)" };
         var pools = new Option<string[]>("--pool") { Description = "A pool of nodes jobs can require or prefer (tag pool=NAME): NAME=ADDRESS,ADDRESS (payout addresses; repeat for more pools)", AllowMultipleArgumentsPerToken = true };
@@ -60,7 +61,7 @@ static class ServeCommand
 
         var command = new Command("serve", "Run the studio's coordinator as a service: engines submit jobs over HTTP/JSON (OpenAPI at /openapi/v1.json) and follow them over WebSockets")
         {
-            state, listen, certificate, nodes, localNodes, device, pay, price, rpc, escrow, token, registry, payerKeystore, maxPrice, minStake, expected, spotCheck, budget, maxJobs, explorer, acceptNodes, pools, exitWithStdin,
+            state, listen, certificate, nodes, localNodes, device, pay, price, rpc, escrow, token, registry, payerKeystore, maxPrice, minStake, expected, spotCheck, budget, maxJobs, jobsPerNode, explorer, acceptNodes, pools, exitWithStdin,
         };
         command.SetAction((parse, cancellation) => UserErrors.Run(async () =>
         {
@@ -68,7 +69,9 @@ static class ServeCommand
             if (!(rate >= 0 && rate <= 1)) throw new ArgumentException($"--spot-check must be between 0 and 1, got {rate}");
             if (parse.GetValue(budget) is < 0) throw new ArgumentException($"--budget must not be negative, got {parse.GetValue(budget)}");
             int jobs = parse.GetValue(maxJobs);
-            if (jobs is < 1 or > 64) throw new ArgumentException($"--max-jobs must be between 1 and 64, got {jobs}");
+            if (jobs is < 1 or > 1024) throw new ArgumentException($"--max-jobs must be between 1 and 1024, got {jobs}");
+            int perNode = parse.GetValue(jobsPerNode);
+            if (perNode is < 0 or > 64) throw new ArgumentException($"--jobs-per-node must be between 0 and 64, got {perNode}");
             string? explorerUrl = parse.GetValue(explorer) is { } template ? ServiceOptions.CheckExplorerTemplate(template) : null;
             if (!Uri.TryCreate(parse.GetValue(listen), UriKind.Absolute, out var listenUri)) throw new ArgumentException($"--listen '{parse.GetValue(listen)}' is not a URL such as http://127.0.0.1:7878");
             ServiceHost.CheckListen(listenUri, parse.GetValue(certificate)); // before any node or chain starts
@@ -111,6 +114,7 @@ static class ServeCommand
                 Budget = parse.GetValue(budget) is { } b ? new System.Numerics.BigInteger(decimal.Round(b * 1_000_000_000_000_000_000m, 0)) : null,
                 Farm = session.Apply(new FarmOptions { SpotCheckRate = rate, Pools = ParsePools(parse.GetValue(pools) ?? []) }, request),
                 MaxRunningJobs = jobs,
+                JobsPerNode = perNode,
                 ExplorerTransactionUrl = explorerUrl,
                 AcceptNodes = admission,
             };

@@ -1,0 +1,58 @@
+using RenderNet.Farm;
+
+namespace RenderNet.Service;
+
+/// <summary>
+/// Which nodes each running job works with, kept current while it runs: nodes that joined the service since a job
+/// started, and (with <see cref="ServiceOptions.JobsPerNode"/>) nodes freed by jobs that ended or whose tiles are all
+/// handed out, are given to the running frames (<see cref="TileFarm.AddNodes"/>) at every <see cref="Refresh"/>. Without
+/// an allotment every job works every node; with one, the <see cref="NodeAllotment"/> decides.
+/// </summary>
+/// <param name="rateOf">A node's expected speed (0 or none: unknown, and the allotment balances node counts).</param>
+public sealed class JobNodes(ServiceNodes nodes, int jobsPerNode, Func<string, double>? rateOf = null)
+{
+    readonly NodeAllotment? allotment = jobsPerNode > 0 ? new NodeAllotment(jobsPerNode) : null;
+    readonly Lock gate = new();
+
+    /// <summary>The nodes a frame of <paramref name="job"/> starts with (every node there is, without an allotment).</summary>
+    /// <param name="running">The jobs running now, this one included.</param>
+    public IReadOnlyList<string> For(ServiceJob job, IReadOnlyList<ServiceJob> running)
+    {
+        if (allotment is null) return nodes.Current;
+        lock (gate)
+        {
+            Rebalance(running);
+            var mine = allotment.NodesOf(job.Id).ToList();
+            // A job always starts with something: with no place free it shares the fastest-allotted job's nodes.
+            return mine.Count > 0 ? mine : nodes.Current.Take(1).ToList();
+        }
+    }
+
+    /// <summary>Hands new nodes to the running jobs' frames (call periodically, and when nodes join).</summary>
+    public void Refresh(IReadOnlyList<ServiceJob> running)
+    {
+        if (allotment is null)
+        {
+            var current = nodes.Current;
+            foreach (var job in running) job.Farm?.AddNodes(current); // nodes already in the frame are ignored
+            return;
+        }
+        IReadOnlyDictionary<string, IReadOnlyList<string>> added;
+        lock (gate) added = Rebalance(running);
+        foreach (var job in running)
+            if (added.TryGetValue(job.Id, out var more)) job.Farm?.AddNodes(more);
+    }
+
+    IReadOnlyDictionary<string, IReadOnlyList<string>> Rebalance(IReadOnlyList<ServiceJob> running)
+    {
+        var demand = running.Select(job =>
+        {
+            // Tiles of frames still to come count as queued: the job will want nodes for them.
+            int left = Math.Max(0, job.Plan.UnitsTotal - job.Row.TilesDone);
+            int queued = job.Farm?.Progress is { } frame ? frame.Queued + Math.Max(0, left - frame.Left) : left;
+            return new NodeAllotment.JobDemand(job.Id, job.Share?.Priority ?? job.Row.Priority, left, queued);
+        }).ToList();
+        var offers = nodes.Current.Select(a => new NodeAllotment.NodeOffer(a, rateOf?.Invoke(a) ?? 0)).ToList();
+        return allotment!.Rebalance(demand, offers);
+    }
+}
