@@ -48,7 +48,8 @@ internal sealed class FarmRoster(FarmWorkload work, FarmOptions options, Action<
         try
         {
             node.Caps = await node.Client.GetCapabilitiesAsync(options.ConnectTimeout, cancellation);
-            node.DeclaredRate = work.DeclaredRate(node.Caps);
+            // Per attempt, as the farm measures it: a node running several tiles at once shares its speed among them.
+            node.DeclaredRate = work.DeclaredRate(node.Caps) / Math.Max(1u, node.Caps.MaxConcurrentTiles);
             if (!node.Caps.JobKinds.Contains(work.JobKind)) node.Excluded = $"does not offer {work.JobKind} jobs";
             else if (PriceProblem(node.Client.Address, node.Caps) is { } problem) node.Excluded = problem;
             else if (options.Reputation is { } reputation && (node.History = reputation.Find(node.Identity)) is { } history
