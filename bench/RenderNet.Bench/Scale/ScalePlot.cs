@@ -35,7 +35,7 @@ static class ScalePlot
                 svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{x}\" y=\"{top + PanelHeight + 14}\" text-anchor=\"middle\">{r.Nodes:N0}</text>");
             }
             svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{left + PanelWidth / 2}\" y=\"{top + PanelHeight + 30}\" text-anchor=\"middle\">nodes</text>");
-            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{left - 4}\" y=\"{top + 4}\" text-anchor=\"end\">{maxY:G3}</text><text x=\"{left - 4}\" y=\"{top + PanelHeight}\" text-anchor=\"end\">0</text>");
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{left - 4}\" y=\"{top + 4}\" text-anchor=\"end\">{(maxY >= 100 ? maxY.ToString("0", CultureInfo.InvariantCulture) : maxY.ToString("0.##", CultureInfo.InvariantCulture))}</text><text x=\"{left - 4}\" y=\"{top + PanelHeight}\" text-anchor=\"end\">0</text>");
             for (int l = 0; l < lines.Length; l++)
             {
                 var (name, value, colour) = lines[l];
