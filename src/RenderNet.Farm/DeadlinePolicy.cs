@@ -2,7 +2,7 @@ namespace RenderNet.Farm;
 
 /// <summary>
 /// Deadlines and speculation, from observed speed: a node's rate (work per second, smoothed over the tiles it
-/// delivered), else its declared speed within reason, else the fleet's median. An attempt past <see cref="LimitFor"/> is
+/// delivered), else the fleet's median (a node's declared speed only orders speculation). An attempt past <see cref="LimitFor"/> is
 /// cancelled and retried elsewhere; a tile an idle node would finish well before its node is a straggler, duplicated
 /// there; slow nodes leave a job's last queued tiles to faster ones.
 /// Pure arithmetic over <see cref="FarmOptions"/>: the farm supplies the clock.
@@ -18,13 +18,13 @@ public sealed class DeadlinePolicy(FarmOptions options)
     /// <see cref="MaxTimeoutDoublings"/>), so a node that is merely loaded (a busy host, a shared CPU) gets through
     /// rather than being taken out of the job, while a hung one still runs out of consecutive failures in seconds.
     /// </param>
-    /// <param name="declaredRate">
-    /// What a node that has not delivered yet declared of its speed: it may lengthen its first deadline (a slow node is not
-    /// timed out on its first tile for being slower than the median), never shorten it, and within <see cref="DeclaredSpread"/>.
-    /// </param>
-    public TimeSpan LimitFor(long work, double nodeRate, double fleetRate, int timeoutsInARow = 0, double declaredRate = 0)
+    /// <remarks>
+    /// Only speeds measured on the coordinator's clock count here, never what a node declares of itself: a node cannot
+    /// talk its way into a longer deadline. (A slow node's first tile may time out; the doubling gets it through.)
+    /// </remarks>
+    public TimeSpan LimitFor(long work, double nodeRate, double fleetRate, int timeoutsInARow = 0)
     {
-        double rate = nodeRate > 0 ? nodeRate : fleetRate > 0 ? Math.Min(fleetRate, ExpectedRate(0, declaredRate, fleetRate)) : 0;
+        double rate = nodeRate > 0 ? nodeRate : fleetRate;
         double stretch = 1 << Math.Clamp(timeoutsInARow, 0, MaxTimeoutDoublings);
         return rate > 0 ? options.MinTileTimeout + TimeSpan.FromSeconds(options.TimeoutFactor * stretch * work / rate) : options.InitialTileTimeout;
     }

@@ -9,6 +9,12 @@ public sealed record FarmJobSpec(string JobId, byte[] SceneGlb, string SceneSha2
 {
     public TilePlan Plan { get; } = new(Frame.Width, Frame.Height, TileWidth, TileHeight);
 
+    /// <summary>
+    /// Where nodes may fetch the scene instead of the coordinator sending it (<see cref="RenderNet.Protocol.SceneSources"/>
+    /// templates, checked, at most <see cref="RenderNet.Protocol.SceneSources.MaxCount"/>): nodes that allow a source's host fetch it and check its hash.
+    /// </summary>
+    public IReadOnlyList<string> SceneSources { get; init; } = [];
+
     public static string NewJobId() => DateTime.UtcNow.ToString("yyyyMMdd-HHmmss") + "-" + Guid.NewGuid().ToString("N")[..6];
 }
 

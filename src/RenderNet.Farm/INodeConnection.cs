@@ -20,8 +20,9 @@ public interface INodeConnection : IDisposable
 
     Task<HealthReply> HealthAsync(TimeSpan timeout, CancellationToken cancellation);
 
-    /// <summary>Sends the scene unless the node has it cached already; returns whether it was sent.</summary>
-    Task<bool> EnsureSceneAsync(string sha256, ReadOnlyMemory<byte> glb, DateTime deadline, CancellationToken cancellation);
+    /// <summary>Sends the scene unless the node has it cached already (or fetches it from one of <paramref name="sources"/>); returns whether it was sent.</summary>
+    /// <param name="sources">URLs the node may fetch the scene from instead (<see cref="SceneSources"/>, resolved).</param>
+    Task<bool> EnsureSceneAsync(string sha256, ReadOnlyMemory<byte> glb, DateTime deadline, CancellationToken cancellation, IReadOnlyList<string>? sources = null);
 
     Task<TileResult> RenderTileAsync(TileRequest request, DateTime deadline, CancellationToken cancellation);
 

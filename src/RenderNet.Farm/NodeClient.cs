@@ -104,9 +104,10 @@ public sealed class NodeClient : INodeConnection
 
     /// <summary>Sends the scene unless the node has it cached already; returns whether it was sent.</summary>
     /// <remarks>Both calls share <paramref name="deadline"/>: a node that never answers, or reads slowly, cannot hold a job.</remarks>
-    public async Task<bool> EnsureSceneAsync(string sha256, ReadOnlyMemory<byte> glb, DateTime deadline, CancellationToken cancellation)
+    public async Task<bool> EnsureSceneAsync(string sha256, ReadOnlyMemory<byte> glb, DateTime deadline, CancellationToken cancellation, IReadOnlyList<string>? sources = null)
     {
-        var status = await client.HasSceneAsync(new SceneRef { ProtocolVersion = ProtocolVersion.Current, Sha256 = sha256 }, deadline: deadline, cancellationToken: cancellation, headers: Headers());
+        var status = await client.HasSceneAsync(new SceneRef { ProtocolVersion = ProtocolVersion.Current, Sha256 = sha256, Sources = { (sources ?? []).Take(SceneSources.MaxCount) } },
+            deadline: deadline, cancellationToken: cancellation, headers: Headers());
         if (status.Cached) return false;
         using var call = client.UploadScene(deadline: deadline, cancellationToken: cancellation, headers: Headers());
         for (int offset = 0; offset < glb.Length || offset == 0; offset += ChunkBytes)

@@ -72,7 +72,7 @@ public sealed class RenderWorkload : FarmWorkload
             return $"the scene ({spec.SceneGlb.Length:N0} bytes) exceeds its limit of {caps.MaxSceneBytes:N0} bytes";
         try
         {
-            await node.EnsureSceneAsync(spec.SceneSha256, spec.SceneGlb, deadline, cancellation);
+            await node.EnsureSceneAsync(spec.SceneSha256, spec.SceneGlb, deadline, cancellation, spec.SceneSources.Select(t => SceneSources.Resolve(t, spec.SceneSha256)).ToList());
             return null;
         }
         catch (Grpc.Core.RpcException ex) when (!cancellation.IsCancellationRequested)

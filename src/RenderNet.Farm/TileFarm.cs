@@ -873,7 +873,7 @@ public sealed class TileFarm
                 if (ticks % 10 == 0) RefreshFleetFigures(tick * 10); // medians over thousands of nodes: once a second is plenty
                 foreach (var attempt in inFlight.SelectMany(t => t.Active).Concat(checks.Running))
                 {
-                    if (!attempt.TimedOut && attempt.Elapsed > deadlines.LimitFor(attempt.Tile.Work, attempt.Node.Rate, fleetRate, attempt.Node.TimeoutsInARow, attempt.Node.DeclaredRate))
+                    if (!attempt.TimedOut && attempt.Elapsed > deadlines.LimitFor(attempt.Tile.Work, attempt.Node.Rate, fleetRate, attempt.Node.TimeoutsInARow))
                     {
                         attempt.TimedOut = true;
                         attempt.Cancel?.Cancel();

@@ -146,6 +146,7 @@ public sealed class NodeHost : IAsyncDisposable
             });
             builder.Services.AddSingleton(options);
             builder.Services.AddSingleton(new SceneCache(options.SceneCacheBytes));
+            builder.Services.AddSingleton<SceneFetcher>();
             builder.Services.AddSingleton(renderer);
             var (segments, noTranscode) = await SegmentWorker.TryCreateAsync(renderer);
             if (segments is not null) builder.Services.AddSingleton(segments);

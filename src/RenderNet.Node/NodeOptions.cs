@@ -53,6 +53,12 @@ public sealed record NodeOptions
     public int MaxConcurrentTiles { get; init; } = 2;
     public long MaxSceneBytes { get; init; } = 512L << 20;
     public long SceneCacheBytes { get; init; } = 2L << 30;
+    /// <summary>
+    /// Hosts (host or host:port) this node fetches scenes from when a coordinator names them as sources
+    /// (<see cref="RenderNet.Protocol.SceneSources"/>): https only, plain http only on loopback. Empty: it never fetches,
+    /// every scene is sent to it. Only hosts its operator chose, so a coordinator cannot make it fetch from anywhere.
+    /// </summary>
+    public IReadOnlyList<string> SceneGateways { get; init; } = [];
     /// <summary>Largest transcode segment (input bytes) the node accepts.</summary>
     public long MaxSegmentBytes { get; init; } = 1L << 30;
     public ulong PricePerTile { get; init; }

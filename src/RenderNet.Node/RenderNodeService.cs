@@ -11,7 +11,7 @@ namespace RenderNet.Node;
 
 /// <summary>The gRPC face of a render node: capabilities, content-addressed scene upload, tile rendering, health.</summary>
 public sealed class RenderNodeService(NodeOptions options, SceneCache cache, TileRenderer renderer, NodeState state, UploadGate uploads, SessionAuthority sessions,
-    NodeMetrics metrics, ILogger<RenderNodeService> log,
+    NodeMetrics metrics, SceneFetcher fetcher, ILogger<RenderNodeService> log,
     TileLedger? ledger = null, SegmentWorker? segments = null)
     : RenderNode.RenderNodeBase
 {
@@ -126,6 +126,18 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
         if (options.Fault == NodeFault.HangOnScene) await Task.Delay(Timeout.Infinite, context.CancellationToken);
         bool cached = cache.Contains(request.Sha256);
         metrics.SceneLookup(cached);
+        // Not here yet: fetched from a source the coordinator names, where this node's operator allows its host.
+        if (!cached && request.Sources.Count > 0 && fetcher.Enabled && !state.Draining && request.Sha256.Length == 64 && request.Sha256.All(Uri.IsHexDigit))
+        {
+            string sha = request.Sha256.ToLowerInvariant();
+            long limit = Math.Min(options.MaxSceneBytes, cache.CapacityBytes);
+            if (await fetcher.FetchAsync(request.Sources, sha, limit, context.CancellationToken) is { } bytes && cache.Add(sha, bytes))
+            {
+                log.LogInformation("scene {Scene} fetched and cached ({Bytes} bytes)", sha, bytes.Length);
+                metrics.SceneUploaded(bytes.Length);
+                cached = true;
+            }
+        }
         return new SceneStatus { Cached = cached };
     }
 

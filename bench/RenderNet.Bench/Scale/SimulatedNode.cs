@@ -65,7 +65,8 @@ sealed class SimulatedNode(string address, double workPerSecond, TimeSpan roundT
     public Task OpenSessionAsync(System.Numerics.BigInteger channel, string expectedNode, Func<RenderNet.Payments.WorkSession, string> sign, TimeSpan lifetime,
         CancellationToken cancellation) => Task.CompletedTask;
     public Task<HealthReply> HealthAsync(TimeSpan timeout, CancellationToken cancellation) => Left ? Task.FromException<HealthReply>(Unreachable) : Task.FromResult(new HealthReply());
-    public Task<bool> EnsureSceneAsync(string sha256, ReadOnlyMemory<byte> glb, DateTime deadline, CancellationToken cancellation) => Task.FromResult(false);
+    public Task<bool> EnsureSceneAsync(string sha256, ReadOnlyMemory<byte> glb, DateTime deadline, CancellationToken cancellation, IReadOnlyList<string>? sources = null) =>
+        Task.FromResult(false);
     public Task<TileResult> RenderTileAsync(TileRequest request, DateTime deadline, CancellationToken cancellation) => throw NotSimulated;
     public AsyncDuplexStreamingCall<SegmentUpload, SegmentOutput> TranscodeSegment(DateTime deadline, CancellationToken cancellation) => throw NotSimulated;
     public Task<VoucherReceipt> SubmitVoucherAsync(RenderNet.Payments.Voucher voucher, CancellationToken cancellation) => throw NotSimulated;

@@ -12,6 +12,14 @@ static class NodeCommand
     public const string StatusPrefix = "rendernet node status page at ";
     public const string JoiningPrefix = "rendernet node joining ";
 
+    static IReadOnlyList<string> CheckedGateways(string[] hosts)
+    {
+        foreach (var host in hosts)
+            if (host.Length is 0 or > 255 || host.Contains('/') || Uri.CheckHostName(host.Split(':')[0]) == UriHostNameType.Unknown)
+                throw new ArgumentException($"--scene-gateway '{host}' is not a host or host:port");
+        return hosts;
+    }
+
     static IReadOnlyList<string> CheckedTags(string[] tags)
     {
         if (tags.Length > NodeTags.MaxDeclared) throw new ArgumentException($"at most {NodeTags.MaxDeclared} --tag options, got {tags.Length}");
@@ -25,6 +33,7 @@ static class NodeCommand
         var join = new Option<string[]>("--join") { Description = "Join a coordinator service by dialling out (for nodes behind NAT): its URL, https://host:port#sha256=FINGERPRINT to pin its certificate; repeat for several services. The node's key ($RENDERNET_NODE_KEY or --keystore) proves who it is", AllowMultipleArgumentsPerToken = true };
         var tags = new Option<string[]>("--tag") { Description = "What this node says of itself, key=value (e.g. vram=24, region=eu; repeat): studios select nodes by tags (the gpu tag is derived from the device unless given)", AllowMultipleArgumentsPerToken = true };
         var maxTiles = new Option<int>("--max-tiles") { Description = "Tiles accepted at once (more are refused as busy)", DefaultValueFactory = _ => 2 };
+        var gateways = new Option<string[]>("--scene-gateway") { Description = "A host (or host:port) this node may fetch scenes from when a coordinator names it as a scene source (https; repeat): scenes then come from that CDN or gateway rather than the coordinator's uplink", AllowMultipleArgumentsPerToken = true };
         var maxScene = new Option<int>("--max-scene-mb") { Description = "Largest scene accepted, in MiB", DefaultValueFactory = _ => 512 };
         var cache = new Option<int>("--cache-mb") { Description = "Scene cache size, in MiB (least recently used scenes are evicted)", DefaultValueFactory = _ => 2048 };
         var price = new Option<ulong>("--price") { Description = "Price per tile, in the token's smallest unit", DefaultValueFactory = _ => 0UL };
@@ -48,7 +57,7 @@ static class NodeCommand
         var maxPiece = new Option<long>("--max-piece-units") { Description = "Render for pay: the largest piece of work (price units: 2^22 pixel-samples, 2^20 raster pixels, one output megapixel) one request may ask for", DefaultValueFactory = _ => 4096 };
         var statusListen = new Option<string?>("--status-listen") { Description = "host:port to serve /metrics (Prometheus), /status (JSON) and a status page on, over HTTP/1.1 (e.g. 127.0.0.1:9464; these show earnings: keep it off public interfaces)" };
         var exitWithStdin = new Option<bool>("--exit-on-stdin-close") { Description = "Stop when standard input closes (set by --local-nodes, so workers never outlive their coordinator)" };
-        var command = new Command("node", "Run a headless render node (gRPC over HTTP/2)") { listen, join, tags, maxTiles, maxScene, cache, price, device, cert, tls, nodeId, allow, advertise, drain, rpc, escrow, tokenAddress, chainId, keystore, exposure, maxPiece, state, threshold, registry, stake, statusListen, exitWithStdin };
+        var command = new Command("node", "Run a headless render node (gRPC over HTTP/2)") { listen, join, tags, gateways, maxTiles, maxScene, cache, price, device, cert, tls, nodeId, allow, advertise, drain, rpc, escrow, tokenAddress, chainId, keystore, exposure, maxPiece, state, threshold, registry, stake, statusListen, exitWithStdin };
         command.Subcommands.Add(NodeStatusCommand.Create());
         command.SetAction((parse, cancellation) => UserErrors.Run(async () =>
         {
@@ -60,6 +69,7 @@ static class NodeCommand
                 Listen = parse.GetValue(listen) ?? (joins.Count > 0 ? null : "127.0.0.1:0"),
                 Join = joins,
                 Tags = CheckedTags(parse.GetValue(tags) ?? []),
+                SceneGateways = CheckedGateways(parse.GetValue(gateways) ?? []),
                 StatusListen = parse.GetValue(statusListen),
                 MaxConcurrentTiles = max,
                 MaxSceneBytes = (long)parse.GetValue(maxScene) << 20,

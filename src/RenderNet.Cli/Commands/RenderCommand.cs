@@ -32,7 +32,7 @@ static class RenderCommand
         string? Frames = null, double Fps = 24, string Animation = "0", string? Timeline = null, double SpotCheck = FarmDefaults.SpotCheckRate,
         string? MaxPrice = null, string? ExpectedFingerprint = null, string? MinStake = null, Uri? Service = null,
         float NoiseThreshold = 0, int MinSpp = 0,
-        string? Passes = null, bool Denoise = false, string ExrCompression = "zip", string ExrType = "half", int ExrTile = 0)
+        string? Passes = null, bool Denoise = false, string ExrCompression = "zip", string ExrType = "half", int ExrTile = 0, string[]? SceneSources = null)
     {
         public FarmSessionRequest Session => new(Nodes, LocalNodes, Device, Pay, Price, Rpc, Escrow, Token, Registry, PayerKeystore, MaxPrice, ExpectedFingerprint, MinStake);
         public bool Farmed => Session.Farmed || Resume is not null;
@@ -50,6 +50,11 @@ static class RenderCommand
         };
         var minSpp = new Option<int>("--min-spp") { Description = $"With --noise-threshold: samples every pixel takes before it may stop (default {FrameSettings.DefaultMinSamples})" };
         var bounces = new Option<int>("--bounces") { Description = "Maximum number of surface bounces per path", DefaultValueFactory = _ => 6 };
+        var sceneSources = new Option<string[]>("--scene-source")
+        {
+            Description = "Where nodes may fetch the scene instead of being sent it: a URL with {sha256} or {cid} (its CIDv1, for IPFS gateways), e.g. https://cdn.example/scenes/{sha256}.glb (repeat; nodes fetch only from hosts they allow with --scene-gateway, and check the hash)",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var tile = new Option<int>("--tile") { Description = "Tile size in pixels (square; edge tiles may be smaller)", DefaultValueFactory = _ => 64 };
         var seed = new Option<uint>("--seed") { Description = "Random seed of the frame", DefaultValueFactory = _ => 0u };
         var camera = new Option<string?>("--camera") { Description = "Camera name or index (default: the scene's first camera, or an automatic framing)" };
@@ -96,7 +101,7 @@ static class RenderCommand
         {
             scene, width, height, spp, bounces, tile, seed, camera, device, background, output, bitDepth, validation, json,
             nodes, localNodes, journal, resume, allowMixed, tileTimeout, pay, price, rpc, escrowOption, tokenOption, registryOption, payerKeystore, mode, frames, fps, animation, timeline, spotCheck, maxPrice, expected, minStake, service,
-            noiseThreshold, minSpp, passes, denoise, exrCompression, exrType, exrTile,
+            noiseThreshold, minSpp, passes, denoise, exrCompression, exrType, exrTile, sceneSources,
         };
         command.SetAction((parse, cancellation) => UserErrors.Run(() => Execute(new Request(
             parse.GetValue(scene), parse.GetValue(width), parse.GetValue(height), parse.GetValue(spp), parse.GetValue(bounces),
@@ -107,7 +112,7 @@ static class RenderCommand
             parse.GetValue(rpc), parse.GetValue(escrowOption), parse.GetValue(tokenOption), parse.GetValue(registryOption), parse.GetValue(payerKeystore), parse.GetValue(mode)!,
             parse.GetValue(frames), parse.GetValue(fps), parse.GetValue(animation)!, parse.GetValue(timeline), parse.GetValue(spotCheck), parse.GetValue(maxPrice), parse.GetValue(expected), parse.GetValue(minStake), parse.GetValue(service),
             parse.GetValue(noiseThreshold), parse.GetValue(minSpp), parse.GetValue(passes), parse.GetValue(denoise),
-            parse.GetValue(exrCompression)!, parse.GetValue(exrType)!, parse.GetValue(exrTile)), cancellation)));
+            parse.GetValue(exrCompression)!, parse.GetValue(exrType)!, parse.GetValue(exrTile), parse.GetValue(sceneSources)), cancellation)));
         return command;
     }
 
@@ -116,6 +121,10 @@ static class RenderCommand
         var total = Stopwatch.StartNew();
         // Check everything the user typed before any expensive work.
         if (r.Tile <= 0) throw new ArgumentException($"tile size must be at least 1, got {r.Tile}");
+        var sources = r.SceneSources ?? [];
+        if (sources.Length > RenderNet.Protocol.SceneSources.MaxCount)
+            throw new ArgumentException($"at most {RenderNet.Protocol.SceneSources.MaxCount} --scene-source options, got {sources.Length}");
+        foreach (var source in sources) RenderNet.Protocol.SceneSources.CheckTemplate(source);
         if (r.BitDepth is not (8 or 16)) throw new ArgumentException($"bit depth must be 8 or 16, got {r.BitDepth}");
         if (!(r.TileTimeout > 0)) throw new ArgumentException($"--tile-timeout must be positive, got {r.TileTimeout}");
         if (!(r.SpotCheck >= 0 && r.SpotCheck <= 1)) throw new ArgumentException($"--spot-check must be between 0 and 1, got {r.SpotCheck}");
@@ -217,7 +226,10 @@ static class RenderCommand
 
         if (r.Farmed)
         {
-            var spec = new FarmJobSpec(FarmJobSpec.NewJobId(), glb, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(glb)), frame, r.Tile, r.Tile);
+            var spec = new FarmJobSpec(FarmJobSpec.NewJobId(), glb, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(glb)), frame, r.Tile, r.Tile)
+            {
+                SceneSources = r.SceneSources ?? [],
+            };
             using var journal = TileJournal.Create(r.Journal, spec);
             return await RenderOnFarm(r, journal, format, outputSettings, total, cancellation, session);
         }

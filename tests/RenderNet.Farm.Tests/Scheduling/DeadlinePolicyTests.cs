@@ -40,13 +40,12 @@ public class DeadlinePolicyTests
     }
 
     [Fact]
-    public void A_declared_speed_may_lengthen_a_first_deadline_never_shorten_it()
+    public void A_declared_speed_never_changes_a_deadline()
     {
-        // Fleet 50/s: 3 + 4·2 = 11 s. Declared 5/s (10x slower): 3 + 4·20 = 83 s. Declared fast: still the fleet's.
-        Assert.Equal(TimeSpan.FromSeconds(83), policy.LimitFor(100, nodeRate: 0, fleetRate: 50, declaredRate: 5));
-        Assert.Equal(TimeSpan.FromSeconds(11), policy.LimitFor(100, nodeRate: 0, fleetRate: 50, declaredRate: 5000));
-        Assert.Equal(TimeSpan.FromSeconds(3 + 4 * 200), policy.LimitFor(100, nodeRate: 0, fleetRate: 50, declaredRate: 1e-6)); // bounded at 100x
-        Assert.Equal(TimeSpan.FromSeconds(120), policy.LimitFor(100, nodeRate: 0, fleetRate: 0, declaredRate: 5)); // nothing measured yet
+        // Deadlines come from speeds measured on the coordinator's clock only (SECURITY: a node cannot talk its way into
+        // a longer one): LimitFor takes no declared speed, so a node declaring itself slow still gets the fleet's 11 s.
+        Assert.Equal(TimeSpan.FromSeconds(11), policy.LimitFor(100, nodeRate: 0, fleetRate: 50));
+        Assert.DoesNotContain(typeof(DeadlinePolicy).GetMethod(nameof(DeadlinePolicy.LimitFor))!.GetParameters(), p => p.Name!.Contains("declared", StringComparison.OrdinalIgnoreCase));
     }
 
     [Fact]

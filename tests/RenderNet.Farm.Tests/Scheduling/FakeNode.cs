@@ -45,7 +45,7 @@ sealed class FakeNode(string name, FakeTimeProvider clock) : INodeConnection
     static Exception NotHere => new RpcException(new Status(StatusCode.Unimplemented, "not used by scheduling tests"));
     public Task OpenSessionAsync(System.Numerics.BigInteger channel, string expectedNode, Func<RenderNet.Payments.WorkSession, string> sign, TimeSpan lifetime, CancellationToken cancellation) => throw NotHere;
     public Task<HealthReply> HealthAsync(TimeSpan timeout, CancellationToken cancellation) => throw NotHere;
-    public Task<bool> EnsureSceneAsync(string sha256, ReadOnlyMemory<byte> glb, DateTime deadline, CancellationToken cancellation) => throw NotHere;
+    public Task<bool> EnsureSceneAsync(string sha256, ReadOnlyMemory<byte> glb, DateTime deadline, CancellationToken cancellation, IReadOnlyList<string>? sources = null) => throw NotHere;
     public Task<TileResult> RenderTileAsync(TileRequest request, DateTime deadline, CancellationToken cancellation) => throw NotHere;
     public AsyncDuplexStreamingCall<SegmentUpload, SegmentOutput> TranscodeSegment(DateTime deadline, CancellationToken cancellation) => throw NotHere;
     public Task<VoucherReceipt> SubmitVoucherAsync(RenderNet.Payments.Voucher voucher, CancellationToken cancellation) => throw NotHere;
