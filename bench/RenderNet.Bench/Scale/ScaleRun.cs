@@ -57,7 +57,7 @@ static class ScaleRun
         var firstTile = new double[jobCount];
         var completed = new double[jobCount];
         int attempts = 0, failed = 0;
-        ITimer? timersKeep = null;
+        ITimer? reallot = null; // the service's periodic refresh, on the simulated clock
         var shares = new JobShare[jobCount];
         var farms = new TileFarm[jobCount];
         var runs = new Task?[jobCount];
@@ -110,11 +110,10 @@ static class ScaleRun
         else
         {
             Allot();
-            timersKeep = time.CreateTimer(_ => Allot(), null, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
+            reallot = time.CreateTimer(_ => Allot(), null, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
         }
 
         long heapRunning = 0;
-        _ = timersKeep;
         var lastReport = TimeSpan.Zero;
         long lastWork = 0;
         time.RunUntil(() =>
@@ -135,7 +134,7 @@ static class ScaleRun
         }, step, TimeSpan.FromTicks(ideal.Ticks * 10));
         var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
         double wallSeconds = wall.Elapsed.TotalSeconds;
-        timersKeep?.Dispose();
+        reallot?.Dispose();
         if (!runs.All(r => r is { IsCompleted: true })) log($"  stopped at {time.Elapsed.TotalMinutes:0} simulated minutes with {runs.Count(r => r is not { IsCompleted: true })} jobs unfinished");
 
         // A job's own ideal: its work over its weighted share of the fleet (priority-weighted among all jobs).
