@@ -11,6 +11,8 @@ namespace RenderNet.Farm;
 internal sealed class FarmRoster(FarmWorkload work, FarmOptions options, Action<string> warn) : IDisposable
 {
     readonly List<FarmNode> nodes = [];
+    /// <summary>The addresses in <see cref="nodes"/>: the service offers every node to running jobs again and again.</summary>
+    readonly HashSet<string> addresses = [];
 
     public IReadOnlyList<FarmNode> All => nodes;
     public IEnumerable<FarmNode> Healthy => nodes.Where(n => n.Healthy);
@@ -18,16 +20,20 @@ internal sealed class FarmRoster(FarmWorkload work, FarmOptions options, Action<
 
     public void Add(IEnumerable<string> addresses)
     {
-        foreach (var address in addresses.Distinct()) nodes.Add(Open(address));
+        foreach (var address in addresses.Distinct())
+            if (this.addresses.Add(address)) nodes.Add(Open(address));
     }
 
     /// <summary>A node not yet in the job: connected to, but not counted until <see cref="Attach"/> (under the farm's lock).</summary>
     public FarmNode Open(string address) => new(options.Connector.Connect(address, work.MaxReplyBytes));
 
-    public bool Contains(string address) => nodes.Any(n => n.Client.Address == address);
+    public bool Contains(string address) => addresses.Contains(address);
 
     /// <summary>Adds a node that joined the running job (under the farm's lock: the list is read there).</summary>
-    public void Attach(FarmNode node) => nodes.Add(node);
+    public void Attach(FarmNode node)
+    {
+        if (addresses.Add(node.Client.Address)) nodes.Add(node);
+    }
 
     /// <summary>A node outvoted in an earlier run of this job stays out (its tiles were dropped from the journal then).</summary>
     public void ExcludeConvicted(IReadOnlyDictionary<string, string> convicted)
