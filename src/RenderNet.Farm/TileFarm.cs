@@ -160,7 +160,7 @@ public sealed class TileFarm
             {
                 work.Plan(roster.Healthy.Select(n => n.Caps!).ToList());
                 // Channel and session first: a paid node takes scenes, work and vouchers only within a payer-signed session.
-                int unitsLeft = tiles.Where(t => !t.Done).Sum(t => work.PriceUnitsOf(t.Index));
+                int unitsLeft = UnitsLeft();
                 foreach (var n in roster.Healthy.ToList()) await payments.OpenChannelAsync(n, unitsLeft);
                 await Task.WhenAll(roster.Healthy.Where(n => !n.SessionOpen).ToList().Select(n => payments.OpenSessionAsync(n, cancellation)));
                 await Task.WhenAll(roster.Healthy.ToList().Select(n => PrepareAsync(n, cancellation)));
@@ -304,7 +304,7 @@ public sealed class TileFarm
         if (node.Healthy)
         {
             int unitsLeft;
-            lock (gate) unitsLeft = tiles.Where(t => !t.Done).Sum(t => work.PriceUnitsOf(t.Index));
+            lock (gate) unitsLeft = UnitsLeft();
             await payments.OpenChannelAsync(node, unitsLeft);
         }
         if (node.Healthy && !node.SessionOpen) await payments.OpenSessionAsync(node, cancellation);
@@ -321,6 +321,9 @@ public sealed class TileFarm
         if (node.Healthy) StartWorkers(node, cancellation);
         else Warn($"node {node.Name} could not join the job: {node.Excluded}");
     }
+
+    /// <summary>Price units of the tiles not delivered yet (a new channel is funded for a first share of them).</summary>
+    int UnitsLeft() => tiles.Where(t => !t.Done).Sum(t => work.PriceUnitsOf(t.Index));
 
     void RestoreFromJournal()
     {
