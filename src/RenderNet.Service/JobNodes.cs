@@ -19,13 +19,16 @@ public sealed class JobNodes(ServiceNodes nodes, int jobsPerNode, Func<string, d
     public IReadOnlyList<string> For(ServiceJob job, IReadOnlyList<ServiceJob> running)
     {
         if (allotment is null) return nodes.Current;
+        IReadOnlyDictionary<string, IReadOnlyList<string>> added;
+        List<string> mine;
         lock (gate)
         {
-            Rebalance(running);
-            var mine = allotment.NodesOf(job.Id).ToList();
-            // A job always starts with something: with no place free it shares the fastest-allotted job's nodes.
-            return mine.Count > 0 ? mine : nodes.Current.Take(1).ToList();
+            added = Rebalance(running);
+            mine = allotment.NodesOf(job.Id).ToList();
         }
+        Hand(added, running.Where(j => j != job)); // what this rebalance gave the others reaches their frames too
+        // A job always starts with something: with no place free it shares the service's first node.
+        return mine.Count > 0 ? mine : nodes.Current.Take(1).ToList();
     }
 
     /// <summary>Hands new nodes to the running jobs' frames (call periodically, and when nodes join).</summary>
@@ -39,6 +42,12 @@ public sealed class JobNodes(ServiceNodes nodes, int jobsPerNode, Func<string, d
         }
         IReadOnlyDictionary<string, IReadOnlyList<string>> added;
         lock (gate) added = Rebalance(running);
+        Hand(added, running);
+    }
+
+    /// <summary>Gives each running frame the nodes its job was just allotted (a job between frames starts its next with all of them).</summary>
+    static void Hand(IReadOnlyDictionary<string, IReadOnlyList<string>> added, IEnumerable<ServiceJob> running)
+    {
         foreach (var job in running)
             if (added.TryGetValue(job.Id, out var more)) job.Farm?.AddNodes(more);
     }
