@@ -111,6 +111,12 @@ namespace RenderNet.Client
         public IList<string> Passes { get; } = new List<string>();
         /// <summary>Denoise each assembled frame (path tracing only): frame events and the result carry the denoised pixels.</summary>
         public bool Denoise { get; set; }
+        /// <summary>
+        /// Where nodes may fetch the scene instead of the service sending it to each (at most 8): URL templates with
+        /// {sha256} (hex) or {cid} (its CIDv1, as IPFS gateways name it), e.g. "https://cdn.studio.example/scenes/{sha256}.glb".
+        /// A node fetches only from hosts its operator allowed and checks the bytes against the scene's hash; others are sent it.
+        /// </summary>
+        public IList<string> SceneSources { get; } = new List<string>();
         /// <summary>Tile edge in pixels: the unit of work sent to one node (edge tiles may be smaller).</summary>
         public int TileSize { get; set; } = 64;
         /// <summary>The scene's camera by name or index; null: the scene's first camera, or an automatic framing.</summary>

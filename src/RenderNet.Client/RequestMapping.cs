@@ -45,6 +45,7 @@ namespace RenderNet.Client
                 {
                     First = r.Frames.First, Last = r.Frames.Last, FramesPerSecond = r.Frames.FramesPerSecond, Animation = r.Frames.Animation,
                 },
+                SceneSources = r.SceneSources.Count > 0 ? r.SceneSources.ToList() : null,
             },
         };
 

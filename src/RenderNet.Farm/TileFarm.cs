@@ -55,6 +55,10 @@ public sealed class TileFarm
 
     /// <summary>Attempts of one tile that may run at once: the first and two speculative copies.</summary>
     const int MaxCopies = 3;
+    /// <summary>Tiles in flight an idle node considers duplicating (<see cref="RefreshStragglerShortlist"/>); kept by the monitor.</summary>
+    const int StragglerShortlistLength = 64;
+    readonly List<FarmTile> stragglerShortlist = [];
+    readonly PriorityQueue<FarmTile, double> shortlisting = new();
     static readonly TimeSpan MinIdleWait = TimeSpan.FromMilliseconds(250), MaxIdleWait = TimeSpan.FromSeconds(2);
 
     /// <summary>The outcome text of a valid result that lost the race to another node's: discarded, but paid (the node did the work).</summary>
@@ -447,25 +451,31 @@ public sealed class TileFarm
         // A job that prefers some nodes leaves them the queued tiles they have free slots for.
         bool yields = !node.Preferred && options.Selection?.Prefer is not null && PreferredNodesTakeAll();
         double rate = ExpectedRate(node);
+        bool failedHere = false;
         for (var item = yields ? null : pending.First; item is not null; item = item.Next)
         {
             var tile = tiles[item.Value];
-            if (tile.FailedOn.Contains(node) || !Affordable(tile, node)) continue;
+            if (tile.FailedOn.Contains(node))
+            {
+                failedHere = true;
+                continue;
+            }
+            if (!Affordable(tile, node)) continue;
             // Tiles are alike in a frame: if this one is better left to a faster node, so are the others.
             if (DeadlinePolicy.LeaveToFaster(tile.Work, rate, healthyFleetRate, pending.Count * tile.Work, throughput)) break;
             pending.Remove(item);
             return Start(tile, node, speculative: false);
         }
-        // Every queued tile failed on this node. If it failed on every healthy node, give it another round everywhere.
-        if (pending.Count > 0)
-        {
-            var healthy = roster.Healthy.ToList();
+        // Queued tiles failed on this node. One that failed on every healthy node gets another round everywhere. (Only
+        // looked at when it matters, and without listing the healthy nodes: All stops at the first that has not failed
+        // it — slow nodes left idle by the end game come here every few seconds, and with thousands of nodes a list per
+        // visit made each one O(nodes).)
+        if (failedHere)
             foreach (int index in pending)
             {
                 var tile = tiles[index];
-                if (healthy.All(tile.FailedOn.Contains)) tile.FailedOn.Clear();
+                if (tile.FailedOn.Count > 0 && roster.Healthy.All(tile.FailedOn.Contains)) tile.FailedOn.Clear();
             }
-        }
         if (checks.TakeFor(node, tiles, roster.All) is { } checkedTile)
         {
             var check = new TileAttempt(checkedTile, node, speculative: false, time, JobElapsed) { Check = true };
@@ -478,12 +488,16 @@ public sealed class TileFarm
 
         // A straggler is a tile this node would finish well before every node running it (or whose copies all run far
         // past their pace). Up to MaxCopies run at once: a first copy on a middling node must not keep a fast one from
-        // rescuing the tile.
-        var straggler = inFlight.Where(t => !t.Done && t.Active.Count < MaxCopies && t.Active.All(a => a.Node != node) && !t.FailedOn.Contains(node)
-                                         && t.Active.All(a => deadlines.IsStraggler(a.Elapsed, t.Work, ExpectedRate(a.Node), rate))
-                                         && (options.Budget is not { } budget || committed + CostOf(t, node) <= budget))
-            .OrderByDescending(t => t.Active.Min(a => a.Elapsed)).FirstOrDefault();
-        return straggler is null ? null : Start(straggler, node, speculative: true);
+        // rescuing the tile. Only the monitor's shortlist is looked at (the tiles expected to finish last, refreshed each
+        // tick), so an idle node's visit costs the same with ten tiles in flight or ten thousand.
+        foreach (var t in stragglerShortlist)
+        {
+            if (!t.Done && t.Active.Count is > 0 and < MaxCopies && t.Active.All(a => a.Node != node) && !t.FailedOn.Contains(node)
+                && t.Active.All(a => deadlines.IsStraggler(a.Elapsed, t.Work, ExpectedRate(a.Node), rate))
+                && (options.Budget is not { } budget || committed + CostOf(t, node) <= budget))
+                return Start(t, node, speculative: true);
+        }
+        return null;
     }
 
     /// <summary>A node's expected speed in this job (under the lock): measured, else declared within reason, else the fleet's.</summary>
@@ -507,7 +521,8 @@ public sealed class TileFarm
     /// finds nothing gives it straight back.
     /// </summary>
     bool HasWorkFor(FarmNode node) =>
-        pending.Count > 0 || checks.Queued > 0 || (options.SpeculativeStragglers && inFlight.Any(t => !t.Done && t.Active.Count < MaxCopies && t.Active.All(a => a.Node != node)));
+        pending.Count > 0 || checks.Queued > 0
+        || (options.SpeculativeStragglers && stragglerShortlist.Any(t => !t.Done && t.Active.Count is > 0 and < MaxCopies && t.Active.All(a => a.Node != node)));
 
     TileAttempt Start(FarmTile tile, FarmNode node, bool speculative)
     {
@@ -874,6 +889,7 @@ public sealed class TileFarm
             lock (gate)
             {
                 if (ticks % 10 == 0) RefreshFleetFigures(tick * 10); // medians over thousands of nodes: once a second is plenty
+                RefreshStragglerShortlist(); // as often as deadlines are looked at: idle nodes duplicate within a tick
                 foreach (var attempt in inFlight.SelectMany(t => t.Active).Concat(checks.Running))
                 {
                     if (!attempt.TimedOut && attempt.Elapsed > deadlines.LimitFor(attempt.Tile.Work, attempt.Node.Rate, fleetRate, attempt.Node.TimeoutsInARow))
@@ -898,6 +914,34 @@ public sealed class TileFarm
         double instant = (acceptedWork - acceptedWorkSeen) / tick.TotalSeconds;
         acceptedWorkSeen = acceptedWork;
         throughput += (instant - throughput) * Math.Min(1, tick.TotalSeconds / 30);
+    }
+
+    /// <summary>
+    /// The tiles in flight worth an idle node's look for speculation (under the lock): those whose earliest copy is
+    /// expected to finish last — a copy far past its own pace counts as never finishing. Refreshed by the monitor each
+    /// tick (it looks at every attempt in flight for deadlines anyway).
+    /// </summary>
+    void RefreshStragglerShortlist()
+    {
+        stragglerShortlist.Clear();
+        if (!options.SpeculativeStragglers || pending.Count > 0) return; // speculation starts once the queue is empty
+        foreach (var tile in inFlight)
+        {
+            if (tile.Done || tile.Active.Count is 0 or >= MaxCopies) continue;
+            shortlisting.Enqueue(tile, tile.Active.Min(RemainingSeconds)); // a min-heap: the earliest finisher leaves first
+            if (shortlisting.Count > StragglerShortlistLength) shortlisting.Dequeue();
+        }
+        while (shortlisting.TryDequeue(out var tile, out _)) stragglerShortlist.Add(tile);
+        stragglerShortlist.Reverse(); // latest expected finish first: the tile a copy would rescue most
+    }
+
+    /// <summary>Seconds until an attempt is expected to end on its node's expected speed; a copy far past its pace may never end.</summary>
+    double RemainingSeconds(TileAttempt attempt)
+    {
+        double rate = ExpectedRate(attempt.Node), ran = attempt.Elapsed.TotalSeconds;
+        if (rate <= 0) return double.MaxValue;
+        double expected = attempt.Tile.Work / rate;
+        return ran > 1.5 * expected + 0.2 ? double.MaxValue : expected - ran;
     }
 
     /// <summary>

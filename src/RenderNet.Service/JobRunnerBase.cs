@@ -97,6 +97,8 @@ abstract class JobRunnerBase(ServiceJob job, JobManager manager, ServiceOptions 
         {
             job.SpentBefore += farm.Spent;
             job.SetFarm(null);
+            // A job whose last frame ended frees its nodes' places: hand them to the running jobs now, not at the next refresh.
+            manager.JobNodes.Refresh(manager.RunningJobs());
         }
     }
 

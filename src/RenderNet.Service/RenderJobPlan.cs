@@ -24,6 +24,8 @@ public sealed class RenderJobPlan : JobPlan
     /// <summary>Each assembled frame is denoised (on the service's CPU: the same bits as on a device).</summary>
     public bool Denoise { get; private set; }
     public decimal? MaxCost { get; private set; }
+    /// <summary>Where nodes may fetch the scene instead of the service sending it (checked templates, <see cref="Protocol.SceneSources"/>).</summary>
+    public IReadOnlyList<string> SceneSources { get; private set; } = [];
     public override int UnitsTotal => TilesPerFrame * Frames.Count;
     public override int FrameCount => Frames.Count;
     public override (int Width, int Height) FrameSize => Frames.Count == 0 ? (0, 0) : (Frames[0].Width, Frames[0].Height);
@@ -74,6 +76,7 @@ public sealed class RenderJobPlan : JobPlan
                 plan.Error("render.view", "the view is not a camera: position and target must be finite [x, y, z] apart, the field of view in (0, π)");
             else view = SceneCamera.LookAt(p, t, v.VerticalFieldOfView, up);
         }
+        plan.SceneSources = CheckSceneSources(plan, r.SceneSources);
         if (!SceneStore.ValidHash(r.SceneSha256)) plan.Error("render.sceneSha256", "the scene's SHA-256 must be 64 lower-case hex digits");
         if (!plan.CanRender) return plan;
 
@@ -134,6 +137,23 @@ public sealed class RenderJobPlan : JobPlan
         }
         plan.TilesPerFrame = new TilePlan(r.Width, r.Height, r.TileSize, r.TileSize).Tiles.Count;
         return plan;
+    }
+
+    static List<string> CheckSceneSources(RenderJobPlan plan, List<string>? sources)
+    {
+        if (sources is null) return [];
+        if (sources.Count > Protocol.SceneSources.MaxCount)
+        {
+            plan.Error("render.sceneSources", $"at most {Protocol.SceneSources.MaxCount} scene sources, got {sources.Count}");
+            return [];
+        }
+        var valid = new List<string>();
+        foreach (var source in sources)
+        {
+            try { valid.Add(Protocol.SceneSources.CheckTemplate(source ?? "")); }
+            catch (ArgumentException ex) { plan.Error("render.sceneSources", ex.Message); }
+        }
+        return valid;
     }
 
     static Vector3? Vector(float[]? xyz) => xyz is { Length: 3 } ? new Vector3(xyz[0], xyz[1], xyz[2]) : null;

@@ -35,7 +35,8 @@ sealed class RenderRunner(ServiceJob job, JobManager manager, ServiceOptions opt
     {
         var spec = new FarmJobSpec(Job.FrameJobId(index), glb, Job.Row.Submission.Render!.SceneSha256, Plan.Frames[index], Plan.TileSize, Plan.TileSize);
         using var journal = File.Exists(Job.JournalPath(index)) ? TileJournal.Open(Job.Directory, spec.JobId) : TileJournal.Create(Job.Directory, spec);
-        var work = new RenderWorkload(journal.Spec, journal);
+        // Sources come from the submission on every run: a journal keeps what was rendered, not where scenes live.
+        var work = new RenderWorkload(journal.Spec with { SceneSources = Plan.SceneSources }, journal);
         var announced = Manager.Store.AnnouncedTiles(Job.Id, index);
         try
         {

@@ -7,54 +7,6 @@ namespace RenderNet.Farm.Tests;
 [Collection("farm")]
 public class SceneSourceTests
 {
-    /// <summary>A one-path HTTP server on loopback that serves <see cref="Body"/> and counts requests.</summary>
-    sealed class SceneServer : IDisposable
-    {
-        readonly HttpListener listener = new();
-        public int Port { get; }
-        public byte[] Body { get; init; } = Jobs.Glb;
-        public int Requests;
-
-        public SceneServer()
-        {
-            for (int attempt = 0; ; attempt++)
-            {
-                Port = System.Net.Sockets.TcpListener.Create(0) is var probe ? Probe(probe) : 0;
-                listener.Prefixes.Clear();
-                listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
-                try { listener.Start(); break; }
-                catch (HttpListenerException) when (attempt < 5) { }
-            }
-            _ = ServeAsync();
-        }
-
-        static int Probe(System.Net.Sockets.TcpListener probe)
-        {
-            probe.Start();
-            int port = ((IPEndPoint)probe.LocalEndpoint).Port;
-            probe.Stop();
-            return port;
-        }
-
-        async Task ServeAsync()
-        {
-            while (listener.IsListening)
-            {
-                HttpListenerContext context;
-                try { context = await listener.GetContextAsync(); }
-                catch (Exception) { return; }
-                Interlocked.Increment(ref Requests);
-                context.Response.StatusCode = context.Request.Url!.AbsolutePath == $"/scenes/{Jobs.Sha}.glb" ? 200 : 404;
-                if (context.Response.StatusCode == 200) await context.Response.OutputStream.WriteAsync(Body);
-                context.Response.Close();
-            }
-        }
-
-        public string Template => $"http://127.0.0.1:{Port}/scenes/{{sha256}}.glb";
-
-        public void Dispose() => listener.Close();
-    }
-
     [Fact]
     public async Task A_node_fetches_the_scene_from_a_source_it_allows_and_is_sent_nothing()
     {

@@ -80,6 +80,9 @@ public sealed class ServiceAccessTests : IAsyncLifetime
             ($$$"""{"render":{"sceneSha256":"{{{sha}}}","camera":"nope"}}""", "render.camera", "nope"),
             ($$$"""{"id":"../../etc","render":{"sceneSha256":"{{{sha}}}"}}""", "id", "letters, digits or '-'"),
             ($$$"""{"maxCost":"-1","render":{"sceneSha256":"{{{sha}}}"}}""", "maxCost", "non-negative"),
+            ($$$"""{"render":{"sceneSha256":"{{{sha}}}","sceneSources":["https://cdn.example/scene.glb"]}}""", "render.sceneSources", "names no scene: put {sha256} or {cid}"),
+            ($$$"""{"render":{"sceneSha256":"{{{sha}}}","sceneSources":["ftp://cdn.example/{sha256}"]}}""", "render.sceneSources", "is not an http(s) URL"),
+            ($$$"""{"render":{"sceneSha256":"{{{sha}}}","sceneSources":[{{{string.Join(",", Enumerable.Repeat("\"https://cdn.example/{sha256}\"", 9))}}}]}}""", "render.sceneSources", "at most 8 scene sources, got 9"),
         };
         foreach (var (json, field, words) in cases)
         {

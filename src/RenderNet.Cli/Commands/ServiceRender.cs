@@ -37,6 +37,7 @@ static class ServiceRender
             Background = background, Mode = r.Mode == "raster" ? RenderQualityMode.Raster : RenderQualityMode.PathTraced,
             PixelFormat = PixelFormat.Rgba32FloatLinear, Name = sceneName,
         };
+        foreach (var source in r.SceneSources ?? []) request.SceneSources.Add(source);
         if (r.Frames is not null)
         {
             var (first, last) = RenderCommand.ParseFrames(r.Frames);

@@ -89,6 +89,8 @@ namespace RenderNet.Client.Wire
         /// <summary>Environment radiance [r, g, b]; null: black when the scene has lights, else white.</summary>
         public float[]? Background { get; set; }
         public FrameRangeSettings? Frames { get; set; }
+        /// <summary>URL templates with {sha256} or {cid} (at most 8): nodes that allow a source's host fetch the scene there, checked against its hash, instead of from the service.</summary>
+        public List<string>? SceneSources { get; set; }
     }
 
     /// <summary>A caller's camera: eye, target, vertical field of view (radians), optional up.</summary>

@@ -1,0 +1,67 @@
+using RenderNet.Client;
+using RenderNet.Farm.Tests;
+
+namespace RenderNet.Service.Tests;
+
+/// <summary>
+/// `serve --jobs-per-node 1` against real nodes: a node works for one job at a time, a job that starts while every
+/// node is taken shares one, and the nodes of a job that ends go to the jobs still running at once.
+/// </summary>
+public sealed class JobsPerNodeTests
+{
+    [Fact]
+    public async Task With_one_job_per_node_a_second_job_waits_on_one_shared_node_and_takes_the_first_jobs_nodes_when_it_ends()
+    {
+        // Four nodes that take a second a tile (two at once each): the first job's 48 tiles keep them busy for ~6 s.
+        var nodes = Enumerable.Range(0, 4).Select(_ => new NodeProcess("SlowTiles")).ToList();
+        string dir = Directory.CreateTempSubdirectory("rendernet-jobs-per-node").FullName;
+        try
+        {
+            using var service = await ServiceProcess.StartAsync(Path.Combine(dir, "state"), null, "--nodes", string.Join(",", nodes.Select(n => n.Address)),
+                "--jobs-per-node", "1", "--spot-check", "0");
+            using var client = await RenderServiceClient.ConnectAsync(service.Address, service.Token);
+            var first = new RenderRequest(RenderScene.Sample()) { Width = 96, Height = 128, SamplesPerPixel = 4, MaxBounces = 2, TileSize = 16, PixelFormat = PixelFormat.Rgba32FloatLinear, Name = "first" };
+            var second = new RenderRequest(RenderScene.Sample()) { Width = 96, Height = 64, SamplesPerPixel = 4, MaxBounces = 2, TileSize = 8, PixelFormat = PixelFormat.Rgba32FloatLinear, Name = "second" };
+
+            var firstJob = client.CreateJob(first);
+            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var firstTiles = new List<(string Node, DateTime At)>();
+            firstJob.TileCompleted += t =>
+            {
+                lock (firstTiles) firstTiles.Add((t.Node, DateTime.UtcNow));
+                started.TrySetResult();
+            };
+            firstJob.Start();
+            await started.Task.WaitAsync(TimeSpan.FromMinutes(2));
+
+            var secondTiles = new List<(string Node, DateTime At)>();
+            var secondJob = client.CreateJob(second);
+            secondJob.TileCompleted += t => { lock (secondTiles) secondTiles.Add((t.Node, DateTime.UtcNow)); };
+            secondJob.Start();
+            var firstResult = await firstJob.Completion.WaitAsync(TimeSpan.FromMinutes(3));
+            var secondResult = await secondJob.Completion.WaitAsync(TimeSpan.FromMinutes(3));
+            DateTime firstEnded;
+            lock (firstTiles) firstEnded = firstTiles.Max(t => t.At); // its last tile: the frame ends, and its nodes are freed, right after
+
+            Assert.True(LocalServiceFixture.Bytes(LocalServiceFixture.LocalRender(first)).AsSpan().SequenceEqual(firstResult.Frames[0].Pixels.Span));
+            Assert.True(LocalServiceFixture.Bytes(LocalServiceFixture.LocalRender(second)).AsSpan().SequenceEqual(secondResult.Frames[0].Pixels.Span));
+            // Started alone, the first job was allotted every node.
+            Assert.Equal(4, firstResult.Receipt.Count(r => r.Tiles > 0));
+            // While it ran, the second job's tiles came from the one node it shares (a margin of a tile's second: the
+            // first job's last tiles may free their nodes just before its end is announced).
+            List<(string Node, DateTime At)> early;
+            lock (secondTiles) early = secondTiles.Where(t => t.At < firstEnded - TimeSpan.FromSeconds(1)).ToList();
+            string timeline;
+            lock (firstTiles) timeline = string.Join(", ", firstTiles.Select(t => $"first {t.Node} {t.At:HH:mm:ss.fff}").Concat(secondTiles.Select(t => $"second {t.Node} {t.At:HH:mm:ss.fff}")).Order());
+            Assert.True(early.Count > 0 && early.Select(t => t.Node).Distinct().Count() == 1, timeline);
+            // Once the first job ended, its nodes went to the second.
+            Assert.True(secondResult.Receipt.Count(r => r.Tiles > 0) >= 3,
+                $"the second job got the first job's nodes only partly: {string.Join(", ", secondResult.Receipt.Select(r => $"{r.Address}: {r.Tiles}"))}");
+        }
+        finally
+        {
+            foreach (var node in nodes) node.Dispose();
+            Directory.Delete(dir, true);
+        }
+    }
+}
