@@ -23,7 +23,10 @@ public class SlashingFarmTests
 
         var frame = Jobs.Frame(128, 96, 2);
         var warnings = new List<string>();
-        var result = await new TileFarm(Jobs.Spec(frame, 16), Jobs.Fast with { Payer = chain.Payer(), SpotCheckRate = 1, Evidence = new RegistryEvidencePresenter(registry) },
+        // Payer and presenter on one account, as `rendernet render`/`serve` wire them: evidence goes on chain while channels
+        // are topped up, and two clients of one account, each counting its own nonces, would race for the same nonce.
+        var payer = FarmPayer.Create(payerWeb3, chain.Chain.DevKeys[0], chain.Chain.ChainId, chain.Contracts.Escrow, chain.Contracts.Token);
+        var result = await new TileFarm(Jobs.Spec(frame, 16), Jobs.Fast with { Payer = payer, SpotCheckRate = 1, Evidence = new RegistryEvidencePresenter(registry) },
             onWarning: w => { lock (warnings) warnings.Add(w); }).RunAsync([liar.Address, b.Address, c.Address]);
 
         Assert.True(result.Image.BitEquals(Jobs.Local(frame)));
