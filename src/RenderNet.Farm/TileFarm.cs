@@ -500,6 +500,16 @@ public sealed class TileFarm
         return null;
     }
 
+    /// <summary>
+    /// The speed this job expects of each of its healthy nodes (measured, else declared within reason), by address: what
+    /// the service allots nodes to jobs by (<see cref="NodeAllotment.NodeOffer"/>). Nodes with no known speed are left out.
+    /// </summary>
+    public IReadOnlyList<(string Address, double Rate)> NodeRates()
+    {
+        lock (gate)
+            return roster.Healthy.Select(n => (n.Client.Address, Rate: ExpectedRate(n))).Where(r => r.Rate > 0 && double.IsFinite(r.Rate)).ToList();
+    }
+
     /// <summary>A node's expected speed in this job (under the lock): measured, else declared within reason, else the fleet's.</summary>
     double ExpectedRate(FarmNode node) => DeadlinePolicy.ExpectedRate(node.Rate, node.DeclaredRate, fleetRate);
 

@@ -8,11 +8,17 @@ namespace RenderNet.Service;
 /// handed out, are given to the running frames (<see cref="TileFarm.AddNodes"/>) at every <see cref="Refresh"/>. Without
 /// an allotment every job works every node; with one, the <see cref="NodeAllotment"/> decides.
 /// </summary>
-/// <param name="rateOf">A node's expected speed (0 or none: unknown, and the allotment balances node counts).</param>
-public sealed class JobNodes(ServiceNodes nodes, int jobsPerNode, Func<string, double>? rateOf = null)
+/// <remarks>
+/// Nodes are allotted by speed: what the running frames expect of each node (<see cref="TileFarm.NodeRates"/>: measured,
+/// else declared within reason), remembered while the node stays with the service; a node no frame has seen yet counts
+/// at the fleet's median.
+/// </remarks>
+public sealed class JobNodes(ServiceNodes nodes, int jobsPerNode)
 {
     readonly NodeAllotment? allotment = jobsPerNode > 0 ? new NodeAllotment(jobsPerNode) : null;
     readonly Lock gate = new();
+    /// <summary>The last speed a frame expected of each present node (under <see cref="gate"/>).</summary>
+    readonly Dictionary<string, double> rates = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The nodes a frame of <paramref name="job"/> starts with (every node there is, without an allotment).</summary>
     /// <param name="running">The jobs running now, this one included.</param>
@@ -61,7 +67,16 @@ public sealed class JobNodes(ServiceNodes nodes, int jobsPerNode, Func<string, d
             int queued = job.Farm?.Progress is { } frame ? frame.Queued + Math.Max(0, left - frame.Left) : left;
             return new NodeAllotment.JobDemand(job.Id, job.Share?.Priority ?? job.Row.Priority, left, queued);
         }).ToList();
-        var offers = nodes.Current.Select(a => new NodeAllotment.NodeOffer(a, rateOf?.Invoke(a) ?? 0)).ToList();
+        var present = nodes.Current;
+        foreach (var job in running)
+            if (job.Farm is { } farm)
+                foreach (var (address, rate) in farm.NodeRates()) rates[address] = rate;
+        if (rates.Count > present.Count) // nodes that left the service are forgotten: the table stays the fleet's size
+        {
+            var here = present.ToHashSet(StringComparer.OrdinalIgnoreCase);
+            foreach (var gone in rates.Keys.Where(a => !here.Contains(a)).ToList()) rates.Remove(gone);
+        }
+        var offers = present.Select(a => new NodeAllotment.NodeOffer(a, rates.GetValueOrDefault(a))).ToList();
         return allotment!.Rebalance(demand, offers);
     }
 }
