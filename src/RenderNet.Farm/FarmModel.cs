@@ -24,6 +24,12 @@ public sealed record FarmOptions
     public bool AllowMixedPipelines { get; init; }
     /// <summary>The fingerprint tiles must have; by default the one most nodes share.</summary>
     public string? ExpectedFingerprint { get; init; }
+    /// <summary>
+    /// How long a job that has lost every node waits for others to be added (<see cref="TileFarm.AddNodes"/>: a service
+    /// hands running jobs the nodes that join, and other jobs' nodes) before it fails; zero: it fails at once, as a job
+    /// with a fixed list of nodes should.
+    /// </summary>
+    public TimeSpan WaitForNodes { get; init; }
     /// <summary>Deadline of a tile before any node's speed is known.</summary>
     public TimeSpan InitialTileTimeout { get; init; } = TimeSpan.FromSeconds(120);
     /// <summary>Lower bound of a speed-derived deadline.</summary>

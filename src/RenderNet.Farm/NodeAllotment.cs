@@ -8,7 +8,8 @@ namespace RenderNet.Farm;
 /// nodes than it has tiles left. Per node, the <see cref="FairShareScheduler"/> still decides whose tile runs next.
 /// Allotments only grow while a job runs (taking a node away mid-tile would waste its work): the nodes of a job that
 /// ended, nodes that arrive, and nodes whose jobs have no tile queued (they only finish what is in flight) take on the
-/// jobs furthest below their share. Pure bookkeeping: no I/O, no clock.
+/// jobs furthest below their share; a job with no node at all gets one beyond the depth; a node a job lost is never
+/// allotted to it again. Pure bookkeeping: no I/O, no clock.
 /// </summary>
 public sealed class NodeAllotment(int depth = 2)
 {
@@ -18,12 +19,22 @@ public sealed class NodeAllotment(int depth = 2)
     /// A running job: its weight, how many tiles it has left (it needs no more nodes than that) and how many of them wait
     /// to be handed out (none: the job is in its end game, and its nodes' places count as free for other jobs).
     /// </summary>
-    public sealed record JobDemand(string JobId, int Priority, int TilesLeft, int Queued);
+    public sealed record JobDemand(string JobId, int Priority, int TilesLeft, int Queued)
+    {
+        /// <summary>
+        /// Nodes the job can no longer use (out of it: failed, refused, convicted — <see cref="TileFarm.LostNodes"/>):
+        /// they leave its allotment, their place on the node is free, and they are never allotted to it again, so the
+        /// job is given others instead of dying with nodes to spare.
+        /// </summary>
+        public IReadOnlyCollection<string> Lost { get; init; } = [];
+    }
 
     /// <summary>A node present now, with its expected speed (0: unknown, counted at the fleet's median).</summary>
     public sealed record NodeOffer(string Address, double Rate);
 
     readonly Dictionary<string, HashSet<string>> nodesOfJob = new(StringComparer.Ordinal);
+    /// <summary>Nodes each running job lost (<see cref="JobDemand.Lost"/>): never allotted to it again.</summary>
+    readonly Dictionary<string, HashSet<string>> lostOfJob = new(StringComparer.Ordinal);
 
     /// <summary>The nodes a job is allotted now.</summary>
     public IReadOnlyCollection<string> NodesOf(string jobId) => nodesOfJob.TryGetValue(jobId, out var nodes) ? nodes : [];
@@ -67,7 +78,7 @@ public sealed class NodeAllotment(int depth = 2)
             while (load.GetValueOrDefault(node.Address) < Depth && deficit.TryDequeue(out var job, out _))
             {
                 var mine = nodesOfJob[job.JobId];
-                if (mine.Contains(node.Address))
+                if (mine.Contains(node.Address) || lostOfJob.TryGetValue(job.JobId, out var lost) && lost.Contains(node.Address))
                 {
                     skipped.Add(job);
                     continue;
@@ -81,6 +92,19 @@ public sealed class NodeAllotment(int depth = 2)
             foreach (var job in skipped) deficit.Enqueue(job, -held[job.JobId]);
             if (deficit.Count == 0) break;
         }
+        // A job left with no node at all (it lost them, or every place was taken when it started) is never starved: it
+        // gets the least loaded node it has not lost, beyond the depth if need be — one node over is cheap, a job that
+        // waits for ever is not.
+        foreach (var job in wanting.Where(j => nodesOfJob[j.JobId].Count == 0))
+        {
+            var lost = lostOfJob.GetValueOrDefault(job.JobId);
+            var node = nodes.Where(n => lost is null || !lost.Contains(n.Address))
+                .OrderBy(n => load.GetValueOrDefault(n.Address)).ThenByDescending(n => rate[n.Address]).ThenBy(n => n.Address, StringComparer.Ordinal).FirstOrDefault();
+            if (node is null) continue;
+            nodesOfJob[job.JobId].Add(node.Address);
+            load[node.Address] = load.GetValueOrDefault(node.Address) + 1;
+            added[job.JobId] = [node.Address];
+        }
         return added;
     }
 
@@ -88,10 +112,16 @@ public sealed class NodeAllotment(int depth = 2)
     {
         var running = jobs.Select(j => j.JobId).ToHashSet(StringComparer.Ordinal);
         var present = nodes.Select(n => n.Address).ToHashSet(StringComparer.Ordinal);
+        foreach (var job in jobs.Where(j => j.Lost.Count > 0))
+        {
+            var lost = lostOfJob.TryGetValue(job.JobId, out var known) ? known : lostOfJob[job.JobId] = new HashSet<string>(StringComparer.Ordinal);
+            lost.UnionWith(job.Lost);
+        }
+        foreach (var job in lostOfJob.Keys.Where(j => !running.Contains(j)).ToList()) lostOfJob.Remove(job);
         foreach (var (job, set) in nodesOfJob.ToList())
         {
             if (!running.Contains(job)) nodesOfJob.Remove(job);
-            else set.RemoveWhere(n => !present.Contains(n));
+            else set.RemoveWhere(n => !present.Contains(n) || lostOfJob.TryGetValue(job, out var lost) && lost.Contains(n));
         }
     }
 }

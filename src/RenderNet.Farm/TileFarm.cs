@@ -43,6 +43,12 @@ public sealed class TileFarm
     readonly Lock announceGate = new();
     int fromJournal;
     string? failure;
+    /// <summary>
+    /// Since when (job clock) no healthy node has been left while the job waits for others (<see cref="FarmOptions.WaitForNodes"/>),
+    /// and what it fails with if none comes; null while it has nodes.
+    /// </summary>
+    TimeSpan? orphanedSince;
+    string? orphanedReason;
     bool paused;
     bool budgetStop;
     /// <summary>Work of the tiles accepted so far, and the job's throughput (work per second, smoothed), updated by the deadline monitor.</summary>
@@ -178,7 +184,7 @@ public sealed class TileFarm
                 var arrivals = JoinArrivalsAsync(jobCancel.Token);
                 try
                 {
-                    await AllWorkersAsync();
+                    await AllWorkersAsync(jobCancel.Token);
                 }
                 catch (Exception) when (cancellation.IsCancellationRequested)
                 {
@@ -256,21 +262,33 @@ public sealed class TileFarm
         }
     }
 
-    /// <summary>Waits for every worker, including those of nodes that join while it waits.</summary>
-    async Task AllWorkersAsync()
+    /// <summary>
+    /// Waits for every worker, including those of nodes that join while it waits — and, while the job has lost every
+    /// node but may be given others (<see cref="FarmOptions.WaitForNodes"/>), for the next node to join.
+    /// </summary>
+    async Task AllWorkersAsync(CancellationToken cancellation)
     {
         while (true)
         {
             Task[] running;
             lock (workers) running = [.. workers];
+            bool awaiting = false;
             try { await Task.WhenAll(running); }
             finally
             {
+                lock (gate) awaiting = AwaitingNodes && !cancellation.IsCancellationRequested;
                 lock (workers)
-                    if (workers.Count == running.Length) workersClosed = true;
+                    if (workers.Count == running.Length && !awaiting) workersClosed = true;
             }
             lock (workers)
                 if (workersClosed) return;
+            if (awaiting)
+            {
+                lock (workers)
+                    if (workers.Count > running.Length) continue; // a node joined meanwhile
+                try { await Task.Delay(MinIdleWait, time, cancellation); }
+                catch (OperationCanceledException) { }
+            }
         }
     }
 
@@ -321,6 +339,7 @@ public sealed class TileFarm
                 return;
             }
             roster.Attach(node);
+            if (node.Healthy) orphanedSince = null;
         }
         if (node.Healthy) StartWorkers(node, cancellation);
         else Warn($"node {node.Name} could not join the job: {node.Excluded}");
@@ -830,7 +849,7 @@ public sealed class TileFarm
             journal?.RecordConviction(liar.Client.Address, liar.Excluded, suspect.Select(t => t.Index));
             checks.Discount(liar, tiles);
             foreach (var t in tiles) foreach (var a in t.Active.Where(a => a.Node == liar)) a.Cancel?.Cancel();
-            if (!roster.AnyHealthy) failure = $"no healthy render node remains: {roster.Describe()}";
+            if (!roster.AnyHealthy) NoNodeLeft($"no healthy render node remains: {roster.Describe()}");
             Pulse();
         }
         Warn($"node {liar.Name} is out of this job: {liar.Excluded}; its {redo} other tile(s) are redone elsewhere");
@@ -861,9 +880,35 @@ public sealed class TileFarm
             // A node that evicted the scene gets no more tiles here rather than a surprise upload mid-job.
             excludedNow = roster.RecordFailure(node, outcome, lostScene: ex is RpcException { StatusCode: StatusCode.NotFound });
             if (!roster.AnyHealthy && done < tiles.Length)
-                failure = $"no healthy render node remains with {tiles.Length - done} of {tiles.Length} tiles left: {roster.Describe()}";
+                NoNodeLeft($"no healthy render node remains with {tiles.Length - done} of {tiles.Length} tiles left: {roster.Describe()}");
         }
         if (excludedNow) Warn($"node {node.Name} is out of this job: {node.Excluded}");
+    }
+
+    /// <summary>
+    /// The job's last healthy node is gone (under the lock): it fails — at once, or, when nodes may still be added
+    /// (<see cref="FarmOptions.WaitForNodes"/>: the service hands a job others), once that wait has passed with none.
+    /// </summary>
+    void NoNodeLeft(string reason)
+    {
+        if (options.WaitForNodes <= TimeSpan.Zero) failure ??= reason;
+        else
+        {
+            orphanedSince ??= JobElapsed;
+            orphanedReason = reason;
+        }
+    }
+
+    /// <summary>Whether the job has no healthy node and is still waiting for one to be added (under the lock).</summary>
+    bool AwaitingNodes => orphanedSince is not null && failure is null && done < tiles.Length;
+
+    /// <summary>
+    /// The nodes this job can no longer use (excluded: failed, refused, convicted, or not fit to join), by address: the
+    /// service takes them out of the job's allotment and gives it others (<see cref="NodeAllotment.JobDemand.Lost"/>).
+    /// </summary>
+    public IReadOnlyList<string> LostNodes()
+    {
+        lock (gate) return roster.All.Where(n => !n.Healthy).Select(n => n.Client.Address).ToList();
     }
 
     readonly List<Task> presentations = [];
@@ -899,6 +944,11 @@ public sealed class TileFarm
             lock (gate)
             {
                 if (ticks % 10 == 0) RefreshFleetFigures(tick * 10); // medians over thousands of nodes: once a second is plenty
+                if (AwaitingNodes && JobElapsed - orphanedSince!.Value > options.WaitForNodes)
+                {
+                    failure = $"{orphanedReason}; no other node was added within {options.WaitForNodes.TotalSeconds:0.#} s";
+                    Pulse();
+                }
                 RefreshStragglerShortlist(); // as often as deadlines are looked at: idle nodes duplicate within a tick
                 foreach (var attempt in inFlight.SelectMany(t => t.Active).Concat(checks.Running))
                 {

@@ -65,7 +65,7 @@ public sealed class JobNodes(ServiceNodes nodes, int jobsPerNode)
             // Tiles of frames still to come count as queued: the job will want nodes for them.
             int left = Math.Max(0, job.Plan.UnitsTotal - job.Row.TilesDone);
             int queued = job.Farm?.Progress is { } frame ? frame.Queued + Math.Max(0, left - frame.Left) : left;
-            return new NodeAllotment.JobDemand(job.Id, job.Share?.Priority ?? job.Row.Priority, left, queued);
+            return new NodeAllotment.JobDemand(job.Id, job.Share?.Priority ?? job.Row.Priority, left, queued) { Lost = job.Farm?.LostNodes() ?? [] };
         }).ToList();
         var present = nodes.Current;
         foreach (var job in running)

@@ -73,8 +73,9 @@ abstract class JobRunnerBase(ServiceJob job, JobManager manager, ServiceOptions 
     protected async Task RunFarmAsync(FarmWorkload work, FarmJournal journal, Action<TileEvent> onUnit, CancellationToken cancellation, FarmOptions? tuned = null,
         int frameIndex = 0)
     {
+        // A frame that loses every node waits two refreshes for the service to hand it others before it fails.
         var farmOptions = (tuned ?? options.Farm) with { Payer = options.Payer?.ForAnotherJob(), Budget = BudgetLeft(), Share = job.Share, Connector = manager.Nodes.Connector,
-            Selection = job.Plan.Selection };
+            Selection = job.Plan.Selection, WaitForNodes = options.NodeRefreshInterval * 2 };
         var farm = new TileFarm(work, farmOptions, journal, onTile: onUnit, onWarning: w =>
         {
             lock (Warnings) Warnings.Add(w);

@@ -25,6 +25,9 @@ sealed record ScaleFigures(int Nodes, int Jobs, int Tiles, int Attempts, double 
 /// </summary>
 static class ScaleRun
 {
+    /// <summary>How often the allotment is refreshed: the service's default (<c>ServiceOptions.NodeRefreshInterval</c>).</summary>
+    static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(15);
+
     /// <summary>Mean speed of the fleet's log-uniform speed distribution, in work units per second.</summary>
     static double MeanSpeed => (SimulatedFleet.FastestSpeed - SimulatedFleet.SlowestSpeed) / Math.Log(SimulatedFleet.FastestSpeed / SimulatedFleet.SlowestSpeed);
 
@@ -52,7 +55,7 @@ static class ScaleRun
         var options = new FarmOptions
         {
             Connector = fleet, Time = time, ConnectTimeout = TimeSpan.FromSeconds(10), InitialTileTimeout = TimeSpan.FromHours(1),
-            MaxSlotsPerNode = 1, MaxConsecutiveFailures = 3,
+            MaxSlotsPerNode = 1, MaxConsecutiveFailures = 3, WaitForNodes = RefreshInterval * 2, // as the service runs its frames
         };
         var firstTile = new double[jobCount];
         var completed = new double[jobCount];
@@ -72,6 +75,10 @@ static class ScaleRun
                 onTile: e => { if (double.IsNaN(firstTile[job])) firstTile[job] = time.Elapsed.TotalSeconds; },
                 onAttempt: _ => Interlocked.Increment(ref attempts));
         }
+        // The service's part: which nodes each job works with. Without an allotment every job gets every node (and
+        // nodes that arrive later serve only jobs that start later).
+        var allotment = depth > 0 ? new NodeAllotment(depth) : null;
+        var rates = new Dictionary<string, double>(StringComparer.Ordinal); // what the running farms expect of each node, as JobNodes keeps it
         void Start(int job, IReadOnlyList<string> nodes) => runs[job] = Task.Run(async () =>
         {
             try { await farms[job].RunWorkAsync(nodes); }
@@ -80,20 +87,21 @@ static class ScaleRun
             {
                 completed[job] = time.Elapsed.TotalSeconds;
                 shares[job].Dispose();
+                if (allotment is not null) Allot(); // as the service does: a job that ends hands its nodes on at once
             }
         });
 
-        // The service's part: which nodes each job works with. Without an allotment every job gets every node (and
-        // nodes that arrive later serve only jobs that start later).
-        var allotment = depth > 0 ? new NodeAllotment(depth) : null;
         void Allot()
         {
             lock (allotment!)
             {
+                foreach (var (farm, run) in farms.Zip(runs))
+                    if (run is { IsCompleted: false })
+                        foreach (var (address, rate) in farm.NodeRates()) rates[address] = rate;
                 var demand = work.Select((w, j) => (w, j)).Where(x => runs[x.j] is not { IsCompleted: true })
                     .Select(x => runs[x.j] is null ? new NodeAllotment.JobDemand(x.w.JobId, priorities[x.j], x.w.Count, x.w.Count)
-                        : new NodeAllotment.JobDemand(x.w.JobId, priorities[x.j], farms[x.j].Progress.Left, farms[x.j].Progress.Queued)).ToList();
-                var offers = fleet.All.Where(n => !n.Left).Select(n => new NodeAllotment.NodeOffer(n.Address, n.DeclaredSpeed)).ToList();
+                        : new NodeAllotment.JobDemand(x.w.JobId, priorities[x.j], farms[x.j].Progress.Left, farms[x.j].Progress.Queued) { Lost = farms[x.j].LostNodes() }).ToList();
+                var offers = fleet.All.Where(n => !n.Left).Select(n => new NodeAllotment.NodeOffer(n.Address, rates.GetValueOrDefault(n.Address))).ToList();
                 foreach (var (jobId, nodes) in allotment.Rebalance(demand, offers))
                 {
                     int job = Array.FindIndex(work, w => w.JobId == jobId);
@@ -110,7 +118,7 @@ static class ScaleRun
         else
         {
             Allot();
-            reallot = time.CreateTimer(_ => Allot(), null, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
+            reallot = time.CreateTimer(_ => Allot(), null, RefreshInterval, RefreshInterval);
         }
 
         long heapRunning = 0;

@@ -64,6 +64,32 @@ public class NodeAllotmentTests
     }
 
     [Fact]
+    public void A_job_that_lost_its_only_node_while_every_place_is_taken_gets_another_beyond_the_depth_and_never_the_lost_one_again()
+    {
+        var allotment = new NodeAllotment(depth: 1);
+        var nodes = Nodes(4, i => 10 - i); // n0 fastest
+        allotment.Rebalance([new("big", 50, 1000, 1000)], nodes); // every node's one place goes to it
+        Assert.Equal(4, allotment.NodesOf("big").Count);
+
+        // A job arriving now finds every place taken; it still gets a node (the least loaded, then the fastest).
+        var small = new NodeAllotment.JobDemand("small", 50, 10, 10);
+        var added = allotment.Rebalance([new("big", 50, 900, 900), small], nodes);
+        Assert.Equal(["n0"], added["small"]);
+
+        // Its node fails it: it leaves the job's allotment, and the job is given another — not the one it lost.
+        added = allotment.Rebalance([new("big", 50, 800, 800), small with { Lost = ["n0"] }], nodes);
+        Assert.Equal(["n1"], added["small"]);
+        Assert.Equal(["n1"], allotment.NodesOf("small"));
+        // Lost for good in that job, whatever else happens: with n1 lost too, it gets n2.
+        added = allotment.Rebalance([new("big", 50, 700, 700), small with { Lost = ["n1"] }], nodes);
+        Assert.Equal(["n2"], added["small"]);
+        // A job that lost every node there is gets none.
+        added = allotment.Rebalance([new("big", 50, 600, 600), small with { Lost = ["n2", "n3"] }], nodes);
+        Assert.False(added.ContainsKey("small"));
+        Assert.Empty(allotment.NodesOf("small"));
+    }
+
+    [Fact]
     public void A_depth_below_one_is_refused()
     {
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new NodeAllotment(0));

@@ -122,4 +122,31 @@ public class SchedulingTests
         var slowAttempts = farm.Attempts.Where(a => a.Node == "slow").OrderBy(a => a.Start).ToList();
         Assert.All(slowAttempts.Zip(slowAttempts.Skip(1)), pair => Assert.True(pair.Second.Start >= pair.First.Start + pair.First.Duration - TimeSpan.FromMilliseconds(1)));
     }
+
+    [Fact]
+    public async Task A_job_that_lost_every_node_waits_for_the_next_one_added_and_fails_by_name_when_none_comes_in_time()
+    {
+        static FakeNode Dying(FakeFarm farm) => new("dying", farm.Clock) { Failure = _ => new Grpc.Core.RpcException(new Grpc.Core.Status(Grpc.Core.StatusCode.Unavailable, "node dying left the network")) };
+        var waiting = NoSpeculation with { WaitForNodes = TimeSpan.FromSeconds(30) };
+
+        // Its only node fails three times and is out at ~3 s; the service hands it another at 20 s: the job finishes.
+        var rescued = new FakeFarm();
+        var rescuer = rescued.Node("rescuer");
+        var work = new FakeWorkload(5);
+        await rescued.RunAsync(work, waiting, [Dying(rescued)], arrivals: [(TimeSpan.FromSeconds(20), rescuer)]);
+        Assert.Equal(5, work.Accepted.Count);
+        Assert.All(work.Accepted.Values, a => Assert.Equal("rescuer", a.Node));
+
+        // Nobody comes: it fails once the wait is over, naming why.
+        var abandoned = new FakeFarm();
+        var ex = await Assert.ThrowsAsync<FarmException>(() => abandoned.RunAsync(new FakeWorkload(5), waiting, [Dying(abandoned)]));
+        Assert.StartsWith("no healthy render node remains with 5 of 5 tiles left: dying: 3 consecutive failures", ex.Message);
+        Assert.EndsWith("no other node was added within 30 s", ex.Message);
+        Assert.InRange(abandoned.Elapsed, TimeSpan.FromSeconds(32), TimeSpan.FromSeconds(36));
+
+        // Without a wait (a job with a fixed list of nodes) it fails at once.
+        var fixedList = new FakeFarm();
+        await Assert.ThrowsAsync<FarmException>(() => fixedList.RunAsync(new FakeWorkload(5), NoSpeculation, [Dying(fixedList)]));
+        Assert.True(fixedList.Elapsed < TimeSpan.FromSeconds(5), $"failed after {fixedList.Elapsed}");
+    }
 }
