@@ -64,11 +64,14 @@ public sealed class DeadlinePolicy(FarmOptions options)
     /// The end game of a job: whether a node should leave a queued tile of <paramref name="work"/> to faster nodes. A
     /// node at least as fast as the median always takes it; a slower one only while the job's remaining queued work would
     /// keep the job busy for longer than the tile takes it (at the job's measured throughput) — otherwise it would finish
-    /// last, and its tile become the job's tail.
+    /// last, and its tile become the job's tail. Only while the faster nodes do come for the queue: once nothing has been
+    /// taken from it for as long as the tile takes a median node (<paramref name="sinceQueueTaken"/>), they are busy
+    /// elsewhere — other jobs' turns on shared nodes — and the slow node takes it rather than leave the job waiting.
     /// </summary>
-    public static bool LeaveToFaster(long work, double nodeRate, double fleetRate, long queuedWork, double throughput)
+    public static bool LeaveToFaster(long work, double nodeRate, double fleetRate, long queuedWork, double throughput, TimeSpan sinceQueueTaken)
     {
         if (nodeRate <= 0 || fleetRate <= 0 || nodeRate >= fleetRate || throughput <= 0) return false;
+        if (sinceQueueTaken.TotalSeconds > work / fleetRate) return false;
         return work / nodeRate > queuedWork / throughput;
     }
 

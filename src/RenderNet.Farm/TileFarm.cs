@@ -53,6 +53,8 @@ public sealed class TileFarm
     bool budgetStop;
     /// <summary>Work of the tiles accepted so far, and the job's throughput (work per second, smoothed), updated by the deadline monitor.</summary>
     long acceptedWork, acceptedWorkSeen;
+    /// <summary>When (job clock) a tile was last taken from the queue: faster nodes that stop coming are busy elsewhere (<see cref="DeadlinePolicy.LeaveToFaster"/>).</summary>
+    TimeSpan queueTaken;
     double throughput;
     /// <summary>The measured median speed of all the job's nodes (deadlines) and of its healthy ones (the end game), refreshed by the monitor each second, not per pull.</summary>
     double fleetRate, healthyFleetRate;
@@ -481,8 +483,9 @@ public sealed class TileFarm
             }
             if (!Affordable(tile, node)) continue;
             // Tiles are alike in a frame: if this one is better left to a faster node, so are the others.
-            if (DeadlinePolicy.LeaveToFaster(tile.Work, rate, healthyFleetRate, pending.Count * tile.Work, throughput)) break;
+            if (DeadlinePolicy.LeaveToFaster(tile.Work, rate, healthyFleetRate, pending.Count * tile.Work, throughput, JobElapsed - queueTaken)) break;
             pending.Remove(item);
+            queueTaken = JobElapsed;
             return Start(tile, node, speculative: false);
         }
         // Queued tiles failed on this node. One that failed on every healthy node gets another round everywhere. (Only

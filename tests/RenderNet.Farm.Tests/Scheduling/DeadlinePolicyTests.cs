@@ -52,12 +52,16 @@ public class DeadlinePolicyTests
     public void In_the_end_game_a_slow_node_leaves_the_last_queued_tiles_to_faster_ones()
     {
         // Tile of 100 on a node at 1/s takes 100 s. Queued: 10 tiles (1000) at a throughput of 50/s = 20 s of work left.
-        Assert.True(DeadlinePolicy.LeaveToFaster(100, nodeRate: 1, fleetRate: 10, queuedWork: 1000, throughput: 50));
+        Assert.True(DeadlinePolicy.LeaveToFaster(100, nodeRate: 1, fleetRate: 10, queuedWork: 1000, throughput: 50, TimeSpan.Zero));
         // Plenty left (200 s): it takes the tile.
-        Assert.False(DeadlinePolicy.LeaveToFaster(100, nodeRate: 1, fleetRate: 10, queuedWork: 10_000, throughput: 50));
+        Assert.False(DeadlinePolicy.LeaveToFaster(100, nodeRate: 1, fleetRate: 10, queuedWork: 10_000, throughput: 50, TimeSpan.Zero));
         // A node at or above the median always takes it (someone must), and nothing is left before throughput is known.
-        Assert.False(DeadlinePolicy.LeaveToFaster(100, nodeRate: 10, fleetRate: 10, queuedWork: 100, throughput: 50));
-        Assert.False(DeadlinePolicy.LeaveToFaster(100, nodeRate: 1, fleetRate: 10, queuedWork: 100, throughput: 0));
+        Assert.False(DeadlinePolicy.LeaveToFaster(100, nodeRate: 10, fleetRate: 10, queuedWork: 100, throughput: 50, TimeSpan.Zero));
+        Assert.False(DeadlinePolicy.LeaveToFaster(100, nodeRate: 1, fleetRate: 10, queuedWork: 100, throughput: 0, TimeSpan.Zero));
+        // The faster nodes stopped coming (nothing taken from the queue for longer than the 10 s a median node needs for
+        // the tile: they are busy with other jobs on shared nodes): the slow node takes it rather than leave the job waiting.
+        Assert.True(DeadlinePolicy.LeaveToFaster(100, nodeRate: 1, fleetRate: 10, queuedWork: 1000, throughput: 50, TimeSpan.FromSeconds(9)));
+        Assert.False(DeadlinePolicy.LeaveToFaster(100, nodeRate: 1, fleetRate: 10, queuedWork: 1000, throughput: 50, TimeSpan.FromSeconds(11)));
     }
 
     [Fact]
