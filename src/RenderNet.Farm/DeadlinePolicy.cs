@@ -41,9 +41,12 @@ public sealed class DeadlinePolicy(FarmOptions options)
     {
         if (!options.SpeculativeStragglers || runnerRate <= 0) return false;
         double expected = work / runnerRate, ran = elapsed.TotalSeconds;
-        if (ran > 1.5 * expected + 0.2) return true;
+        if (FarPastPace(ran, expected)) return true;
         return idleRate > 0 && expected - ran > 1.5 * (work / idleRate) + 0.2;
     }
+
+    /// <summary>Whether an attempt that has run <paramref name="ranSeconds"/> is so far past the <paramref name="expectedSeconds"/> its node's speed gives that it may be stuck.</summary>
+    public static bool FarPastPace(double ranSeconds, double expectedSeconds) => ranSeconds > 1.5 * expectedSeconds + 0.2;
 
     /// <summary>
     /// A node's expected rate: what it delivered (smoothed), else what it declared of itself bounded to within

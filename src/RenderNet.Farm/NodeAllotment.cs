@@ -36,6 +36,8 @@ public sealed class NodeAllotment(int depth = 2)
     /// <summary>Nodes each running job lost (<see cref="JobDemand.Lost"/>): never allotted to it again.</summary>
     readonly Dictionary<string, HashSet<string>> lostOfJob = new(StringComparer.Ordinal);
 
+    bool HasLost(string jobId, string node) => lostOfJob.TryGetValue(jobId, out var lost) && lost.Contains(node);
+
     /// <summary>The nodes a job is allotted now.</summary>
     public IReadOnlyCollection<string> NodesOf(string jobId) => nodesOfJob.TryGetValue(jobId, out var nodes) ? nodes : [];
 
@@ -78,7 +80,7 @@ public sealed class NodeAllotment(int depth = 2)
             while (load.GetValueOrDefault(node.Address) < Depth && deficit.TryDequeue(out var job, out _))
             {
                 var mine = nodesOfJob[job.JobId];
-                if (mine.Contains(node.Address) || lostOfJob.TryGetValue(job.JobId, out var lost) && lost.Contains(node.Address))
+                if (mine.Contains(node.Address) || HasLost(job.JobId, node.Address))
                 {
                     skipped.Add(job);
                     continue;
@@ -97,8 +99,7 @@ public sealed class NodeAllotment(int depth = 2)
         // waits for ever is not.
         foreach (var job in wanting.Where(j => nodesOfJob[j.JobId].Count == 0))
         {
-            var lost = lostOfJob.GetValueOrDefault(job.JobId);
-            var node = nodes.Where(n => lost is null || !lost.Contains(n.Address))
+            var node = nodes.Where(n => !HasLost(job.JobId, n.Address))
                 .OrderBy(n => load.GetValueOrDefault(n.Address)).ThenByDescending(n => rate[n.Address]).ThenBy(n => n.Address, StringComparer.Ordinal).FirstOrDefault();
             if (node is null) continue;
             nodesOfJob[job.JobId].Add(node.Address);
@@ -121,7 +122,7 @@ public sealed class NodeAllotment(int depth = 2)
         foreach (var (job, set) in nodesOfJob.ToList())
         {
             if (!running.Contains(job)) nodesOfJob.Remove(job);
-            else set.RemoveWhere(n => !present.Contains(n) || lostOfJob.TryGetValue(job, out var lost) && lost.Contains(n));
+            else set.RemoveWhere(n => !present.Contains(n) || HasLost(job, n));
         }
     }
 }

@@ -514,7 +514,7 @@ public sealed class TileFarm
         // tick), so an idle node's visit costs the same with ten tiles in flight or ten thousand.
         foreach (var t in stragglerShortlist)
         {
-            if (!t.Done && t.Active.Count is > 0 and < MaxCopies && t.Active.All(a => a.Node != node) && !t.FailedOn.Contains(node)
+            if (Duplicable(t) && t.Active.All(a => a.Node != node) && !t.FailedOn.Contains(node)
                 && t.Active.All(a => deadlines.IsStraggler(a.Elapsed, t.Work, ExpectedRate(a.Node), rate))
                 && (options.Budget is not { } budget || committed + CostOf(t, node) <= budget))
                 return Start(t, node, speculative: true);
@@ -554,7 +554,10 @@ public sealed class TileFarm
     /// </summary>
     bool HasWorkFor(FarmNode node) =>
         pending.Count > 0 || checks.Queued > 0
-        || (options.SpeculativeStragglers && stragglerShortlist.Any(t => !t.Done && t.Active.Count is > 0 and < MaxCopies && t.Active.All(a => a.Node != node)));
+        || (options.SpeculativeStragglers && stragglerShortlist.Any(t => Duplicable(t) && t.Active.All(a => a.Node != node)));
+
+    /// <summary>A tile in flight that may take another copy (under the lock): not placed yet, and fewer than <see cref="MaxCopies"/> running.</summary>
+    static bool Duplicable(FarmTile tile) => !tile.Done && tile.Active.Count is > 0 and < MaxCopies;
 
     TileAttempt Start(FarmTile tile, FarmNode node, bool speculative)
     {
@@ -990,7 +993,7 @@ public sealed class TileFarm
         if (!options.SpeculativeStragglers || pending.Count > 0) return; // speculation starts once the queue is empty
         foreach (var tile in inFlight)
         {
-            if (tile.Done || tile.Active.Count is 0 or >= MaxCopies) continue;
+            if (!Duplicable(tile)) continue;
             shortlisting.Enqueue(tile, tile.Active.Min(RemainingSeconds)); // a min-heap: the earliest finisher leaves first
             if (shortlisting.Count > StragglerShortlistLength) shortlisting.Dequeue();
         }
@@ -1004,7 +1007,7 @@ public sealed class TileFarm
         double rate = ExpectedRate(attempt.Node), ran = attempt.Elapsed.TotalSeconds;
         if (rate <= 0) return double.MaxValue;
         double expected = attempt.Tile.Work / rate;
-        return ran > 1.5 * expected + 0.2 ? double.MaxValue : expected - ran;
+        return DeadlinePolicy.FarPastPace(ran, expected) ? double.MaxValue : expected - ran;
     }
 
     /// <summary>
