@@ -31,11 +31,18 @@ public sealed class TileFarm
     readonly Lock gate = new();
     readonly FarmTile[] tiles;
     readonly LinkedList<int> pending = new();
+    /// <summary>Whether the run has put the tiles left in <see cref="pending"/> (until then, <see cref="Progress"/> counts them all as queued).</summary>
+    bool queueFilled;
     /// <summary>Tiles with an attempt running (under the lock): what deadlines, speculation and slot counts look at, rather than every tile.</summary>
     readonly HashSet<FarmTile> inFlight = [];
     bool checksSkipped;
     readonly List<string> warnings = [];
     TaskCompletionSource changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>
+    /// Cancelled once the job has nothing left for any worker (<see cref="WorkOver"/>): ends workers' waits for a shared
+    /// node's slot, which another job may hold for as long as it runs.
+    /// </summary>
+    readonly CancellationTokenSource workOver = new();
     int done;
     /// <summary>Tiles announced through onTile (under <see cref="announceGate"/>); drops when a convicted node's tiles are retracted.</summary>
     int announced;
@@ -141,7 +148,9 @@ public sealed class TileFarm
     {
         get
         {
-            lock (gate) return (tiles.Length - done, pending.Count);
+            // Before the run fills the queue every tile left waits to be handed out: a job that asks for nodes as it
+            // starts wants them for all of its tiles.
+            lock (gate) return (tiles.Length - done, queueFilled ? pending.Count : tiles.Length - done);
         }
     }
 
@@ -163,7 +172,11 @@ public sealed class TileFarm
         try
         {
             RestoreFromJournal();
-            for (int i = 0; i < tiles.Length; i++) if (!tiles[i].Done) pending.AddLast(i);
+            lock (gate)
+            {
+                for (int i = 0; i < tiles.Length; i++) if (!tiles[i].Done) pending.AddLast(i);
+                queueFilled = true;
+            }
 
             if (journal?.Convicted() is { Count: > 0 } convicted) roster.ExcludeConvicted(convicted);
             await roster.ConnectAllAsync(cancellation);
@@ -386,6 +399,9 @@ public sealed class TileFarm
         // job is weighed when its own slot is handed on (see FairShareScheduler.RenewAsync).
         SlotLease? held = null;
         var idle = MinIdleWait;
+        // A slot is waited for until the job's end too: the last tile may come in elsewhere while this worker waits on a
+        // node another job keeps busy, and the job must not wait for that job to give the slot up.
+        using var slotWait = options.Share is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellation, workOver.Token);
         try
         {
             while (!cancellation.IsCancellationRequested)
@@ -401,7 +417,7 @@ public sealed class TileFarm
                     lock (gate) wanted = !paused && node.Healthy && failure is null && !budgetStop && HasWorkFor(node);
                     if (wanted)
                     {
-                        try { lease = held is null ? await share.AcquireAsync(node.Client.Address, node.Slots, cancellation) : await share.RenewAsync(held, cancellation); }
+                        try { lease = held is null ? await share.AcquireAsync(node.Client.Address, node.Slots, slotWait!.Token) : await share.RenewAsync(held, slotWait!.Token); }
                         catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException) { return; }
                         finally { held = null; }
                     }
@@ -416,7 +432,7 @@ public sealed class TileFarm
                     lock (gate)
                     {
                         SettleUnrunnableChecks();
-                        if ((done == tiles.Length && checks.Idle) || failure is not null || budgetStop || !node.Healthy) return;
+                        if (WorkOver || !node.Healthy) return;
                         bool mayTake = !paused && (options.Share is null || lease is not null);
                         attempt = mayTake ? NextFor(node) : null;
                         wake = changed.Task;
@@ -955,6 +971,7 @@ public sealed class TileFarm
                     failure = $"{orphanedReason}; no other node was added within {options.WaitForNodes.TotalSeconds:0.#} s";
                     Pulse();
                 }
+                if (WorkOver && !workOver.IsCancellationRequested) Pulse(); // ends for whatever ended it without a pulse
                 RefreshStragglerShortlist(); // as often as deadlines are looked at: idle nodes duplicate within a tick
                 foreach (var attempt in inFlight.SelectMany(t => t.Active).Concat(checks.Running))
                 {
@@ -1029,7 +1046,11 @@ public sealed class TileFarm
         var previous = changed;
         changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         previous.TrySetResult();
+        if (WorkOver && !workOver.IsCancellationRequested) workOver.Cancel(); // the scheduler's callbacks take only its own lock
     }
+
+    /// <summary>Every tile in and checked, or the job failed or hit its budget (under the lock): no worker has anything left to do.</summary>
+    bool WorkOver => (done == tiles.Length && checks.Idle) || failure is not null || budgetStop;
 
     void Warn(string message)
     {

@@ -149,4 +149,48 @@ public class SchedulingTests
         await Assert.ThrowsAsync<FarmException>(() => fixedList.RunAsync(new FakeWorkload(5), NoSpeculation, [Dying(fixedList)]));
         Assert.True(fixedList.Elapsed < TimeSpan.FromSeconds(5), $"failed after {fixedList.Elapsed}");
     }
+
+    [Fact]
+    public async Task A_frame_about_to_start_counts_every_tile_as_queued_so_nodes_allotted_as_it_starts_are_for_all_of_them()
+    {
+        // The service allots a starting job its nodes from Progress before the run fills the queue; a queue of zero then
+        // read as "in its end game" and the job started on one node (JobsPerNodeTests).
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var node = new FakeNode("only", clock) { Seconds = _ => 1 };
+        var farm = new TileFarm(new FakeWorkload(6), NoSpeculation with { Connector = new FakeConnector([node]), Time = clock });
+        Assert.Equal((6, 6), farm.Progress);
+        var allotment = new NodeAllotment(1);
+        var added = allotment.Rebalance([new NodeAllotment.JobDemand("job", 50, farm.Progress.Left, farm.Progress.Queued)],
+            [new NodeAllotment.NodeOffer("a", 1), new NodeAllotment.NodeOffer("b", 1), new NodeAllotment.NodeOffer("c", 1)]);
+        Assert.Equal(["a", "b", "c"], added["job"].Order());
+
+        var run = Task.Run(() => farm.RunWorkAsync(["only"]));
+        while (!run.IsCompleted)
+        {
+            clock.Advance(TimeSpan.FromMilliseconds(20));
+            await Task.Delay(1);
+        }
+        await run;
+        Assert.Equal((0, 0), farm.Progress);
+    }
+
+    [Fact]
+    public async Task A_job_ends_with_its_last_tile_even_while_a_worker_waits_for_a_slot_another_job_holds()
+    {
+        // Another job holds the shared node's only slot for as long as it runs (its virtual clock is behind: it has
+        // only this node). This job's tiles all come in from its other node; it must end then, not when the slot frees.
+        var scheduler = new FairShareScheduler();
+        using var other = scheduler.Join("other", 50);
+        using var held = await other.AcquireAsync("shared", 1, CancellationToken.None);
+        using var mine = scheduler.Join("mine", 50);
+
+        var farm = new FakeFarm();
+        var work = new FakeWorkload(4);
+        await farm.RunAsync(work, NoSpeculation with { Share = mine }, [farm.Node("shared"), farm.Node("own")]);
+
+        Assert.Equal(4, work.Accepted.Count);
+        Assert.All(work.Accepted.Values, a => Assert.Equal("own", a.Node));
+        Assert.True(farm.Elapsed < TimeSpan.FromSeconds(6), $"the job took {farm.Elapsed} of fake time");
+        Assert.Equal((0, 0), scheduler.Snapshot()["mine"]); // no slot held, nothing left waiting
+    }
 }
