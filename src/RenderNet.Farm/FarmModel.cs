@@ -80,6 +80,12 @@ public sealed record FarmOptions
     public TimeSpan MaxBusyTime { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>Consecutive failures after which a node gets no more tiles in this job.</summary>
     public int MaxConsecutiveFailures { get; init; } = 3;
+    /// <summary>
+    /// Tiles sized per node: a node that serves batches (<c>RenderTiles</c>) takes as many queued tiles in one call as
+    /// it renders in about this long (<see cref="DeadlinePolicy.BatchSize"/>), so a fast node pays one round trip per
+    /// batch while a slow one takes single tiles and the frame's grid stays fine. Zero: one tile per call.
+    /// </summary>
+    public TimeSpan BatchTarget { get; init; }
     /// <summary>Re-run the last tiles in flight on idle nodes; the first valid result wins.</summary>
     public bool SpeculativeStragglers { get; init; } = true;
     /// <summary>Pays nodes that render for pay (one voucher per accepted tile); null: only free nodes can be used.</summary>
@@ -171,4 +177,9 @@ public static class FarmDefaults
 {
     /// <summary>Share of accepted units rendered again on another node (security review V-1: never zero by default).</summary>
     public const double SpotCheckRate = 0.05;
+    /// <summary>
+    /// Seconds of work a node takes in one call (<see cref="FarmOptions.BatchTarget"/>): a round trip of up to 300 ms
+    /// then costs a fast node a few per cent, and the grid stays fine enough for slow nodes' single tiles.
+    /// </summary>
+    public const double BatchSeconds = 10;
 }

@@ -52,6 +52,8 @@ internal sealed class FarmNode(INodeConnection client)
     public TimeSpan? BusySince;
     /// <summary>Workers this job runs on the node: its reported tile slots, bounded.</summary>
     public int Slots;
+    /// <summary>The most tiles the node takes in one call (<see cref="FarmWorkload.MaxBatch"/>); 1: one at a time.</summary>
+    public int MaxBatch = 1;
     /// <summary>The node's record across earlier jobs (<see cref="FarmOptions.Reputation"/>), read when it joined this one.</summary>
     public NodeRecord? History;
     /// <summary>The job prefers this node (<see cref="NodeSelection.Prefer"/>): others take a tile only when it has no free slot for it.</summary>

@@ -49,6 +49,19 @@ public abstract class FarmWorkload
     /// </summary>
     public abstract Task<FarmDelivery> RunAsync(INodeConnection node, int unit, string paymentChannel, DateTime deadline, CancellationToken cancellation);
 
+    /// <summary>The most units this node may take in one <see cref="RunBatchAsync"/> call (1: one unit a call).</summary>
+    public virtual int MaxBatch(Capabilities caps) => 1;
+
+    /// <summary>
+    /// Runs several units on a node in one call, each result checked as <see cref="RunAsync"/> checks it and yielded in
+    /// the order asked as it arrives; an exception ends the batch (the units not yielded are the caller's to hand out again).
+    /// </summary>
+    public virtual async IAsyncEnumerable<FarmDelivery> RunBatchAsync(INodeConnection node, IReadOnlyList<int> units, string paymentChannel, DateTime deadline,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellation)
+    {
+        foreach (int unit in units) yield return await RunAsync(node, unit, paymentChannel, deadline, cancellation);
+    }
+
     /// <summary>Keeps an accepted result (journal first, then the output); called once per unit.</summary>
     public abstract void Accept(int unit, string node, FarmDelivery delivery);
 

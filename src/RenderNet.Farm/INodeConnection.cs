@@ -26,6 +26,15 @@ public interface INodeConnection : IDisposable
 
     Task<TileResult> RenderTileAsync(TileRequest request, DateTime deadline, CancellationToken cancellation);
 
+    /// <summary>
+    /// Several tiles of one frame in one call, their results in the order asked as the node finishes each; fewer
+    /// results than tiles end in an exception. A connection without a batch call runs them one by one.
+    /// </summary>
+    async IAsyncEnumerable<TileResult> RenderTilesAsync(TileBatch batch, DateTime deadline, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellation)
+    {
+        foreach (var request in batch.Tiles) yield return await RenderTileAsync(request, deadline, cancellation);
+    }
+
     /// <summary>Opens a segment transcode: write the header and the segment's bytes, then read the renditions.</summary>
     AsyncDuplexStreamingCall<SegmentUpload, SegmentOutput> TranscodeSegment(DateTime deadline, CancellationToken cancellation);
 

@@ -131,6 +131,19 @@ public sealed class NodeClient : INodeConnection
     public Task<TileResult> RenderTileAsync(TileRequest request, DateTime deadline, CancellationToken cancellation) =>
         client.RenderTileAsync(request, deadline: deadline, cancellationToken: cancellation, headers: Headers()).ResponseAsync;
 
+    public async IAsyncEnumerable<TileResult> RenderTilesAsync(TileBatch batch, DateTime deadline, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellation)
+    {
+        using var call = client.RenderTiles(batch, deadline: deadline, cancellationToken: cancellation, headers: Headers());
+        int received = 0;
+        while (await call.ResponseStream.MoveNext(cancellation))
+        {
+            // A stranger's stream: never more results than tiles asked for.
+            if (++received > batch.Tiles.Count) throw new InvalidDataException($"the node sent more than the {batch.Tiles.Count} results of its batch");
+            yield return call.ResponseStream.Current;
+        }
+        if (received < batch.Tiles.Count) throw new InvalidDataException($"the node ended a batch of {batch.Tiles.Count} tiles after {received}");
+    }
+
     /// <summary>Opens a segment transcode: write the header and the segment's bytes, then read the renditions.</summary>
     public AsyncDuplexStreamingCall<SegmentUpload, SegmentOutput> TranscodeSegment(DateTime deadline, CancellationToken cancellation) =>
         client.TranscodeSegment(deadline: deadline, cancellationToken: cancellation, headers: Headers());

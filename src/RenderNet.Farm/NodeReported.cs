@@ -1,3 +1,4 @@
+using RenderNet.Protocol;
 namespace RenderNet.Farm;
 
 /// <summary>
@@ -20,6 +21,9 @@ public static class NodeReported
 
     /// <summary>Workers the coordinator runs for a node: what it advertises, at least 1 and at most <paramref name="cap"/>.</summary>
     public static int Slots(uint advertised, int cap) => (int)Math.Clamp(advertised, 1u, (uint)Math.Max(1, cap));
+
+    /// <summary>How many tiles a node takes in one <c>RenderTiles</c> call: what it offers, at most <see cref="TileBatches.MaxTiles"/>; 1 when it offers none.</summary>
+    public static int BatchTiles(uint advertised) => (int)Math.Clamp(advertised, 1u, (uint)TileBatches.MaxTiles);
 
     /// <summary>Most logical processors a host is taken to have: more is a lie or a machine x264 cannot use anyway.</summary>
     public const int MaxCores = 1024;

@@ -83,10 +83,33 @@ public sealed class RenderWorkload : FarmWorkload
 
     public override async Task<FarmDelivery> RunAsync(INodeConnection node, int unit, string paymentChannel, DateTime deadline, CancellationToken cancellation)
     {
-        var rect = spec.Plan.Tiles[unit];
-        var request = FrameMessages.ToRequest(spec.SceneSha256, spec.Frame, rect, spec.JobId, unit);
+        var request = RequestFor(unit, paymentChannel);
+        return Checked(request, await node.RenderTileAsync(request, deadline, cancellation));
+    }
+
+    public override int MaxBatch(Capabilities caps) => NodeReported.BatchTiles(caps.MaxTilesPerBatch);
+
+    public override async IAsyncEnumerable<FarmDelivery> RunBatchAsync(INodeConnection node, IReadOnlyList<int> units, string paymentChannel, DateTime deadline,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellation)
+    {
+        var batch = new TileBatch();
+        batch.Tiles.AddRange(units.Select(u => RequestFor(u, paymentChannel)));
+        int next = 0;
+        await foreach (var result in node.RenderTilesAsync(batch, deadline, cancellation))
+            yield return Checked(batch.Tiles[next++], result);
+    }
+
+    TileRequest RequestFor(int unit, string paymentChannel)
+    {
+        var request = FrameMessages.ToRequest(spec.SceneSha256, spec.Frame, spec.Plan.Tiles[unit], spec.JobId, unit);
         request.PaymentChannel = paymentChannel;
-        var result = await node.RenderTileAsync(request, deadline, cancellation);
+        return request;
+    }
+
+    /// <summary>A node's result for a tile, checked: bounded, the samples it claims, pixels that decode to the tile's size.</summary>
+    TileDelivery Checked(TileRequest request, TileResult result)
+    {
+        var rect = spec.Plan.Tiles[(int)request.TileIndex];
         NodeReported.Seconds(result.RenderSeconds, $"tile {rect}");
         if (result.PixelsZlib.Length > NodeReported.DeflateBound((long)rect.PixelCount * spec.Frame.FloatsPerPixel * 4))
             throw new InvalidDataException($"tile {rect}: {result.PixelsZlib.Length:N0} compressed bytes, more than its pixels can take");

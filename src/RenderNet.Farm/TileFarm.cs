@@ -273,6 +273,7 @@ public sealed class TileFarm
         {
             if (workersClosed) return;
             node.Slots = SlotsOf(node);
+            node.MaxBatch = work.MaxBatch(node.Caps!);
             for (int i = 0; i < node.Slots; i++) workers.Add(WorkerAsync(node, cancellation));
         }
     }
@@ -407,6 +408,7 @@ public sealed class TileFarm
             while (!cancellation.IsCancellationRequested)
             {
                 TileAttempt? attempt;
+                List<FarmTile>? batch = null;
                 Task wake;
                 SlotLease? lease = null;
                 if (options.Share is { } share)
@@ -435,6 +437,7 @@ public sealed class TileFarm
                         if (WorkOver || !node.Healthy) return;
                         bool mayTake = !paused && (options.Share is null || lease is not null);
                         attempt = mayTake ? NextFor(node) : null;
+                        if (attempt is { Check: false, Speculative: false }) batch = TakeBatch(node, attempt);
                         wake = changed.Task;
                         if (attempt is null && mayTake && BudgetExhausted())
                         {
@@ -456,6 +459,7 @@ public sealed class TileFarm
                     idle = MinIdleWait;
                     lease?.Charge(attempt.Tile.Work);
                     if (attempt.Check) await RunCheckAsync(attempt, cancellation);
+                    else if (batch is not null) await RunBatchAsync(attempt, batch, cancellation);
                     else await RunAsync(attempt, cancellation);
                     held = lease; // kept for renewal on the next round
                     lease = null;
@@ -610,7 +614,93 @@ public sealed class TileFarm
         options.Budget is not null && pending.Count > 0 && inFlight.Count == 0
         && !pending.Any(i => roster.Healthy.Any(n => Affordable(tiles[i], n)));
 
-    async Task RunAsync(TileAttempt attempt, CancellationToken cancellation)
+    /// <summary>
+    /// The queued tiles a node takes with <paramref name="first"/> in one call (under the lock), sized by its measured
+    /// speed (<see cref="DeadlinePolicy.BatchSize"/>); null when it takes one. They leave the queue now and get their
+    /// attempts one after another as the batch's results come in (<see cref="RunBatchAsync"/>).
+    /// </summary>
+    List<FarmTile>? TakeBatch(FarmNode node, TileAttempt first)
+    {
+        // By measured speed only: a node's word (or the fleet's speed) must not win it a batch it would sit on.
+        if (options.BatchTarget <= TimeSpan.Zero || node.MaxBatch <= 1 || node.Rate <= 0) return null;
+        int size = DeadlinePolicy.BatchSize(first.Tile.Work, node.Rate, options.BatchTarget, node.MaxBatch, pending.Count + 1, throughput);
+        List<FarmTile>? more = null;
+        for (var item = pending.First; item is not null && (more?.Count ?? 0) < size - 1;)
+        {
+            var next = item.Next;
+            var tile = tiles[item.Value];
+            if (!tile.FailedOn.Contains(node) && Affordable(tile, node))
+            {
+                pending.Remove(item);
+                (more ??= []).Add(tile);
+            }
+            item = next;
+        }
+        return more;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="first"/> and <paramref name="rest"/> on one node in one call. Each tile is an attempt of its
+    /// own, started when the one before it came in, so deadlines, checks and payment stay per tile; a tile that fails,
+    /// times out or loses to a faster copy ends the call, and the tiles it had not reached go back to the queue.
+    /// </summary>
+    async Task RunBatchAsync(TileAttempt first, List<FarmTile> rest, CancellationToken cancellation)
+    {
+        var node = first.Node;
+        var units = new List<int>(rest.Count + 1) { first.Tile.Index };
+        units.AddRange(rest.Select(t => t.Index));
+        using var call = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        int dispatched = 0, started = 0;
+        IAsyncEnumerator<FarmDelivery>? results = null;
+        try
+        {
+            // Funded for the whole batch before the node starts it: it renders each tile as soon as the one before is sent.
+            foreach (int unit in units)
+            {
+                await payments.DispatchAsync(node, unit);
+                dispatched++;
+            }
+            // The node cancels by itself too if the coordinator vanishes: an outer deadline no estimate can exceed.
+            results = work.RunBatchAsync(node.Client, units, node.Channel, UtcNow + options.InitialTileTimeout * units.Count, call.Token).GetAsyncEnumerator(call.Token);
+            var attempt = first;
+            while (true)
+            {
+                var kind = await RunAsync(attempt, cancellation, async token =>
+                {
+                    using var stop = token.Register(call.Cancel); // this tile's deadline, or a faster copy, ends the call
+                    return await results.MoveNextAsync() ? results.Current : throw new InvalidDataException($"the batch of {units.Count} tiles ended early");
+                });
+                if (kind is not (AttemptOutcome.Accepted or AttemptOutcome.PaidDuplicate) || started == rest.Count) break;
+                lock (gate)
+                {
+                    var tile = rest[started];
+                    if (WorkOver || paused || !node.Healthy || tile.Done || !Affordable(tile, node)) break;
+                    started++;
+                    attempt = Start(tile, node, speculative: false);
+                }
+            }
+        }
+        finally
+        {
+            await call.CancelAsync(); // the node stops rendering tiles nobody will take
+            if (results is not null)
+            {
+                try { await results.DisposeAsync(); }
+                catch (Exception ex) when (ex is RpcException or OperationCanceledException or InvalidDataException) { }
+            }
+            // Dispatched first, the tiles never started were not the node's work after all.
+            for (int i = 1 + started; i < dispatched; i++) payments.Returned(node, units[i]);
+            lock (gate)
+            {
+                for (int i = rest.Count - 1; i >= started; i--)
+                    if (!rest[i].Done && !pending.Contains(rest[i].Index)) pending.AddFirst(rest[i].Index);
+                if (started < rest.Count) Pulse();
+            }
+        }
+    }
+
+    /// <param name="deliver">Where the result comes from: a batch call already under way (dispatched with it); null: a call of its own.</param>
+    async Task<AttemptOutcome> RunAsync(TileAttempt attempt, CancellationToken cancellation, Func<CancellationToken, Task<FarmDelivery>>? deliver = null)
     {
         var tile = attempt.Tile;
         var node = attempt.Node;
@@ -620,10 +710,10 @@ public sealed class TileFarm
         string outcome = "ok";
         try
         {
-            await payments.DispatchAsync(node, tile.Index);
+            if (deliver is null) await payments.DispatchAsync(node, tile.Index);
             attempt.Counted = true;
             // The node cancels by itself too if the coordinator vanishes: an outer deadline that no estimate can exceed.
-            var result = await work.RunAsync(node.Client, tile.Index, node.Channel, UtcNow + options.InitialTileTimeout, cancel.Token);
+            var result = deliver is not null ? await deliver(cancel.Token) : await work.RunAsync(node.Client, tile.Index, node.Channel, UtcNow + options.InitialTileTimeout, cancel.Token);
             var signed = ResultSignatures.Verify(node, result); // a node with a key signs what it delivers, or it is invalid
             lock (gate)
             {
@@ -646,7 +736,7 @@ public sealed class TileFarm
                     }
                     await payments.PayForAsync(node, tile.Index);
                 }
-                return;
+                return kind;
             }
             work.Accept(tile.Index, node.Name, result);
             TileEvent tileEvent;
@@ -714,6 +804,7 @@ public sealed class TileFarm
                 else NoteFailure(node, kind);
             }
         }
+        return kind;
     }
 
     /// <summary>A node's tile slots in this job: what it offers (bounded), limited while its record has not proven it.</summary>

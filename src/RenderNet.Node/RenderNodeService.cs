@@ -43,6 +43,7 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
             VulkanApiVersion = d.ApiVersion,
             PipelineFingerprint = options.Fault == NodeFault.OtherFingerprint ? "0000" + renderer.Fingerprint[4..] : renderer.Fingerprint,
             MaxConcurrentTiles = options.Fault == NodeFault.HugeSlots ? uint.MaxValue : (uint)options.MaxConcurrentTiles,
+            MaxTilesPerBatch = TileBatches.MaxTiles,
             PricePerTile = options.PricePerTile,
             MaxSceneBytes = (ulong)Math.Min(options.MaxSceneBytes, cache.CapacityBytes),
             PathSamplesPerSecond = renderer.PathSamplesPerSecond,
@@ -234,22 +235,7 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
 
     public override async Task<TileResult> RenderTile(TileRequest request, ServerCallContext context)
     {
-        CheckVersion(request.ProtocolVersion);
-        if (state.Draining)
-            throw new RpcException(new Status(StatusCode.Unavailable, "the node is shutting down"));
-        AuthorizeWork(context, request.PaymentChannel); // before anything else: a stranger learns nothing, not even which scenes are here
-        if (!cache.Contains(request.SceneSha256))
-            throw new RpcException(new Status(StatusCode.NotFound, $"scene {Loggable(request.SceneSha256)} is not cached on this node; upload it first"));
-        Core.Rendering.FrameSettings frame;
-        Core.Tiles.TileRect tile;
-        try
-        {
-            (frame, tile) = FrameMessages.FromRequest(request);
-        }
-        catch (Exception ex) when (ex is ArgumentException or OverflowException)
-        {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, ex.Message, ex));
-        }
+        var (frame, tile) = CheckTileRequest(request, context);
         long units = WorkUnits.ForTile(frame, tile);
         var channel = await Reserved(context, request.PaymentChannel, units, segment: false);
         if (options.Fault == NodeFault.AlwaysBusy || !state.TryEnter(options.MaxConcurrentTiles))
@@ -258,7 +244,93 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
             metrics.Failed(segment: false, WorkFailure.Busy);
             throw NodeRefusal.Create(StatusCode.ResourceExhausted, RefusalKind.Busy, $"node busy: {options.MaxConcurrentTiles} tiles in flight");
         }
+        try { return await RenderReservedAsync(request, frame, tile, channel, units, context); }
+        finally { state.Leave(); }
+    }
 
+    /// <summary>
+    /// Several tiles of one frame in one call, in one slot: each is checked, paid for and rendered as <see cref="RenderTile"/>
+    /// does it, and sent as it is done, so the caller pays per tile and the node starts the next tile without waiting
+    /// for the caller's next request.
+    /// </summary>
+    public override async Task RenderTiles(TileBatch request, IServerStreamWriter<TileResult> responseStream, ServerCallContext context)
+    {
+        var tiles = request.Tiles;
+        if (tiles.Count is 0 || tiles.Count > TileBatches.MaxTiles)
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"a batch of {tiles.Count} tiles: this node takes 1 to {TileBatches.MaxTiles}"));
+        var first = tiles[0];
+        if (tiles.Any(t => t.SceneSha256 != first.SceneSha256 || t.PaymentChannel != first.PaymentChannel || t.JobId != first.JobId))
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "every tile of a batch must be of one job, scene and payment channel"));
+        // Every tile is checked before any is rendered: a bad one anywhere refuses the whole batch at once.
+        var checkedTiles = tiles.Select(t => (Request: t, Parsed: CheckTileRequest(t, context))).ToList();
+        if (options.Fault == NodeFault.AlwaysBusy || !state.TryEnter(options.MaxConcurrentTiles))
+        {
+            metrics.Failed(segment: false, WorkFailure.Busy);
+            throw NodeRefusal.Create(StatusCode.ResourceExhausted, RefusalKind.Busy, $"node busy: {options.MaxConcurrentTiles} tiles in flight");
+        }
+        try
+        {
+            bool firstTile = true;
+            foreach (var (tileRequest, (frame, tile)) in checkedTiles)
+            {
+                long units = WorkUnits.ForTile(frame, tile);
+                // Paid per tile: the payer's channel must cover each one as it starts, as for single tiles. After the
+                // first, the voucher for the tile just sent may still be on its way: it is given a moment to arrive.
+                var channel = firstTile ? await Reserved(context, tileRequest.PaymentChannel, units, segment: false)
+                    : await ReservedWithinAsync(context, tileRequest.PaymentChannel, units, BatchPaymentGrace);
+                firstTile = false;
+                var result = await RenderReservedAsync(tileRequest, frame, tile, channel, units, context);
+                await responseStream.WriteAsync(result, context.CancellationToken);
+            }
+        }
+        finally { state.Leave(); }
+    }
+
+    /// <summary>How long a batch's next tile waits for the payer's voucher for the tiles before it (the exposure bound still holds).</summary>
+    static readonly TimeSpan BatchPaymentGrace = TimeSpan.FromSeconds(5);
+
+    /// <summary><see cref="Reserved"/>, waiting up to <paramref name="grace"/> while the refusal is only for want of a payment on its way.</summary>
+    async Task<BigInteger?> ReservedWithinAsync(ServerCallContext context, string paymentChannel, long units, TimeSpan grace)
+    {
+        var until = DateTime.UtcNow + grace;
+        while (true)
+        {
+            try { return await ReserveAsync(context, paymentChannel, units); }
+            catch (RpcException ex) when (NodeRefusal.Of(ex) == RefusalKind.AwaitingPayment && DateTime.UtcNow < until)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50), context.CancellationToken);
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.FailedPrecondition)
+            {
+                metrics.Failed(segment: false, WorkFailure.PaymentRequired);
+                throw;
+            }
+        }
+    }
+
+    /// <summary>What every tile request must pass before it is paid for or rendered: version, state, caller, scene, frame.</summary>
+    (Core.Rendering.FrameSettings Frame, Core.Tiles.TileRect Tile) CheckTileRequest(TileRequest request, ServerCallContext context)
+    {
+        CheckVersion(request.ProtocolVersion);
+        if (state.Draining)
+            throw new RpcException(new Status(StatusCode.Unavailable, "the node is shutting down"));
+        AuthorizeWork(context, request.PaymentChannel); // before anything else: a stranger learns nothing, not even which scenes are here
+        if (!cache.Contains(request.SceneSha256))
+            throw new RpcException(new Status(StatusCode.NotFound, $"scene {Loggable(request.SceneSha256)} is not cached on this node; upload it first"));
+        try
+        {
+            return FrameMessages.FromRequest(request);
+        }
+        catch (Exception ex) when (ex is ArgumentException or OverflowException)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, ex.Message, ex));
+        }
+    }
+
+    /// <summary>Renders a tile whose payment is reserved (<paramref name="channel"/>) in a slot the caller holds; releases the payment either way.</summary>
+    async Task<TileResult> RenderReservedAsync(TileRequest request, Core.Rendering.FrameSettings frame, Core.Tiles.TileRect tile, BigInteger? channel, long units,
+        ServerCallContext context)
+    {
         var watch = Stopwatch.StartNew();
         string outcome = "error";
         var failure = WorkFailure.Error;
@@ -315,7 +387,6 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
         {
             if (channel is { } c) ledger!.Release(c, units, delivered: false);
             if (outcome != "ok") metrics.Failed(segment: false, failure);
-            state.Leave();
             // One structured line per tile.
             log.LogInformation("tile {Job} #{Index} {Tile} spp={Spp} scene={Scene} outcome={Outcome} seconds={Seconds:F3}",
                 Loggable(request.JobId), request.TileIndex, tile.ToString(), request.SamplesPerPixel, request.SceneSha256[..Math.Min(12, request.SceneSha256.Length)], outcome, watch.Elapsed.TotalSeconds);

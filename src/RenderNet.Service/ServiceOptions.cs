@@ -21,7 +21,7 @@ public sealed record ServiceOptions
     /// <summary>The most the service may spend over all its jobs, in the token's smallest unit; null: no cap.</summary>
     public BigInteger? Budget { get; init; }
     /// <summary>What every job's farm starts from (spot checks, price cap, registry entries, coordinator key…).</summary>
-    public FarmOptions Farm { get; init; } = new() { SpotCheckRate = FarmDefaults.SpotCheckRate };
+    public FarmOptions Farm { get; init; } = new() { SpotCheckRate = FarmDefaults.SpotCheckRate, BatchTarget = TimeSpan.FromSeconds(FarmDefaults.BatchSeconds) };
     /// <summary>The largest video accepted for upload (streamed to disk).</summary>
     public long MaxMediaBytes { get; init; } = 16L << 30;
     /// <summary>The largest scene accepted for upload.</summary>

@@ -31,9 +31,10 @@ static class ScaleRun
     /// <summary>Mean speed of the fleet's log-uniform speed distribution, in work units per second.</summary>
     static double MeanSpeed => (SimulatedFleet.FastestSpeed - SimulatedFleet.SlowestSpeed) / Math.Log(SimulatedFleet.FastestSpeed / SimulatedFleet.SlowestSpeed);
 
+    /// <param name="batchTarget">Tiles sized per node (<see cref="FarmOptions.BatchTarget"/>); zero: one tile per call.</param>
     /// <param name="depth">Jobs per node (<see cref="NodeAllotment"/>), re-allotted every simulated 30 s; 0: every job works every node.</param>
     public static ScaleFigures Run(int nodeCount, int jobCount, double churnPerHour, TimeSpan ideal, TimeSpan tileOnMeanNode, int seed, TimeSpan step,
-        int depth, Action<string> log)
+        int depth, TimeSpan batchTarget, Action<string> log)
     {
         var time = new SimulatedTime();
         long heapBefore = GC.GetTotalMemory(true);
@@ -56,6 +57,7 @@ static class ScaleRun
         {
             Connector = fleet, Time = time, ConnectTimeout = TimeSpan.FromSeconds(10), InitialTileTimeout = TimeSpan.FromHours(1),
             MaxSlotsPerNode = 1, MaxConsecutiveFailures = 3, WaitForNodes = RefreshInterval * 2, // as the service runs its frames
+            BatchTarget = batchTarget,
         };
         var firstTile = new double[jobCount];
         var completed = new double[jobCount];

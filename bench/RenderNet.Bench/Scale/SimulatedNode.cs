@@ -7,7 +7,7 @@ namespace RenderNet.Bench.Scale;
 /// <summary>
 /// One simulated render node: a speed (work units per second), a round-trip time, an upload bandwidth, and a life span
 /// (churn). A tile takes one round trip, its work at the node's speed, and its result's bytes over the node's uplink, on
-/// the simulated clock. A node that leaves drops every call in flight (Unavailable, as a vanished host's connection does)
+/// the simulated clock; a batch of tiles takes one round trip in all. A node that leaves drops every call in flight (Unavailable, as a vanished host's connection does)
 /// and refuses every later one.
 /// </summary>
 sealed class SimulatedNode(string address, double workPerSecond, TimeSpan roundTrip, double uploadBytesPerSecond, SimulatedTime time) : INodeConnection
@@ -31,15 +31,26 @@ sealed class SimulatedNode(string address, double workPerSecond, TimeSpan roundT
     public Task<Capabilities> GetCapabilitiesAsync(TimeSpan timeout, CancellationToken cancellation, bool calibrate = false) =>
         Left ? Task.FromException<Capabilities>(Unreachable) : Task.FromResult(new Capabilities
         {
-            ProtocolVersion = ProtocolVersion.Current, PipelineFingerprint = SimulatedWorkload.Fingerprint, MaxConcurrentTiles = 1,
+            ProtocolVersion = ProtocolVersion.Current, PipelineFingerprint = SimulatedWorkload.Fingerprint, MaxConcurrentTiles = 1, MaxTilesPerBatch = TileBatches.MaxTiles,
             JobKinds = { SimulatedWorkload.Kind }, DeviceName = $"simulated {WorkPerSecond:0.#} work/s", PathSamplesPerSecond = DeclaredSpeed,
         });
 
     /// <summary>Renders a tile: one round trip, the work, the upload of <paramref name="resultBytes"/>.</summary>
-    public async Task<TileResult> RenderAsync(TileRequest request, long work, long resultBytes, CancellationToken cancellation)
+    public Task<TileResult> RenderAsync(TileRequest request, long work, long resultBytes, CancellationToken cancellation) =>
+        RenderAsync(request, work, resultBytes, RoundTrip, cancellation);
+
+    /// <summary>Renders a batch: one round trip, then each tile's work and upload in turn, each result as it is done.</summary>
+    public async IAsyncEnumerable<TileResult> RenderBatchAsync(IReadOnlyList<TileRequest> requests, long work, long resultBytes,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellation)
+    {
+        for (int i = 0; i < requests.Count; i++)
+            yield return await RenderAsync(requests[i], work, resultBytes, i == 0 ? RoundTrip : TimeSpan.Zero, cancellation);
+    }
+
+    async Task<TileResult> RenderAsync(TileRequest request, long work, long resultBytes, TimeSpan roundTrip, CancellationToken cancellation)
     {
         if (Left) throw Unreachable;
-        var seconds = RoundTrip.TotalSeconds + work / WorkPerSecond + resultBytes / UploadBytesPerSecond;
+        var seconds = roundTrip.TotalSeconds + work / WorkPerSecond + resultBytes / UploadBytesPerSecond;
         using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellation, gone.Token);
         try
         {

@@ -28,13 +28,24 @@ sealed class SimulatedWorkload(string jobId, int tiles, long workPerTile, long b
     /// <summary>What every honest node delivers for a tile (the simulated pipeline is deterministic).</summary>
     public static string ContentOf(string job, uint tile) => $"{job}/{tile}";
 
-    public override async Task<FarmDelivery> RunAsync(INodeConnection node, int unit, string paymentChannel, DateTime deadline, CancellationToken cancellation)
+    public override async Task<FarmDelivery> RunAsync(INodeConnection node, int unit, string paymentChannel, DateTime deadline, CancellationToken cancellation) =>
+        Checked(unit, await ((SimulatedNode)node).RenderAsync(RequestFor(unit, paymentChannel), workPerTile, bytesPerTile, cancellation));
+
+    public override int MaxBatch(Capabilities caps) => NodeReported.BatchTiles(caps.MaxTilesPerBatch);
+
+    public override async IAsyncEnumerable<FarmDelivery> RunBatchAsync(INodeConnection node, IReadOnlyList<int> units, string paymentChannel, DateTime deadline,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellation)
     {
-        var request = new TileRequest { ProtocolVersion = ProtocolVersion.Current, JobId = jobId, TileIndex = (uint)unit, Width = 256, Height = 256, PaymentChannel = paymentChannel };
-        var result = await ((SimulatedNode)node).RenderAsync(request, workPerTile, bytesPerTile, cancellation);
-        if (result.PixelsSha256 != ContentOf(jobId, (uint)unit)) throw new InvalidDataException($"tile {unit}: unexpected content");
-        return new Delivery(result.RenderSeconds, bytesPerTile, result.PixelsSha256);
+        int next = 0;
+        await foreach (var result in ((SimulatedNode)node).RenderBatchAsync(units.Select(u => RequestFor(u, paymentChannel)).ToList(), workPerTile, bytesPerTile, cancellation))
+            yield return Checked(units[next++], result);
     }
+
+    TileRequest RequestFor(int unit, string paymentChannel) =>
+        new() { ProtocolVersion = ProtocolVersion.Current, JobId = jobId, TileIndex = (uint)unit, Width = 256, Height = 256, PaymentChannel = paymentChannel };
+
+    Delivery Checked(int unit, TileResult result) =>
+        result.PixelsSha256 == ContentOf(jobId, (uint)unit) ? new Delivery(result.RenderSeconds, bytesPerTile, result.PixelsSha256) : throw new InvalidDataException($"tile {unit}: unexpected content");
 
     public override void Accept(int unit, string node, FarmDelivery delivery)
     {

@@ -32,7 +32,8 @@ static class RenderCommand
         string? Frames = null, double Fps = 24, string Animation = "0", string? Timeline = null, double SpotCheck = FarmDefaults.SpotCheckRate,
         string? MaxPrice = null, string? ExpectedFingerprint = null, string? MinStake = null, Uri? Service = null,
         float NoiseThreshold = 0, int MinSpp = 0,
-        string? Passes = null, bool Denoise = false, string ExrCompression = "zip", string ExrType = "half", int ExrTile = 0, string[]? SceneSources = null)
+        string? Passes = null, bool Denoise = false, string ExrCompression = "zip", string ExrType = "half", int ExrTile = 0, string[]? SceneSources = null,
+        double BatchSeconds = FarmDefaults.BatchSeconds)
     {
         public FarmSessionRequest Session => new(Nodes, LocalNodes, Device, Pay, Price, Rpc, Escrow, Token, Registry, PayerKeystore, MaxPrice, ExpectedFingerprint, MinStake);
         public bool Farmed => Session.Farmed || Resume is not null;
@@ -91,6 +92,7 @@ static class RenderCommand
         var minStake = new Option<string?>("--min-stake") { Description = "With --registry: use only nodes that staked at least this much (token's smallest unit)" };
         var maxPrice = new Option<string?>("--max-price") { Description = "Pay at most this per price unit (token's smallest unit); nodes asking more, or more than they registered, are not used" };
         var spotCheck = new Option<double>("--spot-check") { Description = "With nodes: share of tiles (0 to 1) rendered again on another node and compared bit for bit", DefaultValueFactory = _ => FarmDefaults.SpotCheckRate };
+        var batchSeconds = new Option<double>("--batch-seconds") { Description = "With nodes: a node takes as many tiles in one call as it renders in about this long (tiles sized per node); 0: one tile per call", DefaultValueFactory = _ => FarmDefaults.BatchSeconds };
         var service = new Option<Uri?>("--service")
         {
             CustomParser = ServiceRender.ParseAddress,
@@ -101,7 +103,7 @@ static class RenderCommand
         {
             scene, width, height, spp, bounces, tile, seed, camera, device, background, output, bitDepth, validation, json,
             nodes, localNodes, journal, resume, allowMixed, tileTimeout, pay, price, rpc, escrowOption, tokenOption, registryOption, payerKeystore, mode, frames, fps, animation, timeline, spotCheck, maxPrice, expected, minStake, service,
-            noiseThreshold, minSpp, passes, denoise, exrCompression, exrType, exrTile, sceneSources,
+            noiseThreshold, minSpp, passes, denoise, exrCompression, exrType, exrTile, sceneSources, batchSeconds,
         };
         command.SetAction((parse, cancellation) => UserErrors.Run(() => Execute(new Request(
             parse.GetValue(scene), parse.GetValue(width), parse.GetValue(height), parse.GetValue(spp), parse.GetValue(bounces),
@@ -112,7 +114,7 @@ static class RenderCommand
             parse.GetValue(rpc), parse.GetValue(escrowOption), parse.GetValue(tokenOption), parse.GetValue(registryOption), parse.GetValue(payerKeystore), parse.GetValue(mode)!,
             parse.GetValue(frames), parse.GetValue(fps), parse.GetValue(animation)!, parse.GetValue(timeline), parse.GetValue(spotCheck), parse.GetValue(maxPrice), parse.GetValue(expected), parse.GetValue(minStake), parse.GetValue(service),
             parse.GetValue(noiseThreshold), parse.GetValue(minSpp), parse.GetValue(passes), parse.GetValue(denoise),
-            parse.GetValue(exrCompression)!, parse.GetValue(exrType)!, parse.GetValue(exrTile), parse.GetValue(sceneSources)), cancellation)));
+            parse.GetValue(exrCompression)!, parse.GetValue(exrType)!, parse.GetValue(exrTile), parse.GetValue(sceneSources), parse.GetValue(batchSeconds)), cancellation)));
         return command;
     }
 
@@ -128,6 +130,7 @@ static class RenderCommand
         if (r.BitDepth is not (8 or 16)) throw new ArgumentException($"bit depth must be 8 or 16, got {r.BitDepth}");
         if (!(r.TileTimeout > 0)) throw new ArgumentException($"--tile-timeout must be positive, got {r.TileTimeout}");
         if (!(r.SpotCheck >= 0 && r.SpotCheck <= 1)) throw new ArgumentException($"--spot-check must be between 0 and 1, got {r.SpotCheck}");
+        if (!(r.BatchSeconds >= 0 && r.BatchSeconds <= 3600)) throw new ArgumentException($"--batch-seconds must be between 0 and 3600, got {r.BatchSeconds}");
         r.Session.Validate();
         if (r.Timeline is not null && !r.Farmed) throw new ArgumentException("--timeline draws a farm job: give --local-nodes N or --nodes …");
         if (r.Timeline is not null) ImageWriter.EnsureWritable(r.Timeline);
@@ -300,7 +303,8 @@ static class RenderCommand
         var payer = session.Payer;
         var addresses = session.Addresses;
 
-        var options = new FarmOptions { AllowMixedPipelines = r.AllowMixed, InitialTileTimeout = TimeSpan.FromSeconds(r.TileTimeout), Payer = payer, SpotCheckRate = r.SpotCheck };
+        var options = new FarmOptions { AllowMixedPipelines = r.AllowMixed, InitialTileTimeout = TimeSpan.FromSeconds(r.TileTimeout), Payer = payer, SpotCheckRate = r.SpotCheck,
+            BatchTarget = TimeSpan.FromSeconds(r.BatchSeconds) };
         options = session.Apply(options, r.Session);
         var renderWatch = Stopwatch.StartNew();
         long perTile = (long)frame.SamplesPerPixel;

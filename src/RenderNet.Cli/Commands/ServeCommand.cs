@@ -55,6 +55,7 @@ static class ServeCommand
         var maxJobs = new Option<int>("--max-jobs") { Description = "Jobs running at once (the rest wait in priority order)", DefaultValueFactory = _ => 8 };
         var jobsPerNode = new Option<int>("--jobs-per-node") { Description = "Running jobs each node works for at once (0: every job works every node); 2 keeps a coordinator with thousands of nodes and many jobs cheap", DefaultValueFactory = _ => 0 };
         var nodeRefresh = new Option<int>("--node-refresh") { Description = "Seconds between re-allotments of nodes to running jobs (nodes that joined, fair shares under --jobs-per-node); a job that ends hands its nodes on at once either way", DefaultValueFactory = _ => 15 };
+        var batchSeconds = new Option<double>("--batch-seconds") { Description = "A node takes as many tiles in one call as it renders in about this long (tiles sized per node); 0: one tile per call", DefaultValueFactory = _ => FarmDefaults.BatchSeconds };
         var explorer = new Option<string?>("--explorer") { Description = "A block explorer's transaction page, {tx} for the hash (the dashboard links redeem transactions there), e.g. https://etherscan.io/tx/{tx}" };
         var acceptNodes = new Option<string?>("--accept-nodes") { Description = "Let nodes join by dialling out (rendernet node --join URL; for nodes behind NAT): 'any' node that proves its key, or these payout addresses (comma-separated)" };
         var pools = new Option<string[]>("--pool") { Description = "A pool of nodes jobs can require or prefer (tag pool=NAME): NAME=ADDRESS,ADDRESS (payout addresses; repeat for more pools)", AllowMultipleArgumentsPerToken = true };
@@ -62,7 +63,7 @@ static class ServeCommand
 
         var command = new Command("serve", "Run the studio's coordinator as a service: engines submit jobs over HTTP/JSON (OpenAPI at /openapi/v1.json) and follow them over WebSockets")
         {
-            state, listen, certificate, nodes, localNodes, device, pay, price, rpc, escrow, token, registry, payerKeystore, maxPrice, minStake, expected, spotCheck, budget, maxJobs, jobsPerNode, nodeRefresh, explorer, acceptNodes, pools, exitWithStdin,
+            state, listen, certificate, nodes, localNodes, device, pay, price, rpc, escrow, token, registry, payerKeystore, maxPrice, minStake, expected, spotCheck, budget, maxJobs, jobsPerNode, nodeRefresh, batchSeconds, explorer, acceptNodes, pools, exitWithStdin,
         };
         command.SetAction((parse, cancellation) => UserErrors.Run(async () =>
         {
@@ -73,6 +74,8 @@ static class ServeCommand
             if (jobs is < 1 or > 1024) throw new ArgumentException($"--max-jobs must be between 1 and 1024, got {jobs}");
             int perNode = parse.GetValue(jobsPerNode);
             if (perNode is < 0 or > 64) throw new ArgumentException($"--jobs-per-node must be between 0 and 64, got {perNode}");
+            double batch = parse.GetValue(batchSeconds);
+            if (!(batch >= 0 && batch <= 3600)) throw new ArgumentException($"--batch-seconds must be between 0 and 3600, got {batch}");
             int refresh = parse.GetValue(nodeRefresh);
             if (refresh is < 1 or > 3600) throw new ArgumentException($"--node-refresh must be between 1 and 3600 seconds, got {refresh}");
             string? explorerUrl = parse.GetValue(explorer) is { } template ? ServiceOptions.CheckExplorerTemplate(template) : null;
@@ -115,7 +118,7 @@ static class ServeCommand
                 Nodes = session.Addresses,
                 Payer = session.Payer,
                 Budget = parse.GetValue(budget) is { } b ? new System.Numerics.BigInteger(decimal.Round(b * 1_000_000_000_000_000_000m, 0)) : null,
-                Farm = session.Apply(new FarmOptions { SpotCheckRate = rate, Pools = ParsePools(parse.GetValue(pools) ?? []) }, request),
+                Farm = session.Apply(new FarmOptions { SpotCheckRate = rate, Pools = ParsePools(parse.GetValue(pools) ?? []), BatchTarget = TimeSpan.FromSeconds(batch) }, request),
                 MaxRunningJobs = jobs,
                 JobsPerNode = perNode,
                 NodeRefreshInterval = TimeSpan.FromSeconds(refresh),

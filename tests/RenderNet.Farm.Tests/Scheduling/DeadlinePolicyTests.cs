@@ -88,4 +88,16 @@ public class DeadlinePolicyTests
         Assert.False(busy.BusyTooLong(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(40)));
         Assert.True(busy.BusyTooLong(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(40.5)));
     }
+
+    [Theory]
+    [InlineData(100, 100, 10, 16, 1000, 0, 10)]     // 10 s of 1-second tiles
+    [InlineData(100, 1000, 10, 16, 1000, 0, 16)]    // a very fast node: the node's limit
+    [InlineData(100, 5, 10, 16, 1000, 0, 1)]        // a tile takes longer than the target: one at a time
+    [InlineData(100, 100, 10, 16, 12, 400, 3)]      // a quarter of the job's speed: a quarter of the 12 queued
+    [InlineData(100, 100, 10, 1, 1000, 0, 1)]       // a node without batches
+    [InlineData(100, 0, 10, 16, 1000, 0, 1)]        // speed unknown
+    [InlineData(100, 100, 0, 16, 1000, 0, 1)]       // batching off
+    public void A_batch_is_what_the_node_renders_in_the_target_time_within_its_limit_and_its_share_of_the_queue(long work, double rate, double target, int max, int queued,
+        double throughput, int expected) =>
+        Assert.Equal(expected, DeadlinePolicy.BatchSize(work, rate, TimeSpan.FromSeconds(target), max, queued, throughput));
 }

@@ -81,8 +81,21 @@ sealed class FakeWorkload(int count) : FarmWorkload
     public override string FingerprintOf(Capabilities caps) => caps.PipelineFingerprint;
     public override int MaxReplyBytes => 1 << 20;
 
+    /// <summary>The most units a node takes in one call (<see cref="FarmWorkload.MaxBatch"/>).</summary>
+    public int BatchLimit { get; init; } = 1;
+    /// <summary>Every batch call: the node and the units it was given.</summary>
+    public readonly List<(string Node, int[] Units)> Batches = [];
+
     public override async Task<FarmDelivery> RunAsync(INodeConnection node, int unit, string paymentChannel, DateTime deadline, CancellationToken cancellation) =>
         await ((FakeNode)node).WorkAsync(unit, cancellation);
+
+    public override int MaxBatch(Capabilities caps) => BatchLimit;
+
+    public override IAsyncEnumerable<FarmDelivery> RunBatchAsync(INodeConnection node, IReadOnlyList<int> units, string paymentChannel, DateTime deadline, CancellationToken cancellation)
+    {
+        lock (Batches) Batches.Add((node.Address, units.ToArray()));
+        return base.RunBatchAsync(node, units, paymentChannel, deadline, cancellation); // one unit after another, as a node runs a batch
+    }
 
     public override void Accept(int unit, string node, FarmDelivery delivery)
     {

@@ -193,4 +193,50 @@ public class SchedulingTests
         Assert.True(farm.Elapsed < TimeSpan.FromSeconds(6), $"the job took {farm.Elapsed} of fake time");
         Assert.Equal((0, 0), scheduler.Snapshot()["mine"]); // no slot held, nothing left waiting
     }
+
+    [Fact]
+    public async Task A_fast_node_takes_batches_sized_to_its_speed_a_slow_one_single_tiles_and_each_tile_is_accepted_once()
+    {
+        var farm = new FakeFarm();
+        var fast = farm.Node("fast");               // 100 work units a second: a 5-second batch is 5 tiles
+        var slow = farm.Node("slow", _ => 20);      // 5 a second: a tile takes it longer than a batch's target
+        var work = new FakeWorkload(60) { BatchLimit = 16 };
+
+        await farm.RunAsync(work, NoSpeculation with { BatchTarget = TimeSpan.FromSeconds(5) }, [fast, slow]);
+
+        Assert.Equal(Enumerable.Range(0, 60), work.Accepted.Keys.Order());
+        Assert.Equal(60, farm.Attempts.Count(a => a.Kind == AttemptOutcome.Accepted)); // an attempt per tile, batch or not
+        Assert.DoesNotContain(work.Batches, b => b.Node == "slow");
+        var sizes = work.Batches.Where(b => b.Node == "fast").Select(b => b.Units.Length).ToList();
+        Assert.NotEmpty(sizes);
+        Assert.All(sizes, size => Assert.InRange(size, 2, 5));
+        // A batch runs back to back: the fast node's 1-second tiles of a 5-tile batch took it 5 seconds, not 5 round trips more.
+        Assert.True(farm.Elapsed < TimeSpan.FromSeconds(62), $"the job took {farm.Elapsed} of fake time");
+    }
+
+    [Fact]
+    public async Task A_batch_cut_short_by_a_failing_tile_hands_the_tiles_it_did_not_reach_to_the_queue()
+    {
+        var farm = new FakeFarm();
+        int failures = 0;
+        var flaky = new FakeNode("flaky", farm.Clock)
+        {
+            // Tile 5 fails there once: the fourth of its first batch (tile 0 alone while its speed is unknown, then 2…9).
+            Failure = unit => unit == 5 && Interlocked.Increment(ref failures) == 1 ? new RpcException(new Status(StatusCode.Internal, "device lost")) : null,
+        };
+        var steady = farm.Node("steady", _ => 3);
+        var work = new FakeWorkload(40) { BatchLimit = 8 };
+
+        await farm.RunAsync(work, NoSpeculation with { BatchTarget = TimeSpan.FromSeconds(8) }, [flaky, steady]);
+
+        Assert.Equal(Enumerable.Range(0, 40), work.Accepted.Keys.Order()); // nothing lost, nothing twice
+        var cut = Assert.Single(work.Batches, b => b.Node == "flaky" && b.Units.Contains(5));
+        var after = cut.Units.SkipWhile(u => u != 5).Skip(1).ToList();
+        Assert.NotEmpty(after);
+        Assert.Equal(AttemptOutcome.Failed, Assert.Single(farm.Attempts, a => a.Tile == 5 && a.Node == "flaky").Kind);
+        Assert.Equal("steady", work.Accepted[5].Node); // redone where it had not failed
+        // The tiles after it in that batch went back to the queue: each has one attempt in all, accepted, from a later call.
+        foreach (int unit in after)
+            Assert.Equal(AttemptOutcome.Accepted, Assert.Single(farm.Attempts, a => a.Tile == unit).Kind);
+    }
 }
