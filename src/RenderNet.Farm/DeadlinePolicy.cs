@@ -80,15 +80,16 @@ public sealed class DeadlinePolicy(FarmOptions options)
 
     /// <summary>
     /// How many queued tiles of <paramref name="work"/> a node takes in one call: as many as it renders in
-    /// <paramref name="target"/> at its expected speed, at most <paramref name="nodeMax"/>, and no more than its share
-    /// of the queue by speed (<paramref name="queued"/> tiles at the job's <paramref name="throughput"/>), so a fast
-    /// node's batch never leaves the others idle while it works through it. One when anything is unknown.
+    /// <paramref name="target"/> at its measured speed, at most <paramref name="nodeMax"/>, and no more than its share
+    /// of the queue by speed (<paramref name="queued"/> tiles shared by the job's <paramref name="jobRate"/>: the speed
+    /// of all its nodes), so a fast node's batch never leaves the others idle while it works through it. One when
+    /// anything is unknown.
     /// </summary>
-    public static int BatchSize(long work, double nodeRate, TimeSpan target, int nodeMax, int queued, double throughput)
+    public static int BatchSize(long work, double nodeRate, TimeSpan target, int nodeMax, int queued, double jobRate)
     {
         if (nodeMax <= 1 || target <= TimeSpan.Zero || work <= 0 || nodeRate <= 0 || !double.IsFinite(nodeRate) || queued <= 1) return 1;
         double byTime = target.TotalSeconds * nodeRate / work;
-        double share = throughput > 0 ? queued * Math.Min(1, nodeRate / throughput) : queued;
+        double share = jobRate > 0 ? queued * Math.Min(1, nodeRate / jobRate) : queued;
         return (int)Math.Clamp(Math.Floor(Math.Min(byTime, share)), 1, nodeMax);
     }
 

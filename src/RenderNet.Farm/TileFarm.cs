@@ -65,6 +65,8 @@ public sealed class TileFarm
     double throughput;
     /// <summary>The measured median speed of all the job's nodes (deadlines) and of its healthy ones (the end game), refreshed by the monitor each second, not per pull.</summary>
     double fleetRate, healthyFleetRate;
+    /// <summary>Work per second the job's healthy nodes are expected to do, every slot busy (refreshed with the fleet figures): what a batch's share of the queue is weighed against.</summary>
+    double capacity;
     /// <summary>Tokens paid plus tokens reserved for tiles in flight: never above <see cref="FarmOptions.Budget"/>.</summary>
     System.Numerics.BigInteger committed;
 
@@ -457,7 +459,7 @@ public sealed class TileFarm
                         continue;
                     }
                     idle = MinIdleWait;
-                    lease?.Charge(attempt.Tile.Work);
+                    lease?.Charge(attempt.Tile.Work + (batch?.Sum(t => t.Work) ?? 0)); // a batch holds the slot for all its tiles
                     if (attempt.Check) await RunCheckAsync(attempt, cancellation);
                     else if (batch is not null) await RunBatchAsync(attempt, batch, cancellation);
                     else await RunAsync(attempt, cancellation);
@@ -623,7 +625,7 @@ public sealed class TileFarm
     {
         // By measured speed only: a node's word (or the fleet's speed) must not win it a batch it would sit on.
         if (options.BatchTarget <= TimeSpan.Zero || node.MaxBatch <= 1 || node.Rate <= 0) return null;
-        int size = DeadlinePolicy.BatchSize(first.Tile.Work, node.Rate, options.BatchTarget, node.MaxBatch, pending.Count + 1, throughput);
+        int size = DeadlinePolicy.BatchSize(first.Tile.Work, node.Rate, options.BatchTarget, node.MaxBatch, pending.Count + 1, Math.Max(capacity, throughput));
         List<FarmTile>? more = null;
         for (var item = pending.First; item is not null && (more?.Count ?? 0) < size - 1;)
         {
@@ -1084,6 +1086,7 @@ public sealed class TileFarm
     {
         fleetRate = roster.FleetRate();
         healthyFleetRate = DeadlinePolicy.FleetRate(roster.Healthy.Select(n => n.Rate));
+        if (options.BatchTarget > TimeSpan.Zero) capacity = roster.Healthy.Sum(n => ExpectedRate(n) * Math.Max(1, n.Slots));
         // Work accepted per second, smoothed over about half a minute of job time.
         double instant = (acceptedWork - acceptedWorkSeen) / tick.TotalSeconds;
         acceptedWorkSeen = acceptedWork;
