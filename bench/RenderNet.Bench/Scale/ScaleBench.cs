@@ -22,7 +22,7 @@ static class ScaleBench
         var tile = new Option<double>("--tile-seconds") { Description = "A tile's time on a node of mean speed", DefaultValueFactory = _ => 40 };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 1 };
         var depth = new Option<int>("--depth") { Description = "Jobs per node (the service's node allotment); 0: every job works every node", DefaultValueFactory = _ => 2 };
-        var batch = new Option<double>("--batch-seconds") { Description = "Tiles sized per node: a node takes as many tiles in one call as it renders in this long (0: one tile per call)", DefaultValueFactory = _ => 0 };
+        var batch = new Option<double>("--batch-seconds") { Description = "Tiles sized per node: a node takes as many tiles in one call as it renders in this long (0: one tile per call)", DefaultValueFactory = _ => RenderNet.Farm.FarmDefaults.BatchSeconds };
         var output = new Option<string?>("--out") { Description = "Folder for scale.csv and scale.svg" };
         var command = new Command("scale", "The coordinator with 100…10,000 simulated nodes and 100 concurrent jobs under churn") { nodes, jobs, churn, ideal, tile, seed, depth, batch, output };
         command.SetAction(parse => Run(parse.GetValue(nodes)!, parse.GetValue(jobs), parse.GetValue(churn), parse.GetValue(ideal), parse.GetValue(tile), parse.GetValue(seed),

@@ -48,7 +48,10 @@ static class ScaleRun
         var priorities = Enumerable.Range(0, jobCount).Select(_ => new[] { 25, 50, 100 }[random.Next(3)]).ToArray();
         double totalWork = nodeCount * MeanSpeed * ideal.TotalSeconds;
         long tileWork = (long)(MeanSpeed * tileOnMeanNode.TotalSeconds);
-        var work = sizes.Select((s, j) => new SimulatedWorkload($"job-{j:D3}", Math.Max(1, (int)Math.Round(totalWork * s / sizes.Sum() / tileWork)), tileWork, 512 * 512 * 8))
+        // A 40-second tile is 512×512 half-float RGBA (2 MiB); at a fixed sample count a tile's pixels, and so its bytes,
+        // go with its time.
+        long tileBytes = Math.Max(1, (long)(512 * 512 * 8 * tileOnMeanNode.TotalSeconds / 40));
+        var work = sizes.Select((s, j) => new SimulatedWorkload($"job-{j:D3}", Math.Max(1, (int)Math.Round(totalWork * s / sizes.Sum() / tileWork)), tileWork, tileBytes))
             .ToArray();
         double idealSeconds = work.Sum(w => (double)w.TotalWork) / fleet.PresentSpeed;
 
