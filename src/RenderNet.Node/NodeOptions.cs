@@ -34,6 +34,8 @@ public enum NodeFault
     SlowTiles,
     /// <summary>Honest tiles signed with another key than its own (a node passing itself off as another identity).</summary>
     ForeignSignature,
+    /// <summary>Sends a batch's last result twice (a node streaming more results than it was asked for).</summary>
+    ExtraBatchResult,
 }
 
 public sealed record NodeOptions

@@ -200,14 +200,25 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
         // else: ReserveAsync refuses it, saying how to pay
     }
 
-    /// <summary><see cref="ReserveAsync"/>, counting a refusal for want of payment in the failure metrics.</summary>
-    async Task<BigInteger?> Reserved(ServerCallContext context, string paymentChannel, long units, bool segment)
+    /// <summary>
+    /// <see cref="ReserveAsync"/>, counting a refusal for want of payment in the failure metrics; with a
+    /// <paramref name="grace"/>, a refusal only for a payment still on its way is retried until it passes.
+    /// </summary>
+    async Task<BigInteger?> Reserved(ServerCallContext context, string paymentChannel, long units, bool segment, TimeSpan grace = default)
     {
-        try { return await ReserveAsync(context, paymentChannel, units); }
-        catch (RpcException ex) when (ex.StatusCode == StatusCode.FailedPrecondition)
+        var until = DateTime.UtcNow + grace;
+        while (true)
         {
-            metrics.Failed(segment, WorkFailure.PaymentRequired);
-            throw;
+            try { return await ReserveAsync(context, paymentChannel, units); }
+            catch (RpcException ex) when (NodeRefusal.Of(ex) == RefusalKind.AwaitingPayment && DateTime.UtcNow < until)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50), context.CancellationToken);
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.FailedPrecondition)
+            {
+                metrics.Failed(segment, WorkFailure.PaymentRequired);
+                throw;
+            }
         }
     }
 
@@ -276,37 +287,20 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
                 long units = WorkUnits.ForTile(frame, tile);
                 // Paid per tile: the payer's channel must cover each one as it starts, as for single tiles. After the
                 // first, the voucher for the tile just sent may still be on its way: it is given a moment to arrive.
-                var channel = firstTile ? await Reserved(context, tileRequest.PaymentChannel, units, segment: false)
-                    : await ReservedWithinAsync(context, tileRequest.PaymentChannel, units, BatchPaymentGrace);
+                var channel = await Reserved(context, tileRequest.PaymentChannel, units, segment: false, firstTile ? TimeSpan.Zero : BatchPaymentGrace);
                 firstTile = false;
                 var result = await RenderReservedAsync(tileRequest, frame, tile, channel, units, context);
                 await responseStream.WriteAsync(result, context.CancellationToken);
             }
+            if (options.Fault == NodeFault.ExtraBatchResult && checkedTiles.Count > 0)
+                await responseStream.WriteAsync(await RenderReservedAsync(checkedTiles[^1].Request, checkedTiles[^1].Parsed.Frame, checkedTiles[^1].Parsed.Tile, null, 0, context),
+                    context.CancellationToken);
         }
         finally { state.Leave(); }
     }
 
     /// <summary>How long a batch's next tile waits for the payer's voucher for the tiles before it (the exposure bound still holds).</summary>
     static readonly TimeSpan BatchPaymentGrace = TimeSpan.FromSeconds(5);
-
-    /// <summary><see cref="Reserved"/>, waiting up to <paramref name="grace"/> while the refusal is only for want of a payment on its way.</summary>
-    async Task<BigInteger?> ReservedWithinAsync(ServerCallContext context, string paymentChannel, long units, TimeSpan grace)
-    {
-        var until = DateTime.UtcNow + grace;
-        while (true)
-        {
-            try { return await ReserveAsync(context, paymentChannel, units); }
-            catch (RpcException ex) when (NodeRefusal.Of(ex) == RefusalKind.AwaitingPayment && DateTime.UtcNow < until)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(50), context.CancellationToken);
-            }
-            catch (RpcException ex) when (ex.StatusCode == StatusCode.FailedPrecondition)
-            {
-                metrics.Failed(segment: false, WorkFailure.PaymentRequired);
-                throw;
-            }
-        }
-    }
 
     /// <summary>What every tile request must pass before it is paid for or rendered: version, state, caller, scene, frame.</summary>
     (Core.Rendering.FrameSettings Frame, Core.Tiles.TileRect Tile) CheckTileRequest(TileRequest request, ServerCallContext context)

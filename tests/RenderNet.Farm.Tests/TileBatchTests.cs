@@ -72,6 +72,22 @@ public class TileBatchTests
     }
 
     [Fact]
+    public async Task A_node_that_streams_more_results_than_tiles_asked_for_is_refused_by_the_coordinator()
+    {
+        using var node = new NodeProcess("ExtraBatchResult");
+        using var client = new NodeClient(node.Address);
+        await client.EnsureSceneAsync(Jobs.Sha, Jobs.Glb, DateTime.UtcNow.AddMinutes(1), default);
+        var received = new List<TileResult>();
+        var ex = await Assert.ThrowsAsync<InvalidDataException>(async () =>
+        {
+            await foreach (var result in client.RenderTilesAsync(Batch(Request(new TileRect(0, 0, 8, 8), 0), Request(new TileRect(8, 0, 8, 8), 1)), DateTime.UtcNow.AddMinutes(1), default))
+                received.Add(result);
+        });
+        Assert.Equal("the node sent more than the 2 results of its batch", ex.Message);
+        Assert.Equal(2, received.Count); // the two asked for were read; the third never was
+    }
+
+    [Fact]
     public async Task A_paid_job_in_batches_is_bit_identical_and_pays_each_node_exactly_tiles_times_price()
     {
         await using var chain = new PaidFarmTests.PaidChain();
