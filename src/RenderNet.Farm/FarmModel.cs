@@ -78,6 +78,11 @@ public sealed record FarmOptions
     public long MinUploadBytesPerSecond { get; init; } = 1 << 20;
     /// <summary>How long a node may keep answering "busy" (slots full, payment pending) before that counts as a failure.</summary>
     public TimeSpan MaxBusyTime { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// How long a spot check waits for the checker drawn for it to take it (a node busy with another job's long tile)
+    /// before another is drawn: a job ends only when its checks are settled.
+    /// </summary>
+    public TimeSpan CheckPatience { get; init; } = TimeSpan.FromMinutes(1);
     /// <summary>Consecutive failures after which a node gets no more tiles in this job.</summary>
     public int MaxConsecutiveFailures { get; init; } = 3;
     /// <summary>

@@ -12,6 +12,13 @@ internal sealed class FarmNode(INodeConnection client)
     public Capabilities? Caps;
     public string? Excluded;
     public bool Healthy => Excluded is null;
+    /// <summary>
+    /// Bumped when the job gives the node up (<see cref="TileFarm.ReleaseNodes"/>) and when it is given the node back: a
+    /// worker started under another generation finishes its attempt and stops (under the farm's lock).
+    /// </summary>
+    public int Generation;
+    /// <summary>The job gave the node up: no new work goes to it, and it is not lost (under the farm's lock).</summary>
+    public bool Released;
     public int ConsecutiveFailures, Failures, Tiles, SpotChecks, PaidDuplicates;
     /// <summary>Attempts that ran past their deadline since the node last delivered (<see cref="DeadlinePolicy.LimitFor"/> stretches for them).</summary>
     public int TimeoutsInARow;

@@ -16,6 +16,8 @@ internal sealed class FarmRoster(FarmWorkload work, FarmOptions options, Action<
 
     public IReadOnlyList<FarmNode> All => nodes;
     public IEnumerable<FarmNode> Healthy => nodes.Where(n => n.Healthy);
+    /// <summary>Healthy nodes the job has not given up (<see cref="FarmNode.Released"/>): those that take its work.</summary>
+    public IEnumerable<FarmNode> Working => nodes.Where(n => n.Healthy && !n.Released);
     public bool AnyHealthy => nodes.Any(n => n.Healthy);
 
     public void Add(IEnumerable<string> addresses)

@@ -23,6 +23,8 @@ internal sealed class FarmTile(int index, long work)
     public readonly Dictionary<FarmNode, RenderNet.Payments.SignedWorkResult> Claims = [];
     /// <summary>The node drawn (at random) to run this tile's next check.</summary>
     public FarmNode? Checker;
+    /// <summary>When <see cref="Checker"/> was drawn: a checker that has not taken the check within <see cref="FarmOptions.CheckPatience"/> is replaced.</summary>
+    public DateTime CheckerDrawn;
 
     public bool Disputed => Dissent.Count > 0;
     public bool Involves(FarmNode node) => DeliveredBy == node || Dissent.Any(d => d.Node == node);

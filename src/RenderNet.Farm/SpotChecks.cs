@@ -5,8 +5,9 @@ namespace RenderNet.Farm;
 /// <summary>
 /// Verification of untrusted nodes (under the farm's lock): which accepted tiles are rendered again elsewhere, who
 /// checks them, and what a check's answer means. A check agreeing with the tile settles it; a disagreement asks a third
-/// node, and whoever the majority outvotes is convicted. Checks go to a checker drawn at random among the eligible
-/// nodes — never one involved in the tile or paid to the same address as one — so a node cannot check its own work.
+/// node, and whoever the majority outvotes is convicted. Checks go to a checker drawn at random, in proportion to speed,
+/// among the eligible nodes — never one involved in the tile or paid to the same address as one — so a node cannot
+/// check its own work.
 /// </summary>
 internal sealed class SpotChecks(FarmOptions options, Func<FarmTile, FarmNode, bool> affordable, Func<int, int>? draw = null)
 {
@@ -44,22 +45,27 @@ internal sealed class SpotChecks(FarmOptions options, Func<FarmTile, FarmNode, b
     /// address as anyone involved — identities sharing a payout address are one party.
     /// </summary>
     public bool CanCheck(FarmTile tile, FarmNode node) =>
-        node.Healthy && !tile.Involves(node) && affordable(tile, node)
+        node.Healthy && !node.Released && !tile.Involves(node) && affordable(tile, node)
         && !(tile.DeliveredBy is { } d ? [d, .. tile.Dissent.Select(x => x.Node)] : tile.Dissent.Select(x => x.Node)).Any(other => SamePayee(other, node));
 
     static bool SamePayee(FarmNode a, FarmNode b) =>
         a.Caps?.PaymentAddress is { Length: > 0 } pa && string.Equals(pa, b.Caps?.PaymentAddress, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The next queued check whose drawn checker is <paramref name="node"/>, taken off the queue; null when none is.</summary>
-    public FarmTile? TakeFor(FarmNode node, IReadOnlyList<FarmTile> tiles, IReadOnlyList<FarmNode> nodes)
+    /// <param name="rateOf">A node's expected speed: checkers are drawn in proportion to it.</param>
+    /// <param name="now">The job's clock: a checker drawn more than <see cref="FarmOptions.CheckPatience"/> ago is drawn again.</param>
+    public FarmTile? TakeFor(FarmNode node, IReadOnlyList<FarmTile> tiles, IReadOnlyList<FarmNode> nodes, Func<FarmNode, double> rateOf, DateTime now)
     {
         for (var item = queue.First; item is not null; item = item.Next)
         {
             var tile = tiles[item.Value];
-            if (tile.Checker is null || !CanCheck(tile, tile.Checker))
+            if (tile.Checker is null || !CanCheck(tile, tile.Checker) || (tile.Checker != node && now - tile.CheckerDrawn > options.CheckPatience))
             {
                 var eligible = nodes.Where(n => CanCheck(tile, n)).ToList();
-                tile.Checker = eligible.Count == 0 ? null : eligible[draw(eligible.Count)];
+                // The one that kept it waiting is passed over while another can take it.
+                if (eligible.Count > 1 && tile.Checker is { } slow) eligible.Remove(slow);
+                tile.Checker = DrawByRate(eligible, rateOf);
+                tile.CheckerDrawn = now;
             }
             if (tile.Checker != node) continue;
             queue.Remove(item);
@@ -67,6 +73,22 @@ internal sealed class SpotChecks(FarmOptions options, Func<FarmTile, FarmNode, b
             return tile;
         }
         return null;
+    }
+
+    /// <summary>
+    /// A checker drawn in proportion to its speed: a uniform draw would make every job's end wait, now and then, on its
+    /// slowest node (100× slower than its fastest) re-rendering a tile. Still unpredictable to any node.
+    /// </summary>
+    FarmNode? DrawByRate(List<FarmNode> eligible, Func<FarmNode, double> rateOf)
+    {
+        if (eligible.Count <= 1) return eligible.FirstOrDefault();
+        var weights = eligible.Select(n => rateOf(n) is var r && r > 0 && double.IsFinite(r) ? r : 0).ToArray();
+        double total = weights.Sum();
+        if (!(total > 0)) return eligible[draw(eligible.Count)];
+        double point = draw(1_000_000) / 1e6 * total;
+        for (int i = 0; i < eligible.Count; i++)
+            if ((point -= weights[i]) < 0) return eligible[i];
+        return eligible[^1];
     }
 
     /// <summary>What a checker's answer (<paramref name="content"/>, the hash of its result) means for the tile; updates the tile's dispute.</summary>

@@ -269,6 +269,25 @@ public sealed class TileFarm
         foreach (var address in addresses) arriving.Writer.TryWrite(address);
     }
 
+    /// <summary>
+    /// Gives nodes up while the job runs (the service re-allots them to a job below its share): no new tile or check
+    /// goes to them, what they have in flight finishes and counts, and they are not lost — <see cref="AddNodes"/> gives
+    /// them back.
+    /// </summary>
+    public void ReleaseNodes(IEnumerable<string> addresses)
+    {
+        var released = addresses.ToHashSet(StringComparer.OrdinalIgnoreCase);
+        lock (gate)
+        {
+            foreach (var node in roster.All.Where(n => !n.Released && released.Contains(n.Client.Address)))
+            {
+                node.Released = true;
+                node.Generation++;
+            }
+            Pulse(); // idle workers of those nodes wake and stop
+        }
+    }
+
     void StartWorkers(FarmNode node, CancellationToken cancellation)
     {
         lock (workers)
@@ -314,9 +333,21 @@ public sealed class TileFarm
     {
         await foreach (var address in arriving.Reader.ReadAllAsync(cancellation))
         {
+            FarmNode? back = null;
             lock (gate)
-                if (roster.Contains(address) || done == tiles.Length && checks.Idle) continue;
-            _ = JoinAsync(address, cancellation); // probing one node must not hold up the next
+            {
+                if (done == tiles.Length && checks.Idle) continue;
+                if (roster.Contains(address))
+                {
+                    // A node given up and given back works again (under a new generation: its old workers stop).
+                    back = roster.All.FirstOrDefault(n => n.Released && n.Healthy && string.Equals(n.Client.Address, address, StringComparison.OrdinalIgnoreCase));
+                    if (back is null) continue;
+                    back.Released = false;
+                    back.Generation++;
+                }
+            }
+            if (back is not null) StartWorkers(back, cancellation);
+            else _ = JoinAsync(address, cancellation); // probing one node must not hold up the next
         }
     }
 
@@ -405,6 +436,8 @@ public sealed class TileFarm
         // A slot is waited for until the job's end too: the last tile may come in elsewhere while this worker waits on a
         // node another job keeps busy, and the job must not wait for that job to give the slot up.
         using var slotWait = options.Share is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellation, workOver.Token);
+        int generation;
+        lock (gate) generation = node.Generation;
         try
         {
             while (!cancellation.IsCancellationRequested)
@@ -418,7 +451,7 @@ public sealed class TileFarm
                     // Shared nodes: wait for this job's turn at one of the node's slots before taking a tile; only ask
                     // while there is something to take.
                     bool wanted;
-                    lock (gate) wanted = !paused && node.Healthy && failure is null && !budgetStop && HasWorkFor(node);
+                    lock (gate) wanted = !paused && node.Healthy && node.Generation == generation && failure is null && !budgetStop && HasWorkFor(node);
                     if (wanted)
                     {
                         try { lease = held is null ? await share.AcquireAsync(node.Client.Address, node.Slots, slotWait!.Token) : await share.RenewAsync(held, slotWait!.Token); }
@@ -436,7 +469,7 @@ public sealed class TileFarm
                     lock (gate)
                     {
                         SettleUnrunnableChecks();
-                        if (WorkOver || !node.Healthy) return;
+                        if (WorkOver || !node.Healthy || node.Generation != generation) return;
                         bool mayTake = !paused && (options.Share is null || lease is not null);
                         attempt = mayTake ? NextFor(node) : null;
                         if (attempt is { Check: false, Speculative: false }) batch = TakeBatch(node, attempt);
@@ -518,9 +551,9 @@ public sealed class TileFarm
             foreach (int index in pending)
             {
                 var tile = tiles[index];
-                if (tile.FailedOn.Count > 0 && roster.Healthy.All(tile.FailedOn.Contains)) tile.FailedOn.Clear();
+                if (tile.FailedOn.Count > 0 && roster.Working.All(tile.FailedOn.Contains)) tile.FailedOn.Clear();
             }
-        if (checks.TakeFor(node, tiles, roster.All) is { } checkedTile)
+        if (checks.TakeFor(node, tiles, roster.All, ExpectedRate, UtcNow) is { } checkedTile)
         {
             var check = new TileAttempt(checkedTile, node, speculative: false, time, JobElapsed) { Check = true };
             check.CheckReserved = CostOf(checkedTile, node);
@@ -563,7 +596,7 @@ public sealed class TileFarm
     /// </summary>
     bool PreferredNodesTakeAll()
     {
-        var free = roster.Healthy.Where(n => n.Preferred)
+        var free = roster.Working.Where(n => n.Preferred)
             .Select(n => (Node: n, Slots: n.Slots - inFlight.Sum(t => t.Active.Count(a => a.Node == n)) - checks.Running.Count(a => a.Node == n)))
             .Where(f => f.Slots > 0).ToList();
         return pending.Count <= free.Sum(f => f.Slots) && pending.All(i => free.Any(f => !tiles[i].FailedOn.Contains(f.Node)));
@@ -1086,7 +1119,7 @@ public sealed class TileFarm
     {
         fleetRate = roster.FleetRate();
         healthyFleetRate = DeadlinePolicy.FleetRate(roster.Healthy.Select(n => n.Rate));
-        if (options.BatchTarget > TimeSpan.Zero) capacity = roster.Healthy.Sum(n => ExpectedRate(n) * Math.Max(1, n.Slots));
+        if (options.BatchTarget > TimeSpan.Zero) capacity = roster.Working.Sum(n => ExpectedRate(n) * Math.Max(1, n.Slots));
         // Work accepted per second, smoothed over about half a minute of job time.
         double instant = (acceptedWork - acceptedWorkSeen) / tick.TotalSeconds;
         acceptedWorkSeen = acceptedWork;

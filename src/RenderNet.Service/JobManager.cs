@@ -41,11 +41,12 @@ public sealed class JobManager : IDisposable
     public JobManager(ServiceOptions options, JobStore store, SceneStore scenes, MediaStore media, ILogger logger, ServiceNodes? nodes = null)
     {
         this.options = options;
-        Nodes = nodes ?? new ServiceNodes(options.Nodes, null);
+        Nodes = nodes ?? new ServiceNodes(options.Nodes, null, options.Fleet);
         JobNodes = new JobNodes(Nodes, options.JobsPerNode);
-        nodeRefresh = TimeProvider.System.CreateTimer(_ => JobNodes.Refresh(RunningJobs()), null, options.NodeRefreshInterval, options.NodeRefreshInterval);
+        nodeRefresh = options.Time.CreateTimer(_ => JobNodes.Refresh(RunningJobs()), null, options.NodeRefreshInterval, options.NodeRefreshInterval);
         // A node that (re)joins is handed to the running jobs at once rather than at the next refresh.
         if (Nodes.Joined is { } joined) joined.Linked += _ => JobNodes.Refresh(RunningJobs());
+        if (Nodes.Fleet is { } fleet) fleet.Arrived += _ => JobNodes.Refresh(RunningJobs());
         this.logger = logger;
         Store = store;
         Scenes = scenes;
@@ -81,12 +82,12 @@ public sealed class JobManager : IDisposable
             var plan = JobPlan.For(row.Submission, Scenes, Media);
             if (!plan.CanRender)
             {
-                var job = new ServiceJob(row, plan, Path.Combine(JobsDirectory, row.Id));
+                var job = new ServiceJob(row, plan, Path.Combine(JobsDirectory, row.Id), options.Time);
                 lock (gate) jobs[row.Id] = job;
                 Finish(job, JobStateNames.Failed, new JobError { Kind = "InvalidScene", Message = $"cannot resume: {string.Join("; ", plan.Errors.Select(e => e.Message))}" }, row.Receipt);
                 continue;
             }
-            var resumed = new ServiceJob(row, plan, Path.Combine(JobsDirectory, row.Id));
+            var resumed = new ServiceJob(row, plan, Path.Combine(JobsDirectory, row.Id), options.Time);
             logger.LogInformation("resuming job {Job} ({State}, {Done}/{Total} tiles)", row.Id, row.State, row.TilesDone, row.TilesTotal);
             if (row.State == JobStateNames.Cancelling)
             {
@@ -104,7 +105,7 @@ public sealed class JobManager : IDisposable
         refusal = JobRefusal.None;
         string id = submission.Id ?? FarmJobSpec.NewJobId();
         var (width, height) = plan.FrameSize;
-        var row = new StoredJob(id, submission, JobStateNames.Queued, submission.Priority, DateTime.UtcNow, 0, plan.UnitsTotal,
+        var row = new StoredJob(id, submission, JobStateNames.Queued, submission.Priority, options.Time.GetUtcNow().UtcDateTime, 0, plan.UnitsTotal,
             plan.FrameCount, width, height, "0", 0, null, null);
         lock (gate)
         {
@@ -114,7 +115,7 @@ public sealed class JobManager : IDisposable
                 return null;
             }
             Store.Insert(row);
-            var job = new ServiceJob(row, plan, Path.Combine(JobsDirectory, id));
+            var job = new ServiceJob(row, plan, Path.Combine(JobsDirectory, id), options.Time);
             Append(job, new JobEvent { Type = "state", State = JobStateNames.Queued });
             foreach (var warning in plan.Warnings) Append(job, new JobEvent { Type = "warning", Message = warning });
             Enqueue(job);
@@ -142,9 +143,9 @@ public sealed class JobManager : IDisposable
             active++;
             runningJobs.Add(next);
             next.Share = Scheduler.Join(next.Id, next.Row.Priority);
-            JobRunnerBase runner = next.Plan is RenderJobPlan
+            JobRunnerBase runner = options.Runner?.Invoke(next, this, options) ?? (next.Plan is RenderJobPlan
                 ? new RenderRunner(next, this, options, Scenes.Read(next.Row.Submission.Render!.SceneSha256)!)
-                : new TranscodeRunner(next, this, options);
+                : new TranscodeRunner(next, this, options));
             running.Add(Task.Run(async () =>
             {
                 try { await runner.RunAsync(); }

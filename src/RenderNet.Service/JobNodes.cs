@@ -5,7 +5,8 @@ namespace RenderNet.Service;
 /// <summary>
 /// Which nodes each running job works with, kept current while it runs: nodes that joined the service since a job
 /// started, and (with <see cref="ServiceOptions.JobsPerNode"/>) nodes freed by jobs that ended or whose tiles are all
-/// handed out, are given to the running frames (<see cref="TileFarm.AddNodes"/>) at every <see cref="Refresh"/>. Without
+/// handed out, or given up by jobs above their share, are given to the running frames (<see cref="TileFarm.AddNodes"/>,
+/// <see cref="TileFarm.ReleaseNodes"/>) at every <see cref="Refresh"/> and whenever a job starts. Without
 /// an allotment every job works every node; with one, the <see cref="NodeAllotment"/> decides.
 /// </summary>
 /// <remarks>
@@ -25,14 +26,14 @@ public sealed class JobNodes(ServiceNodes nodes, int jobsPerNode)
     public IReadOnlyList<string> For(ServiceJob job, IReadOnlyList<ServiceJob> running)
     {
         if (allotment is null) return nodes.Current;
-        IReadOnlyDictionary<string, IReadOnlyList<string>> added;
+        NodeAllotment.Changes changes;
         List<string> mine;
         lock (gate)
         {
-            added = Rebalance(running);
+            changes = Rebalance(running);
             mine = allotment.NodesOf(job.Id).ToList();
         }
-        Hand(added, running.Where(j => j != job)); // what this rebalance gave the others reaches their frames too
+        Hand(changes, running.Where(j => j != job)); // what this rebalance gave and took from the others reaches their frames too
         // A job always starts with something: with no place free it shares the service's first node.
         return mine.Count > 0 ? mine : nodes.Current.Take(1).ToList();
     }
@@ -46,19 +47,25 @@ public sealed class JobNodes(ServiceNodes nodes, int jobsPerNode)
             foreach (var job in running) job.Farm?.AddNodes(current); // nodes already in the frame are ignored
             return;
         }
-        IReadOnlyDictionary<string, IReadOnlyList<string>> added;
-        lock (gate) added = Rebalance(running);
-        Hand(added, running);
+        NodeAllotment.Changes changes;
+        lock (gate) changes = Rebalance(running);
+        Hand(changes, running);
     }
 
-    /// <summary>Gives each running frame the nodes its job was just allotted (a job between frames starts its next with all of them).</summary>
-    static void Hand(IReadOnlyDictionary<string, IReadOnlyList<string>> added, IEnumerable<ServiceJob> running)
+    /// <summary>
+    /// Gives each running frame the nodes its job was just allotted and takes those it gave up (a job between frames
+    /// starts its next with its allotment as it is then).
+    /// </summary>
+    static void Hand(NodeAllotment.Changes changes, IEnumerable<ServiceJob> running)
     {
         foreach (var job in running)
-            if (added.TryGetValue(job.Id, out var more)) job.Farm?.AddNodes(more);
+        {
+            if (changes.Released.TryGetValue(job.Id, out var fewer)) job.Farm?.ReleaseNodes(fewer);
+            if (changes.Added.TryGetValue(job.Id, out var more)) job.Farm?.AddNodes(more);
+        }
     }
 
-    IReadOnlyDictionary<string, IReadOnlyList<string>> Rebalance(IReadOnlyList<ServiceJob> running)
+    NodeAllotment.Changes Rebalance(IReadOnlyList<ServiceJob> running)
     {
         var demand = running.Select(job =>
         {

@@ -11,6 +11,9 @@ namespace RenderNet.Service;
 abstract class JobRunnerBase(ServiceJob job, JobManager manager, ServiceOptions options)
 {
     readonly Dictionary<string, NodeReceiptLine> receipt = [];
+    /// <summary>Tile and progress events of concurrent workers go out one pair at a time, counts never going back.</summary>
+    readonly Lock announce = new();
+    int announcedDone;
     protected readonly List<string> Warnings = [];
     protected readonly List<OutputLine> Outputs = [];
     protected ServiceJob Job => job;
@@ -70,12 +73,13 @@ abstract class JobRunnerBase(ServiceJob job, JobManager manager, ServiceOptions 
 
     /// <summary>Runs one farm for the job (its own payer, the budget left, the job's fair share) and adds its nodes to the receipt.</summary>
     /// <param name="frameIndex">The frame the farm renders (0 for a transcode): its attempt events name it.</param>
-    protected async Task RunFarmAsync(FarmWorkload work, FarmJournal journal, Action<TileEvent> onUnit, CancellationToken cancellation, FarmOptions? tuned = null,
+    /// <param name="journal">Where the farm keeps what survives a restart; null: nothing does (a simulated job).</param>
+    protected async Task RunFarmAsync(FarmWorkload work, FarmJournal? journal, Action<TileEvent> onUnit, CancellationToken cancellation, FarmOptions? tuned = null,
         int frameIndex = 0)
     {
         // A frame that loses every node waits two refreshes for the service to hand it others before it fails.
         var farmOptions = (tuned ?? options.Farm) with { Payer = options.Payer?.ForAnotherJob(), Budget = BudgetLeft(), Share = job.Share, Connector = manager.Nodes.Connector,
-            Selection = job.Plan.Selection, WaitForNodes = options.NodeRefreshInterval * 2 };
+            Selection = job.Plan.Selection, WaitForNodes = options.NodeRefreshInterval * 2, Time = options.Time };
         var farm = new TileFarm(work, farmOptions, journal, onTile: onUnit, onWarning: w =>
         {
             lock (Warnings) Warnings.Add(w);
@@ -100,6 +104,22 @@ abstract class JobRunnerBase(ServiceJob job, JobManager manager, ServiceOptions 
             job.SetFarm(null);
             // A job whose last frame ended frees its nodes' places: hand them to the running jobs now, not at the next refresh.
             manager.JobNodes.Refresh(manager.RunningJobs());
+        }
+    }
+
+    /// <summary>A delivered tile becomes a tile event and a progress event, in the store before anyone is told.</summary>
+    /// <param name="total">Tiles of every frame of the job.</param>
+    protected void AnnounceTile(TileEvent e, int frameIndex, int frameNumber, int frameWidth, int frameHeight, int total)
+    {
+        lock (announce)
+        {
+            announcedDone = Math.Max(announcedDone, job.TilesBefore + e.Done);
+            manager.Append(job, new JobEvent
+            {
+                Type = "tile", Frame = frameNumber, FrameIndex = frameIndex, X = e.Rect.X, Y = e.Rect.Y, Width = e.Rect.Width, Height = e.Rect.Height,
+                FrameWidth = frameWidth, FrameHeight = frameHeight, Node = e.Node,
+            }, frameIndex, e.Index);
+            manager.Progress(job, announcedDone, total);
         }
     }
 

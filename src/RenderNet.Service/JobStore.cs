@@ -13,8 +13,11 @@ public sealed record StoredJob(string Id, JobSubmission Submission, string State
 public sealed record StoredEvent(long Seq, string Type, int FrameIndex, int Tile, string Body);
 
 /// <summary>
-/// The service's jobs and their event logs in an embedded SQLite database (WAL, synchronous=FULL) in the state
-/// directory. The schema is versioned: a newer service migrates an older store; an older service refuses a newer one.
+/// The service's jobs and their event logs in an embedded SQLite database (WAL, synchronous=NORMAL) in the state
+/// directory, on one connection that the <see cref="ReputationStore"/> shares (<see cref="Use{T}"/>): two connections
+/// writing one file meet SQLITE_BUSY, which the driver answers by sleeping, and a busy farm writes several rows a tile.
+/// A commit survives the service being killed at once; an OS crash may lose the last ones, never the file's consistency
+/// (WAL), and what a lost event announced is announced again from the frame's journal on resume. The schema is versioned: a newer service migrates an older store; an older service refuses a newer one.
 /// Events are numbered per job from 1 without gaps, so a client resumes a stream after any number it saw.
 /// </summary>
 public sealed class JobStore : IDisposable
@@ -31,7 +34,7 @@ public sealed class JobStore : IDisposable
         db.Open();
         try
         {
-            Execute(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
+            Execute(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
             Execute(db, "CREATE TABLE IF NOT EXISTS schema(version INTEGER NOT NULL)");
             using (var read = db.CreateCommand())
             {
@@ -81,6 +84,12 @@ public sealed class JobStore : IDisposable
         command.Transaction = tx;
         command.CommandText = sql;
         command.ExecuteNonQuery();
+    }
+
+    /// <summary>Runs <paramref name="action"/> on the store's connection, alone (another table in the same file).</summary>
+    internal T Use<T>(Func<SqliteConnection, T> action)
+    {
+        lock (gate) return action(db);
     }
 
     public void Insert(StoredJob job)

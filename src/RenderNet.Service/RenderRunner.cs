@@ -16,10 +16,6 @@ namespace RenderNet.Service;
 /// </summary>
 sealed class RenderRunner(ServiceJob job, JobManager manager, ServiceOptions options, byte[] glb) : JobRunnerBase(job, manager, options)
 {
-    /// <summary>Tile and progress events of concurrent workers go out one pair at a time, counts never going back.</summary>
-    readonly Lock announce = new();
-    int announcedDone;
-
     RenderJobPlan Plan => (RenderJobPlan)Job.Plan;
 
     protected override async Task WorkAsync(CancellationToken cancellation)
@@ -59,17 +55,7 @@ sealed class RenderRunner(ServiceJob job, JobManager manager, ServiceOptions opt
     {
         // A resumed frame replays its journaled tiles: those already in the event log are not announced twice.
         if (e.FromJournal && announced.Contains(e.Index)) return;
-        int total = Plan.TilesPerFrame * Plan.Frames.Count;
-        lock (announce)
-        {
-            announcedDone = Math.Max(announcedDone, Job.TilesBefore + e.Done);
-            Manager.Append(Job, new JobEvent
-            {
-                Type = "tile", Frame = Plan.FrameNumbers[index], FrameIndex = index, X = e.Rect.X, Y = e.Rect.Y, Width = e.Rect.Width, Height = e.Rect.Height,
-                FrameWidth = Plan.Frames[index].Width, FrameHeight = Plan.Frames[index].Height, Node = e.Node,
-            }, index, e.Index);
-            Manager.Progress(Job, announcedDone, total);
-        }
+        AnnounceTile(e, index, Plan.FrameNumbers[index], Plan.Frames[index].Width, Plan.Frames[index].Height, Plan.TilesPerFrame * Plan.Frames.Count);
     }
 
     /// <summary>

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
 using RenderNet.Farm;
 
 namespace RenderNet.Service;
@@ -9,31 +8,33 @@ namespace RenderNet.Service;
 /// (<c>node_record</c>, schema 2): held in memory, each change written through before the farm goes on, so a node's
 /// conviction outlives a restart. Times come from the given clock.
 /// </summary>
-public sealed class ReputationStore : INodeReputation, IDisposable
+public sealed class ReputationStore : INodeReputation
 {
-    readonly SqliteConnection db;
+    readonly JobStore store;
     readonly Dictionary<string, NodeRecord> records = new(StringComparer.OrdinalIgnoreCase);
     readonly TimeProvider time;
     readonly Lock gate = new();
 
-    ReputationStore(SqliteConnection db, TimeProvider time)
+    ReputationStore(JobStore store, TimeProvider time)
     {
-        this.db = db;
+        this.store = store;
         this.time = time;
     }
 
-    /// <summary>Opens the records in a job store file (<see cref="JobStore.Open"/> creates the table).</summary>
-    public static ReputationStore Open(string path, TimeProvider? time = null)
+    /// <summary>Reads the records from the job store's file (<see cref="JobStore.Open"/> creates the table) and writes there.</summary>
+    public static ReputationStore Open(JobStore store, TimeProvider? time = null)
     {
-        var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWrite, Pooling = false }.ToString());
-        db.Open();
-        var store = new ReputationStore(db, time ?? TimeProvider.System);
-        using var read = db.CreateCommand();
-        read.CommandText = "SELECT identity, record FROM node_record";
-        using var rows = read.ExecuteReader();
-        while (rows.Read())
-            if (JsonSerializer.Deserialize<NodeRecord>(rows.GetString(1)) is { } record) store.records[rows.GetString(0)] = record;
-        return store;
+        var reputation = new ReputationStore(store, time ?? TimeProvider.System);
+        store.Use(db =>
+        {
+            using var read = db.CreateCommand();
+            read.CommandText = "SELECT identity, record FROM node_record";
+            using var rows = read.ExecuteReader();
+            while (rows.Read())
+                if (JsonSerializer.Deserialize<NodeRecord>(rows.GetString(1)) is { } record) reputation.records[rows.GetString(0)] = record;
+            return 0;
+        });
+        return reputation;
     }
 
     public NodeRecord? Find(string identity)
@@ -54,13 +55,14 @@ public sealed class ReputationStore : INodeReputation, IDisposable
         {
             var record = (records.GetValueOrDefault(key) ?? new NodeRecord(key)).With(e, time.GetUtcNow(), rate, reason);
             records[key] = record;
-            using var write = db.CreateCommand();
-            write.CommandText = "INSERT INTO node_record(identity, record) VALUES ($id, $record) ON CONFLICT(identity) DO UPDATE SET record = excluded.record";
-            write.Parameters.AddWithValue("$id", key);
-            write.Parameters.AddWithValue("$record", JsonSerializer.Serialize(record));
-            write.ExecuteNonQuery();
+            store.Use(db =>
+            {
+                using var write = db.CreateCommand();
+                write.CommandText = "INSERT INTO node_record(identity, record) VALUES ($id, $record) ON CONFLICT(identity) DO UPDATE SET record = excluded.record";
+                write.Parameters.AddWithValue("$id", key);
+                write.Parameters.AddWithValue("$record", JsonSerializer.Serialize(record));
+                return write.ExecuteNonQuery();
+            });
         }
     }
-
-    public void Dispose() => db.Dispose();
 }

@@ -25,11 +25,9 @@ public sealed class ServiceHost : IAsyncDisposable
     readonly WebApplication app;
     readonly JobManager manager;
     readonly JobStore store;
-    readonly ReputationStore reputation;
 
-    ServiceHost(WebApplication app, JobManager manager, JobStore store, ReputationStore reputation, Uri address, ServiceToken token)
+    ServiceHost(WebApplication app, JobManager manager, JobStore store, Uri address, ServiceToken token)
     {
-        this.reputation = reputation;
         this.app = app;
         this.manager = manager;
         this.store = store;
@@ -103,10 +101,10 @@ public sealed class ServiceHost : IAsyncDisposable
 
         var store = JobStore.Open(Path.Combine(options.StateDirectory, "service.db"));
         // Nodes' records outlive jobs: every job's farm reads and adds to them.
-        var reputation = ReputationStore.Open(Path.Combine(options.StateDirectory, "service.db"));
+        var reputation = ReputationStore.Open(store, options.Time);
         options = options with { Farm = options.Farm with { Reputation = reputation } };
         var joined = options.AcceptNodes is null ? null : new JoinedNodes(options.Farm.ConnectTimeout);
-        var nodes = new ServiceNodes(options.Nodes, joined);
+        var nodes = new ServiceNodes(options.Nodes, joined, options.Fleet);
         var manager = new JobManager(options, store, new SceneStore(Path.Combine(options.StateDirectory, "scenes"), options.MaxSceneBytes),
             new MediaStore(Path.Combine(options.StateDirectory, "media"), options.MaxMediaBytes), logger, nodes);
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(15) });
@@ -139,7 +137,7 @@ public sealed class ServiceHost : IAsyncDisposable
         // Links are requests that never end by themselves: a stopping service closes them (the nodes will rejoin).
         if (joined is not null) app.Lifetime.ApplicationStopping.Register(joined.Dispose);
         ServiceEndpoints.Map(app, manager, roster, options);
-        var metrics = new ServiceMetrics(manager, roster, options);
+        var metrics = new ServiceMetrics(manager, roster, options, options.Time);
         manager.Appended += (_, e) => { if (e.Type is "tile" or "segment") metrics.Delivered(e.Type); };
         Dashboard.Map(app);
         app.MapGet("/metrics", async (Microsoft.AspNetCore.Http.HttpContext context) =>
@@ -156,12 +154,11 @@ public sealed class ServiceHost : IAsyncDisposable
             await app.DisposeAsync();
             manager.Dispose();
             store.Dispose();
-            reputation.Dispose();
             throw new ServiceConfigurationException($"cannot listen on {options.Listen}: {ex.Message}", ex);
         }
         var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().Replace("[::]", "127.0.0.1") + "/");
         manager.ResumeUnfinished();
-        return new ServiceHost(app, manager, store, reputation, address, token);
+        return new ServiceHost(app, manager, store, address, token);
     }
 
     public Task WaitForShutdownAsync(CancellationToken cancellation) => app.WaitForShutdownAsync(cancellation);
@@ -172,6 +169,5 @@ public sealed class ServiceHost : IAsyncDisposable
         manager.Dispose();
         await app.DisposeAsync();
         store.Dispose();
-        reputation.Dispose();
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Numerics;
 using RenderNet.Client.Wire;
 using RenderNet.Farm;
@@ -24,8 +23,10 @@ public sealed class ServiceJob
     TaskCompletionSource changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     TileFarm? current;
 
-    public ServiceJob(StoredJob row, JobPlan plan, string directory)
+    /// <param name="time">The service's clock (<see cref="ServiceOptions.Time"/>); default: the system's.</param>
+    public ServiceJob(StoredJob row, JobPlan plan, string directory, TimeProvider? time = null)
     {
+        Clock = new JobClock(time ?? TimeProvider.System);
         Row = row;
         Plan = plan;
         Directory = directory;
@@ -45,7 +46,7 @@ public sealed class ServiceJob
     public CancellationTokenSource Cancellation { get; } = new();
     public JobShare? Share { get; set; }
     public bool Paused { get; private set; }
-    public Stopwatch Clock { get; } = new();
+    public JobClock Clock { get; }
     /// <summary>Spent on frames finished in this or an earlier run, in the token's smallest unit.</summary>
     public BigInteger SpentBefore { get; set; }
     public int TilesBefore { get; set; }

@@ -34,6 +34,15 @@ public sealed record ServiceOptions
     /// 2 keeps the coordinator's cost per node bounded and each job at its fair share of the fleet's speed.
     /// </summary>
     public int JobsPerNode { get; init; }
+    /// <summary>Nodes handed over as a whole (present and arriving), beside the listed and joined ones; null: none.</summary>
+    public INodeFleet? Fleet { get; init; }
+    /// <summary>The service's clock: job times, the node refresh and every job's farm run on it.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+    /// <summary>
+    /// Runs a job in place of its kind's runner (the scale benchmark renders simulated tiles through the service's own
+    /// queue, store, allotment and farms); null: each kind's own.
+    /// </summary>
+    internal Func<ServiceJob, JobManager, ServiceOptions, JobRunnerBase>? Runner { get; init; }
     /// <summary>How often nodes that joined, and nodes of jobs that ended, are handed to the running jobs.</summary>
     public TimeSpan NodeRefreshInterval { get; init; } = TimeSpan.FromSeconds(15);
     /// <summary>

@@ -62,12 +62,17 @@ public class PaidFarmTests
             using var b = chain.Node(7); using var c = chain.Node(8);
             var payer = chain.Payer();
             int victimTiles = 0;
-            // 48 tiles, so the victim always gets its 4 (on a loaded machine it may start late); killed at its fourth
-            // tile, the vouchers for the first ones (all but the held-back last share) have been sent and stored.
+            // 48 tiles, so the victim always gets its 4 (on a loaded machine it may start late). At its fourth tile it is
+            // killed as soon as it has stored a voucher: vouchers go out after their tiles, one at a time per node, so on
+            // a loaded machine the first may still be on its way (the node then died owed, not paid: another test).
             var frame = Jobs.Frame(128, 96, 6);
             var farm = new TileFarm(Jobs.Spec(frame, 16), Jobs.Fast with { Payer = payer }, onTile: e =>
             {
-                if (e.Node.Contains(victim.Address) && Interlocked.Increment(ref victimTiles) == 4) victim.Kill();
+                if (!e.Node.Contains(victim.Address) || Interlocked.Increment(ref victimTiles) != 4) return;
+                var stored = System.Diagnostics.Stopwatch.StartNew();
+                while (stored.Elapsed < TimeSpan.FromSeconds(20) && !Directory.GetDirectories(state).Any(d => File.Exists(Path.Combine(d, "vouchers.json"))))
+                    Thread.Sleep(10);
+                victim.Kill();
             });
             var result = await farm.RunAsync([victim.Address, b.Address, c.Address]);
             Assert.True(result.Image.BitEquals(Jobs.Local(frame)));

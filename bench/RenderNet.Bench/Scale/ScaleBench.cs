@@ -13,6 +13,9 @@ namespace RenderNet.Bench.Scale;
 /// </summary>
 static class ScaleBench
 {
+    delegate ScaleFigures ScaleRunner(int nodeCount, int jobCount, double churnPerHour, TimeSpan ideal, TimeSpan tileOnMeanNode, int seed, TimeSpan step,
+        int depth, TimeSpan batchTarget, Action<string> log);
+
     public static Command Create()
     {
         var nodes = new Option<string>("--nodes") { Description = "Fleet sizes, comma-separated", DefaultValueFactory = _ => "100,1000,10000" };
@@ -23,24 +26,25 @@ static class ScaleBench
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 1 };
         var depth = new Option<int>("--depth") { Description = "Jobs per node (the service's node allotment); 0: every job works every node", DefaultValueFactory = _ => 2 };
         var batch = new Option<double>("--batch-seconds") { Description = "Tiles sized per node: a node takes as many tiles in one call as it renders in this long (0: one tile per call)", DefaultValueFactory = _ => RenderNet.Farm.FarmDefaults.BatchSeconds };
+        var service = new Option<bool>("--service") { Description = "Run the jobs through the coordinator service itself: submitted over HTTP, stored in its SQLite job store, allotted by its job manager" };
         var output = new Option<string?>("--out") { Description = "Folder for scale.csv and scale.svg" };
-        var command = new Command("scale", "The coordinator with 100…10,000 simulated nodes and 100 concurrent jobs under churn") { nodes, jobs, churn, ideal, tile, seed, depth, batch, output };
+        var command = new Command("scale", "The coordinator with 100…10,000 simulated nodes and 100 concurrent jobs under churn") { nodes, jobs, churn, ideal, tile, seed, depth, batch, service, output };
         command.SetAction(parse => Run(parse.GetValue(nodes)!, parse.GetValue(jobs), parse.GetValue(churn), parse.GetValue(ideal), parse.GetValue(tile), parse.GetValue(seed),
-            parse.GetValue(depth), parse.GetValue(batch), parse.GetValue(output)));
+            parse.GetValue(depth), parse.GetValue(batch), parse.GetValue(service), parse.GetValue(output)));
         return command;
     }
 
-    static int Run(string nodeList, int jobs, double churn, double idealMinutes, double tileSeconds, int seed, int depth, double batchSeconds, string? output)
+    static int Run(string nodeList, int jobs, double churn, double idealMinutes, double tileSeconds, int seed, int depth, double batchSeconds, bool service, string? output)
     {
         var sizes = nodeList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
         Console.WriteLine($"{Environment.ProcessorCount} cores; {jobs} concurrent jobs; churn {churn:P0} per simulated hour; ideal {idealMinutes} min; " +
                           $"{(depth > 0 ? $"{depth} jobs per node" : "every job on every node")}; a tile takes {tileSeconds} s on a node of mean speed ({SimulatedFleet.SlowestSpeed:0.#e0}…{SimulatedFleet.FastestSpeed:0.#e0} work/s)" +
-                          (batchSeconds > 0 ? $"; batches of up to {batchSeconds} s per node" : ""));
+                          (batchSeconds > 0 ? $"; batches of up to {batchSeconds} s per node" : "") + (service ? "; through the coordinator service" : ""));
         var results = new List<ScaleFigures>();
         foreach (int n in sizes)
         {
             Console.WriteLine($"{n} nodes:");
-            var r = ScaleRun.Run(n, jobs, churn, TimeSpan.FromMinutes(idealMinutes), TimeSpan.FromSeconds(tileSeconds), seed, TimeSpan.FromMilliseconds(100), depth, TimeSpan.FromSeconds(batchSeconds), Console.WriteLine);
+            var r = (service ? (ScaleRunner)ServiceScaleRun.Run : ScaleRun.Run)(n, jobs, churn, TimeSpan.FromMinutes(idealMinutes), TimeSpan.FromSeconds(tileSeconds), seed, TimeSpan.FromMilliseconds(100), depth, TimeSpan.FromSeconds(batchSeconds), Console.WriteLine);
             results.Add(r);
             var ratios = r.JobRatios.Order().ToArray();
             Console.WriteLine($"  {r.Tiles} tiles ({r.Attempts} attempts) in {r.WallSeconds:0.0} s real, {r.CpuSeconds:0.0} s CPU: {r.CpuMicrosecondsPerTile:0} µs CPU per tile, " +

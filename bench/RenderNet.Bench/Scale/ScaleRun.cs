@@ -28,9 +28,6 @@ static class ScaleRun
     /// <summary>How often the allotment is refreshed: the service's default (<c>ServiceOptions.NodeRefreshInterval</c>).</summary>
     static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(15);
 
-    /// <summary>Mean speed of the fleet's log-uniform speed distribution, in work units per second.</summary>
-    static double MeanSpeed => (SimulatedFleet.FastestSpeed - SimulatedFleet.SlowestSpeed) / Math.Log(SimulatedFleet.FastestSpeed / SimulatedFleet.SlowestSpeed);
-
     /// <param name="batchTarget">Tiles sized per node (<see cref="FarmOptions.BatchTarget"/>); zero: one tile per call.</param>
     /// <param name="depth">Jobs per node (<see cref="NodeAllotment"/>), re-allotted every simulated 30 s; 0: every job works every node.</param>
     public static ScaleFigures Run(int nodeCount, int jobCount, double churnPerHour, TimeSpan ideal, TimeSpan tileOnMeanNode, int seed, TimeSpan step,
@@ -41,19 +38,10 @@ static class ScaleRun
         var fleet = new SimulatedFleet(nodeCount, churnPerHour, time, seed);
         long heapFleet = GC.GetTotalMemory(true);
 
-        // Jobs: 60 % small, 30 % medium (4×), 10 % large (16×); priorities 25, 50 or 100. The fleet's work over the ideal
-        // time is shared among them by size.
-        var random = new Random(seed + 1);
-        var sizes = Enumerable.Range(0, jobCount).Select(_ => random.NextDouble() switch { < 0.6 => 1.0, < 0.9 => 4.0, _ => 16.0 }).ToArray();
-        var priorities = Enumerable.Range(0, jobCount).Select(_ => new[] { 25, 50, 100 }[random.Next(3)]).ToArray();
-        double totalWork = nodeCount * MeanSpeed * ideal.TotalSeconds;
-        long tileWork = (long)(MeanSpeed * tileOnMeanNode.TotalSeconds);
-        // A 40-second tile is 512×512 half-float RGBA (2 MiB); at a fixed sample count a tile's pixels, and so its bytes,
-        // go with its time.
-        long tileBytes = Math.Max(1, (long)(512 * 512 * 8 * tileOnMeanNode.TotalSeconds / 40));
-        var work = sizes.Select((s, j) => new SimulatedWorkload($"job-{j:D3}", Math.Max(1, (int)Math.Round(totalWork * s / sizes.Sum() / tileWork)), tileWork, tileBytes))
-            .ToArray();
-        double idealSeconds = work.Sum(w => (double)w.TotalWork) / fleet.PresentSpeed;
+        var jobs = ScaleJobs.Plan(nodeCount, jobCount, ideal, tileOnMeanNode, seed);
+        var priorities = jobs.Priorities;
+        var work = jobs.Ids.Select((id, j) => new SimulatedWorkload(id, jobs.Tiles[j], jobs.TileWork, jobs.TileBytes)).ToArray();
+        double idealSeconds = jobs.TotalWork / fleet.PresentSpeed;
 
         var scheduler = new FairShareScheduler();
         var options = new FarmOptions
@@ -107,7 +95,9 @@ static class ScaleRun
                     .Select(x => runs[x.j] is null ? new NodeAllotment.JobDemand(x.w.JobId, priorities[x.j], x.w.Count, x.w.Count)
                         : new NodeAllotment.JobDemand(x.w.JobId, priorities[x.j], farms[x.j].Progress.Left, farms[x.j].Progress.Queued) { Lost = farms[x.j].LostNodes() }).ToList();
                 var offers = fleet.All.Where(n => !n.Left).Select(n => new NodeAllotment.NodeOffer(n.Address, rates.GetValueOrDefault(n.Address))).ToList();
-                foreach (var (jobId, nodes) in allotment.Rebalance(demand, offers))
+                var changes = allotment.Rebalance(demand, offers);
+                foreach (var (jobId, nodes) in changes.Released) farms[Array.FindIndex(work, w => w.JobId == jobId)].ReleaseNodes(nodes);
+                foreach (var (jobId, nodes) in changes.Added)
                 {
                     int job = Array.FindIndex(work, w => w.JobId == jobId);
                     if (runs[job] is null) Start(job, nodes);
@@ -150,9 +140,7 @@ static class ScaleRun
         reallot?.Dispose();
         if (!runs.All(r => r is { IsCompleted: true })) log($"  stopped at {time.Elapsed.TotalMinutes:0} simulated minutes with {runs.Count(r => r is not { IsCompleted: true })} jobs unfinished");
 
-        // A job's own ideal: its work over its weighted share of the fleet (priority-weighted among all jobs).
-        double prioritySum = priorities.Sum();
-        var jobIdeal = work.Select((w, j) => w.TotalWork / (fleet.PresentSpeed * priorities[j] / prioritySum)).ToArray();
+        var jobIdeal = jobs.FairShareIdeals(fleet.PresentSpeed);
         var firsts = firstTile.Where(f => !double.IsNaN(f)).Order().ToArray();
         return new ScaleFigures(nodeCount, jobCount, work.Sum(w => w.Accepted), attempts, completed.Max(), idealSeconds, wallSeconds, cpuSeconds,
             heapFleet - heapBefore, heapRunning == 0 ? 0 : heapRunning - heapBefore, firsts.Length == 0 ? double.NaN : firsts[firsts.Length / 2],

@@ -7,9 +7,10 @@ namespace RenderNet.Bench.Scale;
 /// A network of <see cref="SimulatedNode"/>s as a studio would meet it: speeds spread 100× (log-uniform, laptop iGPU to
 /// datacentre GPU), round trips of 10–300 ms, uplinks of 10 Mbit/s–1 Gbit/s, and churn — each node leaves after an
 /// exponentially distributed life (mean 1/churn hours) and new ones arrive at the same rate, so the fleet keeps its size
-/// on average. Seeded: the same arguments give the same network. It is the coordinator's <see cref="INodeConnector"/>.
+/// on average. Seeded: the same arguments give the same network. It is the coordinator's <see cref="INodeConnector"/>, and
+/// the service's fleet.
 /// </summary>
-sealed class SimulatedFleet : INodeConnector
+sealed class SimulatedFleet : RenderNet.Service.INodeFleet
 {
     /// <summary>Speeds in work units (pixel-samples) per second: the slowest and fastest node.</summary>
     public const double SlowestSpeed = 10e6, FastestSpeed = 1e9;

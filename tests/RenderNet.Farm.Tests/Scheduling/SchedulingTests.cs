@@ -162,7 +162,7 @@ public class SchedulingTests
         var allotment = new NodeAllotment(1);
         var added = allotment.Rebalance([new NodeAllotment.JobDemand("job", 50, farm.Progress.Left, farm.Progress.Queued)],
             [new NodeAllotment.NodeOffer("a", 1), new NodeAllotment.NodeOffer("b", 1), new NodeAllotment.NodeOffer("c", 1)]);
-        Assert.Equal(["a", "b", "c"], added["job"].Order());
+        Assert.Equal(["a", "b", "c"], added.Added["job"].Order());
 
         var run = Task.Run(() => farm.RunWorkAsync(["only"]));
         while (!run.IsCompleted)

@@ -93,8 +93,32 @@ public class SpotCheckJudgeTests
         Assert.True(checks.CanCheck(tile, x));
 
         checks.Enqueue(0);
-        Assert.Null(checks.TakeFor(x, [tile], [owner, sameParty, x, y])); // y was drawn: x cannot grab the check
-        Assert.Same(tile, checks.TakeFor(y, [tile], [owner, sameParty, x, y]));
+        Assert.Null(checks.TakeFor(x, [tile], [owner, sameParty, x, y], _ => 1, clock.GetUtcNow().UtcDateTime)); // y was drawn: x cannot grab the check
+        Assert.Same(tile, checks.TakeFor(y, [tile], [owner, sameParty, x, y], _ => 1, clock.GetUtcNow().UtcDateTime));
+        Assert.Equal(0, checks.Queued);
+    }
+
+    [Fact]
+    public void Checkers_are_drawn_by_speed_and_one_that_keeps_a_check_waiting_past_the_patience_is_replaced()
+    {
+        var owner = Node("owner");
+        var (slow, fast) = (Node("slow"), Node("fast"));
+        double Rate(FarmNode n) => n == fast ? 99 : 1; // of 100 draws in proportion, 1 lands on the slow node
+        int next = 0;
+        var checks = Checks(draw: _ => next);
+        var start = clock.GetUtcNow().UtcDateTime;
+
+        next = 990_000; // 99 % of the way through the weights: the fast node
+        checks.Enqueue(0);
+        var tile = Delivered(owner);
+        Assert.Same(tile, checks.TakeFor(fast, [tile], [owner, slow, fast], Rate, start));
+
+        next = 5_000; // the first 1 %: the slow node, which keeps the check waiting (busy with another job's long tile)
+        checks.Enqueue(0);
+        Assert.Null(checks.TakeFor(fast, [tile], [owner, slow, fast], Rate, start));
+        Assert.Null(checks.TakeFor(fast, [tile], [owner, slow, fast], Rate, start + TimeSpan.FromSeconds(59)));
+        // Past the patience (a minute by default) another is drawn, passing over the one that kept it waiting.
+        Assert.Same(tile, checks.TakeFor(fast, [tile], [owner, slow, fast], Rate, start + TimeSpan.FromSeconds(61)));
         Assert.Equal(0, checks.Queued);
     }
 }

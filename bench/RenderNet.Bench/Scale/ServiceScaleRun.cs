@@ -1,0 +1,154 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json;
+using RenderNet.Client.Wire;
+using RenderNet.Service;
+
+namespace RenderNet.Bench.Scale;
+
+/// <summary>
+/// One scale point through the coordinator service itself (`bench scale --service`): a <see cref="ServiceHost"/> on the
+/// simulated clock with the simulated fleet as its nodes, and every job submitted over HTTP as a studio submits it — a
+/// scene upload, then one render job per <see cref="ScaleJobs"/> entry, its frame cut into that many tiles. The
+/// service's job queue, SQLite job store (every attempt, tile and progress event), node allotment with its refresh
+/// timer, and a farm per job run as in production; only the nodes and their tiles are simulated
+/// (<see cref="SimulatedJobRunner"/>).
+/// </summary>
+static class ServiceScaleRun
+{
+    /// <summary>Tiles are planned 16 pixels square, so a 16,384-pixel frame holds a million of them.</summary>
+    const int TileSize = 16;
+
+    public static ScaleFigures Run(int nodeCount, int jobCount, double churnPerHour, TimeSpan ideal, TimeSpan tileOnMeanNode, int seed, TimeSpan step,
+        int depth, TimeSpan batchTarget, Action<string> log)
+    {
+        var time = new SimulatedTime();
+        long heapBefore = GC.GetTotalMemory(true);
+        var fleet = new SimulatedFleet(nodeCount, churnPerHour, time, seed);
+        long heapFleet = GC.GetTotalMemory(true);
+        var planned = ScaleJobs.Plan(nodeCount, jobCount, ideal, tileOnMeanNode, seed);
+        // A frame is a grid of tiles: each job gets the whole grid nearest above its share.
+        var grids = planned.Tiles.Select(Grid).ToArray();
+        var jobs = planned with { Tiles = grids.Select(g => g.Columns * g.Rows).ToArray() };
+        double idealSeconds = jobs.TotalWork / fleet.PresentSpeed;
+        var index = jobs.Ids.Select((id, j) => (id, j)).ToDictionary(x => x.id, x => x.j, StringComparer.Ordinal);
+
+        string state = Directory.CreateTempSubdirectory("rendernet-scale-").FullName;
+        var defaults = new ServiceOptions { StateDirectory = state };
+        var options = defaults with
+        {
+            Listen = new Uri("http://127.0.0.1:0"), Fleet = fleet, Time = time, JobsPerNode = depth, MaxRunningJobs = jobCount,
+            Farm = defaults.Farm with
+            {
+                ConnectTimeout = TimeSpan.FromSeconds(10), InitialTileTimeout = TimeSpan.FromHours(1), MaxSlotsPerNode = 1, MaxConsecutiveFailures = 3, BatchTarget = batchTarget,
+            },
+            Runner = (job, manager, o) => new SimulatedJobRunner(job, manager, o, jobs.TileWork, jobs.TileBytes),
+        };
+        var firstTile = Enumerable.Repeat(double.NaN, jobCount).ToArray();
+        var completed = new double[jobCount];
+        int tiles = 0, attempts = 0, failed = 0, ended = 0, skippedChecks = 0;
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var wall = Stopwatch.StartNew();
+        var host = ServiceHost.StartAsync(options).GetAwaiter().GetResult();
+        try
+        {
+            host.Jobs.Appended += (job, e) =>
+            {
+                if (!index.TryGetValue(job.Id, out int j)) return;
+                switch (e.Type)
+                {
+                    case "attempt": Interlocked.Increment(ref attempts); break;
+                    case "warning" when e.Message?.Contains("spot checks were skipped") == true: Interlocked.Increment(ref skippedChecks); break;
+                    case "tile":
+                        Interlocked.Increment(ref tiles);
+                        if (double.IsNaN(firstTile[j])) firstTile[j] = time.Elapsed.TotalSeconds;
+                        break;
+                    case "completed" or "failed" or "cancelled":
+                        completed[j] = time.Elapsed.TotalSeconds;
+                        if (Environment.GetEnvironmentVariable("SCALE_DEBUG") is not null) log($"    end {job.Id} {e.Type} at {completed[j]:0} s");
+                        if (e.Type != "completed")
+                        {
+                            Interlocked.Increment(ref failed);
+                            log($"  {job.Id} {e.Type}: {e.Error?.Message}");
+                        }
+                        Interlocked.Increment(ref ended);
+                        break;
+                }
+            };
+            SubmitAsync(host, jobs, grids).GetAwaiter().GetResult();
+
+            long heapRunning = 0;
+            var lastReport = TimeSpan.Zero;
+            long lastWork = 0;
+            time.RunUntil(() =>
+            {
+                var now = time.Elapsed;
+                if (heapRunning == 0 && now >= TimeSpan.FromSeconds(ideal.TotalSeconds / 4)) heapRunning = GC.GetTotalMemory(true);
+                if (now - lastReport >= TimeSpan.FromMinutes(5))
+                {
+                    long workDone = fleet.All.Sum(n => Interlocked.Read(ref n.WorkDone));
+                    double busy = (workDone - lastWork) / (fleet.PresentSpeed * (now - lastReport).TotalSeconds);
+                    lastWork = workDone;
+                    lastReport = now;
+                    log($"  {now.TotalMinutes,5:0} min simulated, {wall.Elapsed.TotalSeconds,6:0.0} s real: {Volatile.Read(ref tiles)} of {jobs.Tiles.Sum()} tiles, " +
+                        $"{Volatile.Read(ref ended)} of {jobCount} jobs done, fleet {busy:P0} busy, {fleet.Left} nodes left, {fleet.Joined} joined");
+                }
+                if (Environment.GetEnvironmentVariable("SCALE_DEBUG") is not null && now.Ticks % TimeSpan.FromMinutes(5).Ticks == 0 && now > TimeSpan.FromMinutes(30))
+                    foreach (var job in host.Jobs.RunningJobs())
+                        log($"    running {job.Id}: farm {(job.Farm is { } f ? $"{f.Progress} lost {f.LostNodes().Count} nodes {f.Reports().Count}: {string.Join(", ", f.Reports().Select(r => $"{r.Address} {r.Tiles}t {r.SpotChecks}c {r.Excluded}"))}" : "none")}");
+                return Volatile.Read(ref ended) == jobCount;
+            }, step, TimeSpan.FromTicks(ideal.Ticks * 10));
+            var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+            double wallSeconds = wall.Elapsed.TotalSeconds;
+            if (ended < jobCount) log($"  stopped at {time.Elapsed.TotalMinutes:0} simulated minutes with {jobCount - ended} jobs unfinished");
+            log($"  job store: {new FileInfo(Path.Combine(state, "service.db")).Length / 1048576.0 + (File.Exists(Path.Combine(state, "service.db-wal")) ? new FileInfo(Path.Combine(state, "service.db-wal")).Length / 1048576.0 : 0):0} MiB " +
+                $"for {tiles} tiles; {skippedChecks} jobs skipped some spot checks (no other node of theirs could run them)");
+            var firsts = firstTile.Where(f => !double.IsNaN(f)).Order().ToArray();
+            if (Environment.GetEnvironmentVariable("SCALE_DEBUG") is not null) for (int j = 0; j < jobCount; j++) log($"    {jobs.Ids[j]} p{jobs.Priorities[j]} {jobs.Tiles[j]} tiles first {firstTile[j]:0} done {completed[j]:0}");
+            return new ScaleFigures(nodeCount, jobCount, tiles, attempts, completed.Max(), idealSeconds, wallSeconds, cpuSeconds, heapFleet - heapBefore,
+                heapRunning == 0 ? 0 : heapRunning - heapBefore, firsts.Length == 0 ? double.NaN : firsts[firsts.Length / 2], firsts.Length == 0 ? double.NaN : firsts[^1],
+                completed, jobs.FairShareIdeals(fleet.PresentSpeed), fleet.Left, fleet.Joined, failed);
+        }
+        finally
+        {
+            host.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            Directory.Delete(state, recursive: true);
+        }
+    }
+
+    /// <summary>The smallest grid of at least <paramref name="tiles"/> tiles, as square as it comes.</summary>
+    static (int Columns, int Rows) Grid(int tiles)
+    {
+        int columns = (int)Math.Ceiling(Math.Sqrt(tiles));
+        int rows = (tiles + columns - 1) / columns;
+        if ((long)columns * TileSize > RenderNet.Core.Rendering.FrameSettings.MaxDimension)
+            throw new ArgumentException($"a job of {tiles} tiles does not fit one frame of {TileSize}-pixel tiles: use longer --tile-seconds");
+        return (columns, rows);
+    }
+
+    /// <summary>Uploads the sample scene and submits every job over HTTP, as a studio's client does.</summary>
+    static async Task SubmitAsync(ServiceHost host, ScaleJobs jobs, (int Columns, int Rows)[] grids)
+    {
+        using var http = new HttpClient { BaseAddress = host.Address };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", host.Token.Value);
+        // The client's embedded sample scene (the tiles are simulated; the plan still loads and checks a real scene).
+        using var sample = new MemoryStream();
+        await typeof(RenderNet.Client.RenderScene).Assembly.GetManifestResourceStream("RenderNet.Client.cornell-box.glb")!.CopyToAsync(sample);
+        byte[] glb = sample.ToArray();
+        string sha = Convert.ToHexStringLower(SHA256.HashData(glb));
+        (await http.PutAsync($"v1/scenes/{sha}", new ByteArrayContent(glb))).EnsureSuccessStatusCode();
+        var json = new JsonSerializerOptions(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+        for (int j = 0; j < jobs.Count; j++)
+        {
+            var submission = new JobSubmission
+            {
+                Id = jobs.Ids[j], Name = jobs.Ids[j], Priority = jobs.Priorities[j],
+                Render = new RenderSettings { SceneSha256 = sha, Width = grids[j].Columns * TileSize, Height = grids[j].Rows * TileSize, TileSize = TileSize, SamplesPerPixel = 1 },
+            };
+            var response = await http.PostAsJsonAsync("v1/jobs", submission, json);
+            if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"the service refused {jobs.Ids[j]}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+    }
+}
