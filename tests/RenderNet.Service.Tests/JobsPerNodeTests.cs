@@ -5,20 +5,20 @@ namespace RenderNet.Service.Tests;
 
 /// <summary>
 /// `serve --jobs-per-node 1` against real nodes: a node works for one job at a time, a job that starts while every
-/// node is taken shares one, and the nodes of a job that ends go to the jobs still running at once.
+/// node is taken gets its share from the job above its own (those nodes finish what they have first), and the nodes of
+/// a job that ends go to the jobs still running at once.
 /// </summary>
 public sealed class JobsPerNodeTests
 {
     [Fact]
-    public async Task With_one_job_per_node_a_second_job_waits_on_one_shared_node_and_takes_the_first_jobs_nodes_when_it_ends()
+    public async Task With_one_job_per_node_a_second_job_gets_its_share_from_the_first_at_once_and_all_the_nodes_when_it_ends()
     {
         // Four nodes that take a second a tile (two at once each): the first job's 48 tiles keep them busy for ~6 s.
         var nodes = Enumerable.Range(0, 4).Select(_ => new NodeProcess("SlowTiles")).ToList();
         string dir = Directory.CreateTempSubdirectory("rendernet-jobs-per-node").FullName;
         try
         {
-            // No periodic re-allotment within the test (--node-refresh): nodes move only when a job starts or ends. Every
-            // refresh would give the second job its fair share, half the fleet, however long the first job has left.
+            // No periodic re-allotment within the test (--node-refresh): nodes move only when a job starts or ends.
             using var service = await ServiceProcess.StartAsync(Path.Combine(dir, "state"), null, "--nodes", string.Join(",", nodes.Select(n => n.Address)),
                 "--jobs-per-node", "1", "--spot-check", "0", "--node-refresh", "3600");
             using var client = await RenderServiceClient.ConnectAsync(service.Address, service.Token);
@@ -54,12 +54,13 @@ public sealed class JobsPerNodeTests
             Assert.True(LocalServiceFixture.Bytes(LocalServiceFixture.LocalRender(second)).AsSpan().SequenceEqual(secondResult.Frames[0].Pixels.Span));
             // Started alone, the first job was allotted every node.
             Assert.Equal(4, firstResult.Receipt.Count(r => r.Tiles > 0));
-            // While the first job ran, the second job's tiles came from the one node it shares.
+            // The second job did not wait for the first: at its start the first gave up half its places (equal
+            // priorities, one job per node), so the second's tiles came from about half the nodes while the first ran.
             List<(string Node, DateTime At)> early;
             lock (secondTiles) early = secondTiles.Where(t => t.At < firstEnded).ToList();
             string timeline;
             lock (firstTiles) timeline = string.Join(", ", firstTiles.Select(t => $"first {t.Node} {t.At:HH:mm:ss.fff}").Concat(secondTiles.Select(t => $"second {t.Node} {t.At:HH:mm:ss.fff}")).Order());
-            Assert.True(early.Count > 0 && early.Select(t => t.Node).Distinct().Count() == 1, timeline);
+            Assert.True(early.Select(t => t.Node).Distinct().Count() is >= 2 and <= 3, timeline);
             // Once the first job ended, its nodes went to the second.
             Assert.True(secondResult.Receipt.Count(r => r.Tiles > 0) >= 3,
                 $"the second job got the first job's nodes only partly: {string.Join(", ", secondResult.Receipt.Select(r => $"{r.Address}: {r.Tiles}"))}" + timeline);

@@ -13,10 +13,12 @@ sealed class FakeFarm
 
     /// <param name="draw">The random draw of spot checks and checkers (null: the real one).</param>
     /// <param name="arrivals">Nodes that join the running job (<see cref="TileFarm.AddNodes"/>) at a time on the fake clock.</param>
+    /// <param name="actions">What the service does to the running farm at a time on the fake clock (<see cref="TileFarm.ReleaseNodes"/>…).</param>
     public async Task<FarmRun> RunAsync(FakeWorkload work, FarmOptions options, FakeNode[] nodes, Func<int, int>? draw = null,
-        IReadOnlyList<(TimeSpan At, FakeNode Node)>? arrivals = null)
+        IReadOnlyList<(TimeSpan At, FakeNode Node)>? arrivals = null, IReadOnlyList<(TimeSpan At, Action<TileFarm> Act)>? actions = null)
     {
         var late = (arrivals ?? []).ToList();
+        var todo = (actions ?? []).ToList();
         options = options with { Connector = new FakeConnector([.. nodes.Concat(late.Select(a => a.Node)).Distinct()]), Time = Clock };
         var farm = new TileFarm(work, options, null, null, w => { lock (Warnings) Warnings.Add(w); }, a => { lock (Attempts) Attempts.Add(a); }, draw);
         var start = Clock.GetTimestamp();
@@ -29,6 +31,11 @@ sealed class FakeFarm
             {
                 farm.AddNodes([arrival.Node.Address]);
                 late.Remove(arrival);
+            }
+            foreach (var action in todo.Where(a => Clock.GetElapsedTime(start) >= a.At).ToList())
+            {
+                action.Act(farm);
+                todo.Remove(action);
             }
             Clock.Advance(TimeSpan.FromMilliseconds(20));
             await Task.Delay(1); // lets what the step released run before the next

@@ -124,6 +124,33 @@ public class SchedulingTests
     }
 
     [Fact]
+    public async Task A_released_node_finishes_its_tile_takes_no_more_is_not_lost_and_works_again_when_given_back()
+    {
+        // The service moves a node to a job below its share (NodeAllotment's release): the job stops giving it tiles.
+        var farm = new FakeFarm();
+        var (kept, moved) = (farm.Node("kept"), farm.Node("moved"));
+        var work = new FakeWorkload(30);
+        IReadOnlyList<string>? lostWhileReleased = null;
+        await farm.RunAsync(work, NoSpeculation, [kept, moved], actions:
+        [
+            (TimeSpan.FromSeconds(5.5), f => f.ReleaseNodes(["moved"])),
+            (TimeSpan.FromSeconds(10), f => lostWhileReleased = f.LostNodes()),
+            (TimeSpan.FromSeconds(12), f => f.AddNodes(["moved"])),
+        ]);
+
+        Assert.Equal(30, work.Accepted.Count);
+        Assert.Empty(lostWhileReleased!);
+        var onMoved = farm.Attempts.Where(a => a.Node == "moved").ToList();
+        // The tile it had at 5.5 s finished and counted; none started between the release and its return.
+        Assert.Contains(onMoved, a => a.Start < TimeSpan.FromSeconds(5.5) && a.Start + a.Duration > TimeSpan.FromSeconds(5.5) && a.Kind == AttemptOutcome.Accepted);
+        Assert.DoesNotContain(onMoved, a => a.Start > TimeSpan.FromSeconds(5.5) && a.Start < TimeSpan.FromSeconds(12));
+        Assert.Contains(onMoved, a => a.Start >= TimeSpan.FromSeconds(12));
+        // Given back, it runs one worker again, not one per generation: its attempts never overlap.
+        var ordered = onMoved.OrderBy(a => a.Start).ToList();
+        Assert.All(ordered.Zip(ordered.Skip(1)), pair => Assert.True(pair.Second.Start >= pair.First.Start + pair.First.Duration - TimeSpan.FromMilliseconds(1)));
+    }
+
+    [Fact]
     public async Task A_job_that_lost_every_node_waits_for_the_next_one_added_and_fails_by_name_when_none_comes_in_time()
     {
         static FakeNode Dying(FakeFarm farm) => new("dying", farm.Clock) { Failure = _ => new Grpc.Core.RpcException(new Grpc.Core.Status(Grpc.Core.StatusCode.Unavailable, "node dying left the network")) };
