@@ -76,13 +76,16 @@ internal sealed class SpotChecks(FarmOptions options, Func<FarmTile, FarmNode, b
     }
 
     /// <summary>
-    /// A checker drawn in proportion to its speed: a uniform draw would make every job's end wait, now and then, on its
-    /// slowest node (100× slower than its fastest) re-rendering a tile. Still unpredictable to any node.
+    /// A checker drawn among the faster half of the eligible nodes, in proportion to its speed: a uniform draw made jobs
+    /// end, now and then, minutes after their last tile, waiting on a node 100× slower than the fastest re-rendering
+    /// one (bench scale --service). Still unpredictable to any node.
     /// </summary>
     FarmNode? DrawByRate(List<FarmNode> eligible, Func<FarmNode, double> rateOf)
     {
         if (eligible.Count <= 1) return eligible.FirstOrDefault();
-        var weights = eligible.Select(n => rateOf(n) is var r && r > 0 && double.IsFinite(r) ? r : 0).ToArray();
+        var rates = eligible.Select(n => rateOf(n) is var r && r > 0 && double.IsFinite(r) ? r : 0).ToArray();
+        double median = rates.Order().ElementAt(rates.Length / 2);
+        var weights = rates.Select(r => r >= median ? r : 0).ToArray();
         double total = weights.Sum();
         if (!(total > 0)) return eligible[draw(eligible.Count)];
         double point = draw(1_000_000) / 1e6 * total;

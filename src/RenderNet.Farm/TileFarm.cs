@@ -521,9 +521,20 @@ public sealed class TileFarm
         }
     }
 
-    /// <summary>The next tile for a node (under the lock): a queued tile that has not failed there, a spot check drawn for it, else a straggler to duplicate.</summary>
+    /// <summary>The next tile for a node (under the lock): a spot check drawn for it, a queued tile that has not failed there, else a straggler to duplicate.</summary>
     TileAttempt? NextFor(FarmNode node)
     {
+        // Checks before tiles: checks left until the tiles ran out were the job's tail, a queue of re-renders after its
+        // last tile (bench scale --service); taken as they are drawn, they spread over the job.
+        if (checks.TakeFor(node, tiles, roster.All, ExpectedRate, UtcNow) is { } checkedTile)
+        {
+            var check = new TileAttempt(checkedTile, node, speculative: false, time, JobElapsed) { Check = true };
+            check.CheckReserved = CostOf(checkedTile, node);
+            committed += check.CheckReserved;
+            checks.Running.Add(check);
+            return check;
+        }
+
         // A job that prefers some nodes leaves them the queued tiles they have free slots for.
         bool yields = !node.Preferred && options.Selection?.Prefer is not null && PreferredNodesTakeAll();
         double rate = ExpectedRate(node);
@@ -553,14 +564,6 @@ public sealed class TileFarm
                 var tile = tiles[index];
                 if (tile.FailedOn.Count > 0 && roster.Working.All(tile.FailedOn.Contains)) tile.FailedOn.Clear();
             }
-        if (checks.TakeFor(node, tiles, roster.All, ExpectedRate, UtcNow) is { } checkedTile)
-        {
-            var check = new TileAttempt(checkedTile, node, speculative: false, time, JobElapsed) { Check = true };
-            check.CheckReserved = CostOf(checkedTile, node);
-            committed += check.CheckReserved;
-            checks.Running.Add(check);
-            return check;
-        }
         if (pending.Count > 0) return null;
 
         // A straggler is a tile this node would finish well before every node running it (or whose copies all run far

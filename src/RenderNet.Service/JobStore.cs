@@ -25,10 +25,18 @@ public sealed class JobStore : IDisposable
     public const int SchemaVersion = 2;
     readonly SqliteConnection db;
     readonly Lock gate = new();
+    /// <summary>Each job's last event number (under <see cref="gate"/>), once read or written.</summary>
+    readonly Dictionary<string, long> lastSeq = new(StringComparer.Ordinal);
+    readonly TimeProvider time;
 
-    JobStore(SqliteConnection db) => this.db = db;
+    JobStore(SqliteConnection db, TimeProvider time)
+    {
+        this.db = db;
+        this.time = time;
+    }
 
-    public static JobStore Open(string path)
+    /// <param name="time">The clock events are stamped with (<see cref="JobEvent.AtUnixMs"/>); default: the system's.</param>
+    public static JobStore Open(string path, TimeProvider? time = null)
     {
         var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString());
         db.Open();
@@ -46,7 +54,7 @@ public sealed class JobStore : IDisposable
                 if (version < 2) Migrate2(db);
             }
             if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            return new JobStore(db);
+            return new JobStore(db, time ?? TimeProvider.System);
         }
         catch
         {
@@ -165,11 +173,16 @@ public sealed class JobStore : IDisposable
     {
         lock (gate)
         {
-            using var last = db.CreateCommand();
-            last.CommandText = "SELECT COALESCE(MAX(seq), 0) FROM event WHERE job = $job";
-            last.Parameters.AddWithValue("$job", jobId);
-            e.Seq = (long)last.ExecuteScalar()! + 1;
-            e.AtUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            // This connection is the file's only writer: each job's last number is read once, then counted here.
+            if (!lastSeq.TryGetValue(jobId, out long seq))
+            {
+                using var last = db.CreateCommand();
+                last.CommandText = "SELECT COALESCE(MAX(seq), 0) FROM event WHERE job = $job";
+                last.Parameters.AddWithValue("$job", jobId);
+                seq = (long)last.ExecuteScalar()!;
+            }
+            e.Seq = seq + 1;
+            e.AtUnixMs = time.GetUtcNow().ToUnixTimeMilliseconds();
             string body = JsonSerializer.Serialize(e, Json.Options);
             using var insert = db.CreateCommand();
             insert.CommandText = "INSERT INTO event(job, seq, type, frame_index, tile, body) VALUES ($job, $seq, $type, $frame, $tile, $body)";
@@ -180,6 +193,7 @@ public sealed class JobStore : IDisposable
             insert.Parameters.AddWithValue("$tile", tile);
             insert.Parameters.AddWithValue("$body", body);
             insert.ExecuteNonQuery();
+            lastSeq[jobId] = e.Seq;
             return new StoredEvent(e.Seq, e.Type, frameIndex, tile, body);
         }
     }

@@ -99,7 +99,7 @@ public sealed class ServiceHost : IAsyncDisposable
         var app = builder.Build();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("rendernet.serve");
 
-        var store = JobStore.Open(Path.Combine(options.StateDirectory, "service.db"));
+        var store = JobStore.Open(Path.Combine(options.StateDirectory, "service.db"), options.Time);
         // Nodes' records outlive jobs: every job's farm reads and adds to them.
         var reputation = ReputationStore.Open(store, options.Time);
         options = options with { Farm = options.Farm with { Reputation = reputation } };

@@ -48,7 +48,7 @@ static class ServiceScaleRun
         };
         var firstTile = Enumerable.Repeat(double.NaN, jobCount).ToArray();
         var completed = new double[jobCount];
-        int tiles = 0, attempts = 0, failed = 0, ended = 0, skippedChecks = 0;
+        int tiles = 0, attempts = 0, failed = 0, ended = 0, skippedChecks = 0, checkAttempts = 0, copies = 0;
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var wall = Stopwatch.StartNew();
         var host = ServiceHost.StartAsync(options).GetAwaiter().GetResult();
@@ -59,7 +59,11 @@ static class ServiceScaleRun
                 if (!index.TryGetValue(job.Id, out int j)) return;
                 switch (e.Type)
                 {
-                    case "attempt": Interlocked.Increment(ref attempts); break;
+                    case "attempt":
+                        Interlocked.Increment(ref attempts);
+                        if (e.SpotCheck == true) Interlocked.Increment(ref checkAttempts);
+                        if (e.Speculative == true) Interlocked.Increment(ref copies);
+                        break;
                     case "warning" when e.Message?.Contains("spot checks were skipped") == true: Interlocked.Increment(ref skippedChecks); break;
                     case "tile":
                         Interlocked.Increment(ref tiles);
@@ -104,7 +108,7 @@ static class ServiceScaleRun
             double wallSeconds = wall.Elapsed.TotalSeconds;
             if (ended < jobCount) log($"  stopped at {time.Elapsed.TotalMinutes:0} simulated minutes with {jobCount - ended} jobs unfinished");
             log($"  job store: {new FileInfo(Path.Combine(state, "service.db")).Length / 1048576.0 + (File.Exists(Path.Combine(state, "service.db-wal")) ? new FileInfo(Path.Combine(state, "service.db-wal")).Length / 1048576.0 : 0):0} MiB " +
-                $"for {tiles} tiles; {skippedChecks} jobs skipped some spot checks (no other node of theirs could run them)");
+                $"for {tiles} tiles; {checkAttempts} spot checks, {copies} speculative copies; {skippedChecks} jobs skipped some spot checks (no other node of theirs could run them)");
             var firsts = firstTile.Where(f => !double.IsNaN(f)).Order().ToArray();
             if (Environment.GetEnvironmentVariable("SCALE_DEBUG") is not null) for (int j = 0; j < jobCount; j++) log($"    {jobs.Ids[j]} p{jobs.Priorities[j]} {jobs.Tiles[j]} tiles first {firstTile[j]:0} done {completed[j]:0}");
             return new ScaleFigures(nodeCount, jobCount, tiles, attempts, completed.Max(), idealSeconds, wallSeconds, cpuSeconds, heapFleet - heapBefore,
@@ -114,7 +118,8 @@ static class ServiceScaleRun
         finally
         {
             host.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            Directory.Delete(state, recursive: true);
+            if (Environment.GetEnvironmentVariable("SCALE_DEBUG") is null) Directory.Delete(state, recursive: true);
+            else log($"  kept {state}");
         }
     }
 

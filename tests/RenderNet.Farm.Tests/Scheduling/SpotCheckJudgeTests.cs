@@ -99,26 +99,35 @@ public class SpotCheckJudgeTests
     }
 
     [Fact]
-    public void Checkers_are_drawn_by_speed_and_one_that_keeps_a_check_waiting_past_the_patience_is_replaced()
+    public void Checkers_are_drawn_by_speed_from_the_faster_half_and_one_that_keeps_a_check_waiting_past_the_patience_is_replaced()
     {
         var owner = Node("owner");
-        var (slow, fast) = (Node("slow"), Node("fast"));
-        double Rate(FarmNode n) => n == fast ? 99 : 1; // of 100 draws in proportion, 1 lands on the slow node
+        var (slow, middling, fast) = (Node("slow"), Node("middling"), Node("fast"));
+        double Rate(FarmNode n) => n == fast ? 99 : n == middling ? 50 : 1;
+        FarmNode[] nodes = [owner, slow, middling, fast];
         int next = 0;
         var checks = Checks(draw: _ => next);
         var start = clock.GetUtcNow().UtcDateTime;
-
-        next = 990_000; // 99 % of the way through the weights: the fast node
-        checks.Enqueue(0);
         var tile = Delivered(owner);
-        Assert.Same(tile, checks.TakeFor(fast, [tile], [owner, slow, fast], Rate, start));
 
-        next = 5_000; // the first 1 %: the slow node, which keeps the check waiting (busy with another job's long tile)
+        // The slow node is in the slower half: never drawn, even by the first point of the draw.
+        next = 0;
         checks.Enqueue(0);
-        Assert.Null(checks.TakeFor(fast, [tile], [owner, slow, fast], Rate, start));
-        Assert.Null(checks.TakeFor(fast, [tile], [owner, slow, fast], Rate, start + TimeSpan.FromSeconds(59)));
-        // Past the patience (a minute by default) another is drawn, passing over the one that kept it waiting.
-        Assert.Same(tile, checks.TakeFor(fast, [tile], [owner, slow, fast], Rate, start + TimeSpan.FromSeconds(61)));
+        Assert.Null(checks.TakeFor(slow, [tile], nodes, Rate, start));
+        Assert.Same(tile, checks.TakeFor(middling, [tile], nodes, Rate, start));
+
+        // In proportion to speed: 50 of 149 to "middling", 99 to "fast".
+        next = 400_000;
+        checks.Enqueue(0);
+        Assert.Same(tile, checks.TakeFor(fast, [tile], nodes, Rate, start));
+
+        // "middling" drawn, and it keeps the check waiting (busy with another job's long tile)…
+        next = 100_000;
+        checks.Enqueue(0);
+        Assert.Null(checks.TakeFor(fast, [tile], nodes, Rate, start));
+        Assert.Null(checks.TakeFor(fast, [tile], nodes, Rate, start + TimeSpan.FromSeconds(59)));
+        // …past the patience (a minute by default) another is drawn, passing over the one that kept it waiting.
+        Assert.Same(tile, checks.TakeFor(fast, [tile], nodes, Rate, start + TimeSpan.FromSeconds(61)));
         Assert.Equal(0, checks.Queued);
     }
 }
