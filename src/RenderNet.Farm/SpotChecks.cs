@@ -51,6 +51,13 @@ internal sealed class SpotChecks(FarmOptions options, Func<FarmTile, FarmNode, b
     static bool SamePayee(FarmNode a, FarmNode b) =>
         a.Caps?.PaymentAddress is { Length: > 0 } pa && string.Equals(pa, b.Caps?.PaymentAddress, StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// Whether a check of the node's disagreed and waits for a third opinion (under the farm's lock): it is not paid
+    /// until then, so the node should go on with paid tiles rather than more checks (or it stops for payment).
+    /// </summary>
+    public bool AwaitsVerdict(FarmNode node, IReadOnlyList<FarmTile> tiles) =>
+        queue.Any(i => tiles[i].Dissent.Any(d => d.Node == node)) || Running.Any(a => a.Tile.Dissent.Any(d => d.Node == node));
+
     /// <summary>The next queued check whose drawn checker is <paramref name="node"/>, taken off the queue; null when none is.</summary>
     /// <param name="rateOf">A node's expected speed: checkers are drawn in proportion to it.</param>
     /// <param name="now">The job's clock: a checker drawn more than <see cref="FarmOptions.CheckPatience"/> ago is drawn again.</param>

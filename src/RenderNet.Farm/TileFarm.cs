@@ -521,19 +521,16 @@ public sealed class TileFarm
         }
     }
 
-    /// <summary>The next tile for a node (under the lock): a spot check drawn for it, a queued tile that has not failed there, else a straggler to duplicate.</summary>
+    /// <summary>
+    /// The next tile for a node (under the lock): a spot check drawn for it, a queued tile that has not failed there,
+    /// else a straggler to duplicate.
+    /// </summary>
     TileAttempt? NextFor(FarmNode node)
     {
         // Checks before tiles: checks left until the tiles ran out were the job's tail, a queue of re-renders after its
-        // last tile (bench scale --service); taken as they are drawn, they spread over the job.
-        if (checks.TakeFor(node, tiles, roster.All, ExpectedRate, UtcNow) is { } checkedTile)
-        {
-            var check = new TileAttempt(checkedTile, node, speculative: false, time, JobElapsed) { Check = true };
-            check.CheckReserved = CostOf(checkedTile, node);
-            committed += check.CheckReserved;
-            checks.Running.Add(check);
-            return check;
-        }
+        // last tile (bench scale --service). Not while one of the node's checks awaits a verdict: it is unpaid till
+        // then, and a node owed too much stops for payment — tiles are paid at once.
+        if (!checks.AwaitsVerdict(node, tiles) && TakeCheck(node) is { } first) return first;
 
         // A job that prefers some nodes leaves them the queued tiles they have free slots for.
         bool yields = !node.Preferred && options.Selection?.Prefer is not null && PreferredNodesTakeAll();
@@ -564,6 +561,7 @@ public sealed class TileFarm
                 var tile = tiles[index];
                 if (tile.FailedOn.Count > 0 && roster.Working.All(tile.FailedOn.Contains)) tile.FailedOn.Clear();
             }
+        if (TakeCheck(node) is { } check) return check;
         if (pending.Count > 0) return null;
 
         // A straggler is a tile this node would finish well before every node running it (or whose copies all run far
@@ -578,6 +576,17 @@ public sealed class TileFarm
                 return Start(t, node, speculative: true);
         }
         return null;
+    }
+
+    /// <summary>A spot check drawn for the node, started (under the lock).</summary>
+    TileAttempt? TakeCheck(FarmNode node)
+    {
+        if (checks.TakeFor(node, tiles, roster.All, ExpectedRate, UtcNow) is not { } checkedTile) return null;
+        var check = new TileAttempt(checkedTile, node, speculative: false, time, JobElapsed) { Check = true };
+        check.CheckReserved = CostOf(checkedTile, node);
+        committed += check.CheckReserved;
+        checks.Running.Add(check);
+        return check;
     }
 
     /// <summary>

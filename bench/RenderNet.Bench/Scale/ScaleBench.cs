@@ -47,7 +47,7 @@ static class ScaleBench
             var r = (service ? (ScaleRunner)ServiceScaleRun.Run : ScaleRun.Run)(n, jobs, churn, TimeSpan.FromMinutes(idealMinutes), TimeSpan.FromSeconds(tileSeconds), seed, TimeSpan.FromMilliseconds(100), depth, TimeSpan.FromSeconds(batchSeconds), Console.WriteLine);
             results.Add(r);
             var ratios = r.JobRatios.Order().ToArray();
-            Console.WriteLine($"  {r.Tiles} tiles ({r.Attempts} attempts) in {r.WallSeconds:0.0} s real, {r.CpuSeconds:0.0} s CPU: {r.CpuMicrosecondsPerTile:0} µs CPU per tile, " +
+            Console.WriteLine($"  {r.Tiles} tiles ({r.Attempts} attempts: {r.SpotChecks} spot checks, {r.Copies} speculative copies) in {r.WallSeconds:0.0} s real, {r.CpuSeconds:0.0} s CPU: {r.CpuMicrosecondsPerTile:0} µs CPU per tile, " +
                               $"{r.TilesPerWallSecond:0} tiles/s dispatched, {r.TilesPerCpuSecond:0} tiles per CPU second");
             Console.WriteLine($"  memory: fleet {r.HeapBytesFleet / 1024.0 / n:0.0} KiB per simulated node; coordinator {r.CoordinatorBytes / 1048576.0:0.0} MiB = " +
                               $"{r.CoordinatorBytes / 1024.0 / n:0.0} KiB per node, {r.CoordinatorBytes / 1024.0 / jobs:0} KiB per job");
@@ -58,16 +58,17 @@ static class ScaleBench
         if (output is not null)
         {
             Directory.CreateDirectory(output);
-            File.WriteAllText(Path.Combine(output, "scale.csv"), Csv(results));
-            File.WriteAllText(Path.Combine(output, "scale.svg"), ScalePlot.Svg(results));
-            Console.WriteLine($"wrote {Path.Combine(output, "scale.csv")} and scale.svg");
+            string stem = service ? "scale-service" : "scale";
+            File.WriteAllText(Path.Combine(output, stem + ".csv"), Csv(results));
+            File.WriteAllText(Path.Combine(output, stem + ".svg"), ScalePlot.Svg(results));
+            Console.WriteLine($"wrote {Path.Combine(output, stem + ".csv")} and {stem}.svg");
         }
         return results.All(r => r.JobsFailed == 0) ? 0 : 1;
     }
 
     static string Csv(IEnumerable<ScaleFigures> results)
     {
-        var csv = new StringBuilder("nodes,jobs,tiles,attempts,cpu_us_per_tile,tiles_per_wall_s,tiles_per_cpu_s,coordinator_kib_per_node,coordinator_kib_per_job,first_tile_median_s,first_tile_max_s,makespan_over_ideal,job_ratio_median,job_ratio_worst,nodes_left,nodes_joined\n");
+        var csv = new StringBuilder("nodes,jobs,tiles,attempts,cpu_us_per_tile,tiles_per_wall_s,tiles_per_cpu_s,coordinator_kib_per_node,coordinator_kib_per_job,first_tile_median_s,first_tile_max_s,makespan_over_ideal,job_ratio_median,job_ratio_worst,nodes_left,nodes_joined,spot_checks,speculative_copies\n");
         foreach (var r in results)
         {
             var ratios = r.JobRatios.Order().ToArray();
@@ -78,6 +79,7 @@ static class ScaleBench
                 (r.CoordinatorBytes / 1024.0 / r.Jobs).ToString("0", CultureInfo.InvariantCulture), r.FirstTileMedianSeconds.ToString("0.0", CultureInfo.InvariantCulture),
                 r.FirstTileMaxSeconds.ToString("0.0", CultureInfo.InvariantCulture), r.MakespanOverIdeal.ToString("0.00", CultureInfo.InvariantCulture),
                 ratios[ratios.Length / 2].ToString("0.00", CultureInfo.InvariantCulture), ratios[^1].ToString("0.00", CultureInfo.InvariantCulture), r.NodesLeft, r.NodesJoined,
+                r.SpotChecks, r.Copies,
             }));
         }
         return csv.ToString();

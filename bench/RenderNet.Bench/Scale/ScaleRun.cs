@@ -15,6 +15,9 @@ sealed record ScaleFigures(int Nodes, int Jobs, int Tiles, int Attempts, double 
     /// <summary>Each job's completion against its own ideal (its work over its fair share of the fleet's speed).</summary>
     public double[] JobRatios => JobCompletionSeconds.Zip(JobIdealSeconds, (c, i) => c / i).ToArray();
     public long CoordinatorBytes => HeapBytesRunning - HeapBytesFleet;
+    /// <summary>Attempts that were spot checks, and speculative copies of straggling tiles.</summary>
+    public int SpotChecks { get; init; }
+    public int Copies { get; init; }
 }
 
 /// <summary>
@@ -52,7 +55,7 @@ static class ScaleRun
         };
         var firstTile = new double[jobCount];
         var completed = new double[jobCount];
-        int attempts = 0, failed = 0;
+        int attempts = 0, failed = 0, checks = 0, copies = 0;
         ITimer? reallot = null; // the service's periodic refresh, on the simulated clock
         var shares = new JobShare[jobCount];
         var farms = new TileFarm[jobCount];
@@ -66,7 +69,12 @@ static class ScaleRun
             shares[job] = scheduler.Join(work[job].JobId, priorities[job]);
             farms[job] = new TileFarm(work[job], options with { Share = shares[job] },
                 onTile: e => { if (double.IsNaN(firstTile[job])) firstTile[job] = time.Elapsed.TotalSeconds; },
-                onAttempt: _ => Interlocked.Increment(ref attempts));
+                onAttempt: a =>
+                {
+                    Interlocked.Increment(ref attempts);
+                    if (a.SpotCheck) Interlocked.Increment(ref checks);
+                    if (a.Speculative) Interlocked.Increment(ref copies);
+                });
         }
         // The service's part: which nodes each job works with. Without an allotment every job gets every node (and
         // nodes that arrive later serve only jobs that start later).
@@ -144,6 +152,6 @@ static class ScaleRun
         var firsts = firstTile.Where(f => !double.IsNaN(f)).Order().ToArray();
         return new ScaleFigures(nodeCount, jobCount, work.Sum(w => w.Accepted), attempts, completed.Max(), idealSeconds, wallSeconds, cpuSeconds,
             heapFleet - heapBefore, heapRunning == 0 ? 0 : heapRunning - heapBefore, firsts.Length == 0 ? double.NaN : firsts[firsts.Length / 2],
-            firsts.Length == 0 ? double.NaN : firsts[^1], completed, jobIdeal, fleet.Left, fleet.Joined, failed);
+            firsts.Length == 0 ? double.NaN : firsts[^1], completed, jobIdeal, fleet.Left, fleet.Joined, failed) { SpotChecks = checks, Copies = copies };
     }
 }

@@ -48,7 +48,7 @@ static class ServiceScaleRun
         };
         var firstTile = Enumerable.Repeat(double.NaN, jobCount).ToArray();
         var completed = new double[jobCount];
-        int tiles = 0, attempts = 0, failed = 0, ended = 0, skippedChecks = 0, checkAttempts = 0, copies = 0;
+        int tiles = 0, attempts = 0, failed = 0, ended = 0, checkAttempts = 0, copies = 0;
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var wall = Stopwatch.StartNew();
         var host = ServiceHost.StartAsync(options).GetAwaiter().GetResult();
@@ -64,14 +64,12 @@ static class ServiceScaleRun
                         if (e.SpotCheck == true) Interlocked.Increment(ref checkAttempts);
                         if (e.Speculative == true) Interlocked.Increment(ref copies);
                         break;
-                    case "warning" when e.Message?.Contains("spot checks were skipped") == true: Interlocked.Increment(ref skippedChecks); break;
                     case "tile":
                         Interlocked.Increment(ref tiles);
                         if (double.IsNaN(firstTile[j])) firstTile[j] = time.Elapsed.TotalSeconds;
                         break;
                     case "completed" or "failed" or "cancelled":
                         completed[j] = time.Elapsed.TotalSeconds;
-                        if (Environment.GetEnvironmentVariable("SCALE_DEBUG") is not null) log($"    end {job.Id} {e.Type} at {completed[j]:0} s");
                         if (e.Type != "completed")
                         {
                             Interlocked.Increment(ref failed);
@@ -99,27 +97,22 @@ static class ServiceScaleRun
                     log($"  {now.TotalMinutes,5:0} min simulated, {wall.Elapsed.TotalSeconds,6:0.0} s real: {Volatile.Read(ref tiles)} of {jobs.Tiles.Sum()} tiles, " +
                         $"{Volatile.Read(ref ended)} of {jobCount} jobs done, fleet {busy:P0} busy, {fleet.Left} nodes left, {fleet.Joined} joined");
                 }
-                if (Environment.GetEnvironmentVariable("SCALE_DEBUG") is not null && now.Ticks % TimeSpan.FromMinutes(5).Ticks == 0 && now > TimeSpan.FromMinutes(30))
-                    foreach (var job in host.Jobs.RunningJobs())
-                        log($"    running {job.Id}: farm {(job.Farm is { } f ? $"{f.Progress} lost {f.LostNodes().Count} nodes {f.Reports().Count}: {string.Join(", ", f.Reports().Select(r => $"{r.Address} {r.Tiles}t {r.SpotChecks}c {r.Excluded}"))}" : "none")}");
                 return Volatile.Read(ref ended) == jobCount;
             }, step, TimeSpan.FromTicks(ideal.Ticks * 10));
             var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
             double wallSeconds = wall.Elapsed.TotalSeconds;
             if (ended < jobCount) log($"  stopped at {time.Elapsed.TotalMinutes:0} simulated minutes with {jobCount - ended} jobs unfinished");
             log($"  job store: {new FileInfo(Path.Combine(state, "service.db")).Length / 1048576.0 + (File.Exists(Path.Combine(state, "service.db-wal")) ? new FileInfo(Path.Combine(state, "service.db-wal")).Length / 1048576.0 : 0):0} MiB " +
-                $"for {tiles} tiles; {checkAttempts} spot checks, {copies} speculative copies; {skippedChecks} jobs skipped some spot checks (no other node of theirs could run them)");
+                $"for {tiles} tiles");
             var firsts = firstTile.Where(f => !double.IsNaN(f)).Order().ToArray();
-            if (Environment.GetEnvironmentVariable("SCALE_DEBUG") is not null) for (int j = 0; j < jobCount; j++) log($"    {jobs.Ids[j]} p{jobs.Priorities[j]} {jobs.Tiles[j]} tiles first {firstTile[j]:0} done {completed[j]:0}");
             return new ScaleFigures(nodeCount, jobCount, tiles, attempts, completed.Max(), idealSeconds, wallSeconds, cpuSeconds, heapFleet - heapBefore,
                 heapRunning == 0 ? 0 : heapRunning - heapBefore, firsts.Length == 0 ? double.NaN : firsts[firsts.Length / 2], firsts.Length == 0 ? double.NaN : firsts[^1],
-                completed, jobs.FairShareIdeals(fleet.PresentSpeed), fleet.Left, fleet.Joined, failed);
+                completed, jobs.FairShareIdeals(fleet.PresentSpeed), fleet.Left, fleet.Joined, failed) { SpotChecks = checkAttempts, Copies = copies };
         }
         finally
         {
             host.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            if (Environment.GetEnvironmentVariable("SCALE_DEBUG") is null) Directory.Delete(state, recursive: true);
-            else log($"  kept {state}");
+            Directory.Delete(state, recursive: true);
         }
     }
 
