@@ -170,7 +170,8 @@ public sealed class TileFarm
     public async Task<FarmRun> RunWorkAsync(IReadOnlyList<string> nodeAddresses, CancellationToken cancellation = default)
     {
         if (nodeAddresses.Count == 0) throw new ArgumentException("no render nodes were given");
-        roster.Add(nodeAddresses);
+        // Under the lock: the service may read the roster (NodeRates, LostNodes) or release nodes as the frame starts.
+        lock (gate) roster.Add(nodeAddresses);
         try
         {
             RestoreFromJournal();
@@ -578,10 +579,14 @@ public sealed class TileFarm
         return null;
     }
 
+    double CheckerWeight(FarmNode node) => node.Rate > 0 ? node.Rate : fleetRate > 0 ? Math.Min(ExpectedRate(node), fleetRate) : ExpectedRate(node);
+
     /// <summary>A spot check drawn for the node, started (under the lock).</summary>
     TileAttempt? TakeCheck(FarmNode node)
     {
-        if (checks.TakeFor(node, tiles, roster.All, ExpectedRate, UtcNow) is not { } checkedTile) return null;
+        // Checkers are drawn by measured speed; a node not measured yet counts at what it declared (within reason) but
+        // never above the fleet's median, so a newcomer cannot claim its way into checking others.
+        if (checks.TakeFor(node, tiles, roster.All, CheckerWeight, UtcNow) is not { } checkedTile) return null;
         var check = new TileAttempt(checkedTile, node, speculative: false, time, JobElapsed) { Check = true };
         check.CheckReserved = CostOf(checkedTile, node);
         committed += check.CheckReserved;
