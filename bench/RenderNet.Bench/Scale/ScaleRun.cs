@@ -124,29 +124,11 @@ static class ScaleRun
             reallot = time.CreateTimer(_ => Allot(), null, RefreshInterval, RefreshInterval);
         }
 
-        long heapRunning = 0;
-        var lastReport = TimeSpan.Zero;
-        long lastWork = 0;
-        time.RunUntil(() =>
-        {
-            var now = time.Elapsed;
-            if (heapRunning == 0 && now >= TimeSpan.FromSeconds(ideal.TotalSeconds / 4)) heapRunning = GC.GetTotalMemory(true); // every job running
-            if (now - lastReport >= TimeSpan.FromMinutes(5))
-            {
-                // The fleet's work in the last five minutes against what it could have done (wasted duplicates included).
-                long workDone = fleet.All.Sum(n => Interlocked.Read(ref n.WorkDone));
-                double busy = (workDone - lastWork) / (fleet.PresentSpeed * (now - lastReport).TotalSeconds);
-                lastWork = workDone;
-                lastReport = now;
-                log($"  {now.TotalMinutes,5:0} min simulated, {wall.Elapsed.TotalSeconds,6:0.0} s real: {work.Sum(w => w.Accepted)} of {work.Sum(w => w.Count)} tiles, " +
-                    $"{runs.Count(r => r is { IsCompleted: true })} of {jobCount} jobs done, fleet {busy:P0} busy, {fleet.Left} nodes left, {fleet.Joined} joined");
-            }
-            return runs.All(r => r is { IsCompleted: true });
-        }, step, TimeSpan.FromTicks(ideal.Ticks * 10));
+        long heapRunning = ScaleProgress.RunUntilDone(time, fleet, ideal, step, wall, jobCount,
+            () => (work.Sum(w => w.Accepted), work.Sum(w => w.Count), runs.Count(r => r is { IsCompleted: true })), log);
         var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
         double wallSeconds = wall.Elapsed.TotalSeconds;
         reallot?.Dispose();
-        if (!runs.All(r => r is { IsCompleted: true })) log($"  stopped at {time.Elapsed.TotalMinutes:0} simulated minutes with {runs.Count(r => r is not { IsCompleted: true })} jobs unfinished");
 
         var jobIdeal = jobs.FairShareIdeals(fleet.PresentSpeed);
         var firsts = firstTile.Where(f => !double.IsNaN(f)).Order().ToArray();

@@ -81,27 +81,10 @@ static class ServiceScaleRun
             };
             SubmitAsync(host, jobs, grids).GetAwaiter().GetResult();
 
-            long heapRunning = 0;
-            var lastReport = TimeSpan.Zero;
-            long lastWork = 0;
-            time.RunUntil(() =>
-            {
-                var now = time.Elapsed;
-                if (heapRunning == 0 && now >= TimeSpan.FromSeconds(ideal.TotalSeconds / 4)) heapRunning = GC.GetTotalMemory(true);
-                if (now - lastReport >= TimeSpan.FromMinutes(5))
-                {
-                    long workDone = fleet.All.Sum(n => Interlocked.Read(ref n.WorkDone));
-                    double busy = (workDone - lastWork) / (fleet.PresentSpeed * (now - lastReport).TotalSeconds);
-                    lastWork = workDone;
-                    lastReport = now;
-                    log($"  {now.TotalMinutes,5:0} min simulated, {wall.Elapsed.TotalSeconds,6:0.0} s real: {Volatile.Read(ref tiles)} of {jobs.Tiles.Sum()} tiles, " +
-                        $"{Volatile.Read(ref ended)} of {jobCount} jobs done, fleet {busy:P0} busy, {fleet.Left} nodes left, {fleet.Joined} joined");
-                }
-                return Volatile.Read(ref ended) == jobCount;
-            }, step, TimeSpan.FromTicks(ideal.Ticks * 10));
+            long heapRunning = ScaleProgress.RunUntilDone(time, fleet, ideal, step, wall, jobCount,
+                () => (Volatile.Read(ref tiles), jobs.Tiles.Sum(), Volatile.Read(ref ended)), log);
             var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
             double wallSeconds = wall.Elapsed.TotalSeconds;
-            if (ended < jobCount) log($"  stopped at {time.Elapsed.TotalMinutes:0} simulated minutes with {jobCount - ended} jobs unfinished");
             log($"  job store: {new FileInfo(Path.Combine(state, "service.db")).Length / 1048576.0 + (File.Exists(Path.Combine(state, "service.db-wal")) ? new FileInfo(Path.Combine(state, "service.db-wal")).Length / 1048576.0 : 0):0} MiB " +
                 $"for {tiles} tiles");
             var firsts = firstTile.Where(f => !double.IsNaN(f)).Order().ToArray();
