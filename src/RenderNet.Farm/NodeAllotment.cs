@@ -118,20 +118,8 @@ public sealed class NodeAllotment(int depth = 2)
                 }
                 if (takers.Count == 0) break;
             }
-            // The places given up go to the takers: a giver getting another node back would only swap one for another.
+            // The places given up go to the takers, never back to a giver (that would only swap one node for another).
             if (released.Count > 0) AllotFreePlaces(except: released.Keys.ToHashSet(StringComparer.Ordinal));
-            // A place given up that no other job could take went back to its job: nothing changed there.
-            foreach (var (job, list) in released.ToList())
-            {
-                if (added.TryGetValue(job, out var back))
-                {
-                    var both = list.Intersect(back, StringComparer.Ordinal).ToHashSet(StringComparer.Ordinal);
-                    list.RemoveAll(both.Contains);
-                    back.RemoveAll(both.Contains);
-                    if (back.Count == 0) added.Remove(job);
-                }
-                if (list.Count == 0) released.Remove(job);
-            }
         }
         // A job left with no node at all (it lost them all) is never starved: it gets the least loaded node it has not
         // lost, beyond the depth if need be — one node over is cheap, a job that waits for ever is not.
