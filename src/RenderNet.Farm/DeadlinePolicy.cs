@@ -14,9 +14,11 @@ public sealed class DeadlinePolicy(FarmOptions options)
 
     /// <summary>How long an attempt at <paramref name="work"/> may run on a node with this rate (0: unknown).</summary>
     /// <param name="timeoutsInARow">
-    /// The node's attempts that timed out since it last delivered: each doubles the time allowed for the work (up to
-    /// <see cref="MaxTimeoutDoublings"/>), so a node that is merely loaded (a busy host, a shared CPU) gets through
-    /// rather than being taken out of the job, while a hung one still runs out of consecutive failures in seconds.
+    /// The node's attempts that timed out since it last delivered: each doubles the whole time allowed, floor included
+    /// (up to <see cref="MaxTimeoutDoublings"/>), so a node that is merely loaded (a busy host, a shared CPU) gets through
+    /// rather than being taken out of the job, while a hung one still runs out of consecutive failures in seconds. (The
+    /// floor doubles too: for small tiles it is most of the deadline, and a loaded host is slow on the call itself, not
+    /// only on the work: on a loaded 2-core CI host all three nodes of a job of tiny tiles once ran out of failures.)
     /// </param>
     /// <remarks>
     /// Only speeds measured on the coordinator's clock count here, never what a node declares of itself: a node cannot
@@ -26,7 +28,7 @@ public sealed class DeadlinePolicy(FarmOptions options)
     {
         double rate = nodeRate > 0 ? nodeRate : fleetRate;
         double stretch = 1 << Math.Clamp(timeoutsInARow, 0, MaxTimeoutDoublings);
-        return rate > 0 ? options.MinTileTimeout + TimeSpan.FromSeconds(options.TimeoutFactor * stretch * work / rate) : options.InitialTileTimeout;
+        return rate > 0 ? stretch * (options.MinTileTimeout + TimeSpan.FromSeconds(options.TimeoutFactor * work / rate)) : options.InitialTileTimeout;
     }
 
     /// <summary>
@@ -67,14 +69,16 @@ public sealed class DeadlinePolicy(FarmOptions options)
     /// The end game of a job: whether a node should leave a queued tile of <paramref name="work"/> to faster nodes. A
     /// node at least as fast as the median always takes it; a slower one only while the job's remaining queued work would
     /// keep the job busy for longer than the tile takes it (at the job's measured throughput) — otherwise it would finish
-    /// last, and its tile become the job's tail. Only while the faster nodes do come for the queue: once nothing has been
-    /// taken from it for as long as the tile takes a median node (<paramref name="sinceQueueTaken"/>), they are busy
-    /// elsewhere — other jobs' turns on shared nodes — and the slow node takes it rather than leave the job waiting.
+    /// last, and its tile become the job's tail. Only while the faster nodes do come for the queue: once the node that
+    /// last took from it is overdue — not back for more as long after its tiles should be done as the tile takes a
+    /// median node (<paramref name="takerOverdue"/>) — they are busy elsewhere (other jobs' turns on shared nodes), and
+    /// the slow node takes it rather than leave the job waiting. (Overdue, not idle since: a fast node that took a
+    /// batch of five is away for five tiles' time, and a slow node that read that as absence took the job's last tile.)
     /// </summary>
-    public static bool LeaveToFaster(long work, double nodeRate, double fleetRate, long queuedWork, double throughput, TimeSpan sinceQueueTaken)
+    public static bool LeaveToFaster(long work, double nodeRate, double fleetRate, long queuedWork, double throughput, TimeSpan takerOverdue)
     {
         if (nodeRate <= 0 || fleetRate <= 0 || nodeRate >= fleetRate || throughput <= 0) return false;
-        if (sinceQueueTaken.TotalSeconds > work / fleetRate) return false;
+        if (takerOverdue.TotalSeconds > work / fleetRate) return false;
         return work / nodeRate > queuedWork / throughput;
     }
 

@@ -60,8 +60,8 @@ public sealed class TileFarm
     bool budgetStop;
     /// <summary>Work of the tiles accepted so far, and the job's throughput (work per second, smoothed), updated by the deadline monitor.</summary>
     long acceptedWork, acceptedWorkSeen;
-    /// <summary>When (job clock) a tile was last taken from the queue: faster nodes that stop coming are busy elsewhere (<see cref="DeadlinePolicy.LeaveToFaster"/>).</summary>
-    TimeSpan queueTaken;
+    /// <summary>When (job clock) the node that last took from the queue should be back for more, its tiles done: faster nodes overdue are busy elsewhere (<see cref="DeadlinePolicy.LeaveToFaster"/>).</summary>
+    TimeSpan takerDueBack;
     double throughput;
     /// <summary>The measured median speed of all the job's nodes (deadlines) and of its healthy ones (the end game), refreshed by the monitor each second, not per pull.</summary>
     double fleetRate, healthyFleetRate;
@@ -473,7 +473,8 @@ public sealed class TileFarm
                         if (WorkOver || !node.Healthy || node.Generation != generation) return;
                         bool mayTake = !paused && (options.Share is null || lease is not null);
                         attempt = mayTake ? NextFor(node) : null;
-                        if (attempt is { Check: false, Speculative: false }) batch = TakeBatch(node, attempt);
+                        if (attempt is { Check: false, Speculative: false } && (batch = TakeBatch(node, attempt)) is not null)
+                            takerDueBack += TimeSpan.FromSeconds(batch.Sum(t => t.Work) / node.Rate); // away for the whole batch (TakeBatch needs a measured rate)
                         wake = changed.Task;
                         if (attempt is null && mayTake && BudgetExhausted())
                         {
@@ -547,9 +548,9 @@ public sealed class TileFarm
             }
             if (!Affordable(tile, node)) continue;
             // Tiles are alike in a frame: if this one is better left to a faster node, so are the others.
-            if (DeadlinePolicy.LeaveToFaster(tile.Work, rate, healthyFleetRate, pending.Count * tile.Work, throughput, JobElapsed - queueTaken)) break;
+            if (DeadlinePolicy.LeaveToFaster(tile.Work, rate, healthyFleetRate, pending.Count * tile.Work, throughput, JobElapsed - takerDueBack)) break;
             pending.Remove(item);
-            queueTaken = JobElapsed;
+            takerDueBack = JobElapsed + (rate > 0 ? TimeSpan.FromSeconds(tile.Work / rate) : TimeSpan.Zero);
             return Start(tile, node, speculative: false);
         }
         // Queued tiles failed on this node. One that failed on every healthy node gets another round everywhere. (Only

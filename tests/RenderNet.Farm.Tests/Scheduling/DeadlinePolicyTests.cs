@@ -76,8 +76,8 @@ public class DeadlinePolicyTests
     [Fact]
     public void Each_timeout_in_a_row_doubles_the_time_allowed_up_to_four_times_so_a_loaded_node_gets_through_and_a_hung_one_runs_out()
     {
-        // Rate 200: 3 + 4·0.5 = 5 s; after one timeout 3 + 4·1 = 7 s; after two or more 3 + 4·2 = 11 s.
-        Assert.Equal([5, 7, 11, 11], Enumerable.Range(0, 4).Select(n => policy.LimitFor(100, 200, fleetRate: 50, timeoutsInARow: n).TotalSeconds));
+        // Rate 200: 3 + 4·0.5 = 5 s; after one timeout twice that, 10 s; after two or more 20 s (the floor doubles too).
+        Assert.Equal([5, 10, 20, 20], Enumerable.Range(0, 4).Select(n => policy.LimitFor(100, 200, fleetRate: 50, timeoutsInARow: n).TotalSeconds));
         Assert.Equal(TimeSpan.FromSeconds(120), policy.LimitFor(100, 0, 0, timeoutsInARow: 3)); // nothing known: the initial timeout
     }
 
