@@ -25,6 +25,8 @@ internal sealed class FarmTile(int index, long work)
     public FarmNode? Checker;
     /// <summary>When <see cref="Checker"/> was drawn: a checker that has not taken the check within <see cref="FarmOptions.CheckPatience"/> is replaced.</summary>
     public DateTime CheckerDrawn;
+    /// <summary>Nodes on which a check of this tile failed or timed out: not drawn for it again (<see cref="SpotChecks.MaxCheckFailures"/>).</summary>
+    public readonly HashSet<FarmNode> CheckFailedOn = [];
 
     public bool Disputed => Dissent.Count > 0;
     public bool Involves(FarmNode node) => DeliveredBy == node || Dissent.Any(d => d.Node == node);
@@ -42,6 +44,7 @@ internal sealed class FarmTile(int index, long work)
         Content = null;
         DeliveredBy = null;
         Claims.Clear();
+        CheckFailedOn.Clear();
         EndDispute();
     }
 }

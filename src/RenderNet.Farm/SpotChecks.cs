@@ -45,11 +45,18 @@ internal sealed class SpotChecks(FarmOptions options, Func<FarmTile, FarmNode, b
     /// address as anyone involved — identities sharing a payout address are one party.
     /// </summary>
     public bool CanCheck(FarmTile tile, FarmNode node) =>
-        node.Healthy && !node.Released && !tile.Involves(node) && affordable(tile, node)
-        && !(tile.DeliveredBy is { } d ? [d, .. tile.Dissent.Select(x => x.Node)] : tile.Dissent.Select(x => x.Node)).Any(other => SamePayee(other, node));
+        node.Healthy && !node.Released && !tile.Involves(node) && !tile.CheckFailedOn.Contains(node) && affordable(tile, node)
+        && !(tile.DeliveredBy is { } d && SamePayee(d, node)) && !tile.Dissent.Exists(x => SamePayee(x.Node, node)); // no list per call: this runs per pull
 
     static bool SamePayee(FarmNode a, FarmNode b) =>
         a.Caps?.PaymentAddress is { Length: > 0 } pa && string.Equals(pa, b.Caps?.PaymentAddress, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Checkers a check of an undisputed tile may fail on (time out, error) before it is skipped with a warning: checks
+    /// retried on checker after checker kept jobs open for half an hour after their last tile (bench scale --service:
+    /// the slow nodes a job keeps at its end, each timing out at the job's pace). A disputed tile is retried until settled.
+    /// </summary>
+    public const int MaxCheckFailures = 2;
 
     /// <summary>
     /// Whether a check of the node's disagreed and waits for a third opinion (under the farm's lock): it is not paid
@@ -168,7 +175,9 @@ internal sealed class SpotChecks(FarmOptions options, Func<FarmTile, FarmNode, b
         {
             var next = item.Next;
             var tile = tiles[item.Value];
-            if (!nodes.Any(n => CanCheck(tile, n)))
+            // The drawn checker is asked first: a scan of the roster per queued check per pull held the farm's lock
+            // for most of a 10,000-node run's end (released nodes stay in the roster, and they come first).
+            if (!(tile.Checker is { } drawn && CanCheck(tile, drawn)) && !nodes.Any(n => CanCheck(tile, n)))
             {
                 queue.Remove(item);
                 if (tile.Disputed)

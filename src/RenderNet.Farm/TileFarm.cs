@@ -156,6 +156,15 @@ public sealed class TileFarm
         }
     }
 
+    /// <summary>
+    /// Spot checks waiting for a checker: work the job still wants nodes for once its tiles are in (the service's node
+    /// allotment counts them, or a job ends on whichever slow nodes it kept as its queue ran dry).
+    /// </summary>
+    public int ChecksWaiting
+    {
+        get { lock (gate) return checks.Queued; }
+    }
+
     /// <summary>Tokens spent on accepted tiles so far, in the token's smallest unit.</summary>
     public System.Numerics.BigInteger Spent
     {
@@ -473,7 +482,7 @@ public sealed class TileFarm
                         if (WorkOver || !node.Healthy || node.Generation != generation) return;
                         bool mayTake = !paused && (options.Share is null || lease is not null);
                         attempt = mayTake ? NextFor(node) : null;
-                        if (attempt is { Check: false, Speculative: false } && (batch = TakeBatch(node, attempt)) is not null)
+                        if (attempt is { Check: false, Speculative: false } && (batch = TakeBatch(node, attempt)) is not null && ExpectedRate(node) >= healthyFleetRate)
                             takerDueBack += TimeSpan.FromSeconds(batch.Sum(t => t.Work) / node.Rate); // away for the whole batch (TakeBatch needs a measured rate)
                         wake = changed.Task;
                         if (attempt is null && mayTake && BudgetExhausted())
@@ -550,7 +559,9 @@ public sealed class TileFarm
             // Tiles are alike in a frame: if this one is better left to a faster node, so are the others.
             if (DeadlinePolicy.LeaveToFaster(tile.Work, rate, healthyFleetRate, pending.Count * tile.Work, throughput, JobElapsed - takerDueBack)) break;
             pending.Remove(item);
-            takerDueBack = JobElapsed + (rate > 0 ? TimeSpan.FromSeconds(tile.Work / rate) : TimeSpan.Zero);
+            // Only the nodes slow ones leave tiles to set when they are due back: a slow node's take must not hold
+            // the others off for its own (long) tile while the fast ones are busy elsewhere.
+            if (rate >= healthyFleetRate) takerDueBack = JobElapsed + (rate > 0 ? TimeSpan.FromSeconds(tile.Work / rate) : TimeSpan.Zero);
             return Start(tile, node, speculative: false);
         }
         // Queued tiles failed on this node. One that failed on every healthy node gets another round everywhere. (Only
@@ -974,7 +985,12 @@ public sealed class TileFarm
                 : (AttemptOutcome.Invalid, $"spot check: invalid: {Printable.Clean(ex.Message)}");
             Failed(attempt, outcome, ex); // counted against the node as a failed tile would be
             lock (gate)
-                if (tile.Done) checks.Enqueue(tile.Index); // another node checks it
+            {
+                tile.CheckFailedOn.Add(node);
+                // Another node checks it; an undisputed tile's check that failed on enough checkers is skipped instead.
+                if (tile.Done && (tile.Disputed || tile.CheckFailedOn.Count < SpotChecks.MaxCheckFailures)) checks.Enqueue(tile.Index);
+                else if (tile.Done) NoteChecksSkipped();
+            }
         }
         finally
         {
@@ -1027,11 +1043,14 @@ public sealed class TileFarm
     {
         var (unsettled, skipped) = checks.SettleUnrunnable(tiles, roster.All);
         failure ??= unsettled;
-        if (skipped && !checksSkipped)
-        {
-            checksSkipped = true;
-            warnings.Add("some spot checks were skipped: no other healthy node (within the budget) could run them");
-        }
+        if (skipped) NoteChecksSkipped();
+    }
+
+    void NoteChecksSkipped()
+    {
+        if (checksSkipped) return;
+        checksSkipped = true;
+        warnings.Add($"some spot checks were skipped: no other healthy node (within the budget) could run them, or they failed on {SpotChecks.MaxCheckFailures} checkers");
     }
 
     void Failed(TileAttempt attempt, string outcome, Exception ex)

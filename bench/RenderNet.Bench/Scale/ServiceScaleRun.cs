@@ -48,6 +48,9 @@ static class ServiceScaleRun
         };
         var firstTile = Enumerable.Repeat(double.NaN, jobCount).ToArray();
         var completed = new double[jobCount];
+        // Each job's last tile and last few attempts: what a job that ends well after its last tile waited for.
+        var lastTile = new double[jobCount];
+        var recent = Enumerable.Range(0, jobCount).Select(_ => new Queue<string>()).ToArray();
         int tiles = 0, attempts = 0, failed = 0, ended = 0, checkAttempts = 0, copies = 0;
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var wall = Stopwatch.StartNew();
@@ -63,10 +66,17 @@ static class ServiceScaleRun
                         Interlocked.Increment(ref attempts);
                         if (e.SpotCheck == true) Interlocked.Increment(ref checkAttempts);
                         if (e.Speculative == true) Interlocked.Increment(ref copies);
+                        lock (recent[j])
+                        {
+                            recent[j].Enqueue($"{time.Elapsed.TotalSeconds:0} s: {(e.SpotCheck == true ? "check" : "tile")} {e.Unit} on {e.Node} " +
+                                              $"took {e.DurationSeconds:0} s: {e.Outcome}");
+                            if (recent[j].Count > 6) recent[j].Dequeue();
+                        }
                         break;
                     case "tile":
                         Interlocked.Increment(ref tiles);
                         if (double.IsNaN(firstTile[j])) firstTile[j] = time.Elapsed.TotalSeconds;
+                        lastTile[j] = time.Elapsed.TotalSeconds;
                         break;
                     case "completed" or "failed" or "cancelled":
                         completed[j] = time.Elapsed.TotalSeconds;
@@ -87,6 +97,9 @@ static class ServiceScaleRun
             double wallSeconds = wall.Elapsed.TotalSeconds;
             log($"  job store: {new FileInfo(Path.Combine(state, "service.db")).Length / 1048576.0 + (File.Exists(Path.Combine(state, "service.db-wal")) ? new FileInfo(Path.Combine(state, "service.db-wal")).Length / 1048576.0 : 0):0} MiB " +
                 $"for {tiles} tiles");
+            int last = Array.IndexOf(completed, completed.Max());
+            log($"  last job to end, {jobs.Ids[last]}: last tile at {lastTile[last] / 60:0.0} min, done at {completed[last] / 60:0.0} min; its last attempts: " +
+                string.Join("; ", recent[last]));
             var firsts = firstTile.Where(f => !double.IsNaN(f)).Order().ToArray();
             return new ScaleFigures(nodeCount, jobCount, tiles, attempts, completed.Max(), idealSeconds, wallSeconds, cpuSeconds, heapFleet - heapBefore,
                 heapRunning == 0 ? 0 : heapRunning - heapBefore, firsts.Length == 0 ? double.NaN : firsts[firsts.Length / 2], firsts.Length == 0 ? double.NaN : firsts[^1],

@@ -266,4 +266,29 @@ public class SchedulingTests
         foreach (int unit in after)
             Assert.Equal(AttemptOutcome.Accepted, Assert.Single(farm.Attempts, a => a.Tile == unit).Kind);
     }
+
+    [Fact]
+    public async Task A_check_is_never_retried_on_a_checker_it_failed_on_and_is_skipped_after_two_so_the_job_ends()
+    {
+        // Each hanging node renders its first unit in a second, then hangs: the good node's tiles can only be checked by
+        // them. Checks retried checker after checker once kept service jobs open half an hour past their last tile.
+        var farm = new FakeFarm();
+        int calls1 = 0, calls2 = 0;
+        var good = farm.Node("good");
+        var hang1 = farm.Node("hang1", _ => Interlocked.Increment(ref calls1) == 1 ? 1 : 1e6);
+        var hang2 = farm.Node("hang2", _ => Interlocked.Increment(ref calls2) == 1 ? 1 : 1e6);
+        var work = new FakeWorkload(6);
+
+        var run = await farm.RunAsync(work, NoSpeculation with { SpotCheckRate = 1 }, [good, hang1, hang2]);
+
+        Assert.Equal(Enumerable.Range(0, 6), work.Accepted.Keys.Order());
+        var failedChecks = farm.Attempts.Where(a => a.SpotCheck && a.Kind is AttemptOutcome.TimedOut or AttemptOutcome.Failed).ToList();
+        Assert.NotEmpty(failedChecks);
+        Assert.All(failedChecks.GroupBy(a => a.Tile), g =>
+        {
+            Assert.InRange(g.Count(), 1, SpotChecks.MaxCheckFailures);
+            Assert.Equal(g.Count(), g.Select(a => a.Node).Distinct().Count()); // never twice on one checker
+        });
+        Assert.Contains(run.Warnings, w => w.Contains("spot checks were skipped"));
+    }
 }
