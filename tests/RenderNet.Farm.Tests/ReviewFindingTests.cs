@@ -134,8 +134,10 @@ public class ReviewFindingTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.StartsWith("failed a spot check", caught.Excluded);
         // Before the fix a cheater kept every voucher it had been sent; now its last share was held back and is lost,
         // and its bogus "differs" on honest tiles earned nothing.
-        Assert.True(caught.Tiles >= 1);
-        Assert.True(caught.Paid < PaidFarmTests.Price * caught.Tiles, $"the liar was paid {caught.Paid} for {caught.Tiles} tile(s)");
+        // (A loaded host may time out the liar's first tiles while its checks already convict it: then it delivered
+        // nothing and must be paid nothing.)
+        if (caught.Tiles >= 1) Assert.True(caught.Paid < PaidFarmTests.Price * caught.Tiles, $"the liar was paid {caught.Paid} for {caught.Tiles} tile(s)");
+        else Assert.Equal(System.Numerics.BigInteger.Zero, caught.Paid);
         Assert.Equal(caught.Paid, await chain.BalanceOf(1));
         foreach (var (honest, account) in new[] { (b, 2), (c, 3) })
         {
