@@ -482,8 +482,11 @@ public sealed class TileFarm
                         if (WorkOver || !node.Healthy || node.Generation != generation) return;
                         bool mayTake = !paused && (options.Share is null || lease is not null);
                         attempt = mayTake ? NextFor(node) : null;
-                        if (attempt is { Check: false, Speculative: false } && (batch = TakeBatch(node, attempt)) is not null && ExpectedRate(node) >= healthyFleetRate)
-                            takerDueBack += TimeSpan.FromSeconds(batch.Sum(t => t.Work) / node.Rate); // away for the whole batch (TakeBatch needs a measured rate)
+                        if (attempt is { Check: false, Speculative: false })
+                        {
+                            batch = TakeBatch(node, attempt);
+                            NoteQueueTaker(node, attempt.Tile.Work + (batch?.Sum(t => t.Work) ?? 0)); // away for the whole batch
+                        }
                         wake = changed.Task;
                         if (attempt is null && mayTake && BudgetExhausted())
                         {
@@ -559,9 +562,6 @@ public sealed class TileFarm
             // Tiles are alike in a frame: if this one is better left to a faster node, so are the others.
             if (DeadlinePolicy.LeaveToFaster(tile.Work, rate, healthyFleetRate, pending.Count * tile.Work, throughput, JobElapsed - takerDueBack)) break;
             pending.Remove(item);
-            // Only the nodes slow ones leave tiles to set when they are due back: a slow node's take must not hold
-            // the others off for its own (long) tile while the fast ones are busy elsewhere.
-            if (rate >= healthyFleetRate) takerDueBack = JobElapsed + (rate > 0 ? TimeSpan.FromSeconds(tile.Work / rate) : TimeSpan.Zero);
             return Start(tile, node, speculative: false);
         }
         // Queued tiles failed on this node. One that failed on every healthy node gets another round everywhere. (Only
@@ -589,6 +589,17 @@ public sealed class TileFarm
                 return Start(t, node, speculative: true);
         }
         return null;
+    }
+
+    /// <summary>
+    /// Notes when a node that took <paramref name="work"/> from the queue should be back for more (under the lock).
+    /// Only nodes slow ones leave tiles to count: a slow node's take must not hold the others off for its own (long)
+    /// tile while the fast ones are busy elsewhere.
+    /// </summary>
+    void NoteQueueTaker(FarmNode node, long work)
+    {
+        double rate = ExpectedRate(node);
+        if (rate >= healthyFleetRate) takerDueBack = JobElapsed + (rate > 0 ? TimeSpan.FromSeconds(work / rate) : TimeSpan.Zero);
     }
 
     double CheckerWeight(FarmNode node) => node.Rate > 0 ? node.Rate : fleetRate > 0 ? Math.Min(ExpectedRate(node), fleetRate) : ExpectedRate(node);
