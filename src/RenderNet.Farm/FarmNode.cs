@@ -24,6 +24,8 @@ internal sealed class FarmNode(INodeConnection client)
     public int TimeoutsInARow;
     /// <summary>Outvoted in a spot check: nothing it delivers is placed any more.</summary>
     public bool Convicted;
+    /// <summary>This node's checks that disagreed with a tile and wait for a verdict (<see cref="FarmTile.AddDissent"/>): unpaid until then.</summary>
+    public int Dissents;
     /// <summary>Render time the node reported for the tiles it delivered.</summary>
     public TimeSpan RenderTime;
     /// <summary>Work per second (<see cref="FarmWorkload.WorkOf"/>), smoothed over the tiles this node delivered.</summary>

@@ -17,8 +17,9 @@ internal sealed class FarmTile(int index, long work)
     /// <summary>The accepted result's content hash and the node it came from (null: restored from the journal).</summary>
     public string? Content;
     public FarmNode? DeliveredBy;
+    readonly List<(FarmNode Node, string Content)> dissent = [];
     /// <summary>Checks that disagreed with the tile, each node with its result, until two nodes agree on one answer.</summary>
-    public readonly List<(FarmNode Node, string Content)> Dissent = [];
+    public IReadOnlyList<(FarmNode Node, string Content)> Dissent => dissent;
     /// <summary>Each node's signed claim about this tile (the deliverer's and the checkers'): evidence if one is outvoted.</summary>
     public readonly Dictionary<FarmNode, RenderNet.Payments.SignedWorkResult> Claims = [];
     /// <summary>The node drawn (at random) to run this tile's next check.</summary>
@@ -28,12 +29,37 @@ internal sealed class FarmTile(int index, long work)
     /// <summary>Nodes on which a check of this tile failed or timed out: not drawn for it again (<see cref="SpotChecks.MaxCheckFailures"/>).</summary>
     public readonly HashSet<FarmNode> CheckFailedOn = [];
 
-    public bool Disputed => Dissent.Count > 0;
-    public bool Involves(FarmNode node) => DeliveredBy == node || Dissent.Any(d => d.Node == node);
+    public bool Disputed => dissent.Count > 0;
+    public bool Involves(FarmNode node)
+    {
+        if (DeliveredBy == node) return true;
+        foreach (var (other, _) in dissent) // a List's struct enumerator, no closure: runs per node a checker is drawn among
+            if (other == node) return true;
+        return false;
+    }
+
+    /// <summary>A check by <paramref name="node"/> disagreed: its answer waits for a verdict (counted on the node).</summary>
+    public void AddDissent(FarmNode node, string content)
+    {
+        dissent.Add((node, content));
+        node.Dissents++;
+    }
+
+    /// <summary>Takes a (convicted) node's objection back.</summary>
+    public void DropDissentOf(FarmNode node)
+    {
+        for (int i = dissent.Count - 1; i >= 0; i--)
+            if (dissent[i].Node == node)
+            {
+                dissent.RemoveAt(i);
+                node.Dissents--;
+            }
+    }
 
     public void EndDispute()
     {
-        Dissent.Clear();
+        foreach (var (node, _) in dissent) node.Dissents--;
+        dissent.Clear();
         Checker = null;
     }
 

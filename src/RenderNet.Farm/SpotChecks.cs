@@ -12,23 +12,38 @@ namespace RenderNet.Farm;
 internal sealed class SpotChecks(FarmOptions options, Func<FarmTile, FarmNode, bool> affordable, Func<int, int>? draw = null)
 {
     readonly Func<int, int> draw = draw ?? RandomNumberGenerator.GetInt32;
+    // Checks are indexed by their drawn checker so that a node's pull looks at its own checks only: a scan of every
+    // queued check per pull held the farm's lock for most of a 10,000-node run's end (bench scale --service).
     /// <summary>Accepted tiles waiting for a check (or for the next opinion on one that disagreed), by index.</summary>
-    readonly LinkedList<int> queue = new();
+    readonly HashSet<int> queued = [];
+    /// <summary>Queued checks with no checker drawn yet, disputes first: drawn at the next pull, once each.</summary>
+    readonly LinkedList<int> undrawn = new();
+    /// <summary>Queued checks by their drawn checker (<see cref="FarmTile.Checker"/>).</summary>
+    readonly Dictionary<FarmNode, List<int>> drawnFor = [];
+    readonly List<int> redraw = [];
 
     /// <summary>Checks in flight (watched by the same deadlines as tiles).</summary>
-    public List<TileAttempt> Running { get; } = [];
-    public int Queued => queue.Count;
-    public bool Idle => queue.Count == 0 && Running.Count == 0;
-    public bool Contains(int tile) => queue.Contains(tile);
-    public void Remove(int tile) => queue.Remove(tile);
+    public HashSet<TileAttempt> Running { get; } = [];
+    public int Queued => queued.Count;
+    public bool Idle => queued.Count == 0 && Running.Count == 0;
+    public bool Contains(int tile) => queued.Contains(tile);
+
+    /// <summary>Takes a tile's check off the queue (the tile is to be redone).</summary>
+    public void Remove(FarmTile tile)
+    {
+        if (queued.Remove(tile.Index)) Undraw(tile);
+    }
 
     /// <summary>Queues a check: first in line for another opinion on a dispute, else last.</summary>
     public void Enqueue(int tile, bool first = false)
     {
-        if (queue.Contains(tile)) return;
-        if (first) queue.AddFirst(tile);
-        else queue.AddLast(tile);
+        if (!queued.Add(tile)) return;
+        if (first) undrawn.AddFirst(tile);
+        else undrawn.AddLast(tile);
     }
+
+    /// <summary>Whether a pull by the node might find a check: one is drawn for it, or one waits to be drawn.</summary>
+    public bool HasFor(FarmNode node) => undrawn.Count > 0 || (drawnFor.TryGetValue(node, out var mine) && mine.Count > 0);
 
     /// <summary>
     /// Whether a tile the node just delivered gets checked: drawn at the spot-check rate (higher during the node's
@@ -46,7 +61,14 @@ internal sealed class SpotChecks(FarmOptions options, Func<FarmTile, FarmNode, b
     /// </summary>
     public bool CanCheck(FarmTile tile, FarmNode node) =>
         node.Healthy && !node.Released && !tile.Involves(node) && !tile.CheckFailedOn.Contains(node) && affordable(tile, node)
-        && !(tile.DeliveredBy is { } d && SamePayee(d, node)) && !tile.Dissent.Exists(x => SamePayee(x.Node, node)); // no list per call: this runs per pull
+        && !(tile.DeliveredBy is { } d && SamePayee(d, node)) && !DissentFromPayeeOf(tile, node);
+
+    static bool DissentFromPayeeOf(FarmTile tile, FarmNode node)
+    {
+        for (int i = 0; i < tile.Dissent.Count; i++) // no enumerator or closure per call: CanCheck runs for each node a checker is drawn among
+            if (SamePayee(tile.Dissent[i].Node, node)) return true;
+        return false;
+    }
 
     static bool SamePayee(FarmNode a, FarmNode b) =>
         a.Caps?.PaymentAddress is { Length: > 0 } pa && string.Equals(pa, b.Caps?.PaymentAddress, StringComparison.OrdinalIgnoreCase);
@@ -62,31 +84,84 @@ internal sealed class SpotChecks(FarmOptions options, Func<FarmTile, FarmNode, b
     /// Whether a check of the node's disagreed and waits for a third opinion (under the farm's lock): it is not paid
     /// until then, so the node should go on with paid tiles rather than more checks (or it stops for payment).
     /// </summary>
-    public bool AwaitsVerdict(FarmNode node, IReadOnlyList<FarmTile> tiles) =>
-        queue.Any(i => tiles[i].Dissent.Any(d => d.Node == node)) || Running.Any(a => a.Tile.Dissent.Any(d => d.Node == node));
+    public static bool AwaitsVerdict(FarmNode node) => node.Dissents > 0;
 
-    /// <summary>The next queued check whose drawn checker is <paramref name="node"/>, taken off the queue; null when none is.</summary>
-    /// <param name="rateOf">A node's expected speed: checkers are drawn in proportion to it.</param>
-    /// <param name="now">The job's clock: a checker drawn more than <see cref="FarmOptions.CheckPatience"/> ago is drawn again.</param>
-    public FarmTile? TakeFor(FarmNode node, IReadOnlyList<FarmTile> tiles, IReadOnlyList<FarmNode> nodes, Func<FarmNode, double> rateOf, DateTime now)
+    /// <summary>
+    /// The check drawn for <paramref name="node"/> (a dispute first), taken off the queue; null when none is. Looks at
+    /// the node's own draws only: one it can no longer run waits for <see cref="DrawCheckers"/> to draw another checker.
+    /// </summary>
+    public FarmTile? TakeFor(FarmNode node, IReadOnlyList<FarmTile> tiles)
     {
-        for (var item = queue.First; item is not null; item = item.Next)
+        if (!drawnFor.TryGetValue(node, out var mine)) return null;
+        int pick = -1;
+        for (int i = 0; i < mine.Count; i++)
         {
-            var tile = tiles[item.Value];
-            if (tile.Checker is null || !CanCheck(tile, tile.Checker) || (tile.Checker != node && now - tile.CheckerDrawn > options.CheckPatience))
-            {
-                var eligible = nodes.Where(n => CanCheck(tile, n)).ToList();
-                // The one that kept it waiting is passed over while another can take it.
-                if (eligible.Count > 1 && tile.Checker is { } slow) eligible.Remove(slow);
-                tile.Checker = DrawByRate(eligible, rateOf);
-                tile.CheckerDrawn = now;
-            }
-            if (tile.Checker != node) continue;
-            queue.Remove(item);
-            tile.Checker = null;
-            return tile;
+            var tile = tiles[mine[i]];
+            if (!CanCheck(tile, node)) continue;
+            if (pick < 0 || (tile.Disputed && !tiles[mine[pick]].Disputed)) pick = i;
+            if (tile.Disputed) break;
         }
-        return null;
+        if (pick < 0) return null;
+        var taken = tiles[mine[pick]];
+        mine.RemoveAt(pick);
+        queued.Remove(taken.Index);
+        taken.Checker = null;
+        return taken;
+    }
+
+    /// <summary>
+    /// Draws a checker for each queued check that has none — and, with <paramref name="all"/> (the monitor, once a
+    /// second), again for each whose checker can no longer run it or has kept it waiting past
+    /// <see cref="FarmOptions.CheckPatience"/>, passing over that one while another can take it. A check no eligible
+    /// node is left for is dropped: a plain check is skipped (<see cref="CheckDraw.Skipped"/>), a disagreement no third
+    /// node can settle is the job's failure.
+    /// </summary>
+    /// <param name="rateOf">A node's expected speed: checkers are drawn in proportion to it.</param>
+    public CheckDraw DrawCheckers(IReadOnlyList<FarmTile> tiles, IReadOnlyList<FarmNode> nodes, Func<FarmNode, double> rateOf, DateTime now, bool all = false)
+    {
+        var result = new CheckDraw(0, null, false);
+        while (undrawn.First is { } first)
+        {
+            undrawn.RemoveFirst();
+            if (queued.Contains(first.Value) && tiles[first.Value].Checker is null) result = Draw(tiles[first.Value], nodes, rateOf, now, result);
+        }
+        if (!all) return result;
+        redraw.Clear();
+        foreach (int index in queued)
+            if (tiles[index] is { Checker: { } checker } tile && (!CanCheck(tile, checker) || now - tile.CheckerDrawn > options.CheckPatience))
+                redraw.Add(index);
+        foreach (int index in redraw) result = Draw(tiles[index], nodes, rateOf, now, result);
+        return result;
+    }
+
+    CheckDraw Draw(FarmTile tile, IReadOnlyList<FarmNode> nodes, Func<FarmNode, double> rateOf, DateTime now, CheckDraw sofar)
+    {
+        var previous = tile.Checker;
+        Undraw(tile);
+        var eligible = nodes.Where(n => CanCheck(tile, n)).ToList();
+        // The one that kept it waiting is passed over while another can take it.
+        if (eligible.Count > 1 && previous is not null) eligible.Remove(previous);
+        if (DrawByRate(eligible, rateOf) is not { } checker)
+        {
+            queued.Remove(tile.Index);
+            if (!tile.Disputed) return sofar with { Skipped = true };
+            return sofar with
+            {
+                Failure = sofar.Failure ?? $"tile {tile.Index} came out {tile.Dissent.Count + 1} ways on {tile.DeliveredBy?.Name} and {string.Join(", ", tile.Dissent.Select(d => d.Node.Name))}, " +
+                          "and no other node (with its own payout address) is left to settle it",
+            };
+        }
+        tile.Checker = checker;
+        tile.CheckerDrawn = now;
+        if (!drawnFor.TryGetValue(checker, out var list)) drawnFor[checker] = list = [];
+        list.Add(tile.Index);
+        return sofar with { Drawn = sofar.Drawn + 1 };
+    }
+
+    void Undraw(FarmTile tile)
+    {
+        if (tile.Checker is { } checker && drawnFor.TryGetValue(checker, out var list)) list.Remove(tile.Index);
+        tile.Checker = null;
     }
 
     /// <summary>
@@ -122,7 +197,7 @@ internal sealed class SpotChecks(FarmOptions options, Func<FarmTile, FarmNode, b
         if (!tile.Disputed)
         {
             // Not paid yet: a checker is paid for a disagreement only if another node confirms it.
-            tile.Dissent.Add((checker, content));
+            tile.AddDissent(checker, content);
             Enqueue(tile.Index, first: true);
             return new(AttemptOutcome.CheckDiffers, $"spot check: differs from {tile.DeliveredBy?.Name}", [], [], false);
         }
@@ -143,7 +218,7 @@ internal sealed class SpotChecks(FarmOptions options, Func<FarmTile, FarmNode, b
         }
         // A third distinct answer: no majority yet. Ask one more node rather than fail the job; only when no eligible
         // node is left does the dispute end the job (SettleUnrunnable).
-        tile.Dissent.Add((checker, content));
+        tile.AddDissent(checker, content);
         Enqueue(tile.Index, first: true);
         return new(AttemptOutcome.CheckUndecided, $"spot check: differs from the tile and from {tile.Dissent.Count - 1} other check(s); asking another node", [], [], false);
     }
@@ -158,36 +233,9 @@ internal sealed class SpotChecks(FarmOptions options, Func<FarmTile, FarmNode, b
     {
         foreach (var t in tiles.Where(t => t.Dissent.Any(d => d.Node == convicted)))
         {
-            t.Dissent.RemoveAll(d => d.Node == convicted);
+            t.DropDissentOf(convicted);
             Enqueue(t.Index);
         }
-    }
-
-    /// <summary>
-    /// Drops checks that no node left can run: a plain check is skipped (returns a warning, once); a disagreement that no
-    /// third node can settle is the job's failure (returned).
-    /// </summary>
-    public (string? Failure, bool Skipped) SettleUnrunnable(IReadOnlyList<FarmTile> tiles, IReadOnlyList<FarmNode> nodes)
-    {
-        string? failure = null;
-        bool skipped = false;
-        for (var item = queue.First; item is not null;)
-        {
-            var next = item.Next;
-            var tile = tiles[item.Value];
-            // The drawn checker is asked first: a scan of the roster per queued check per pull held the farm's lock
-            // for most of a 10,000-node run's end (released nodes stay in the roster, and they come first).
-            if (!(tile.Checker is { } drawn && CanCheck(tile, drawn)) && !nodes.Any(n => CanCheck(tile, n)))
-            {
-                queue.Remove(item);
-                if (tile.Disputed)
-                    failure ??= $"tile {tile.Index} came out {tile.Dissent.Count + 1} ways on {tile.DeliveredBy?.Name} and {string.Join(", ", tile.Dissent.Select(d => d.Node.Name))}, " +
-                                "and no other node (with its own payout address) is left to settle it";
-                else skipped = true;
-            }
-            item = next;
-        }
-        return (failure, skipped);
     }
 }
 
@@ -197,3 +245,6 @@ internal sealed class SpotChecks(FarmOptions options, Func<FarmTile, FarmNode, b
 /// </summary>
 internal sealed record CheckVerdict(AttemptOutcome Kind, string Outcome, IReadOnlyList<FarmNode> Paid, IReadOnlyList<FarmNode> Convicts, bool Replace,
     IReadOnlyList<ConvictionEvidence>? Evidence = null);
+
+/// <summary>What a round of drawing checkers did: checks drawn, a dispute no node is left to settle (the job's failure), and whether a check was skipped for want of a checker.</summary>
+internal readonly record struct CheckDraw(int Drawn, string? Failure, bool Skipped);

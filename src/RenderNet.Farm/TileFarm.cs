@@ -478,7 +478,7 @@ public sealed class TileFarm
                 {
                     lock (gate)
                     {
-                        SettleUnrunnableChecks();
+                        DrawCheckers(all: false);
                         if (WorkOver || !node.Healthy || node.Generation != generation) return;
                         bool mayTake = !paused && (options.Share is null || lease is not null);
                         attempt = mayTake ? NextFor(node) : null;
@@ -544,7 +544,7 @@ public sealed class TileFarm
         // Checks before tiles: checks left until the tiles ran out were the job's tail, a queue of re-renders after its
         // last tile (bench scale --service). Not while one of the node's checks awaits a verdict: it is unpaid till
         // then, and a node owed too much stops for payment — tiles are paid at once.
-        if (!checks.AwaitsVerdict(node, tiles) && TakeCheck(node) is { } first) return first;
+        if (!SpotChecks.AwaitsVerdict(node) && TakeCheck(node) is { } first) return first;
 
         // A job that prefers some nodes leaves them the queued tiles they have free slots for.
         bool yields = !node.Preferred && options.Selection?.Prefer is not null && PreferredNodesTakeAll();
@@ -602,14 +602,14 @@ public sealed class TileFarm
         if (rate >= healthyFleetRate) takerDueBack = JobElapsed + (rate > 0 ? TimeSpan.FromSeconds(work / rate) : TimeSpan.Zero);
     }
 
+    // Checkers are drawn by measured speed; a node not measured yet counts at what it declared (within reason) but
+    // never above the fleet's median, so a newcomer cannot claim its way into checking others.
     double CheckerWeight(FarmNode node) => node.Rate > 0 ? node.Rate : fleetRate > 0 ? Math.Min(ExpectedRate(node), fleetRate) : ExpectedRate(node);
 
     /// <summary>A spot check drawn for the node, started (under the lock).</summary>
     TileAttempt? TakeCheck(FarmNode node)
     {
-        // Checkers are drawn by measured speed; a node not measured yet counts at what it declared (within reason) but
-        // never above the fleet's median, so a newcomer cannot claim its way into checking others.
-        if (checks.TakeFor(node, tiles, roster.All, CheckerWeight, UtcNow) is not { } checkedTile) return null;
+        if (checks.TakeFor(node, tiles) is not { } checkedTile) return null;
         var check = new TileAttempt(checkedTile, node, speculative: false, time, JobElapsed) { Check = true };
         check.CheckReserved = CostOf(checkedTile, node);
         committed += check.CheckReserved;
@@ -648,7 +648,7 @@ public sealed class TileFarm
     /// finds nothing gives it straight back.
     /// </summary>
     bool HasWorkFor(FarmNode node) =>
-        pending.Count > 0 || checks.Queued > 0
+        pending.Count > 0 || checks.HasFor(node)
         || (options.SpeculativeStragglers && stragglerShortlist.Any(t => Duplicable(t) && t.Active.All(a => a.Node != node)));
 
     /// <summary>A tile in flight that may take another copy (under the lock): not placed yet, and fewer than <see cref="MaxCopies"/> running.</summary>
@@ -1032,7 +1032,7 @@ public sealed class TileFarm
             {
                 t.Reopen();
                 done--;
-                checks.Remove(t.Index);
+                checks.Remove(t);
                 work.Retract(t.Index);
                 pending.AddFirst(t.Index);
             }
@@ -1049,12 +1049,18 @@ public sealed class TileFarm
         Note(liar, ReputationEvent.Convicted, reason: $"outvoted in a spot check of job {work.JobId}");
     }
 
-    /// <summary>Drops spot checks no node left can run (under the lock): a skipped check is a warning, an unsettleable dispute the job's failure.</summary>
-    void SettleUnrunnableChecks()
+    /// <summary>
+    /// Draws checkers for queued spot checks (under the lock; see <see cref="SpotChecks.DrawCheckers"/>): at each pull
+    /// for checks not drawn yet, and from the monitor for all. A check no node left can run is dropped: a skipped check
+    /// is a warning, an unsettleable dispute the job's failure. The nodes drawn are woken.
+    /// </summary>
+    void DrawCheckers(bool all)
     {
-        var (unsettled, skipped) = checks.SettleUnrunnable(tiles, roster.All);
-        failure ??= unsettled;
-        if (skipped) NoteChecksSkipped();
+        if (checks.Queued == 0) return;
+        var draw = checks.DrawCheckers(tiles, roster.All, CheckerWeight, UtcNow, all);
+        failure ??= draw.Failure;
+        if (draw.Skipped) NoteChecksSkipped();
+        if (draw.Drawn > 0 || draw.Failure is not null || draw.Skipped) Pulse();
     }
 
     void NoteChecksSkipped()
@@ -1139,7 +1145,11 @@ public sealed class TileFarm
             await Task.Delay(tick, time, cancellation);
             lock (gate)
             {
-                if (ticks % 10 == 0) RefreshFleetFigures(tick * 10); // medians over thousands of nodes: once a second is plenty
+                if (ticks % 10 == 0)
+                {
+                    RefreshFleetFigures(tick * 10); // medians over thousands of nodes: once a second is plenty
+                    DrawCheckers(all: true); // checkers gone or keeping a check waiting past the patience are replaced
+                }
                 if (AwaitingNodes && JobElapsed - orphanedSince!.Value > options.WaitForNodes)
                 {
                     failure = $"{orphanedReason}; no other node was added within {options.WaitForNodes.TotalSeconds:0.#} s";

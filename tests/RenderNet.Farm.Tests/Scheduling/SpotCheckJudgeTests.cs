@@ -74,8 +74,8 @@ public class SpotCheckJudgeTests
         Assert.Equal("spot check: differs from the tile and from 1 other check(s); asking another node", undecided.Outcome);
         Assert.Empty(undecided.Convicts);
 
-        var (failure, _) = checks.SettleUnrunnable([tile], [owner, first, third]);
-        Assert.StartsWith("tile 0 came out 3 ways on owner and first, third", failure);
+        var draw = checks.DrawCheckers([tile], [owner, first, third], _ => 1, clock.GetUtcNow().UtcDateTime);
+        Assert.StartsWith("tile 0 came out 3 ways on owner and first, third", draw.Failure);
         Assert.False(checks.Contains(0));
     }
 
@@ -93,8 +93,9 @@ public class SpotCheckJudgeTests
         Assert.True(checks.CanCheck(tile, x));
 
         checks.Enqueue(0);
-        Assert.Null(checks.TakeFor(x, [tile], [owner, sameParty, x, y], _ => 1, clock.GetUtcNow().UtcDateTime)); // y was drawn: x cannot grab the check
-        Assert.Same(tile, checks.TakeFor(y, [tile], [owner, sameParty, x, y], _ => 1, clock.GetUtcNow().UtcDateTime));
+        Assert.Equal(1, checks.DrawCheckers([tile], [owner, sameParty, x, y], _ => 1, clock.GetUtcNow().UtcDateTime).Drawn);
+        Assert.Null(checks.TakeFor(x, [tile])); // y was drawn: x cannot grab the check
+        Assert.Same(tile, checks.TakeFor(y, [tile]));
         Assert.Equal(0, checks.Queued);
     }
 
@@ -113,21 +114,58 @@ public class SpotCheckJudgeTests
         // The slow node is in the slower half: never drawn, even by the first point of the draw.
         next = 0;
         checks.Enqueue(0);
-        Assert.Null(checks.TakeFor(slow, [tile], nodes, Rate, start));
-        Assert.Same(tile, checks.TakeFor(middling, [tile], nodes, Rate, start));
+        checks.DrawCheckers([tile], nodes, Rate, start);
+        Assert.Null(checks.TakeFor(slow, [tile]));
+        Assert.Same(tile, checks.TakeFor(middling, [tile]));
 
         // In proportion to speed: 50 of 149 to "middling", 99 to "fast".
         next = 400_000;
         checks.Enqueue(0);
-        Assert.Same(tile, checks.TakeFor(fast, [tile], nodes, Rate, start));
+        checks.DrawCheckers([tile], nodes, Rate, start);
+        Assert.Same(tile, checks.TakeFor(fast, [tile]));
 
         // "middling" drawn, and it keeps the check waiting (busy with another job's long tile)…
         next = 100_000;
         checks.Enqueue(0);
-        Assert.Null(checks.TakeFor(fast, [tile], nodes, Rate, start));
-        Assert.Null(checks.TakeFor(fast, [tile], nodes, Rate, start + TimeSpan.FromSeconds(59)));
+        checks.DrawCheckers([tile], nodes, Rate, start);
+        Assert.Null(checks.TakeFor(fast, [tile]));
+        Assert.Equal(0, checks.DrawCheckers([tile], nodes, Rate, start + TimeSpan.FromSeconds(59), all: true).Drawn);
+        Assert.Null(checks.TakeFor(fast, [tile]));
         // …past the patience (a minute by default) another is drawn, passing over the one that kept it waiting.
-        Assert.Same(tile, checks.TakeFor(fast, [tile], nodes, Rate, start + TimeSpan.FromSeconds(61)));
+        Assert.Equal(1, checks.DrawCheckers([tile], nodes, Rate, start + TimeSpan.FromSeconds(61), all: true).Drawn);
+        Assert.Null(checks.TakeFor(middling, [tile]));
+        Assert.Same(tile, checks.TakeFor(fast, [tile]));
+        Assert.Equal(0, checks.Queued);
+    }
+
+    [Fact]
+    public void A_check_whose_checker_left_is_drawn_again_and_a_dissenting_checker_awaits_a_verdict_until_settled()
+    {
+        var owner = Node("owner");
+        var (gone, other, third) = (Node("gone"), Node("other"), Node("third"));
+        FarmNode[] nodes = [owner, gone, other, third];
+        var checks = Checks(draw: _ => 0); // the first eligible node
+        var tile = Delivered(owner);
+        var now = clock.GetUtcNow().UtcDateTime;
+        checks.Enqueue(0);
+        checks.DrawCheckers([tile], nodes, _ => 1, now);
+        Assert.Same(gone, tile.Checker);
+        Assert.False(checks.HasFor(other));
+
+        gone.Excluded = "went away";
+        Assert.Equal(0, checks.DrawCheckers([tile], nodes, _ => 1, now).Drawn); // a pull draws undrawn checks only
+        Assert.Null(checks.TakeFor(gone, [tile]));
+        Assert.Equal(1, checks.DrawCheckers([tile], nodes, _ => 1, now, all: true).Drawn); // the monitor's pass
+        Assert.True(checks.HasFor(other));
+        Assert.Same(tile, checks.TakeFor(other, [tile]));
+
+        Assert.Equal(AttemptOutcome.CheckDiffers, checks.Judge(tile, other, "other").Kind);
+        Assert.True(SpotChecks.AwaitsVerdict(other));
+        checks.DrawCheckers([tile], nodes, _ => 1, now);
+        Assert.Same(tile, checks.TakeFor(third, [tile]));
+        var settled = checks.Judge(tile, third, "tile");
+        Assert.Equal([other], settled.Convicts);
+        Assert.False(SpotChecks.AwaitsVerdict(other));
         Assert.Equal(0, checks.Queued);
     }
 }
