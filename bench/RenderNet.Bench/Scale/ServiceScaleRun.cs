@@ -51,6 +51,8 @@ static class ServiceScaleRun
         // Each job's last tile and last few attempts: what a job that ends well after its last tile waited for.
         var lastTile = new double[jobCount];
         var recent = Enumerable.Range(0, jobCount).Select(_ => new Queue<string>()).ToArray();
+        // Each job's spot checks (start, node, seconds, outcome): what the checks after a job's last tile waited on.
+        var checks = Enumerable.Range(0, jobCount).Select(_ => new List<(double Start, string Node, double Seconds, string Outcome)>()).ToArray();
         int tiles = 0, attempts = 0, failed = 0, ended = 0, checkAttempts = 0, copies = 0;
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var wall = Stopwatch.StartNew();
@@ -64,7 +66,11 @@ static class ServiceScaleRun
                 {
                     case "attempt":
                         Interlocked.Increment(ref attempts);
-                        if (e.SpotCheck == true) Interlocked.Increment(ref checkAttempts);
+                        if (e.SpotCheck == true)
+                        {
+                            Interlocked.Increment(ref checkAttempts);
+                            lock (checks[j]) checks[j].Add((time.Elapsed.TotalSeconds - (e.DurationSeconds ?? 0), e.Node ?? "", e.DurationSeconds ?? 0, e.Outcome ?? ""));
+                        }
                         if (e.Speculative == true) Interlocked.Increment(ref copies);
                         lock (recent[j])
                         {
@@ -100,6 +106,7 @@ static class ServiceScaleRun
             int last = Array.IndexOf(completed, completed.Max());
             log($"  last job to end, {jobs.Ids[last]}: last tile at {lastTile[last] / 60:0.0} min, done at {completed[last] / 60:0.0} min; its last attempts: " +
                 string.Join("; ", recent[last]));
+            log("  " + ChecksAfterLastTile(checks[last], lastTile[last], fleet));
             var firsts = firstTile.Where(f => !double.IsNaN(f)).Order().ToArray();
             return new ScaleFigures(nodeCount, jobCount, tiles, attempts, completed.Max(), idealSeconds, wallSeconds, cpuSeconds, heapFleet - heapBefore,
                 heapRunning == 0 ? 0 : heapRunning - heapBefore, firsts.Length == 0 ? double.NaN : firsts[firsts.Length / 2], firsts.Length == 0 ? double.NaN : firsts[^1],
@@ -110,6 +117,19 @@ static class ServiceScaleRun
             host.DisposeAsync().AsTask().GetAwaiter().GetResult();
             Directory.Delete(state, recursive: true);
         }
+    }
+
+    /// <summary>The checks a job ran after its last tile: how many, how they ended, when they started, on how fast a node.</summary>
+    static string ChecksAfterLastTile(List<(double Start, string Node, double Seconds, string Outcome)> checks, double lastTile, SimulatedFleet fleet)
+    {
+        var after = checks.Where(c => c.Start + c.Seconds > lastTile).ToList();
+        if (after.Count == 0) return "no checks after its last tile";
+        var speeds = fleet.All.ToDictionary(n => n.Address, n => n.WorkPerSecond);
+        double mean = speeds.Values.Average();
+        var relative = after.Select(c => speeds.TryGetValue(c.Node, out var v) ? v / mean : double.NaN).Where(double.IsFinite).Order().ToArray();
+        return $"{after.Count} checks ended after its last tile ({string.Join(", ", after.GroupBy(c => c.Outcome).Select(g => $"{g.Count()} {g.Key}"))}); " +
+               $"started {string.Join(" ", after.Select(c => $"{c.Start / 60:0.0}").Take(30))} min; " +
+               $"checkers' speed vs the fleet's mean: median {(relative.Length == 0 ? double.NaN : relative[relative.Length / 2]):0.00}×, slowest {(relative.Length == 0 ? double.NaN : relative[0]):0.00}×";
     }
 
     /// <summary>The smallest grid of at least <paramref name="tiles"/> tiles, as square as it comes.</summary>
