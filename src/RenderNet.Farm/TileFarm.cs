@@ -69,6 +69,11 @@ public sealed class TileFarm
     double capacity;
     /// <summary>Tokens paid plus tokens reserved for tiles in flight: never above <see cref="FarmOptions.Budget"/>.</summary>
     System.Numerics.BigInteger committed;
+    /// <summary>
+    /// The part of <see cref="committed"/> held for attempts in flight (tiles' reservations, speculative copies' own):
+    /// kept as a sum, since <see cref="Spent"/> is read at every tile and a sum over the tiles made that O(tiles).
+    /// </summary>
+    System.Numerics.BigInteger reserved;
 
     /// <summary>Attempts of one tile that may run at once: the first and two speculative copies.</summary>
     const int MaxCopies = 3;
@@ -170,8 +175,7 @@ public sealed class TileFarm
     {
         get
         {
-            lock (gate)
-                return committed - tiles.Aggregate(System.Numerics.BigInteger.Zero, (sum, t) => sum + t.Reserved + t.Active.Aggregate(System.Numerics.BigInteger.Zero, (s, a) => s + a.ExtraReserved));
+            lock (gate) return committed - reserved;
         }
     }
 
@@ -664,10 +668,12 @@ public sealed class TileFarm
         {
             attempt.ExtraReserved = cost;
             committed += cost;
+            reserved += cost;
         }
         else if (cost > tile.Reserved)
         {
             committed += cost - tile.Reserved;
+            reserved += cost - tile.Reserved;
             tile.Reserved = cost;
         }
         return attempt;
@@ -821,6 +827,7 @@ public sealed class TileFarm
                 acceptedWork += tile.Work;
                 FarmRoster.RecordDelivery(node, tile.Work, attempt.Elapsed, result.NodeSeconds);
                 committed += CostOf(tile, node) - tile.Reserved; // the winner's price; the rest of the reservation is freed
+                reserved -= tile.Reserved;
                 tile.Reserved = 0;
                 tile.Content = result.ContentHash;
                 tile.DeliveredBy = node;
@@ -854,11 +861,13 @@ public sealed class TileFarm
                 tile.Active.Remove(attempt);
                 if (tile.Active.Count == 0) inFlight.Remove(tile);
                 committed -= attempt.ExtraReserved;
+                reserved -= attempt.ExtraReserved;
                 attempt.ExtraReserved = 0;
                 bool requeued = false;
                 if (!tile.Done && tile.Active.Count == 0)
                 {
                     committed -= tile.Reserved;
+                    reserved -= tile.Reserved;
                     tile.Reserved = 0;
                     if (!pending.Contains(tile.Index))
                     {
@@ -866,9 +875,11 @@ public sealed class TileFarm
                         requeued = true;
                     }
                 }
-                // Idle workers wake for what they could act on — a tile back in the queue, a check, the job's end —
-                // not for every delivery: with thousands of nodes, waking them all per tile made dispatch O(nodes).
-                if (requeued || checks.Queued > 0 || done == tiles.Length || failure is not null) Pulse();
+                // Idle workers wake for what they could act on — a tile back in the queue, a check drawn for one of them,
+                // the job's end — not for every delivery: with thousands of nodes, waking them all per tile (or per
+                // tile while any check was queued) made dispatch O(nodes).
+                DrawCheckers(all: false);
+                if (requeued || done == tiles.Length || failure is not null) Pulse();
             }
             if ((!cancellation.IsCancellationRequested || kind == AttemptOutcome.Accepted) && kind != AttemptOutcome.Busy) // busy retries are not worth a synced row each
                 journal?.RecordAttempt(tile.Index, node.Name, attempt.Started, outcome);
@@ -1010,7 +1021,8 @@ public sealed class TileFarm
                 if (attempt.Counted) payments.Returned(node, tile.Index, resultLost: attempt.TimedOut);
                 checks.Running.Remove(attempt);
                 committed -= attempt.CheckReserved;
-                if (checks.Queued > 0 || done == tiles.Length || failure is not null) Pulse();
+                DrawCheckers(all: false); // for a dispute's next opinion, or a check handed back
+                if (done == tiles.Length || failure is not null) Pulse();
             }
         }
         if (!cancellation.IsCancellationRequested) journal?.RecordAttempt(tile.Index, node.Name, attempt.Started, outcome);

@@ -27,24 +27,37 @@ static class ScaleBench
         var depth = new Option<int>("--depth") { Description = "Jobs per node (the service's node allotment); 0: every job works every node", DefaultValueFactory = _ => 2 };
         var batch = new Option<double>("--batch-seconds") { Description = "Tiles sized per node: a node takes as many tiles in one call as it renders in this long (0: one tile per call)", DefaultValueFactory = _ => RenderNet.Farm.FarmDefaults.BatchSeconds };
         var service = new Option<bool>("--service") { Description = "Run the jobs through the coordinator service itself: submitted over HTTP, stored in its SQLite job store, allotted by its job manager" };
+        var established = new Option<double>("--established")
+        {
+            Description = "With --service: share of the fleet (0…1) that has a record at the service already — proven, as in a network that has run a while — rather than a launch day when every node is new",
+            DefaultValueFactory = _ => 0,
+        };
         var output = new Option<string?>("--out") { Description = "Folder for scale.csv and scale.svg" };
-        var command = new Command("scale", "The coordinator with 100…10,000 simulated nodes and 100 concurrent jobs under churn") { nodes, jobs, churn, ideal, tile, seed, depth, batch, service, output };
+        var command = new Command("scale", "The coordinator with 100…10,000 simulated nodes and 100 concurrent jobs under churn") { nodes, jobs, churn, ideal, tile, seed, depth, batch, service, established, output };
         command.SetAction(parse => Run(parse.GetValue(nodes)!, parse.GetValue(jobs), parse.GetValue(churn), parse.GetValue(ideal), parse.GetValue(tile), parse.GetValue(seed),
-            parse.GetValue(depth), parse.GetValue(batch), parse.GetValue(service), parse.GetValue(output)));
+            parse.GetValue(depth), parse.GetValue(batch), parse.GetValue(service), parse.GetValue(established), parse.GetValue(output)));
         return command;
     }
 
-    static int Run(string nodeList, int jobs, double churn, double idealMinutes, double tileSeconds, int seed, int depth, double batchSeconds, bool service, string? output)
+    static int Run(string nodeList, int jobs, double churn, double idealMinutes, double tileSeconds, int seed, int depth, double batchSeconds, bool service, double established,
+        string? output)
     {
+        if (established is < 0 or > 1 || (established > 0 && !service))
+        {
+            Console.Error.WriteLine("--established is a share from 0 to 1 of the fleet, and needs --service (the service keeps nodes' records)");
+            return 2;
+        }
         var sizes = nodeList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
         Console.WriteLine($"{Environment.ProcessorCount} cores; {jobs} concurrent jobs; churn {churn:P0} per simulated hour; ideal {idealMinutes} min; " +
                           $"{(depth > 0 ? $"{depth} jobs per node" : "every job on every node")}; a tile takes {tileSeconds} s on a node of mean speed ({SimulatedFleet.SlowestSpeed:0.#e0}…{SimulatedFleet.FastestSpeed:0.#e0} work/s)" +
-                          (batchSeconds > 0 ? $"; batches of up to {batchSeconds} s per node" : "") + (service ? "; through the coordinator service" : ""));
+                          (batchSeconds > 0 ? $"; batches of up to {batchSeconds} s per node" : "") + (service ? "; through the coordinator service" : "") +
+                          (established > 0 ? $"; {established:P0} of the nodes proven at the start" : "; every node new"));
         var results = new List<ScaleFigures>();
         foreach (int n in sizes)
         {
             Console.WriteLine($"{n} nodes:");
-            var r = (service ? (ScaleRunner)ServiceScaleRun.Run : ScaleRun.Run)(n, jobs, churn, TimeSpan.FromMinutes(idealMinutes), TimeSpan.FromSeconds(tileSeconds), seed, TimeSpan.FromMilliseconds(100), depth, TimeSpan.FromSeconds(batchSeconds), Console.WriteLine);
+            ScaleRunner runner = service ? (n, j, c, i, t, s, st, d, b, l) => ServiceScaleRun.Run(n, j, c, i, t, s, st, d, b, established, l) : ScaleRun.Run;
+            var r = runner(n, jobs, churn, TimeSpan.FromMinutes(idealMinutes), TimeSpan.FromSeconds(tileSeconds), seed, TimeSpan.FromMilliseconds(100), depth, TimeSpan.FromSeconds(batchSeconds), Console.WriteLine);
             results.Add(r);
             var ratios = r.JobRatios.Order().ToArray();
             Console.WriteLine($"  {r.Tiles} tiles ({r.Attempts} attempts: {r.SpotChecks} spot checks, {r.Copies} speculative copies) in {r.WallSeconds:0.0} s real, {r.CpuSeconds:0.0} s CPU: {r.CpuMicrosecondsPerTile:0} µs CPU per tile, " +
@@ -58,7 +71,7 @@ static class ScaleBench
         if (output is not null)
         {
             Directory.CreateDirectory(output);
-            string stem = service ? "scale-service" : "scale";
+            string stem = service ? established > 0 ? "scale-service-established" : "scale-service" : "scale";
             File.WriteAllText(Path.Combine(output, stem + ".csv"), Csv(results));
             File.WriteAllText(Path.Combine(output, stem + ".svg"), ScalePlot.Svg(results));
             Console.WriteLine($"wrote {Path.Combine(output, stem + ".csv")} and {stem}.svg");

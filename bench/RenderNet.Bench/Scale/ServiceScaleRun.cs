@@ -22,7 +22,7 @@ static class ServiceScaleRun
     const int TileSize = 16;
 
     public static ScaleFigures Run(int nodeCount, int jobCount, double churnPerHour, TimeSpan ideal, TimeSpan tileOnMeanNode, int seed, TimeSpan step,
-        int depth, TimeSpan batchTarget, Action<string> log)
+        int depth, TimeSpan batchTarget, double established, Action<string> log)
     {
         var time = new SimulatedTime();
         long heapBefore = GC.GetTotalMemory(true);
@@ -37,6 +37,7 @@ static class ServiceScaleRun
 
         string state = Directory.CreateTempSubdirectory("rendernet-scale-").FullName;
         var defaults = new ServiceOptions { StateDirectory = state };
+        if (established > 0) SeedRecords(state, fleet, established, defaults.Farm, seed);
         var options = defaults with
         {
             Listen = new Uri("http://127.0.0.1:0"), Fleet = fleet, Time = time, JobsPerNode = depth, MaxRunningJobs = jobCount,
@@ -117,6 +118,40 @@ static class ServiceScaleRun
             host.DisposeAsync().AsTask().GetAwaiter().GetResult();
             Directory.Delete(state, recursive: true);
         }
+    }
+
+    /// <summary>
+    /// Gives a share of the fleet, drawn at random, the record a node earns in a network that has run a while: proven
+    /// (<see cref="RenderNet.Farm.FarmOptions.ProvenAfterVerified"/> results verified by others, never outvoted), past
+    /// probation, its speed known. Written in the service's store before it starts, as a restarted service reads it.
+    /// </summary>
+    static void SeedRecords(string state, SimulatedFleet fleet, double share, RenderNet.Farm.FarmOptions farm, int seed)
+    {
+        var random = new Random(seed);
+        var now = DateTimeOffset.UnixEpoch;
+        var records = fleet.All.Where(_ => random.NextDouble() < share).Select(n => new RenderNet.Farm.NodeRecord(n.Address.ToLowerInvariant())
+        {
+            Delivered = farm.ProvenAfterVerified * 20, Verified = farm.ProvenAfterVerified, ChecksAgreed = farm.ProvenAfterVerified, Rate = n.WorkPerSecond,
+            FirstSeen = now, LastSeen = now,
+        }).ToList();
+        using var store = JobStore.Open(Path.Combine(state, "service.db"));
+        store.Use(db =>
+        {
+            using var transaction = db.BeginTransaction();
+            using var write = db.CreateCommand();
+            write.Transaction = transaction;
+            write.CommandText = "INSERT INTO node_record(identity, record) VALUES ($id, $record)";
+            var id = write.Parameters.Add("$id", Microsoft.Data.Sqlite.SqliteType.Text);
+            var record = write.Parameters.Add("$record", Microsoft.Data.Sqlite.SqliteType.Text);
+            foreach (var r in records)
+            {
+                id.Value = r.Identity;
+                record.Value = JsonSerializer.Serialize(r);
+                write.ExecuteNonQuery();
+            }
+            transaction.Commit();
+            return records.Count;
+        });
     }
 
     /// <summary>The checks a job ran after its last tile: how many, how they ended, when they started, on how fast a node.</summary>
