@@ -965,6 +965,11 @@ public sealed class TileFarm
                 node.ConsecutiveFailures = 0;
                 node.TimeoutsInARow = 0;
                 node.RenderTime += TimeSpan.FromSeconds(result.NodeSeconds);
+                // A check is a tile's work, so it measures the checker as a tile would: a node given to a job for its
+                // checks alone (its tiles all in) is otherwise never measured there, and counts at the median of the
+                // job's nodes — slow ones, at a job's end — however fast it is (bench scale --service: a job's checks
+                // ran for 11 minutes after its last tile on nodes a tenth of the fleet's mean speed).
+                node.Rate = DeadlinePolicy.Smooth(node.Rate, tile.Work, attempt.Elapsed);
                 attempt.CheckReserved = 0; // spent: paid below once its answer is confirmed
                 verdict = checks.Judge(tile, node, result.ContentHash ?? "", signed);
                 // The deliverer's result stood a check: it counts towards the deliverer's proven standing.
