@@ -12,6 +12,8 @@ internal sealed class FarmTile(int index, long work)
     public int Failures;
     public readonly HashSet<FarmNode> FailedOn = [];
     public readonly List<TileAttempt> Active = [];
+    /// <summary>Spot checks of this tile in flight: one, or a straggling one and its copy on a faster node.</summary>
+    public readonly List<TileAttempt> ActiveChecks = [];
     /// <summary>The most any attempt in flight could cost when accepted (reserved against the budget).</summary>
     public BigInteger Reserved;
     /// <summary>The accepted result's content hash and the node it came from (null: restored from the journal).</summary>
@@ -97,4 +99,6 @@ internal sealed class TileAttempt(FarmTile tile, FarmNode node, bool speculative
     public BigInteger ExtraReserved;
     /// <summary>Counted in its node's in-flight units (to be taken off when it ends).</summary>
     public bool Counted;
+    /// <summary>A spot check cancelled because another check of the tile settled it first: not the node's failure.</summary>
+    public bool Superseded;
 }

@@ -80,6 +80,9 @@ public sealed class TileFarm
     /// <summary>Tiles in flight an idle node considers duplicating (<see cref="RefreshStragglerShortlist"/>); kept by the monitor.</summary>
     const int StragglerShortlistLength = 64;
     readonly List<FarmTile> stragglerShortlist = [];
+    /// <summary>Spot checks in flight an idle node might copy (refreshed with <see cref="stragglerShortlist"/>): those expected to finish last.</summary>
+    readonly List<TileAttempt> checkShortlist = [];
+    readonly PriorityQueue<TileAttempt, double> checkShortlisting = new();
     readonly PriorityQueue<FarmTile, double> shortlisting = new();
     static readonly TimeSpan MinIdleWait = TimeSpan.FromMilliseconds(250), MaxIdleWait = TimeSpan.FromSeconds(2);
 
@@ -592,6 +595,14 @@ public sealed class TileFarm
                 && (options.Budget is not { } budget || committed + CostOf(t, node) <= budget))
                 return Start(t, node, speculative: true);
         }
+        // So is a straggling spot check: checks drawn among the slow nodes a job kept ran for minutes after its last
+        // tile (bench scale --service). One copy at most; whichever settles the tile first cancels the other.
+        foreach (var c in checkShortlist)
+        {
+            if (c.Tile.ActiveChecks.Count == 1 && c.Node != node && c.Tile.Done && !c.Tile.Disputed && checks.CanCheck(c.Tile, node)
+                && deadlines.IsStraggler(c.Elapsed, c.Tile.Work, ExpectedRate(c.Node), rate))
+                return StartCheck(c.Tile, node, copy: true);
+        }
         return null;
     }
 
@@ -613,11 +624,17 @@ public sealed class TileFarm
     /// <summary>A spot check drawn for the node, started (under the lock).</summary>
     TileAttempt? TakeCheck(FarmNode node)
     {
-        if (checks.TakeFor(node, tiles) is not { } checkedTile) return null;
-        var check = new TileAttempt(checkedTile, node, speculative: false, time, JobElapsed) { Check = true };
-        check.CheckReserved = CostOf(checkedTile, node);
+        return checks.TakeFor(node, tiles) is { } checkedTile ? StartCheck(checkedTile, node, copy: false) : null;
+    }
+
+    /// <summary>Starts a spot check of a tile on a node (under the lock), its cost reserved: one drawn for it, or a copy of a straggling one.</summary>
+    TileAttempt StartCheck(FarmTile tile, FarmNode node, bool copy)
+    {
+        var check = new TileAttempt(tile, node, speculative: copy, time, JobElapsed) { Check = true };
+        check.CheckReserved = CostOf(tile, node);
         committed += check.CheckReserved;
         checks.Running.Add(check);
+        tile.ActiveChecks.Add(check);
         return check;
     }
 
@@ -653,7 +670,7 @@ public sealed class TileFarm
     /// </summary>
     bool HasWorkFor(FarmNode node) =>
         pending.Count > 0 || checks.HasFor(node)
-        || (options.SpeculativeStragglers && stragglerShortlist.Any(t => Duplicable(t) && t.Active.All(a => a.Node != node)));
+        || (options.SpeculativeStragglers && (stragglerShortlist.Any(t => Duplicable(t) && t.Active.All(a => a.Node != node)) || checkShortlist.Count > 0));
 
     /// <summary>A tile in flight that may take another copy (under the lock): not placed yet, and fewer than <see cref="MaxCopies"/> running.</summary>
     static bool Duplicable(FarmTile tile) => !tile.Done && tile.Active.Count is > 0 and < MaxCopies;
@@ -972,6 +989,13 @@ public sealed class TileFarm
                 node.Rate = DeadlinePolicy.Smooth(node.Rate, tile.Work, attempt.Elapsed);
                 attempt.CheckReserved = 0; // spent: paid below once its answer is confirmed
                 verdict = checks.Judge(tile, node, result.ContentHash ?? "", signed);
+                // Settled: a copy still running (or the straggler it copied) has nothing left to answer.
+                if (verdict.Kind is AttemptOutcome.CheckIdentical or AttemptOutcome.CheckSettled)
+                    foreach (var other in tile.ActiveChecks.Where(a => a != attempt))
+                    {
+                        other.Superseded = true;
+                        other.Cancel?.Cancel();
+                    }
                 // The deliverer's result stood a check: it counts towards the deliverer's proven standing.
                 if (verdict.Kind == AttemptOutcome.CheckIdentical || verdict.Kind == AttemptOutcome.CheckSettled && !verdict.Replace) verified = tile.DeliveredBy;
                 if (verdict.Replace)
@@ -995,6 +1019,10 @@ public sealed class TileFarm
             foreach (var evidence in verdict.Evidence ?? []) Present(evidence);
             if (replaced is not null) Announce(replaced, 0);
             foreach (var checker in verdict.Paid) await payments.PayForAsync(checker, tile.Index); // each did the work of a tile
+        }
+        catch (Exception ex) when (attempt.Superseded && !attempt.TimedOut && ex is RpcException or OperationCanceledException && !cancellation.IsCancellationRequested)
+        {
+            (kind, outcome) = (AttemptOutcome.Superseded, "spot check: superseded (another checker settled the tile first)");
         }
         catch (RpcException ex) when (NodeRefusal.Of(ex) is { } refusal && !attempt.TimedOut && !cancellation.IsCancellationRequested)
         {
@@ -1023,8 +1051,9 @@ public sealed class TileFarm
         {
             lock (gate)
             {
-                if (attempt.Counted) payments.Returned(node, tile.Index, resultLost: attempt.TimedOut);
+                if (attempt.Counted) payments.Returned(node, tile.Index, resultLost: attempt.TimedOut || attempt.Superseded);
                 checks.Running.Remove(attempt);
+                tile.ActiveChecks.Remove(attempt);
                 committed -= attempt.CheckReserved;
                 DrawCheckers(all: false); // for a dispute's next opinion, or a check handed back
                 if (done == tiles.Length || failure is not null) Pulse();
@@ -1209,7 +1238,16 @@ public sealed class TileFarm
     void RefreshStragglerShortlist()
     {
         stragglerShortlist.Clear();
+        checkShortlist.Clear();
         if (!options.SpeculativeStragglers || pending.Count > 0) return; // speculation starts once the queue is empty
+        foreach (var check in checks.Running)
+        {
+            if (check.Tile.ActiveChecks.Count != 1 || check.Tile.Disputed) continue;
+            checkShortlisting.Enqueue(check, RemainingSeconds(check));
+            if (checkShortlisting.Count > StragglerShortlistLength) checkShortlisting.Dequeue();
+        }
+        while (checkShortlisting.TryDequeue(out var check, out _)) checkShortlist.Add(check);
+        checkShortlist.Reverse();
         foreach (var tile in inFlight)
         {
             if (!Duplicable(tile)) continue;

@@ -291,4 +291,41 @@ public class SchedulingTests
         });
         Assert.Contains(run.Warnings, w => w.Contains("spot checks were skipped"));
     }
+
+    [Fact]
+    public async Task A_spot_check_measures_its_checkers_speed_as_a_tile_does()
+    {
+        // "checker" joins while the only tile is in flight, so all it ever runs is that tile's check. Unmeasured it would
+        // count at the job's median (here the fast node's speed): at a job's end, nodes given to it for its checks alone
+        // counted at the median of the slow nodes it kept, however fast, and its checks stayed on the slow ones.
+        var farm = new FakeFarm();
+        var fast = farm.Node("fast"); // 1 s for 100 units of work
+        var checker = farm.Node("checker", _ => 4);
+        TileFarm? running = null;
+        await farm.RunAsync(new FakeWorkload(1), NoSpeculation with { SpotCheckRate = 1 }, [fast], arrivals: [(TimeSpan.FromSeconds(0.5), checker)],
+            actions: [(TimeSpan.Zero, f => running = f)]);
+
+        Assert.Single(farm.Attempts, a => a.SpotCheck && a.Node == "checker" && a.Kind == AttemptOutcome.CheckIdentical);
+        var rates = running!.NodeRates().ToDictionary(r => r.Address, r => r.Rate);
+        Assert.InRange(rates["checker"] / rates["fast"], 0.2, 0.3);
+    }
+
+    [Fact]
+    public async Task A_straggling_spot_check_is_copied_to_a_faster_node_and_the_first_to_settle_it_cancels_the_other()
+    {
+        // The only tile's check can go only to "slow" (the deliverer cannot check itself); "late" joins once it runs.
+        // Checks drawn among the slow nodes a job kept once ran for minutes after its last tile.
+        var farm = new FakeFarm();
+        var owner = farm.Node("owner");
+        var slow = farm.Node("slow", _ => 200);
+        var late = farm.Node("late");
+        await farm.RunAsync(new FakeWorkload(1), new FarmOptions { SpotCheckRate = 1 }, [owner, slow], arrivals: [(TimeSpan.FromSeconds(3), late)]);
+
+        var checks = farm.Attempts.Where(a => a.SpotCheck).ToList();
+        Assert.Contains(checks, a => a.Node == "late" && a.Kind == AttemptOutcome.CheckIdentical);
+        var cancelled = Assert.Single(checks, a => a.Node == "slow");
+        Assert.Equal(AttemptOutcome.Superseded, cancelled.Kind);
+        Assert.InRange(farm.Elapsed.TotalSeconds, 3, 60); // not the slow node's 200 s
+        Assert.DoesNotContain(farm.Warnings, w => w.Contains("slow is out"));
+    }
 }
