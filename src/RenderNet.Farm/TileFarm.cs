@@ -165,12 +165,13 @@ public sealed class TileFarm
     }
 
     /// <summary>
-    /// Spot checks waiting for a checker: work the job still wants nodes for once its tiles are in (the service's node
-    /// allotment counts them, or a job ends on whichever slow nodes it kept as its queue ran dry).
+    /// Spot checks waiting for a checker or running: work the job still wants nodes for once its tiles are in (the
+    /// service's node allotment counts them, or a job ends on whichever slow nodes it kept as its queue ran dry). Running
+    /// ones count too: a fast node given to the job copies a check straggling on a slow one.
     /// </summary>
     public int ChecksWaiting
     {
-        get { lock (gate) return checks.Queued; }
+        get { lock (gate) return checks.Queued + checks.Running.Count; }
     }
 
     /// <summary>Tokens spent on accepted tiles so far, in the token's smallest unit.</summary>
