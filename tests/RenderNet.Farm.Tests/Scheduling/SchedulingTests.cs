@@ -299,10 +299,10 @@ public class SchedulingTests
         // count at the job's median (here the fast node's speed): at a job's end, nodes given to it for its checks alone
         // counted at the median of the slow nodes it kept, however fast, and its checks stayed on the slow ones.
         var farm = new FakeFarm();
-        var fast = farm.Node("fast"); // 1 s for 100 units of work
-        var checker = farm.Node("checker", _ => 4);
+        var fast = farm.Node("fast", _ => 2); // 2 s for 100 units of work: the checker has joined well before it is done
+        var checker = farm.Node("checker", _ => 8);
         TileFarm? running = null;
-        await farm.RunAsync(new FakeWorkload(1), NoSpeculation with { SpotCheckRate = 1 }, [fast], arrivals: [(TimeSpan.FromSeconds(0.5), checker)],
+        await farm.RunAsync(new FakeWorkload(1), NoSpeculation with { SpotCheckRate = 1 }, [fast], arrivals: [(TimeSpan.FromSeconds(0.3), checker)],
             actions: [(TimeSpan.Zero, f => running = f)]);
 
         Assert.Single(farm.Attempts, a => a.SpotCheck && a.Node == "checker" && a.Kind == AttemptOutcome.CheckIdentical);
@@ -316,16 +316,16 @@ public class SchedulingTests
         // The only tile's check can go only to "slow" (the deliverer cannot check itself); "late" joins once it runs.
         // Checks drawn among the slow nodes a job kept once ran for minutes after its last tile.
         var farm = new FakeFarm();
-        var owner = farm.Node("owner");
-        var slow = farm.Node("slow", _ => 200);
+        var owner = farm.Node("owner", _ => 2);
+        var slow = farm.Node("slow", _ => 200); // joins once the owner has the tile, so it can only check it
         var late = farm.Node("late");
-        await farm.RunAsync(new FakeWorkload(1), new FarmOptions { SpotCheckRate = 1 }, [owner, slow], arrivals: [(TimeSpan.FromSeconds(3), late)]);
+        await farm.RunAsync(new FakeWorkload(1), new FarmOptions { SpotCheckRate = 1 }, [owner], arrivals: [(TimeSpan.FromSeconds(0.5), slow), (TimeSpan.FromSeconds(4), late)]);
 
         var checks = farm.Attempts.Where(a => a.SpotCheck).ToList();
         Assert.Contains(checks, a => a.Node == "late" && a.Kind == AttemptOutcome.CheckIdentical);
         var cancelled = Assert.Single(checks, a => a.Node == "slow");
         Assert.Equal(AttemptOutcome.Superseded, cancelled.Kind);
-        Assert.InRange(farm.Elapsed.TotalSeconds, 3, 60); // not the slow node's 200 s
+        Assert.InRange(farm.Elapsed.TotalSeconds, 4, 60); // not the slow node's 200 s
         Assert.DoesNotContain(farm.Warnings, w => w.Contains("slow is out"));
     }
 }
