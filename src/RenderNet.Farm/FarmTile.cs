@@ -101,4 +101,6 @@ internal sealed class TileAttempt(FarmTile tile, FarmNode node, bool speculative
     public bool Counted;
     /// <summary>A spot check cancelled because another check of the tile settled it first: not the node's failure.</summary>
     public bool Superseded;
+    /// <summary>A spot check whose node answered (or failed): it is being judged, so it is not copied.</summary>
+    public volatile bool Answered;
 }

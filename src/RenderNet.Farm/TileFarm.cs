@@ -600,7 +600,7 @@ public sealed class TileFarm
         // tile (bench scale --service). One copy at most; whichever settles the tile first cancels the other.
         foreach (var c in checkShortlist)
         {
-            if (c.Tile.ActiveChecks.Count == 1 && c.Node != node && c.Tile.Done && !c.Tile.Disputed && checks.CanCheck(c.Tile, node)
+            if (!c.Answered && c.Tile.ActiveChecks.Count == 1 && c.Node != node && c.Tile.Done && !c.Tile.Disputed && checks.CanCheck(c.Tile, node)
                 && deadlines.IsStraggler(c.Elapsed, c.Tile.Work, ExpectedRate(c.Node), rate))
                 return StartCheck(c.Tile, node, copy: true);
         }
@@ -971,14 +971,19 @@ public sealed class TileFarm
         {
             await payments.DispatchAsync(node, tile.Index);
             attempt.Counted = true;
-            var result = await work.RunAsync(node.Client, tile.Index, node.Channel, UtcNow + options.InitialTileTimeout, cancel.Token);
+            FarmDelivery result;
+            try { result = await work.RunAsync(node.Client, tile.Index, node.Channel, UtcNow + options.InitialTileTimeout, cancel.Token); }
+            finally { attempt.Answered = true; } // from here it is judged or handed back: no idle node copies it any more
             var signed = ResultSignatures.Verify(node, result);
             CheckVerdict verdict;
             FarmNode? verified = null;
             TileEvent? replaced = null;
             lock (gate)
             {
-                node.SpotChecks++;
+                // A check whose copy settled the tile first, answered anyway: valid work, paid as a duplicate that lost
+                // its race (as a tile's would be), not a second check of the tile.
+                if (attempt.Superseded) node.PaidDuplicates++;
+                else node.SpotChecks++;
                 payments.Delivered(node, tile.Index);
                 node.ConsecutiveFailures = 0;
                 node.TimeoutsInARow = 0;
@@ -989,7 +994,8 @@ public sealed class TileFarm
                 // ran for 11 minutes after its last tile on nodes a tenth of the fleet's mean speed).
                 node.Rate = DeadlinePolicy.Smooth(node.Rate, tile.Work, attempt.Elapsed);
                 attempt.CheckReserved = 0; // spent: paid below once its answer is confirmed
-                verdict = checks.Judge(tile, node, result.ContentHash ?? "", signed);
+                verdict = attempt.Superseded ? new CheckVerdict(AttemptOutcome.PaidDuplicate, "spot check: " + PaidDuplicate, [node], [], false)
+                    : checks.Judge(tile, node, result.ContentHash ?? "", signed);
                 // Settled: a copy still running (or the straggler it copied) has nothing left to answer.
                 if (verdict.Kind is AttemptOutcome.CheckIdentical or AttemptOutcome.CheckSettled)
                     foreach (var other in tile.ActiveChecks.Where(a => a != attempt))
@@ -1031,7 +1037,7 @@ public sealed class TileFarm
             (kind, outcome) = (AttemptOutcome.Busy, $"spot check: deferred ({refusal})");
             if (refusal == RefusalKind.SessionRequired) await payments.OpenSessionAsync(node, CancellationToken.None);
             lock (gate)
-                if (tile.Done) checks.Enqueue(tile.Index, first: true);
+                if (tile.Done && tile.ActiveChecks.Count == 1) checks.Enqueue(tile.Index, first: true); // unless its copy (or original) still runs
             await Task.Delay(TimeSpan.FromMilliseconds(50), time, CancellationToken.None);
         }
         catch (Exception ex) when (ex is RpcException or InvalidDataException or OperationCanceledException && !cancellation.IsCancellationRequested)
@@ -1044,7 +1050,8 @@ public sealed class TileFarm
             {
                 tile.CheckFailedOn.Add(node);
                 // Another node checks it; an undisputed tile's check that failed on enough checkers is skipped instead.
-                if (tile.Done && (tile.Disputed || tile.CheckFailedOn.Count < SpotChecks.MaxCheckFailures)) checks.Enqueue(tile.Index);
+                if (tile.ActiveChecks.Count > 1) { } // its copy (or the original) still runs and answers for it
+                else if (tile.Done && (tile.Disputed || tile.CheckFailedOn.Count < SpotChecks.MaxCheckFailures)) checks.Enqueue(tile.Index);
                 else if (tile.Done) NoteChecksSkipped();
             }
         }
