@@ -35,8 +35,10 @@ public class ReviewFindingTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.True(result.Image.BitEquals(Jobs.Local(frame)));
         // Before the fix the node's own string was compared with ==, and the upper-case node was "outvoted".
         Assert.All(result.Nodes, n => Assert.Null(n.Excluded));
-        Assert.All(attempts.Where(a => a.SpotCheck && a.Kind != AttemptOutcome.Busy),
+        // Every answered check agrees (a straggling check's copy may be superseded by the first to settle the tile).
+        Assert.All(attempts.Where(a => a.SpotCheck && a.Kind is not (AttemptOutcome.Busy or AttemptOutcome.Superseded)),
             a => Assert.Equal(AttemptOutcome.CheckIdentical, a.Kind));
+        Assert.Contains(attempts, a => a.SpotCheck && a.Kind == AttemptOutcome.CheckIdentical);
     }
 
     [Fact]
