@@ -108,6 +108,16 @@ public sealed record FarmOptions
     /// </summary>
     public double SpotCheckRate { get; init; }
     /// <summary>
+    /// Share of a tile's area (0…1] a spot check renders, at a place drawn after delivery, where the work allows it
+    /// (<see cref="FarmWorkload.ChecksByPart"/>: pictures render any rectangle exactly). A part that differs puts the
+    /// whole tile to other nodes, so disputes are settled, and liars slashed, on whole tiles. 1: whole tiles only.
+    /// </summary>
+    public double CheckShare
+    {
+        get;
+        init => field = value is > 0 and <= 1 ? value : throw new ArgumentOutOfRangeException(nameof(CheckShare), value, "the share of a tile a spot check renders must be above 0 and at most 1");
+    } = FarmDefaults.CheckShare;
+    /// <summary>
     /// This job's place among others sharing the same nodes (the service runs several jobs at once); null: the job has
     /// the nodes' slots to itself.
     /// </summary>
@@ -182,6 +192,8 @@ public static class FarmDefaults
 {
     /// <summary>Share of accepted units rendered again on another node (security review V-1: never zero by default).</summary>
     public const double SpotCheckRate = 0.05;
+    /// <summary>A quarter of each tile: a check costs a quarter of a tile (<see cref="FarmOptions.CheckShare"/>).</summary>
+    public const double CheckShare = 0.25;
     /// <summary>
     /// Seconds of work a node takes in one call (<see cref="FarmOptions.BatchTarget"/>): a round trip of up to 300 ms
     /// then costs a fast node a few per cent, and the grid stays fine enough for slow nodes' single tiles.

@@ -12,25 +12,35 @@ namespace RenderNet.Farm;
 internal sealed class FarmPayments(FarmWorkload work, FarmOptions options, FarmJournal? journal, Action<string> warn)
 {
     /// <summary>What a unit of work costs when this node delivers it (0 for a node that renders for free).</summary>
-    public System.Numerics.BigInteger CostOf(FarmNode node, int unit) =>
-        node.Channel.Length == 0 ? System.Numerics.BigInteger.Zero : (System.Numerics.BigInteger)node.Caps!.PricePerTile * work.PriceUnitsOf(unit);
+    public System.Numerics.BigInteger CostOf(FarmNode node, int unit) => CostOfUnits(node, work.PriceUnitsOf(unit));
+
+    /// <summary>What work of <paramref name="units"/> price units (a part of a unit, for a spot check) costs from this node.</summary>
+    public System.Numerics.BigInteger CostOfUnits(FarmNode node, int units) =>
+        node.Channel.Length == 0 ? System.Numerics.BigInteger.Zero : (System.Numerics.BigInteger)node.Caps!.PricePerTile * units;
 
     /// <summary>Funds the node for a unit of work and counts it in flight (<see cref="Returned"/> when the attempt ends).</summary>
-    public async Task DispatchAsync(FarmNode node, int unit)
+    public Task DispatchAsync(FarmNode node, int unit) => DispatchUnitsAsync(node, work.PriceUnitsOf(unit));
+
+    /// <summary>As <see cref="DispatchAsync"/>, for work of <paramref name="units"/> price units.</summary>
+    public async Task DispatchUnitsAsync(FarmNode node, int units)
     {
-        await FundAsync(node, work.PriceUnitsOf(unit));
-        Interlocked.Add(ref node.InFlightUnits, work.PriceUnitsOf(unit));
+        await FundAsync(node, units);
+        Interlocked.Add(ref node.InFlightUnits, units);
     }
 
     /// <param name="resultLost">The attempt was abandoned without a result (superseded, timed out): the node may have finished it anyway.</param>
-    public void Returned(FarmNode node, int unit, bool resultLost = false)
+    public void Returned(FarmNode node, int unit, bool resultLost = false) => ReturnedUnits(node, work.PriceUnitsOf(unit), resultLost);
+
+    public void ReturnedUnits(FarmNode node, int units, bool resultLost = false)
     {
-        Interlocked.Add(ref node.InFlightUnits, -work.PriceUnitsOf(unit));
-        if (resultLost) Interlocked.Add(ref node.UnconfirmedUnits, work.PriceUnitsOf(unit));
+        Interlocked.Add(ref node.InFlightUnits, -units);
+        if (resultLost) Interlocked.Add(ref node.UnconfirmedUnits, units);
     }
 
     /// <summary>A valid result came back: the node counts it as owed, whoever's copy wins.</summary>
-    public void Delivered(FarmNode node, int unit) => Interlocked.Add(ref node.DeliveredUnits, work.PriceUnitsOf(unit));
+    public void Delivered(FarmNode node, int unit) => DeliveredUnits(node, work.PriceUnitsOf(unit));
+
+    public void DeliveredUnits(FarmNode node, int units) => Interlocked.Add(ref node.DeliveredUnits, units);
 
     /// <summary>Pays for a unit the node delivered (partly held back, see <see cref="PayAsync"/>).</summary>
     public Task PayForAsync(FarmNode node, int unit) => PayAsync(node, work.PriceUnitsOf(unit));

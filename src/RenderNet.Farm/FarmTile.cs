@@ -1,4 +1,5 @@
 using System.Numerics;
+using RenderNet.Core.Tiles;
 
 namespace RenderNet.Farm;
 
@@ -19,9 +20,12 @@ internal sealed class FarmTile(int index, long work)
     /// <summary>The accepted result's content hash and the node it came from (null: restored from the journal).</summary>
     public string? Content;
     public FarmNode? DeliveredBy;
-    readonly List<(FarmNode Node, string Content)> dissent = [];
-    /// <summary>Checks that disagreed with the tile, each node with its result, until two nodes agree on one answer.</summary>
-    public IReadOnlyList<(FarmNode Node, string Content)> Dissent => dissent;
+    readonly List<CheckOpinion> dissent = [];
+    /// <summary>
+    /// Checks that disagreed with the tile, each node with its answer, until two nodes agree on one answer for the whole
+    /// tile; and answers about parts of it given while it is disputed, judged by the whole answer that wins.
+    /// </summary>
+    public IReadOnlyList<CheckOpinion> Dissent => dissent;
     /// <summary>Each node's signed claim about this tile (the deliverer's and the checkers'): evidence if one is outvoted.</summary>
     public readonly Dictionary<FarmNode, RenderNet.Payments.SignedWorkResult> Claims = [];
     /// <summary>The node drawn (at random) to run this tile's next check.</summary>
@@ -32,18 +36,22 @@ internal sealed class FarmTile(int index, long work)
     public readonly HashSet<FarmNode> CheckFailedOn = [];
 
     public bool Disputed => dissent.Count > 0;
+    /// <summary>
+    /// Whether the node has a say about the whole tile (it delivered it, or disputed it whole): such a node does not
+    /// check it. An answer about a part is no vote, so its node may still be asked for the whole tile.
+    /// </summary>
     public bool Involves(FarmNode node)
     {
         if (DeliveredBy == node) return true;
-        foreach (var (other, _) in dissent) // a List's struct enumerator, no closure: runs per node a checker is drawn among
-            if (other == node) return true;
+        foreach (var opinion in dissent) // a List's struct enumerator, no closure: runs per node a checker is drawn among
+            if (opinion.Node == node && opinion.Part is null) return true;
         return false;
     }
 
     /// <summary>A check by <paramref name="node"/> disagreed: its answer waits for a verdict (counted on the node).</summary>
-    public void AddDissent(FarmNode node, string content)
+    public void AddDissent(FarmNode node, string content, TileRect? part = null)
     {
-        dissent.Add((node, content));
+        dissent.Add(new CheckOpinion(node, content, part));
         node.Dissents++;
     }
 
@@ -60,7 +68,7 @@ internal sealed class FarmTile(int index, long work)
 
     public void EndDispute()
     {
-        foreach (var (node, _) in dissent) node.Dissents--;
+        foreach (var opinion in dissent) opinion.Node.Dissents--;
         dissent.Clear();
         Checker = null;
     }
@@ -76,6 +84,12 @@ internal sealed class FarmTile(int index, long work)
         EndDispute();
     }
 }
+
+/// <summary>
+/// A checker's answer about a tile: the content of what it rendered — the whole tile, or the <paramref name="Part"/>
+/// of it the check asked for (<see cref="FarmWorkload.ChecksByPart"/>).
+/// </summary>
+internal readonly record struct CheckOpinion(FarmNode Node, string Content, TileRect? Part = null);
 
 /// <summary>One attempt at a tile (or a spot check of it) on one node, timed on the farm's clock.</summary>
 internal sealed class TileAttempt(FarmTile tile, FarmNode node, bool speculative, TimeProvider time, TimeSpan began)
@@ -94,6 +108,10 @@ internal sealed class TileAttempt(FarmTile tile, FarmNode node, bool speculative
     public bool TimedOut;
     /// <summary>A spot check of a tile already in the frame, with the tokens reserved for paying it.</summary>
     public bool Check { get; init; }
+    /// <summary>The part of the tile a spot check renders (null: all of it), its work and its price units.</summary>
+    public TileRect? Part { get; init; }
+    public long Work { get; init; } = tile.Work;
+    public int Units { get; init; }
     public BigInteger CheckReserved;
     /// <summary>A speculative duplicate's own reservation: if it loses the race but is valid, it is paid too.</summary>
     public BigInteger ExtraReserved;

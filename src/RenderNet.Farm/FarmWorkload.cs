@@ -49,6 +49,31 @@ public abstract class FarmWorkload
     /// </summary>
     public abstract Task<FarmDelivery> RunAsync(INodeConnection node, int unit, string paymentChannel, DateTime deadline, CancellationToken cancellation);
 
+    /// <summary>
+    /// Whether a spot check may render a rectangle within a unit (<see cref="RectOf"/>) rather than all of it: pictures
+    /// render any rectangle exactly, so a part of a tile is compared bit for bit at a fraction of a whole check's cost.
+    /// </summary>
+    public virtual bool ChecksByPart => false;
+
+    /// <summary>Relative cost of a part of a unit (see <see cref="ChecksByPart"/>): its share of the unit's pixels.</summary>
+    public virtual long WorkOf(int unit, TileRect part) => Math.Max(1, (long)(WorkOf(unit) * ((double)part.PixelCount / Math.Max(1, RectOf(unit).PixelCount))));
+
+    /// <summary>How many tiles' price a part of a unit costs (as the node charges it).</summary>
+    public virtual int PriceUnitsOf(int unit, TileRect part) => PriceUnitsOf(unit);
+
+    /// <summary>Runs a part of a unit on a node (a spot check, <see cref="ChecksByPart"/>) and checks the result as <see cref="RunAsync"/> does.</summary>
+    public virtual Task<FarmDelivery> RunPartAsync(INodeConnection node, int unit, TileRect part, string paymentChannel, DateTime deadline, CancellationToken cancellation) =>
+        throw new NotSupportedException($"{JobKind} units are not checked by part");
+
+    /// <summary>
+    /// The content of a delivery (of a unit, or of a part of it) within <paramref name="part"/>: what two nodes' answers
+    /// about the same part are compared by. Null where the work is not checked by part.
+    /// </summary>
+    public virtual string? ContentOf(FarmDelivery delivery, TileRect part) => null;
+
+    /// <summary>The accepted result of a unit within <paramref name="part"/>, as <see cref="ContentOf"/> hashes it.</summary>
+    public virtual string? AcceptedContentOf(int unit, TileRect part) => null;
+
     /// <summary>The most units this node may take in one <see cref="RunBatchAsync"/> call (1: one unit a call).</summary>
     public virtual int MaxBatch(Capabilities caps) => 1;
 

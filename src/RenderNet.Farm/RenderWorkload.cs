@@ -30,6 +30,7 @@ public sealed class RenderWorkload : FarmWorkload
     }
 
     readonly long[] samplesTaken;
+    readonly RenderNet.Core.Rendering.RenderPasses passes;
 
     public RenderWorkload(FarmJobSpec spec, TileJournal? journal)
     {
@@ -38,6 +39,7 @@ public sealed class RenderWorkload : FarmWorkload
         this.journal = journal;
         Assembler = new FrameAssembler(spec.Frame.Width, spec.Frame.Height, spec.Frame.Passes);
         samplesTaken = new long[spec.Plan.Tiles.Count];
+        passes = spec.Frame.Passes;
         long largest = spec.Plan.Tiles.Max(t => (long)t.PixelCount) * 16;
         MaxReplyBytes = (int)Math.Min(int.MaxValue, NodeReported.DeflateBound(largest) + (64 << 10));
     }
@@ -99,17 +101,43 @@ public sealed class RenderWorkload : FarmWorkload
             yield return Checked(batch.Tiles[next++], result);
     }
 
-    TileRequest RequestFor(int unit, string paymentChannel)
+    public override bool ChecksByPart => true;
+    public override int PriceUnitsOf(int unit, TileRect part) => (int)Math.Min(int.MaxValue, WorkUnits.ForTile(spec.Frame, part));
+    public override long WorkOf(int unit, TileRect part) => (long)part.PixelCount * spec.Frame.WorkPerPixel;
+
+    public override async Task<FarmDelivery> RunPartAsync(INodeConnection node, int unit, TileRect part, string paymentChannel, DateTime deadline, CancellationToken cancellation)
     {
-        var request = FrameMessages.ToRequest(spec.SceneSha256, spec.Frame, spec.Plan.Tiles[unit], spec.JobId, unit);
+        var request = RequestFor(unit, paymentChannel, part);
+        return Checked(request, await node.RenderTileAsync(request, deadline, cancellation));
+    }
+
+    /// <summary>The pixels' hash alone: a part's samples cannot be told from the tile's total, and its pixels depend on them.</summary>
+    public override string? ContentOf(FarmDelivery delivery, TileRect part)
+    {
+        var tile = (TileDelivery)delivery;
+        var rect = RectOfRequest(tile.Request);
+        return rect == part ? tile.Hash : TilePixels.Sha256(RenderNet.Core.Imaging.TileCrop.Crop(tile.Pixels, rect, part, passes));
+    }
+
+    public override string? AcceptedContentOf(int unit, TileRect part)
+    {
+        try { return TilePixels.Sha256(Assembler.Read(part)); }
+        catch (InvalidOperationException) { return null; } // taken out to be replaced meanwhile
+    }
+
+    static TileRect RectOfRequest(TileRequest request) => new((int)request.X, (int)request.Y, (int)request.Width, (int)request.Height);
+
+    TileRequest RequestFor(int unit, string paymentChannel, TileRect? part = null)
+    {
+        var request = FrameMessages.ToRequest(spec.SceneSha256, spec.Frame, part ?? spec.Plan.Tiles[unit], spec.JobId, unit);
         request.PaymentChannel = paymentChannel;
         return request;
     }
 
-    /// <summary>A node's result for a tile, checked: bounded, the samples it claims, pixels that decode to the tile's size.</summary>
+    /// <summary>A node's result for a tile (or the part of one asked for), checked: bounded, the samples it claims, pixels that decode to its size.</summary>
     TileDelivery Checked(TileRequest request, TileResult result)
     {
-        var rect = spec.Plan.Tiles[(int)request.TileIndex];
+        var rect = RectOfRequest(request);
         NodeReported.Seconds(result.RenderSeconds, $"tile {rect}");
         if (result.PixelsZlib.Length > NodeReported.DeflateBound((long)rect.PixelCount * spec.Frame.FloatsPerPixel * 4))
             throw new InvalidDataException($"tile {rect}: {result.PixelsZlib.Length:N0} compressed bytes, more than its pixels can take");

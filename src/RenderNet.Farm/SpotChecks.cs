@@ -56,6 +56,21 @@ internal sealed class SpotChecks(FarmOptions options, Func<FarmTile, FarmNode, b
     }
 
     /// <summary>
+    /// The part of a tile (<paramref name="rect"/>) a check renders: <see cref="FarmOptions.CheckShare"/> of its area, its
+    /// shape, at a place drawn now — after the tile was delivered, so its node cannot know which pixels will be compared.
+    /// A tile rendered wrong all over (fewer samples, another scene) is caught by any part; a node that fakes a share of
+    /// a tile is caught about that often per check, and saves no more than that share of the work.
+    /// </summary>
+    public RenderNet.Core.Tiles.TileRect? PartOf(RenderNet.Core.Tiles.TileRect rect)
+    {
+        if (!(options.CheckShare < 1) || rect.Width <= 0 || rect.Height <= 0) return null;
+        double side = Math.Sqrt(options.CheckShare);
+        int width = Math.Clamp((int)Math.Round(rect.Width * side), 1, rect.Width), height = Math.Clamp((int)Math.Round(rect.Height * side), 1, rect.Height);
+        if (width == rect.Width && height == rect.Height) return null;
+        return new RenderNet.Core.Tiles.TileRect(rect.X + draw(rect.Width - width + 1), rect.Y + draw(rect.Height - height + 1), width, height);
+    }
+
+    /// <summary>
     /// Whether a node may check a tile: healthy, not already involved, within the budget, and not paid to the same
     /// address as anyone involved — identities sharing a payout address are one party.
     /// </summary>
@@ -66,7 +81,7 @@ internal sealed class SpotChecks(FarmOptions options, Func<FarmTile, FarmNode, b
     static bool DissentFromPayeeOf(FarmTile tile, FarmNode node)
     {
         for (int i = 0; i < tile.Dissent.Count; i++) // no enumerator or closure per call: CanCheck runs for each node a checker is drawn among
-            if (SamePayee(tile.Dissent[i].Node, node)) return true;
+            if (tile.Dissent[i].Part is null && SamePayee(tile.Dissent[i].Node, node)) return true;
         return false;
     }
 
@@ -183,17 +198,42 @@ internal sealed class SpotChecks(FarmOptions options, Func<FarmTile, FarmNode, b
         return eligible[^1];
     }
 
-    /// <summary>What a checker's answer (<paramref name="content"/>, the hash of its result) means for the tile; updates the tile's dispute.</summary>
+    /// <summary>What a checker's answer about the whole tile (<paramref name="content"/>, the hash of its result) means; updates the tile's dispute.</summary>
+    public CheckVerdict Judge(FarmTile tile, FarmNode checker, string content, RenderNet.Payments.SignedWorkResult? claim = null) =>
+        Judge(tile, new CheckOpinion(checker, content), claim);
+
+    /// <summary>
+    /// What a checker's answer means for the tile; updates the tile's dispute. An answer about a part of an undisputed
+    /// tile is compared with the accepted result within that part: equal settles the check, unequal disputes the tile,
+    /// and the dispute is settled by whole-tile answers only — their signed claims are the evidence a chain can compare
+    /// — whose winner then judges every answer about a part by its own content there.
+    /// </summary>
     /// <param name="claim">The checker's signed claim (null from an anonymous node): kept as evidence should anyone be outvoted.</param>
-    public CheckVerdict Judge(FarmTile tile, FarmNode checker, string content, RenderNet.Payments.SignedWorkResult? claim = null)
+    /// <param name="accepted">For an answer about a part: the accepted result's content within it.</param>
+    /// <param name="project">For a whole answer: its content within a part, to judge the answers about parts by.</param>
+    public CheckVerdict Judge(FarmTile tile, CheckOpinion answer, RenderNet.Payments.SignedWorkResult? claim = null, string? accepted = null,
+        Func<RenderNet.Core.Tiles.TileRect, string?>? project = null)
     {
+        var (checker, content, part) = answer;
         if (claim is not null && tile.Done) tile.Claims[checker] = claim;
-        if (!tile.Done || tile.Content is null)
-            return new(AttemptOutcome.Superseded, "spot check: superseded (the tile is being redone)", [checker], [], false);
+        // (A part's accepted content is unknown while the tile's pixels are being replaced.)
+        if (!tile.Done || tile.Content is null || part is not null && accepted is null)
+            return new(AttemptOutcome.Superseded, "spot check: superseded (the tile is being redone)", [answer], [], false);
         if (checker.Convicted)
             return new(AttemptOutcome.CheckIgnored, "spot check: ignored (outvoted in another)", [], [], false);
+        if (part is { } rect)
+        {
+            if (!tile.Disputed && content == accepted)
+                return new(AttemptOutcome.CheckIdentical, $"spot check: identical ({rect} of the tile)", [answer], [], false);
+            // Not paid yet: judged, with the rest, by the whole answers that settle the dispute.
+            bool opens = !tile.Disputed;
+            tile.AddDissent(checker, content, part);
+            Enqueue(tile.Index, first: true);
+            return opens ? new(AttemptOutcome.CheckDiffers, $"spot check: {rect} of the tile differs from {tile.DeliveredBy?.Name}; the whole tile goes to other nodes", [], [], false)
+                : new(AttemptOutcome.CheckUndecided, $"spot check: {rect} of a disputed tile, judged when whole answers settle it", [], [], false);
+        }
         if (!tile.Disputed && content == tile.Content)
-            return new(AttemptOutcome.CheckIdentical, "spot check: identical", [checker], [], false);
+            return new(AttemptOutcome.CheckIdentical, "spot check: identical", [answer], [], false);
         if (!tile.Disputed)
         {
             // Not paid yet: a checker is paid for a disagreement only if another node confirms it.
@@ -201,26 +241,42 @@ internal sealed class SpotChecks(FarmOptions options, Func<FarmTile, FarmNode, b
             Enqueue(tile.Index, first: true);
             return new(AttemptOutcome.CheckDiffers, $"spot check: differs from {tile.DeliveredBy?.Name}", [], [], false);
         }
-        if (content == tile.Content || tile.Dissent.Any(d => d.Content == content))
+        if (content == tile.Content || tile.Dissent.Any(d => d.Part is null && d.Content == content))
         {
-            // Two nodes agree: that answer wins; whoever said otherwise is outvoted.
+            // Two nodes agree on the whole tile: that answer wins; whoever said otherwise is outvoted — about the whole
+            // tile, or about a part of it where the winner's content differs.
             bool tileWins = content == tile.Content;
-            var paid = new List<FarmNode> { checker };
+            var paid = new List<CheckOpinion> { answer };
             var convicts = new List<FarmNode>();
-            foreach (var (other, said) in tile.Dissent)
-                (said == content ? paid : convicts).Add(other);
-            if (!tileWins) convicts.Add(tile.DeliveredBy!);
-            var witnesses = tileWins ? new[] { checker, tile.DeliveredBy! } : [checker, tile.Dissent.First(d => d.Content == content).Node];
-            var evidence = convicts.Select(c => Evidence(tile, c, witnesses)).OfType<ConvictionEvidence>().ToList();
+            var wholeConvicts = new List<FarmNode>();
+            foreach (var opinion in tile.Dissent)
+            {
+                bool right = opinion.Part is { } p ? project?.Invoke(p) == opinion.Content : opinion.Content == content;
+                if (right) paid.Add(opinion);
+                else
+                {
+                    convicts.Add(opinion.Node);
+                    if (opinion.Part is null) wholeConvicts.Add(opinion.Node);
+                }
+            }
+            if (!tileWins)
+            {
+                convicts.Add(tile.DeliveredBy!);
+                wholeConvicts.Add(tile.DeliveredBy!);
+            }
+            paid.RemoveAll(o => convicts.Contains(o.Node)); // a node that answered a part wrong and the whole right is a liar still
+            var witnesses = tileWins ? new[] { checker, tile.DeliveredBy! } : [checker, tile.Dissent.First(d => d.Part is null && d.Content == content).Node];
+            // Evidence only against whole answers: a claim about a part is a different piece of work on chain.
+            var evidence = wholeConvicts.Select(c => Evidence(tile, c, witnesses)).OfType<ConvictionEvidence>().ToList();
             tile.EndDispute();
             return new(AttemptOutcome.CheckSettled, tileWins ? "spot check: third opinion, sides with the tile" : "spot check: third opinion, sides with the checker",
                 paid, convicts, Replace: !tileWins, evidence);
         }
-        // A third distinct answer: no majority yet. Ask one more node rather than fail the job; only when no eligible
-        // node is left does the dispute end the job (SettleUnrunnable).
+        // Another distinct whole answer: no majority yet. Ask one more node rather than fail the job; only when no
+        // eligible node is left does the dispute end the job (DrawCheckers).
         tile.AddDissent(checker, content);
         Enqueue(tile.Index, first: true);
-        return new(AttemptOutcome.CheckUndecided, $"spot check: differs from the tile and from {tile.Dissent.Count - 1} other check(s); asking another node", [], [], false);
+        return new(AttemptOutcome.CheckUndecided, $"spot check: differs from the tile and from {tile.Dissent.Count(d => d.Part is null) - 1} other check(s); asking another node", [], [], false);
     }
 
     /// <summary>The convict's signed claim against two agreeing witnesses', or null when any of the three did not sign.</summary>
@@ -240,10 +296,10 @@ internal sealed class SpotChecks(FarmOptions options, Func<FarmTile, FarmNode, b
 }
 
 /// <summary>
-/// A spot check's verdict: how it ended, in words, the nodes to pay for the work of one tile (the checker, and those a
+/// A spot check's verdict: how it ended, in words, the answers to pay for what each rendered (the checker's, and those a
 /// settled dispute proved right), the nodes it convicts, and whether the checker's result replaces the tile's.
 /// </summary>
-internal sealed record CheckVerdict(AttemptOutcome Kind, string Outcome, IReadOnlyList<FarmNode> Paid, IReadOnlyList<FarmNode> Convicts, bool Replace,
+internal sealed record CheckVerdict(AttemptOutcome Kind, string Outcome, IReadOnlyList<CheckOpinion> Paid, IReadOnlyList<FarmNode> Convicts, bool Replace,
     IReadOnlyList<ConvictionEvidence>? Evidence = null);
 
 /// <summary>What a round of drawing checkers did: checks drawn, a dispute no node is left to settle (the job's failure), and whether a check was skipped for want of a checker.</summary>

@@ -514,7 +514,7 @@ public sealed class TileFarm
                         continue;
                     }
                     idle = MinIdleWait;
-                    lease?.Charge(attempt.Tile.Work + (batch?.Sum(t => t.Work) ?? 0)); // a batch holds the slot for all its tiles
+                    lease?.Charge(attempt.Work + (batch?.Sum(t => t.Work) ?? 0)); // a batch holds the slot for all its tiles
                     if (attempt.Check) await RunCheckAsync(attempt, cancellation);
                     else if (batch is not null) await RunBatchAsync(attempt, batch, cancellation);
                     else await RunAsync(attempt, cancellation);
@@ -601,8 +601,8 @@ public sealed class TileFarm
         foreach (var c in checkShortlist)
         {
             if (!c.Answered && c.Tile.ActiveChecks.Count == 1 && c.Node != node && c.Tile.Done && !c.Tile.Disputed && checks.CanCheck(c.Tile, node)
-                && deadlines.IsStraggler(c.Elapsed, c.Tile.Work, ExpectedRate(c.Node), rate))
-                return StartCheck(c.Tile, node, copy: true);
+                && deadlines.IsStraggler(c.Elapsed, c.Work, ExpectedRate(c.Node), rate))
+                return StartCheck(c.Tile, node, copyOf: c);
         }
         return null;
     }
@@ -625,14 +625,25 @@ public sealed class TileFarm
     /// <summary>A spot check drawn for the node, started (under the lock).</summary>
     TileAttempt? TakeCheck(FarmNode node)
     {
-        return checks.TakeFor(node, tiles) is { } checkedTile ? StartCheck(checkedTile, node, copy: false) : null;
+        return checks.TakeFor(node, tiles) is { } checkedTile ? StartCheck(checkedTile, node, copyOf: null) : null;
     }
 
-    /// <summary>Starts a spot check of a tile on a node (under the lock), its cost reserved: one drawn for it, or a copy of a straggling one.</summary>
-    TileAttempt StartCheck(FarmTile tile, FarmNode node, bool copy)
+    /// <summary>
+    /// Starts a spot check of a tile on a node (under the lock), its cost reserved: one drawn for it, or a copy of a
+    /// straggling one. The first opinion on an undisputed tile renders a part of it where the work allows; a dispute is
+    /// settled on whole tiles; a copy renders what the check it copies does.
+    /// </summary>
+    TileAttempt StartCheck(FarmTile tile, FarmNode node, TileAttempt? copyOf)
     {
-        var check = new TileAttempt(tile, node, speculative: copy, time, JobElapsed) { Check = true };
-        check.CheckReserved = CostOf(tile, node);
+        var part = copyOf is not null ? copyOf.Part : !tile.Disputed && work.ChecksByPart ? checks.PartOf(work.RectOf(tile.Index)) : null;
+        var check = new TileAttempt(tile, node, speculative: copyOf is not null, time, JobElapsed)
+        {
+            Check = true,
+            Part = part,
+            Work = part is { } p ? work.WorkOf(tile.Index, p) : tile.Work,
+            Units = UnitsOf(tile, part),
+        };
+        check.CheckReserved = payments.CostOfUnits(node, check.Units);
         committed += check.CheckReserved;
         checks.Running.Add(check);
         tile.ActiveChecks.Add(check);
@@ -696,6 +707,9 @@ public sealed class TileFarm
         }
         return attempt;
     }
+
+    /// <summary>Price units of a tile, or of the part of it a check renders.</summary>
+    int UnitsOf(FarmTile tile, RenderNet.Core.Tiles.TileRect? part) => part is { } p ? work.PriceUnitsOf(tile.Index, p) : work.PriceUnitsOf(tile.Index);
 
     /// <summary>What a tile costs when this node delivers it (0 for a node that renders for free).</summary>
     System.Numerics.BigInteger CostOf(FarmTile tile, FarmNode node) => payments.CostOf(node, tile.Index);
@@ -969,10 +983,15 @@ public sealed class TileFarm
         string outcome;
         try
         {
-            await payments.DispatchAsync(node, tile.Index);
+            await payments.DispatchUnitsAsync(node, attempt.Units);
             attempt.Counted = true;
             FarmDelivery result;
-            try { result = await work.RunAsync(node.Client, tile.Index, node.Channel, UtcNow + options.InitialTileTimeout, cancel.Token); }
+            var deadline = UtcNow + options.InitialTileTimeout;
+            try
+            {
+                result = attempt.Part is { } part ? await work.RunPartAsync(node.Client, tile.Index, part, node.Channel, deadline, cancel.Token)
+                    : await work.RunAsync(node.Client, tile.Index, node.Channel, deadline, cancel.Token);
+            }
             finally { attempt.Answered = true; } // from here it is judged or handed back: no idle node copies it any more
             var signed = ResultSignatures.Verify(node, result);
             CheckVerdict verdict;
@@ -984,7 +1003,7 @@ public sealed class TileFarm
                 // its race (as a tile's would be), not a second check of the tile.
                 if (attempt.Superseded) node.PaidDuplicates++;
                 else node.SpotChecks++;
-                payments.Delivered(node, tile.Index);
+                payments.DeliveredUnits(node, attempt.Units);
                 node.ConsecutiveFailures = 0;
                 node.TimeoutsInARow = 0;
                 node.RenderTime += TimeSpan.FromSeconds(result.NodeSeconds);
@@ -992,10 +1011,13 @@ public sealed class TileFarm
                 // checks alone (its tiles all in) is otherwise never measured there, and counts at the median of the
                 // job's nodes — slow ones, at a job's end — however fast it is (bench scale --service: a job's checks
                 // ran for 11 minutes after its last tile on nodes a tenth of the fleet's mean speed).
-                node.Rate = DeadlinePolicy.Smooth(node.Rate, tile.Work, attempt.Elapsed);
+                node.Rate = DeadlinePolicy.Smooth(node.Rate, attempt.Work, attempt.Elapsed);
                 attempt.CheckReserved = 0; // spent: paid below once its answer is confirmed
-                verdict = attempt.Superseded ? new CheckVerdict(AttemptOutcome.PaidDuplicate, "spot check: " + PaidDuplicate, [node], [], false)
-                    : checks.Judge(tile, node, result.ContentHash ?? "", signed);
+                verdict = attempt.Superseded ? new CheckVerdict(AttemptOutcome.PaidDuplicate, "spot check: " + PaidDuplicate, [new CheckOpinion(node, "", attempt.Part)], [], false)
+                    : attempt.Part is { } part
+                        ? checks.Judge(tile, new CheckOpinion(node, work.ContentOf(result, part) ?? "", part), signed,
+                            accepted: tile.Done && tile.Content is not null ? work.AcceptedContentOf(tile.Index, part) : null)
+                        : checks.Judge(tile, new CheckOpinion(node, result.ContentHash ?? ""), signed, project: p => work.ContentOf(result, p));
                 // Settled: a copy still running (or the straggler it copied) has nothing left to answer.
                 if (verdict.Kind is AttemptOutcome.CheckIdentical or AttemptOutcome.CheckSettled)
                     foreach (var other in tile.ActiveChecks.Where(a => a != attempt))
@@ -1020,12 +1042,12 @@ public sealed class TileFarm
             }
             else work.Discard(result);
             foreach (var liar in verdict.Convicts) Convict(liar, tile.Index);
-            foreach (var agreed in verdict.Paid.Where(p => verdict.Kind is AttemptOutcome.CheckIdentical or AttemptOutcome.CheckSettled)) Note(agreed, ReputationEvent.CheckAgreed);
+            foreach (var agreed in verdict.Paid.Where(p => verdict.Kind is AttemptOutcome.CheckIdentical or AttemptOutcome.CheckSettled)) Note(agreed.Node, ReputationEvent.CheckAgreed);
             if (verdict.Kind == AttemptOutcome.CheckDiffers) Note(node, ReputationEvent.CheckDisputed);
             if (verified is not null) Note(verified, ReputationEvent.Verified);
             foreach (var evidence in verdict.Evidence ?? []) Present(evidence);
             if (replaced is not null) Announce(replaced, 0);
-            foreach (var checker in verdict.Paid) await payments.PayForAsync(checker, tile.Index); // each did the work of a tile
+            foreach (var paid in verdict.Paid) await payments.PayAsync(paid.Node, UnitsOf(tile, paid.Part)); // each for what it rendered
         }
         catch (Exception ex) when (attempt.Superseded && !attempt.TimedOut && ex is RpcException or OperationCanceledException && !cancellation.IsCancellationRequested)
         {
@@ -1059,7 +1081,7 @@ public sealed class TileFarm
         {
             lock (gate)
             {
-                if (attempt.Counted) payments.Returned(node, tile.Index, resultLost: attempt.TimedOut || attempt.Superseded);
+                if (attempt.Counted) payments.ReturnedUnits(node, attempt.Units, resultLost: attempt.TimedOut || attempt.Superseded);
                 checks.Running.Remove(attempt);
                 tile.ActiveChecks.Remove(attempt);
                 committed -= attempt.CheckReserved;
@@ -1213,7 +1235,7 @@ public sealed class TileFarm
                 RefreshStragglerShortlist(); // as often as deadlines are looked at: idle nodes duplicate within a tick
                 foreach (var attempt in inFlight.SelectMany(t => t.Active).Concat(checks.Running))
                 {
-                    if (!attempt.TimedOut && attempt.Elapsed > deadlines.LimitFor(attempt.Tile.Work, attempt.Node.Rate, fleetRate, attempt.Node.TimeoutsInARow))
+                    if (!attempt.TimedOut && attempt.Elapsed > deadlines.LimitFor(attempt.Work, attempt.Node.Rate, fleetRate, attempt.Node.TimeoutsInARow))
                     {
                         attempt.TimedOut = true;
                         attempt.Cancel?.Cancel();
@@ -1271,7 +1293,7 @@ public sealed class TileFarm
     {
         double rate = ExpectedRate(attempt.Node), ran = attempt.Elapsed.TotalSeconds;
         if (rate <= 0) return double.MaxValue;
-        double expected = attempt.Tile.Work / rate;
+        double expected = attempt.Work / rate;
         return DeadlinePolicy.FarPastPace(ran, expected) ? double.MaxValue : expected - ran;
     }
 

@@ -45,6 +45,32 @@ public class RenderPassLayoutTests
     }
 
     [Fact]
+    public void A_rectangle_read_from_the_frame_or_cut_from_its_tile_is_laid_out_as_a_tile_of_that_size_in_every_plane()
+    {
+        var passes = RenderPasses.Albedo | RenderPasses.Depth;
+        float Value(int plane, int x, int y, int c) => plane * 1000 + y * 100 + x * 10 + c;
+        float[] Tile(TileRect rect)
+        {
+            var data = new List<float>();
+            foreach (var (plane, channels) in new[] { (0, 4), (1, 3), (2, 1) })
+                for (int y = rect.Y; y < rect.Y + rect.Height; y++)
+                    for (int x = rect.X; x < rect.X + rect.Width; x++)
+                        for (int c = 0; c < channels; c++) data.Add(Value(plane, x, y, c));
+            return data.ToArray();
+        }
+        var assembler = new FrameAssembler(9, 7, passes);
+        var tile = new TileRect(2, 1, 6, 5);
+        assembler.Place(tile, Tile(tile));
+        var part = new TileRect(4, 3, 3, 2);
+        // What a node rendering just the part would deliver, exactly: from the assembled frame and from the tile's own pixels.
+        Assert.Equal(Tile(part), assembler.Read(part));
+        Assert.Equal(Tile(part), TileCrop.Crop(Tile(tile), tile, part, passes));
+        Assert.Equal(Tile(tile), TileCrop.Crop(Tile(tile), tile, tile, passes));
+        Assert.Equal("rectangle 3x2@0,0 has pixels not placed (row 0)", Assert.Throws<InvalidOperationException>(() => assembler.Read(new TileRect(0, 0, 3, 2))).Message);
+        Assert.Equal("rectangle 3x2@7,3 does not lie within tile 6x5@2,1", Assert.Throws<ArgumentException>(() => TileCrop.Crop(Tile(tile), tile, part with { X = 7 }, passes)).Message);
+    }
+
+    [Fact]
     public void The_filter_tables_are_integer_arithmetic_with_the_intended_shape()
     {
         // Built by integer squaring and multiplication only: these values are the contract the shader shares.

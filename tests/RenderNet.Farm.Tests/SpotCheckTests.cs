@@ -55,6 +55,23 @@ public sealed class SpotCheckTests
     }
 
     [Fact]
+    public async Task A_check_renders_a_quarter_of_each_tile_and_matches_those_pixels_of_the_delivered_tile_in_every_render_pass()
+    {
+        using var a = new NodeProcess(); using var b = new NodeProcess();
+        // Passes lie in planes after the colour (FrameAssembler): a part is cut from each plane, so every pass is compared.
+        var frame = Jobs.Frame(48, 32, 2) with { Passes = RenderNet.Core.Rendering.RenderPasses.Albedo | RenderNet.Core.Rendering.RenderPasses.Normal | RenderNet.Core.Rendering.RenderPasses.Depth };
+        var attempts = new List<FarmAttempt>();
+        var result = await new TileFarm(Jobs.Spec(frame, 16), Jobs.Fast with { SpotCheckRate = 1 }, onAttempt: x => { lock (attempts) attempts.Add(x); })
+            .RunAsync([a.Address, b.Address]);
+        Assert.True(result.Image.BitEquals(Jobs.Local(frame)));
+        var checks = attempts.Where(x => x.SpotCheck && x.Kind.DidWork()).ToList();
+        Assert.Equal(6, checks.Count);
+        // Two nodes only: a part that differed could not be settled and the job would have failed.
+        Assert.All(checks, x => Assert.Matches(@"^spot check: identical \(8x8@\d+,\d+ of the tile\)$", x.Outcome));
+        Assert.All(result.Nodes, n => Assert.Null(n.Excluded));
+    }
+
+    [Fact]
     public async Task A_checker_that_hangs_runs_into_a_deadline_and_its_checks_are_given_up_with_a_warning()
     {
         // The flaky node delivers one tile, then hangs: every tile the good node delivers can only be checked by it.

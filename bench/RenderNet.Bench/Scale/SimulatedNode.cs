@@ -68,7 +68,7 @@ sealed class SimulatedNode(string address, double workPerSecond, TimeSpan roundT
         return new TileResult
         {
             Width = request.Width, Height = request.Height, RenderSeconds = work / WorkPerSecond, PipelineFingerprint = SimulatedWorkload.Fingerprint,
-            PixelsSha256 = SimulatedWorkload.ContentOf(request.JobId, request.TileIndex),
+            PixelsSha256 = SimulatedWorkload.ContentOf(request),
         };
     }
 

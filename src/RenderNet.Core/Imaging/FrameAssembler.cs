@@ -63,6 +63,30 @@ public sealed class FrameAssembler
         }
     }
 
+    /// <summary>
+    /// The placed pixels of a rectangle, laid out as a tile of that size would be (RGBA rows, then each pass's plane):
+    /// what a node rendering just that rectangle must deliver, so a spot check can render part of a tile.
+    /// </summary>
+    public float[] Read(TileRect rect)
+    {
+        if (rect.X < 0 || rect.Y < 0 || rect.Width <= 0 || rect.Height <= 0 || rect.X + rect.Width > Frame.Width || rect.Y + rect.Height > Frame.Height)
+            throw new ArgumentException($"rectangle {rect} lies outside the {Frame.Width}x{Frame.Height} frame");
+        for (int row = 0; row < rect.Height; row++)
+            if (covered.AsSpan((rect.Y + row) * Frame.Width + rect.X, rect.Width).Contains(false))
+                throw new InvalidOperationException($"rectangle {rect} has pixels not placed (row {rect.Y + row})");
+        var pixels = new float[FloatsFor(rect)];
+        int offset = ReadRows(rect, Frame.Pixels, 4, pixels, 0);
+        foreach (var pass in Passes) offset = ReadRows(rect, pass.Values, pass.Channels, pixels, offset);
+        return pixels;
+    }
+
+    int ReadRows(TileRect rect, float[] source, int channels, float[] target, int offset)
+    {
+        for (int row = 0; row < rect.Height; row++, offset += rect.Width * channels)
+            source.AsSpan(((rect.Y + row) * Frame.Width + rect.X) * channels, rect.Width * channels).CopyTo(target.AsSpan(offset));
+        return offset;
+    }
+
     /// <summary>Takes a placed tile back out (its pixels turn black) so that it can be placed again, e.g. redone elsewhere.</summary>
     public void Remove(TileRect tile)
     {

@@ -21,7 +21,7 @@ public class SpotCheckJudgeTests
         var (owner, checker) = (Node("owner"), Node("checker"));
         var verdict = Checks().Judge(Delivered(owner), checker, "tile");
         Assert.Equal(AttemptOutcome.CheckIdentical, verdict.Kind);
-        Assert.Equal([checker], verdict.Paid);
+        Assert.Equal([checker], verdict.Paid.Select(p => p.Node));
         Assert.Empty(verdict.Convicts);
     }
 
@@ -41,7 +41,7 @@ public class SpotCheckJudgeTests
         var settled = checks.Judge(tile, third, "other"); // sides with the checker: the owner lied
         Assert.Equal(AttemptOutcome.CheckSettled, settled.Kind);
         Assert.Equal("spot check: third opinion, sides with the checker", settled.Outcome);
-        Assert.Equal([third, first], settled.Paid);
+        Assert.Equal([third, first], settled.Paid.Select(p => p.Node));
         Assert.Equal([owner], settled.Convicts);
         Assert.True(settled.Replace);
         Assert.False(tile.Disputed);
@@ -56,7 +56,7 @@ public class SpotCheckJudgeTests
         checks.Judge(tile, first, "other");
 
         var settled = checks.Judge(tile, third, "tile");
-        Assert.Equal([third], settled.Paid);
+        Assert.Equal([third], settled.Paid.Select(p => p.Node));
         Assert.Equal([first], settled.Convicts);
         Assert.False(settled.Replace);
     }
@@ -167,5 +167,97 @@ public class SpotCheckJudgeTests
         Assert.Equal([other], settled.Convicts);
         Assert.False(SpotChecks.AwaitsVerdict(other));
         Assert.Equal(0, checks.Queued);
+    }
+
+    static readonly RenderNet.Core.Tiles.TileRect Tile = new(0, 0, 64, 32), Part = new(16, 8, 32, 16);
+
+    static RenderNet.Payments.SignedWorkResult Claim(string unit, string result) =>
+        new(new RenderNet.Payments.WorkResult([1], [2], System.Text.Encoding.UTF8.GetBytes(unit), System.Text.Encoding.UTF8.GetBytes(result), [3]), "signer", "0x");
+
+    [Fact]
+    public void A_check_renders_a_quarter_of_the_tile_at_a_drawn_place_and_whole_tiles_when_set_to()
+    {
+        var draws = new Queue<int>([5, 3]);
+        var part = Checks(_ => draws.Dequeue()).PartOf(Tile);
+        Assert.Equal(new RenderNet.Core.Tiles.TileRect(5, 3, 32, 16), part); // half the width and height, placed by the draw
+        // sqrt(0.5) of each side: 45x23, here at the far corner.
+        Assert.Equal(new RenderNet.Core.Tiles.TileRect(19, 9, 45, 23), new SpotChecks(new FarmOptions { CheckShare = 0.5 }, (_, _) => true, n => n - 1).PartOf(Tile));
+        Assert.Null(new SpotChecks(new FarmOptions { CheckShare = 1 }, (_, _) => true).PartOf(Tile));
+        Assert.Null(Checks().PartOf(new(0, 0, 1, 1))); // nothing smaller to render
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new FarmOptions { CheckShare = 0 });
+        Assert.Contains("the share of a tile a spot check renders must be above 0 and at most 1", ex.Message);
+    }
+
+    [Fact]
+    public void A_part_that_matches_the_tile_there_settles_the_check_and_is_paid_for_that_part()
+    {
+        var (owner, checker) = (Node("owner"), Node("checker"));
+        var verdict = Checks().Judge(Delivered(owner), new CheckOpinion(checker, "part", Part), accepted: "part");
+        Assert.Equal(AttemptOutcome.CheckIdentical, verdict.Kind);
+        Assert.Equal("spot check: identical (32x16@16,8 of the tile)", verdict.Outcome);
+        Assert.Equal([new CheckOpinion(checker, "part", Part)], verdict.Paid);
+    }
+
+    [Fact]
+    public void A_part_that_differs_puts_the_whole_tile_to_other_nodes_and_a_whole_answer_agreeing_with_the_tile_convicts_the_part_liar_without_chain_evidence()
+    {
+        var (owner, liar, third) = (Node("owner"), Node("liar"), Node("third"));
+        var checks = Checks();
+        var tile = Delivered(owner);
+        tile.Claims[owner] = Claim("whole", "tile");
+        var differs = checks.Judge(tile, new CheckOpinion(liar, "wrong part", Part), Claim("part", "wrong part"), accepted: "part");
+        Assert.Equal(AttemptOutcome.CheckDiffers, differs.Kind);
+        Assert.Equal("spot check: 32x16@16,8 of the tile differs from owner; the whole tile goes to other nodes", differs.Outcome);
+        Assert.Empty(differs.Paid);
+        Assert.True(tile.Disputed);
+        Assert.True(checks.Contains(0));
+        Assert.True(SpotChecks.AwaitsVerdict(liar));
+
+        // The whole answer agrees with the tile; within the part it says "part", not what the liar said.
+        var settled = checks.Judge(tile, new CheckOpinion(third, "tile"), Claim("whole", "tile"), project: p => p == Part ? "part" : null);
+        Assert.Equal(AttemptOutcome.CheckSettled, settled.Kind);
+        Assert.Equal([third], settled.Paid.Select(p => p.Node));
+        Assert.Equal([liar], settled.Convicts);
+        Assert.False(settled.Replace);
+        Assert.Empty(settled.Evidence!); // a claim about a part is another piece of work on chain: no slashing on it
+        Assert.False(SpotChecks.AwaitsVerdict(liar));
+    }
+
+    [Fact]
+    public void A_lying_tile_is_settled_by_two_whole_answers_the_part_checker_may_give_one_and_is_paid_for_its_part()
+    {
+        var (owner, partChecker, second) = (Node("owner"), Node("part checker"), Node("second"));
+        var checks = Checks();
+        var tile = Delivered(owner);
+        tile.Claims[owner] = Claim("whole", "tile");
+        checks.Judge(tile, new CheckOpinion(partChecker, "honest part", Part), Claim("part", "honest part"), accepted: "lying part");
+
+        // An answer about a part is no vote: its node may still answer for the whole tile, the deliverer may not.
+        Assert.True(checks.CanCheck(tile, partChecker));
+        Assert.False(checks.CanCheck(tile, owner));
+        Assert.Equal(AttemptOutcome.CheckUndecided, checks.Judge(tile, new CheckOpinion(second, "honest"), Claim("whole", "honest"), project: _ => "honest part").Kind);
+        Assert.False(checks.CanCheck(tile, second)); // it answered for the whole tile
+
+        var settled = checks.Judge(tile, new CheckOpinion(partChecker, "honest"), Claim("whole", "honest"), project: _ => "honest part");
+        Assert.Equal(AttemptOutcome.CheckSettled, settled.Kind);
+        Assert.True(settled.Replace);
+        Assert.Equal([owner], settled.Convicts);
+        // Paid: its whole answer, the second node's, and its answer about the part (the winner's pixels there).
+        Assert.Equal([new CheckOpinion(partChecker, "honest"), new CheckOpinion(partChecker, "honest part", Part), new CheckOpinion(second, "honest")],
+            settled.Paid.OrderBy(p => p.Node.Name).ThenBy(p => p.Part is null ? 0 : 1));
+        var evidence = Assert.Single(settled.Evidence!);
+        Assert.Equal(owner.Name, evidence.Node);
+        Assert.Equal("whole", System.Text.Encoding.UTF8.GetString(evidence.WitnessA.Result.Unit)); // two whole-tile witnesses
+        Assert.Equal("whole", System.Text.Encoding.UTF8.GetString(evidence.WitnessB.Result.Unit));
+    }
+
+    [Fact]
+    public void A_part_answer_while_the_tiles_pixels_are_being_replaced_is_superseded_not_a_dispute()
+    {
+        var (owner, checker) = (Node("owner"), Node("checker"));
+        var tile = Delivered(owner);
+        var verdict = Checks().Judge(tile, new CheckOpinion(checker, "part", Part), accepted: null);
+        Assert.Equal(AttemptOutcome.Superseded, verdict.Kind);
+        Assert.False(tile.Disputed);
     }
 }
