@@ -106,15 +106,14 @@ internal sealed class TileAttempt(FarmTile tile, FarmNode node, bool speculative
     public TimeSpan Elapsed => time.GetElapsedTime(startedAt);
     public CancellationTokenSource? Cancel { get; set; }
     public bool TimedOut;
-    /// <summary>A spot check of a tile already in the frame, with the tokens reserved for paying it.</summary>
+    /// <summary>A spot check of a tile already in the frame.</summary>
     public bool Check { get; init; }
     /// <summary>The part of the tile a spot check renders (null: all of it), its work and its price units.</summary>
     public TileRect? Part { get; init; }
     public long Work { get; init; } = tile.Work;
     public int Units { get; init; }
-    public BigInteger CheckReserved;
-    /// <summary>A speculative duplicate's own reservation: if it loses the race but is valid, it is paid too.</summary>
-    public BigInteger ExtraReserved;
+    /// <summary>What this attempt holds of the budget on its own (<see cref="FarmBudget.HoldOwn"/>): a speculative copy, paid too if valid but beaten, or a spot check.</summary>
+    public BigInteger Held;
     /// <summary>Counted in its node's in-flight units (to be taken off when it ends).</summary>
     public bool Counted;
     /// <summary>A spot check cancelled because another check of the tile settled it first: not the node's failure.</summary>

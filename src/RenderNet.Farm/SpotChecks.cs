@@ -105,14 +105,15 @@ internal sealed class SpotChecks(FarmOptions options, Func<FarmTile, FarmNode, b
     /// The check drawn for <paramref name="node"/> (a dispute first), taken off the queue; null when none is. Looks at
     /// the node's own draws only: one it can no longer run waits for <see cref="DrawCheckers"/> to draw another checker.
     /// </summary>
-    public FarmTile? TakeFor(FarmNode node, IReadOnlyList<FarmTile> tiles)
+    /// <param name="disputesOnly">Only a disputed tile's check (a node whose own answer awaits a verdict: see <see cref="AwaitsVerdict"/>).</param>
+    public FarmTile? TakeFor(FarmNode node, IReadOnlyList<FarmTile> tiles, bool disputesOnly = false)
     {
         if (!drawnFor.TryGetValue(node, out var mine)) return null;
         int pick = -1;
         for (int i = 0; i < mine.Count; i++)
         {
             var tile = tiles[mine[i]];
-            if (!CanCheck(tile, node)) continue;
+            if (!CanCheck(tile, node) || disputesOnly && !tile.Disputed) continue;
             if (pick < 0 || (tile.Disputed && !tiles[mine[pick]].Disputed)) pick = i;
             if (tile.Disputed) break;
         }
@@ -166,11 +167,18 @@ internal sealed class SpotChecks(FarmOptions options, Func<FarmTile, FarmNode, b
                           "and no other node (with its own payout address) is left to settle it",
             };
         }
+        DrawFor(tile, checker, now);
+        return sofar with { Drawn = sofar.Drawn + 1 };
+    }
+
+    /// <summary>Draws a given checker for a queued check (it may be drawn again elsewhere if it does not take it within the patience).</summary>
+    void DrawFor(FarmTile tile, FarmNode checker, DateTime? now = null)
+    {
+        Undraw(tile);
         tile.Checker = checker;
-        tile.CheckerDrawn = now;
+        tile.CheckerDrawn = now ?? options.Time.GetUtcNow().UtcDateTime;
         if (!drawnFor.TryGetValue(checker, out var list)) drawnFor[checker] = list = [];
         list.Add(tile.Index);
-        return sofar with { Drawn = sofar.Drawn + 1 };
     }
 
     void Undraw(FarmTile tile)
@@ -225,10 +233,13 @@ internal sealed class SpotChecks(FarmOptions options, Func<FarmTile, FarmNode, b
         {
             if (!tile.Disputed && content == accepted)
                 return new(AttemptOutcome.CheckIdentical, $"spot check: identical ({rect} of the tile)", [answer], [], false);
-            // Not paid yet: judged, with the rest, by the whole answers that settle the dispute.
+            // Not paid yet: judged, with the rest, by the whole answers that settle the dispute. Its checker is asked for
+            // the first of them, so that its answer stands as a signed claim about the whole tile, which a chain can
+            // compare: a node lying in its checks is slashed as one lying in its tiles is.
             bool opens = !tile.Disputed;
             tile.AddDissent(checker, content, part);
             Enqueue(tile.Index, first: true);
+            if (opens) DrawFor(tile, checker);
             return opens ? new(AttemptOutcome.CheckDiffers, $"spot check: {rect} of the tile differs from {tile.DeliveredBy?.Name}; the whole tile goes to other nodes", [], [], false)
                 : new(AttemptOutcome.CheckUndecided, $"spot check: {rect} of a disputed tile, judged when whole answers settle it", [], [], false);
         }

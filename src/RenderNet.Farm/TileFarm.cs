@@ -67,23 +67,12 @@ public sealed class TileFarm
     double fleetRate, healthyFleetRate;
     /// <summary>Work per second the job's healthy nodes are expected to do, every slot busy (refreshed with the fleet figures): what a batch's share of the queue is weighed against.</summary>
     double capacity;
-    /// <summary>Tokens paid plus tokens reserved for tiles in flight: never above <see cref="FarmOptions.Budget"/>.</summary>
-    System.Numerics.BigInteger committed;
-    /// <summary>
-    /// The part of <see cref="committed"/> held for attempts in flight (tiles' reservations, speculative copies' own):
-    /// kept as a sum, since <see cref="Spent"/> is read at every tile and a sum over the tiles made that O(tiles).
-    /// </summary>
-    System.Numerics.BigInteger reserved;
+    readonly FarmBudget budget;
 
     /// <summary>Attempts of one tile that may run at once: the first and two speculative copies.</summary>
     const int MaxCopies = 3;
-    /// <summary>Tiles in flight an idle node considers duplicating (<see cref="RefreshStragglerShortlist"/>); kept by the monitor.</summary>
-    const int StragglerShortlistLength = 64;
-    readonly List<FarmTile> stragglerShortlist = [];
-    /// <summary>Spot checks in flight an idle node might copy (refreshed with <see cref="stragglerShortlist"/>): those expected to finish last.</summary>
-    readonly List<TileAttempt> checkShortlist = [];
-    readonly PriorityQueue<TileAttempt, double> checkShortlisting = new();
-    readonly PriorityQueue<FarmTile, double> shortlisting = new();
+    /// <summary>Tiles and checks in flight an idle node considers copying; kept by the monitor.</summary>
+    readonly StragglerShortlist stragglers;
     static readonly TimeSpan MinIdleWait = TimeSpan.FromMilliseconds(250), MaxIdleWait = TimeSpan.FromSeconds(2);
 
     /// <summary>The outcome text of a valid result that lost the race to another node's: discarded, but paid (the node did the work).</summary>
@@ -121,6 +110,8 @@ public sealed class TileFarm
         roster = new FarmRoster(work, this.options, Warn);
         checks = new SpotChecks(this.options, Affordable, draw);
         deadlines = new DeadlinePolicy(this.options);
+        budget = new FarmBudget(this.options.Budget);
+        stragglers = new StragglerShortlist(ExpectedRate);
     }
 
     TimeSpan JobElapsed => time.GetElapsedTime(jobStart);
@@ -169,17 +160,17 @@ public sealed class TileFarm
     /// service's node allotment counts them, or a job ends on whichever slow nodes it kept as its queue ran dry). Running
     /// ones count too: a fast node given to the job copies a check straggling on a slow one.
     /// </summary>
-    public int ChecksWaiting
+    public int ChecksOpen
     {
         get { lock (gate) return checks.Queued + checks.Running.Count; }
     }
 
-    /// <summary>Tokens spent on accepted tiles so far, in the token's smallest unit.</summary>
+    /// <summary>Tokens spent on delivered work so far (accepted tiles, answered checks, valid duplicates), in the token's smallest unit.</summary>
     public System.Numerics.BigInteger Spent
     {
         get
         {
-            lock (gate) return committed - reserved;
+            lock (gate) return budget.Spent;
         }
     }
 
@@ -552,7 +543,8 @@ public sealed class TileFarm
         // Checks before tiles: checks left until the tiles ran out were the job's tail, a queue of re-renders after its
         // last tile (bench scale --service). Not while one of the node's checks awaits a verdict: it is unpaid till
         // then, and a node owed too much stops for payment — tiles are paid at once.
-        if (!SpotChecks.AwaitsVerdict(node) && TakeCheck(node) is { } first) return first;
+        // (A disputed tile's check it takes still: that is what brings the verdict.)
+        if (TakeCheck(node, disputesOnly: SpotChecks.AwaitsVerdict(node)) is { } first) return first;
 
         // A job that prefers some nodes leaves them the queued tiles they have free slots for.
         bool yields = !node.Preferred && options.Selection?.Prefer is not null && PreferredNodesTakeAll();
@@ -589,16 +581,16 @@ public sealed class TileFarm
         // past their pace). Up to MaxCopies run at once: a first copy on a middling node must not keep a fast one from
         // rescuing the tile. Only the monitor's shortlist is looked at (the tiles expected to finish last, refreshed each
         // tick), so an idle node's visit costs the same with ten tiles in flight or ten thousand.
-        foreach (var t in stragglerShortlist)
+        foreach (var t in stragglers.Tiles)
         {
             if (Duplicable(t) && t.Active.All(a => a.Node != node) && !t.FailedOn.Contains(node)
                 && t.Active.All(a => deadlines.IsStraggler(a.Elapsed, t.Work, ExpectedRate(a.Node), rate))
-                && (options.Budget is not { } budget || committed + CostOf(t, node) <= budget))
+                && budget.Fits(CostOf(t, node)))
                 return Start(t, node, speculative: true);
         }
         // So is a straggling spot check: checks drawn among the slow nodes a job kept ran for minutes after its last
         // tile (bench scale --service). One copy at most; whichever settles the tile first cancels the other.
-        foreach (var c in checkShortlist)
+        foreach (var c in stragglers.Checks)
         {
             if (!c.Answered && c.Tile.ActiveChecks.Count == 1 && c.Node != node && c.Tile.Done && !c.Tile.Disputed && checks.CanCheck(c.Tile, node)
                 && deadlines.IsStraggler(c.Elapsed, c.Work, ExpectedRate(c.Node), rate))
@@ -623,10 +615,8 @@ public sealed class TileFarm
     double CheckerWeight(FarmNode node) => node.Rate > 0 ? node.Rate : fleetRate > 0 ? Math.Min(ExpectedRate(node), fleetRate) : ExpectedRate(node);
 
     /// <summary>A spot check drawn for the node, started (under the lock).</summary>
-    TileAttempt? TakeCheck(FarmNode node)
-    {
-        return checks.TakeFor(node, tiles) is { } checkedTile ? StartCheck(checkedTile, node, copyOf: null) : null;
-    }
+    TileAttempt? TakeCheck(FarmNode node, bool disputesOnly = false) =>
+        checks.TakeFor(node, tiles, disputesOnly) is { } checkedTile ? StartCheck(checkedTile, node, copyOf: null) : null;
 
     /// <summary>
     /// Starts a spot check of a tile on a node (under the lock), its cost reserved: one drawn for it, or a copy of a
@@ -643,8 +633,7 @@ public sealed class TileFarm
             Work = part is { } p ? work.WorkOf(tile.Index, p) : tile.Work,
             Units = UnitsOf(tile, part),
         };
-        check.CheckReserved = payments.CostOfUnits(node, check.Units);
-        committed += check.CheckReserved;
+        budget.HoldOwn(check, payments.CostOfUnits(node, check.Units));
         checks.Running.Add(check);
         tile.ActiveChecks.Add(check);
         return check;
@@ -682,7 +671,7 @@ public sealed class TileFarm
     /// </summary>
     bool HasWorkFor(FarmNode node) =>
         pending.Count > 0 || checks.HasFor(node)
-        || (options.SpeculativeStragglers && (stragglerShortlist.Any(t => Duplicable(t) && t.Active.All(a => a.Node != node)) || checkShortlist.Count > 0));
+        || (options.SpeculativeStragglers && (stragglers.Tiles.Any(t => Duplicable(t) && t.Active.All(a => a.Node != node)) || stragglers.Checks.Count > 0));
 
     /// <summary>A tile in flight that may take another copy (under the lock): not placed yet, and fewer than <see cref="MaxCopies"/> running.</summary>
     static bool Duplicable(FarmTile tile) => !tile.Done && tile.Active.Count is > 0 and < MaxCopies;
@@ -693,18 +682,8 @@ public sealed class TileFarm
         tile.Active.Add(attempt);
         inFlight.Add(tile);
         var cost = CostOf(tile, node);
-        if (speculative)
-        {
-            attempt.ExtraReserved = cost;
-            committed += cost;
-            reserved += cost;
-        }
-        else if (cost > tile.Reserved)
-        {
-            committed += cost - tile.Reserved;
-            reserved += cost - tile.Reserved;
-            tile.Reserved = cost;
-        }
+        if (speculative) budget.HoldOwn(attempt, cost);
+        else budget.HoldTile(tile, cost);
         return attempt;
     }
 
@@ -715,16 +694,11 @@ public sealed class TileFarm
     System.Numerics.BigInteger CostOf(FarmTile tile, FarmNode node) => payments.CostOf(node, tile.Index);
 
     /// <summary>Whether the budget leaves room for this node to take this tile (under the lock).</summary>
-    bool Affordable(FarmTile tile, FarmNode node)
-    {
-        if (options.Budget is not { } budget) return true;
-        var cost = CostOf(tile, node);
-        return cost <= tile.Reserved || committed + (cost - tile.Reserved) <= budget;
-    }
+    bool Affordable(FarmTile tile, FarmNode node) => !budget.Capped || budget.Affordable(tile, CostOf(tile, node));
 
     /// <summary>Nothing in flight, tiles left, and none of them affordable on any healthy node (under the lock).</summary>
     bool BudgetExhausted() =>
-        options.Budget is not null && pending.Count > 0 && inFlight.Count == 0
+        budget.Capped && pending.Count > 0 && inFlight.Count == 0
         && !pending.Any(i => roster.Healthy.Any(n => Affordable(tiles[i], n)));
 
     /// <summary>
@@ -844,7 +818,7 @@ public sealed class TileFarm
                 {
                     lock (gate)
                     {
-                        committed += CostOf(tile, node);
+                        budget.Spend(CostOf(tile, node));
                         node.PaidDuplicates++;
                     }
                     await payments.PayForAsync(node, tile.Index);
@@ -858,9 +832,7 @@ public sealed class TileFarm
                 done++;
                 acceptedWork += tile.Work;
                 FarmRoster.RecordDelivery(node, tile.Work, attempt.Elapsed, result.NodeSeconds);
-                committed += CostOf(tile, node) - tile.Reserved; // the winner's price; the rest of the reservation is freed
-                reserved -= tile.Reserved;
-                tile.Reserved = 0;
+                budget.Settle(tile, CostOf(tile, node)); // the winner's price; the rest of the reservation is freed
                 tile.Content = result.ContentHash;
                 tile.DeliveredBy = node;
                 if (signed is not null) tile.Claims[node] = signed;
@@ -892,15 +864,11 @@ public sealed class TileFarm
                 if (attempt.Counted) payments.Returned(node, tile.Index, resultLost: kind is AttemptOutcome.Superseded or AttemptOutcome.TimedOut);
                 tile.Active.Remove(attempt);
                 if (tile.Active.Count == 0) inFlight.Remove(tile);
-                committed -= attempt.ExtraReserved;
-                reserved -= attempt.ExtraReserved;
-                attempt.ExtraReserved = 0;
+                budget.ReleaseOwn(attempt);
                 bool requeued = false;
                 if (!tile.Done && tile.Active.Count == 0)
                 {
-                    committed -= tile.Reserved;
-                    reserved -= tile.Reserved;
-                    tile.Reserved = 0;
+                    budget.ReleaseTile(tile);
                     if (!pending.Contains(tile.Index))
                     {
                         pending.AddFirst(tile.Index);
@@ -1012,7 +980,7 @@ public sealed class TileFarm
                 // job's nodes — slow ones, at a job's end — however fast it is (bench scale --service: a job's checks
                 // ran for 11 minutes after its last tile on nodes a tenth of the fleet's mean speed).
                 node.Rate = DeadlinePolicy.Smooth(node.Rate, attempt.Work, attempt.Elapsed);
-                attempt.CheckReserved = 0; // spent: paid below once its answer is confirmed
+                budget.SpendOwn(attempt); // paid below once its answer is confirmed
                 verdict = attempt.Superseded ? new CheckVerdict(AttemptOutcome.PaidDuplicate, "spot check: " + PaidDuplicate, [new CheckOpinion(node, "", attempt.Part)], [], false)
                     : attempt.Part is { } part
                         ? checks.Judge(tile, new CheckOpinion(node, work.ContentOf(result, part) ?? "", part), signed,
@@ -1071,10 +1039,11 @@ public sealed class TileFarm
             lock (gate)
             {
                 tile.CheckFailedOn.Add(node);
-                // Another node checks it; an undisputed tile's check that failed on enough checkers is skipped instead.
-                if (tile.ActiveChecks.Count > 1) { } // its copy (or the original) still runs and answers for it
-                else if (tile.Done && (tile.Disputed || tile.CheckFailedOn.Count < SpotChecks.MaxCheckFailures)) checks.Enqueue(tile.Index);
-                else if (tile.Done) NoteChecksSkipped();
+                // Another node checks it — unless its copy (or the original) still runs and answers for it; an undisputed
+                // tile's check that failed on enough checkers is skipped instead.
+                bool otherRuns = tile.ActiveChecks.Count > 1;
+                if (!otherRuns && tile.Done && (tile.Disputed || tile.CheckFailedOn.Count < SpotChecks.MaxCheckFailures)) checks.Enqueue(tile.Index);
+                else if (!otherRuns && tile.Done) NoteChecksSkipped();
             }
         }
         finally
@@ -1084,7 +1053,7 @@ public sealed class TileFarm
                 if (attempt.Counted) payments.ReturnedUnits(node, attempt.Units, resultLost: attempt.TimedOut || attempt.Superseded);
                 checks.Running.Remove(attempt);
                 tile.ActiveChecks.Remove(attempt);
-                committed -= attempt.CheckReserved;
+                budget.ReleaseOwn(attempt);
                 DrawCheckers(all: false); // for a dispute's next opinion, or a check handed back
                 if (done == tiles.Length || failure is not null) Pulse();
             }
@@ -1260,41 +1229,11 @@ public sealed class TileFarm
         throughput += (instant - throughput) * Math.Min(1, tick.TotalSeconds / 30);
     }
 
-    /// <summary>
-    /// The tiles in flight worth an idle node's look for speculation (under the lock): those whose earliest copy is
-    /// expected to finish last — a copy far past its own pace counts as never finishing. Refreshed by the monitor each
-    /// tick (it looks at every attempt in flight for deadlines anyway).
-    /// </summary>
+    /// <summary>Refreshes what idle nodes consider copying (under the lock): nothing while tiles are queued, as speculation starts once the queue is empty.</summary>
     void RefreshStragglerShortlist()
     {
-        stragglerShortlist.Clear();
-        checkShortlist.Clear();
-        if (!options.SpeculativeStragglers || pending.Count > 0) return; // speculation starts once the queue is empty
-        foreach (var check in checks.Running)
-        {
-            if (check.Tile.ActiveChecks.Count != 1 || check.Tile.Disputed) continue;
-            checkShortlisting.Enqueue(check, RemainingSeconds(check));
-            if (checkShortlisting.Count > StragglerShortlistLength) checkShortlisting.Dequeue();
-        }
-        while (checkShortlisting.TryDequeue(out var check, out _)) checkShortlist.Add(check);
-        checkShortlist.Reverse();
-        foreach (var tile in inFlight)
-        {
-            if (!Duplicable(tile)) continue;
-            shortlisting.Enqueue(tile, tile.Active.Min(RemainingSeconds)); // a min-heap: the earliest finisher leaves first
-            if (shortlisting.Count > StragglerShortlistLength) shortlisting.Dequeue();
-        }
-        while (shortlisting.TryDequeue(out var tile, out _)) stragglerShortlist.Add(tile);
-        stragglerShortlist.Reverse(); // latest expected finish first: the tile a copy would rescue most
-    }
-
-    /// <summary>Seconds until an attempt is expected to end on its node's expected speed; a copy far past its pace may never end.</summary>
-    double RemainingSeconds(TileAttempt attempt)
-    {
-        double rate = ExpectedRate(attempt.Node), ran = attempt.Elapsed.TotalSeconds;
-        if (rate <= 0) return double.MaxValue;
-        double expected = attempt.Work / rate;
-        return DeadlinePolicy.FarPastPace(ran, expected) ? double.MaxValue : expected - ran;
+        if (!options.SpeculativeStragglers || pending.Count > 0) stragglers.Clear();
+        else stragglers.Refresh(inFlight, Duplicable, checks.Running);
     }
 
     /// <summary>

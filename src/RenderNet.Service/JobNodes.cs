@@ -72,8 +72,8 @@ public sealed class JobNodes(ServiceNodes nodes, int jobsPerNode)
             // Tiles of frames still to come count as queued: the job will want nodes for them.
             int left = Math.Max(0, job.Plan.UnitsTotal - job.Row.TilesDone);
             int queued = job.Farm?.Progress is { } frame ? frame.Queued + Math.Max(0, left - frame.Left) : left;
-            // Spot checks waiting are work too: a job whose tiles are all in but whose checks wait keeps wanting nodes.
-            int checks = job.Farm?.ChecksWaiting ?? 0;
+            // Spot checks open (waiting or running) are work too: a job whose tiles are all in but whose checks are not settled keeps wanting nodes.
+            int checks = job.Farm?.ChecksOpen ?? 0;
             (left, queued) = (left + checks, queued + checks);
             return new NodeAllotment.JobDemand(job.Id, job.Share?.Priority ?? job.Row.Priority, left, queued) { Lost = job.Farm?.LostNodes() ?? [] };
         }).ToList();

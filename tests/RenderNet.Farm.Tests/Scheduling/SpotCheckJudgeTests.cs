@@ -212,8 +212,11 @@ public class SpotCheckJudgeTests
         Assert.True(tile.Disputed);
         Assert.True(checks.Contains(0));
         Assert.True(SpotChecks.AwaitsVerdict(liar));
+        // Its checker is asked for the whole tile first, so its answer becomes a claim a chain can compare.
+        Assert.Same(tile, checks.TakeFor(liar, [tile], disputesOnly: true));
+        Assert.Equal(0, checks.Queued);
 
-        // The whole answer agrees with the tile; within the part it says "part", not what the liar said.
+        // Had it not answered, the whole answer agrees with the tile; within the part it says "part", not what the liar said.
         var settled = checks.Judge(tile, new CheckOpinion(third, "tile"), Claim("whole", "tile"), project: p => p == Part ? "part" : null);
         Assert.Equal(AttemptOutcome.CheckSettled, settled.Kind);
         Assert.Equal([third], settled.Paid.Select(p => p.Node));
@@ -221,6 +224,27 @@ public class SpotCheckJudgeTests
         Assert.False(settled.Replace);
         Assert.Empty(settled.Evidence!); // a claim about a part is another piece of work on chain: no slashing on it
         Assert.False(SpotChecks.AwaitsVerdict(liar));
+    }
+
+    [Fact]
+    public void A_part_liar_that_gives_the_whole_answer_it_is_asked_for_is_convicted_with_evidence_a_chain_can_compare()
+    {
+        var (owner, liar, third) = (Node("owner"), Node("liar"), Node("third"));
+        var checks = Checks();
+        var tile = Delivered(owner);
+        tile.Claims[owner] = Claim("whole", "tile");
+        checks.Judge(tile, new CheckOpinion(liar, "wrong part", Part), Claim("part", "wrong part"), accepted: "part");
+        Assert.Same(tile, checks.TakeFor(liar, [tile], disputesOnly: true));
+        Assert.Equal(AttemptOutcome.CheckUndecided, checks.Judge(tile, new CheckOpinion(liar, "wrong"), Claim("whole", "wrong"), project: _ => "wrong part").Kind);
+        Assert.False(checks.CanCheck(tile, liar)); // it has answered for the whole tile now
+
+        var settled = checks.Judge(tile, new CheckOpinion(third, "tile"), Claim("whole", "tile"), project: _ => "part");
+        Assert.Equal(AttemptOutcome.CheckSettled, settled.Kind);
+        Assert.Equal([liar], settled.Convicts.Distinct());
+        Assert.Equal([third], settled.Paid.Select(p => p.Node));
+        var evidence = Assert.Single(settled.Evidence!);
+        Assert.Equal("liar", evidence.Node);
+        Assert.Equal(["whole", "whole", "whole"], new[] { evidence.Accused, evidence.WitnessA, evidence.WitnessB }.Select(c => System.Text.Encoding.UTF8.GetString(c.Result.Unit)));
     }
 
     [Fact]

@@ -1,0 +1,59 @@
+namespace RenderNet.Farm;
+
+/// <summary>
+/// What an idle node considers copying (under the farm's lock): the tiles in flight, and the spot checks, expected to
+/// finish last — an attempt far past its own pace counts as never finishing. Refreshed by the deadline monitor each
+/// tick (it looks at every attempt in flight for deadlines anyway), so an idle node's visit costs the same with ten
+/// tiles in flight or ten thousand.
+/// </summary>
+/// <param name="expectedRate">A node's expected speed in the job (measured, else declared within reason, else the fleet's).</param>
+internal sealed class StragglerShortlist(Func<FarmNode, double> expectedRate)
+{
+    /// <summary>Entries of each list: enough for every idle node's look within a tick, few enough to keep a look cheap.</summary>
+    public const int Length = 64;
+    readonly List<FarmTile> tiles = [];
+    readonly List<TileAttempt> checks = [];
+    readonly PriorityQueue<FarmTile, double> tileHeap = new();
+    readonly PriorityQueue<TileAttempt, double> checkHeap = new();
+
+    /// <summary>Tiles in flight that may take another copy, latest expected finish first.</summary>
+    public IReadOnlyList<FarmTile> Tiles => tiles;
+    /// <summary>Spot checks running alone on an undisputed tile, latest expected finish first.</summary>
+    public IReadOnlyList<TileAttempt> Checks => checks;
+
+    public void Clear()
+    {
+        tiles.Clear();
+        checks.Clear();
+    }
+
+    /// <param name="duplicable">Whether a tile in flight may take another copy.</param>
+    public void Refresh(IEnumerable<FarmTile> inFlight, Func<FarmTile, bool> duplicable, IEnumerable<TileAttempt> runningChecks)
+    {
+        Clear();
+        // A tile's earliest copy decides when it finishes; a check has one attempt.
+        Latest(inFlight.Where(duplicable), t => t.Active.Min(RemainingSeconds), tileHeap, tiles);
+        Latest(runningChecks.Where(c => c.Tile.ActiveChecks.Count == 1 && !c.Tile.Disputed), RemainingSeconds, checkHeap, checks);
+    }
+
+    /// <summary>The <see cref="Length"/> items expected to finish last, latest first: the ones a copy would rescue most.</summary>
+    static void Latest<T>(IEnumerable<T> items, Func<T, double> finish, PriorityQueue<T, double> heap, List<T> into)
+    {
+        foreach (var item in items)
+        {
+            heap.Enqueue(item, finish(item)); // a min-heap: the earliest finisher leaves first
+            if (heap.Count > Length) heap.Dequeue();
+        }
+        while (heap.TryDequeue(out var item, out _)) into.Add(item);
+        into.Reverse();
+    }
+
+    /// <summary>Seconds until an attempt is expected to end at its node's expected speed; one far past its pace may never end.</summary>
+    double RemainingSeconds(TileAttempt attempt)
+    {
+        double rate = expectedRate(attempt.Node), ran = attempt.Elapsed.TotalSeconds;
+        if (rate <= 0) return double.MaxValue;
+        double expected = attempt.Work / rate;
+        return DeadlinePolicy.FarPastPace(ran, expected) ? double.MaxValue : expected - ran;
+    }
+}
