@@ -17,7 +17,7 @@ internal sealed class FarmBudget(BigInteger? cap)
 
     public bool Capped => cap is not null;
 
-    /// <summary>Tokens spent on work delivered (accepted tiles, checks answered, paid duplicates).</summary>
+    /// <summary>Tokens spent on work delivered (accepted tiles, paid duplicates) and on spot checks started.</summary>
     public BigInteger Spent => committed - held;
 
     /// <summary>Whether <paramref name="cost"/> more may be held or spent.</summary>
@@ -34,10 +34,15 @@ internal sealed class FarmBudget(BigInteger? cap)
         tile.Reserved = cost;
     }
 
-    /// <summary>Holds an attempt's own price: a speculative copy's (paid too if valid) or a spot check's.</summary>
+    /// <summary>
+    /// Holds an attempt's own price: a speculative copy's (paid too if valid) or a spot check's — which counts as spent from
+    /// its start (the cost a client sees at the job's last tile covers the checks still running) and is given back if
+    /// the check ends without an answer.
+    /// </summary>
     public void HoldOwn(TileAttempt attempt, BigInteger cost)
     {
-        Hold(cost);
+        if (attempt.Check) committed += cost;
+        else Hold(cost);
         attempt.Held += cost;
     }
 
@@ -58,14 +63,15 @@ internal sealed class FarmBudget(BigInteger? cap)
     /// <summary>Frees an attempt's own hold (it ended without pay, or its pay is counted elsewhere).</summary>
     public void ReleaseOwn(TileAttempt attempt)
     {
-        Release(attempt.Held);
+        if (attempt.Check) committed -= attempt.Held;
+        else Release(attempt.Held);
         attempt.Held = 0;
     }
 
     /// <summary>An attempt's own hold becomes spending (a check answered: paid once its answer is confirmed).</summary>
     public void SpendOwn(TileAttempt attempt)
     {
-        held -= attempt.Held;
+        if (!attempt.Check) held -= attempt.Held;
         attempt.Held = 0;
     }
 

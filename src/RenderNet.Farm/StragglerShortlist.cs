@@ -18,7 +18,7 @@ internal sealed class StragglerShortlist(Func<FarmNode, double> expectedRate)
 
     /// <summary>Tiles in flight that may take another copy, latest expected finish first.</summary>
     public IReadOnlyList<FarmTile> Tiles => tiles;
-    /// <summary>Spot checks running alone on an undisputed tile, latest expected finish first.</summary>
+    /// <summary>Spot checks running alone on an undisputed tile, not answered or superseded, latest expected finish first.</summary>
     public IReadOnlyList<TileAttempt> Checks => checks;
 
     public void Clear()
@@ -33,7 +33,9 @@ internal sealed class StragglerShortlist(Func<FarmNode, double> expectedRate)
         Clear();
         // A tile's earliest copy decides when it finishes; a check has one attempt.
         Latest(inFlight.Where(duplicable), t => t.Active.Min(RemainingSeconds), tileHeap, tiles);
-        Latest(runningChecks.Where(c => c.Tile.ActiveChecks.Count == 1 && !c.Tile.Disputed), RemainingSeconds, checkHeap, checks);
+        // Not one answered, or superseded (its tile settled by a copy; the cancelled attempt is still unwinding): copying
+        // those checked a tile twice (bench scale --service: the copy's node checked the tile again).
+        Latest(runningChecks.Where(c => !c.Answered && !c.Superseded && c.Tile.ActiveChecks.Count == 1 && !c.Tile.Disputed), RemainingSeconds, checkHeap, checks);
     }
 
     /// <summary>The <see cref="Length"/> items expected to finish last, latest first: the ones a copy would rescue most.</summary>

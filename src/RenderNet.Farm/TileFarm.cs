@@ -165,7 +165,7 @@ public sealed class TileFarm
         get { lock (gate) return checks.Queued + checks.Running.Count; }
     }
 
-    /// <summary>Tokens spent on delivered work so far (accepted tiles, answered checks, valid duplicates), in the token's smallest unit.</summary>
+    /// <summary>Tokens spent on delivered work so far (accepted tiles, valid duplicates, spot checks started), in the token's smallest unit.</summary>
     public System.Numerics.BigInteger Spent
     {
         get
@@ -592,7 +592,7 @@ public sealed class TileFarm
         // tile (bench scale --service). One copy at most; whichever settles the tile first cancels the other.
         foreach (var c in stragglers.Checks)
         {
-            if (!c.Answered && c.Tile.ActiveChecks.Count == 1 && c.Node != node && c.Tile.Done && !c.Tile.Disputed && checks.CanCheck(c.Tile, node)
+            if (!c.Answered && !c.Superseded && c.Tile.ActiveChecks.Count == 1 && c.Node != node && c.Tile.Done && !c.Tile.Disputed && checks.CanCheck(c.Tile, node)
                 && deadlines.IsStraggler(c.Elapsed, c.Work, ExpectedRate(c.Node), rate))
                 return StartCheck(c.Tile, node, copyOf: c);
         }
