@@ -35,8 +35,15 @@ internal sealed class StragglerShortlist(Func<FarmNode, double> expectedRate)
         Latest(inFlight.Where(duplicable), t => t.Active.Min(RemainingSeconds), tileHeap, tiles);
         // Not one answered, or superseded (its tile settled by a copy; the cancelled attempt is still unwinding): copying
         // those checked a tile twice (bench scale --service: the copy's node checked the tile again).
-        Latest(runningChecks.Where(c => !c.Answered && !c.Superseded && c.Tile.ActiveChecks.Count == 1 && !c.Tile.Disputed), RemainingSeconds, checkHeap, checks);
+        Latest(runningChecks.Where(Copyable), RemainingSeconds, checkHeap, checks);
     }
+
+    /// <summary>
+    /// Whether a running check may take a copy: alone on an undisputed tile still in the frame, neither answered nor
+    /// superseded. Asked at the refresh and again when an idle node looks, as either may have changed in between.
+    /// </summary>
+    public static bool Copyable(TileAttempt check) =>
+        !check.Answered && !check.Superseded && check.Tile.ActiveChecks.Count == 1 && check.Tile.Done && !check.Tile.Disputed;
 
     /// <summary>The <see cref="Length"/> items expected to finish last, latest first: the ones a copy would rescue most.</summary>
     static void Latest<T>(IEnumerable<T> items, Func<T, double> finish, PriorityQueue<T, double> heap, List<T> into)

@@ -592,7 +592,7 @@ public sealed class TileFarm
         // tile (bench scale --service). One copy at most; whichever settles the tile first cancels the other.
         foreach (var c in stragglers.Checks)
         {
-            if (!c.Answered && !c.Superseded && c.Tile.ActiveChecks.Count == 1 && c.Node != node && c.Tile.Done && !c.Tile.Disputed && checks.CanCheck(c.Tile, node)
+            if (StragglerShortlist.Copyable(c) && c.Node != node && checks.CanCheck(c.Tile, node)
                 && deadlines.IsStraggler(c.Elapsed, c.Work, ExpectedRate(c.Node), rate))
                 return StartCheck(c.Tile, node, copyOf: c);
         }
