@@ -26,6 +26,8 @@ internal sealed class FarmNode(INodeConnection client)
     public bool Convicted;
     /// <summary>This node's checks that disagreed with a tile and wait for a verdict (<see cref="FarmTile.AddDissent"/>): unpaid until then.</summary>
     public int Dissents;
+    /// <summary>Price units of those answers whose pay is held until the verdict (the node counts them as owed).</summary>
+    public int HeldDissentUnits;
     /// <summary>Render time the node reported for the tiles it delivered.</summary>
     public TimeSpan RenderTime;
     /// <summary>Work per second (<see cref="FarmWorkload.WorkOf"/>), smoothed over the tiles this node delivered.</summary>

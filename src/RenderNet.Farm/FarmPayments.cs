@@ -179,6 +179,16 @@ internal sealed class FarmPayments(FarmWorkload work, FarmOptions options, FarmJ
         }
     }
 
+    /// <summary>
+    /// Whether the node's disagreeing checks may stay unpaid until their verdict (under the farm's lock, the latest
+    /// counted in <see cref="FarmNode.HeldDissentUnits"/>): only while what this payer holds back from it leaves room for
+    /// a piece of work under the bound it declared (<see cref="RenderNet.Protocol.Capabilities.ExposureBoundUnits"/>).
+    /// Beyond that the node would refuse every piece, the checks that bring the verdict among them, and the job would
+    /// wait for ever; a node that declares no bound is held nothing.
+    /// </summary>
+    public bool CanHold(FarmNode node) =>
+        node.Channel.Length == 0 || options.HoldBackUnits + node.HeldDissentUnits < (long)(node.Caps?.ExposureBoundUnits ?? 0);
+
     /// <summary>Pays what was held back, to every node not convicted (at the end of the job, checks settled).</summary>
     public async Task SettleHeldAsync(IEnumerable<FarmNode> nodes)
     {

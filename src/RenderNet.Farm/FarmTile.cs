@@ -48,11 +48,28 @@ internal sealed class FarmTile(int index, long work)
         return false;
     }
 
-    /// <summary>A check by <paramref name="node"/> disagreed: its answer waits for a verdict (counted on the node).</summary>
-    public void AddDissent(FarmNode node, string content, TileRect? part = null)
+    /// <summary>A check disagreed: its answer waits for a verdict (counted on its node, its pay held there unless <see cref="CheckOpinion.PaidAhead"/>).</summary>
+    public void AddDissent(CheckOpinion opinion)
     {
-        dissent.Add(new CheckOpinion(node, content, part));
-        node.Dissents++;
+        dissent.Add(opinion);
+        opinion.Node.Dissents++;
+        if (!opinion.PaidAhead) opinion.Node.HeldDissentUnits += opinion.Units;
+    }
+
+    /// <summary>
+    /// Marks the node's latest held answer as paid now rather than at the verdict (see <see cref="FarmPayments.CanHold"/>);
+    /// returns the price units to pay, 0 when none was held.
+    /// </summary>
+    public int PayAhead(FarmNode node)
+    {
+        for (int i = dissent.Count - 1; i >= 0; i--)
+            if (dissent[i].Node == node && !dissent[i].PaidAhead)
+            {
+                dissent[i] = dissent[i] with { PaidAhead = true };
+                node.HeldDissentUnits -= dissent[i].Units;
+                return dissent[i].Units;
+            }
+        return 0;
     }
 
     /// <summary>Takes a (convicted) node's objection back.</summary>
@@ -61,35 +78,59 @@ internal sealed class FarmTile(int index, long work)
         for (int i = dissent.Count - 1; i >= 0; i--)
             if (dissent[i].Node == node)
             {
+                Forget(dissent[i]);
                 dissent.RemoveAt(i);
-                node.Dissents--;
             }
     }
 
-    public void EndDispute()
+    /// <summary>Ends the dispute; returns the answers whose pay was still held (the caller pays those it judged right).</summary>
+    public List<CheckOpinion> EndDispute()
     {
-        foreach (var opinion in dissent) opinion.Node.Dissents--;
+        var held = new List<CheckOpinion>();
+        foreach (var opinion in dissent)
+        {
+            Forget(opinion);
+            if (!opinion.PaidAhead) held.Add(opinion);
+        }
         dissent.Clear();
         Checker = null;
+        return held;
     }
 
-    /// <summary>Takes the accepted result back out (its node was outvoted): the tile is to be done again.</summary>
-    public void Reopen()
+    static void Forget(CheckOpinion opinion)
+    {
+        opinion.Node.Dissents--;
+        if (!opinion.PaidAhead) opinion.Node.HeldDissentUnits -= opinion.Units;
+    }
+
+    /// <summary>
+    /// A convicted node's claim about this tile, kept when its result was taken out without evidence against it (it was
+    /// convicted by its answer about a part of another tile): once the tile is redone and a whole-tile check agrees
+    /// with the redo, the two claims are the witnesses against it (<see cref="SpotChecks.Judge(FarmTile, CheckOpinion, RenderNet.Payments.SignedWorkResult?, string?, Func{TileRect, string?}?)"/>).
+    /// </summary>
+    public (FarmNode Node, RenderNet.Payments.SignedWorkResult Claim)? Accused;
+
+    /// <summary>
+    /// Takes the accepted result back out (its node was outvoted): the tile is to be done again. Returns the checks that
+    /// disputed it whose pay was held: they disagreed with a node since convicted, and are paid.
+    /// </summary>
+    public List<CheckOpinion> Reopen()
     {
         Done = false;
         Content = null;
         DeliveredBy = null;
         Claims.Clear();
         CheckFailedOn.Clear();
-        EndDispute();
+        return EndDispute();
     }
 }
 
 /// <summary>
 /// A checker's answer about a tile: the content of what it rendered — the whole tile, or the <paramref name="Part"/>
-/// of it the check asked for (<see cref="FarmWorkload.ChecksByPart"/>).
+/// of it the check asked for (<see cref="FarmWorkload.ChecksByPart"/>) — and the price units it is paid.
 /// </summary>
-internal readonly record struct CheckOpinion(FarmNode Node, string Content, TileRect? Part = null);
+/// <param name="PaidAhead">Paid when it disagreed rather than at the verdict: holding it would have left its node unable to take more work (<see cref="FarmPayments.CanHold"/>).</param>
+internal readonly record struct CheckOpinion(FarmNode Node, string Content, TileRect? Part = null, int Units = 0, bool PaidAhead = false);
 
 /// <summary>One attempt at a tile (or a spot check of it) on one node, timed on the farm's clock.</summary>
 internal sealed class TileAttempt(FarmTile tile, FarmNode node, bool speculative, TimeProvider time, TimeSpan began)

@@ -222,7 +222,7 @@ internal sealed class SpotChecks(FarmOptions options, Func<FarmTile, FarmNode, b
     public CheckVerdict Judge(FarmTile tile, CheckOpinion answer, RenderNet.Payments.SignedWorkResult? claim = null, string? accepted = null,
         Func<RenderNet.Core.Tiles.TileRect, string?>? project = null)
     {
-        var (checker, content, part) = answer;
+        var (checker, content, part, _, _) = answer;
         if (claim is not null && tile.Done) tile.Claims[checker] = claim;
         // (A part's accepted content is unknown while the tile's pixels are being replaced.)
         if (!tile.Done || tile.Content is null || part is not null && accepted is null)
@@ -237,18 +237,18 @@ internal sealed class SpotChecks(FarmOptions options, Func<FarmTile, FarmNode, b
             // the first of them, so that its answer stands as a signed claim about the whole tile, which a chain can
             // compare: a node lying in its checks is slashed as one lying in its tiles is.
             bool opens = !tile.Disputed;
-            tile.AddDissent(checker, content, part);
+            tile.AddDissent(answer);
             Enqueue(tile.Index, first: true);
             if (opens) DrawFor(tile, checker);
             return opens ? new(AttemptOutcome.CheckDiffers, $"spot check: {rect} of the tile differs from {tile.DeliveredBy?.Name}; the whole tile goes to other nodes", [], [], false)
                 : new(AttemptOutcome.CheckUndecided, $"spot check: {rect} of a disputed tile, judged when whole answers settle it", [], [], false);
         }
         if (!tile.Disputed && content == tile.Content)
-            return new(AttemptOutcome.CheckIdentical, "spot check: identical", [answer], [], false);
+            return new(AttemptOutcome.CheckIdentical, "spot check: identical", [answer], [], false, EvidenceAgainstAccused(tile, checker));
         if (!tile.Disputed)
         {
             // Not paid yet: a checker is paid for a disagreement only if another node confirms it.
-            tile.AddDissent(checker, content);
+            tile.AddDissent(answer);
             Enqueue(tile.Index, first: true);
             return new(AttemptOutcome.CheckDiffers, $"spot check: differs from {tile.DeliveredBy?.Name}", [], [], false);
         }
@@ -275,7 +275,7 @@ internal sealed class SpotChecks(FarmOptions options, Func<FarmTile, FarmNode, b
                 convicts.Add(tile.DeliveredBy!);
                 wholeConvicts.Add(tile.DeliveredBy!);
             }
-            paid.RemoveAll(o => convicts.Contains(o.Node)); // a node that answered a part wrong and the whole right is a liar still
+            paid.RemoveAll(o => convicts.Contains(o.Node) || o.PaidAhead); // a node that answered a part wrong and the whole right is a liar still
             var witnesses = tileWins ? new[] { checker, tile.DeliveredBy! } : [checker, tile.Dissent.First(d => d.Part is null && d.Content == content).Node];
             // Evidence only against whole answers: a claim about a part is a different piece of work on chain.
             var evidence = wholeConvicts.Select(c => Evidence(tile, c, witnesses)).OfType<ConvictionEvidence>().ToList();
@@ -285,9 +285,21 @@ internal sealed class SpotChecks(FarmOptions options, Func<FarmTile, FarmNode, b
         }
         // Another distinct whole answer: no majority yet. Ask one more node rather than fail the job; only when no
         // eligible node is left does the dispute end the job (DrawCheckers).
-        tile.AddDissent(checker, content);
+        tile.AddDissent(answer);
         Enqueue(tile.Index, first: true);
         return new(AttemptOutcome.CheckUndecided, $"spot check: differs from the tile and from {tile.Dissent.Count(d => d.Part is null) - 1} other check(s); asking another node", [], [], false);
+    }
+
+    /// <summary>
+    /// Evidence against a node convicted without any (<see cref="FarmTile.Accused"/>): its claim about this tile against
+    /// the redo's and this whole-tile check's, which agree — when its claim says otherwise. Taken once.
+    /// </summary>
+    static IReadOnlyList<ConvictionEvidence>? EvidenceAgainstAccused(FarmTile tile, FarmNode checker)
+    {
+        if (tile.Accused is not { } accused || tile.DeliveredBy is not { } deliverer) return null;
+        if (tile.Claims.GetValueOrDefault(deliverer) is not { } a || tile.Claims.GetValueOrDefault(checker) is not { } b) return null;
+        tile.Accused = null;
+        return accused.Claim.Result.Result.AsSpan().SequenceEqual(a.Result.Result) ? null : [new ConvictionEvidence(accused.Node.Name, accused.Claim, a, b)];
     }
 
     /// <summary>The convict's signed claim against two agreeing witnesses', or null when any of the three did not sign.</summary>

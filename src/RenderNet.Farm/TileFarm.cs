@@ -625,7 +625,8 @@ public sealed class TileFarm
     /// </summary>
     TileAttempt StartCheck(FarmTile tile, FarmNode node, TileAttempt? copyOf)
     {
-        var part = copyOf is not null ? copyOf.Part : !tile.Disputed && work.ChecksByPart ? checks.PartOf(work.RectOf(tile.Index)) : null;
+        // (An accused tile's check is whole: its claim and the redo's are about the whole tile.)
+        var part = copyOf is not null ? copyOf.Part : !tile.Disputed && tile.Accused is null && work.ChecksByPart ? checks.PartOf(work.RectOf(tile.Index)) : null;
         var check = new TileAttempt(tile, node, speculative: copyOf is not null, time, JobElapsed)
         {
             Check = true,
@@ -837,7 +838,7 @@ public sealed class TileFarm
                 tile.DeliveredBy = node;
                 if (signed is not null) tile.Claims[node] = signed;
                 tile.EndDispute();
-                if (tile.Content is not null && checks.Draw(node)) checks.Enqueue(tile.Index);
+                if (tile.Content is not null && (tile.Accused is not null || checks.Draw(node))) checks.Enqueue(tile.Index);
                 foreach (var other in tile.Active.Where(a => a != attempt)) other.Cancel?.Cancel();
                 tileEvent = new TileEvent(tile.Index, work.RectOf(tile.Index), node.Name, attempt.Elapsed, result.Bytes, attempt.Speculative, false, done, tiles.Length);
             }
@@ -963,6 +964,7 @@ public sealed class TileFarm
             finally { attempt.Answered = true; } // from here it is judged or handed back: no idle node copies it any more
             var signed = ResultSignatures.Verify(node, result);
             CheckVerdict verdict;
+            int paidAhead = 0;
             FarmNode? verified = null;
             TileEvent? replaced = null;
             lock (gate)
@@ -983,9 +985,12 @@ public sealed class TileFarm
                 budget.SpendOwn(attempt); // paid below once its answer is confirmed
                 verdict = attempt.Superseded ? new CheckVerdict(AttemptOutcome.PaidDuplicate, "spot check: " + PaidDuplicate, [new CheckOpinion(node, "", attempt.Part)], [], false)
                     : attempt.Part is { } part
-                        ? checks.Judge(tile, new CheckOpinion(node, work.ContentOf(result, part) ?? "", part), signed,
+                        ? checks.Judge(tile, new CheckOpinion(node, work.ContentOf(result, part) ?? "", part, attempt.Units), signed,
                             accepted: tile.Done && tile.Content is not null ? work.AcceptedContentOf(tile.Index, part) : null)
-                        : checks.Judge(tile, new CheckOpinion(node, result.ContentHash ?? ""), signed, project: p => work.ContentOf(result, p));
+                        : checks.Judge(tile, new CheckOpinion(node, result.ContentHash ?? "", Units: attempt.Units), signed, project: p => work.ContentOf(result, p));
+                // An answer that disagreed is paid at the verdict — unless holding its pay would leave the node owed so
+                // much that it takes no more work from this payer, not even the checks that would bring the verdict.
+                if (verdict.Kind is AttemptOutcome.CheckDiffers or AttemptOutcome.CheckUndecided && !payments.CanHold(node)) paidAhead = tile.PayAhead(node);
                 // Settled: a copy still running (or the straggler it copied) has nothing left to answer.
                 if (verdict.Kind is AttemptOutcome.CheckIdentical or AttemptOutcome.CheckSettled)
                     foreach (var other in tile.ActiveChecks.Where(a => a != attempt))
@@ -1009,13 +1014,16 @@ public sealed class TileFarm
                 work.Accept(tile.Index, node.Name, result); // the majority's pixels replace the outvoted node's
             }
             else work.Discard(result);
-            foreach (var liar in verdict.Convicts) Convict(liar, tile.Index);
+            var owed = new List<CheckOpinion>();
+            foreach (var liar in verdict.Convicts) owed.AddRange(Convict(liar, tile.Index, evidenced: verdict.Evidence?.Any(e => e.Node == liar.Name) == true));
             foreach (var agreed in verdict.Paid.Where(p => verdict.Kind is AttemptOutcome.CheckIdentical or AttemptOutcome.CheckSettled)) Note(agreed.Node, ReputationEvent.CheckAgreed);
             if (verdict.Kind == AttemptOutcome.CheckDiffers) Note(node, ReputationEvent.CheckDisputed);
             if (verified is not null) Note(verified, ReputationEvent.Verified);
             foreach (var evidence in verdict.Evidence ?? []) Present(evidence);
             if (replaced is not null) Announce(replaced, 0);
             foreach (var paid in verdict.Paid) await payments.PayAsync(paid.Node, UnitsOf(tile, paid.Part)); // each for what it rendered
+            foreach (var disputed in owed) await payments.PayAsync(disputed.Node, disputed.Units);
+            if (paidAhead > 0) await payments.PayAsync(node, paidAhead);
         }
         catch (Exception ex) when (attempt.Superseded && !attempt.TimedOut && ex is RpcException or OperationCanceledException && !cancellation.IsCancellationRequested)
         {
@@ -1023,12 +1031,21 @@ public sealed class TileFarm
         }
         catch (RpcException ex) when (NodeRefusal.Of(ex) is { } refusal && !attempt.TimedOut && !cancellation.IsCancellationRequested)
         {
-            // Busy, awaiting payment or a lapsed session: the check goes back to the queue; not the checker's failure.
-            (kind, outcome) = (AttemptOutcome.Busy, $"spot check: deferred ({refusal})");
-            if (refusal == RefusalKind.SessionRequired) await payments.OpenSessionAsync(node, CancellationToken.None);
-            lock (gate)
-                if (tile.Done && tile.ActiveChecks.Count == 1) checks.Enqueue(tile.Index, first: true); // unless its copy (or original) still runs
-            await Task.Delay(TimeSpan.FromMilliseconds(50), time, CancellationToken.None);
+            // Busy, awaiting payment or a lapsed session: the check goes back to the queue; not the checker's failure
+            // until the node has said nothing else for MaxBusyTime (a node that only ever refused kept a job open for
+            // ever, its disputes waiting on it: SlashingFarmTests in CI).
+            (kind, outcome) = await HandleRefusalAsync(attempt, ex, refusal);
+            if (kind == AttemptOutcome.Failed)
+            {
+                outcome = "spot check: " + outcome;
+                lock (gate) CheckFailed(attempt);
+            }
+            else
+            {
+                outcome = $"spot check: deferred ({refusal})";
+                lock (gate)
+                    if (tile.Done && tile.ActiveChecks.Count == 1) checks.Enqueue(tile.Index, first: true); // unless its copy (or original) still runs
+            }
         }
         catch (Exception ex) when (ex is RpcException or InvalidDataException or OperationCanceledException && !cancellation.IsCancellationRequested)
         {
@@ -1036,15 +1053,7 @@ public sealed class TileFarm
                 : ex is RpcException rpc ? (AttemptOutcome.Failed, $"spot check: {rpc.StatusCode}: {Printable.Clean(rpc.Status.Detail)}")
                 : (AttemptOutcome.Invalid, $"spot check: invalid: {Printable.Clean(ex.Message)}");
             Failed(attempt, outcome, ex); // counted against the node as a failed tile would be
-            lock (gate)
-            {
-                tile.CheckFailedOn.Add(node);
-                // Another node checks it — unless its copy (or the original) still runs and answers for it; an undisputed
-                // tile's check that failed on enough checkers is skipped instead.
-                bool otherRuns = tile.ActiveChecks.Count > 1;
-                if (!otherRuns && tile.Done && (tile.Disputed || tile.CheckFailedOn.Count < SpotChecks.MaxCheckFailures)) checks.Enqueue(tile.Index);
-                else if (!otherRuns && tile.Done) NoteChecksSkipped();
-            }
+            lock (gate) CheckFailed(attempt);
         }
         finally
         {
@@ -1063,19 +1072,31 @@ public sealed class TileFarm
         if (!cancellation.IsCancellationRequested) NoteFailure(node, kind);
     }
 
-    /// <summary>A node outvoted in a spot check: excluded, and every other tile it delivered is redone elsewhere.</summary>
-    void Convict(FarmNode liar, int tileIndex)
+    /// <summary>
+    /// A node outvoted in a spot check: excluded, and every other tile it delivered is redone elsewhere. Returns the
+    /// checks whose pay was held for disputing those tiles: they disagreed with a node now convicted, and are paid.
+    /// </summary>
+    /// <param name="evidenced">The verdict carries evidence against it. Without (it was outvoted on its answer about a part
+    /// of a tile, a claim nothing else covers), the first of its tiles with a signed claim is accused: redone, and checked
+    /// whole, the redo and its check are the witnesses against that claim (<see cref="FarmTile.Accused"/>).</param>
+    List<CheckOpinion> Convict(FarmNode liar, int tileIndex, bool evidenced)
     {
         int redo;
+        var owed = new List<CheckOpinion>();
         lock (gate)
         {
-            if (liar.Convicted) return;
+            if (liar.Convicted) return owed;
             liar.Convicted = true;
             liar.Excluded = $"failed a spot check: its tile {tileIndex} differs from what two other nodes rendered";
             var suspect = tiles.Where(t => t.DeliveredBy == liar && t.Index != tileIndex).ToList();
             foreach (var t in suspect)
             {
-                t.Reopen();
+                if (!evidenced && options.Evidence is not null && t.Claims.GetValueOrDefault(liar) is { } claim)
+                {
+                    t.Accused = (liar, claim);
+                    evidenced = true;
+                }
+                owed.AddRange(t.Reopen());
                 done--;
                 checks.Remove(t);
                 work.Retract(t.Index);
@@ -1092,6 +1113,7 @@ public sealed class TileFarm
         }
         Warn($"node {liar.Name} is out of this job: {liar.Excluded}; its {redo} other tile(s) are redone elsewhere");
         Note(liar, ReputationEvent.Convicted, reason: $"outvoted in a spot check of job {work.JobId}");
+        return owed;
     }
 
     /// <summary>
@@ -1156,6 +1178,19 @@ public sealed class TileFarm
     public IReadOnlyList<string> LostNodes()
     {
         lock (gate) return roster.All.Where(n => !n.Healthy).Select(n => n.Client.Address).ToList();
+    }
+
+    /// <summary>
+    /// A check failed on its node (under the lock): another node checks the tile — unless the check's copy (or the
+    /// original) still runs and answers for it; an undisputed tile's check that failed on enough checkers is skipped.
+    /// </summary>
+    void CheckFailed(TileAttempt attempt)
+    {
+        var tile = attempt.Tile;
+        tile.CheckFailedOn.Add(attempt.Node);
+        bool otherRuns = tile.ActiveChecks.Count > 1;
+        if (!otherRuns && tile.Done && (tile.Disputed || tile.CheckFailedOn.Count < SpotChecks.MaxCheckFailures)) checks.Enqueue(tile.Index);
+        else if (!otherRuns && tile.Done) NoteChecksSkipped();
     }
 
     readonly List<Task> presentations = [];

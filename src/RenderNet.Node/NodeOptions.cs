@@ -97,8 +97,12 @@ public sealed record NodeOptions
 /// </summary>
 public sealed record NodePayment(string RpcUrl, long ChainId, string EscrowAddress, string TokenAddress, string NodeKey, int ExposureBound = NodePayment.DefaultExposureBound)
 {
-    /// <summary>Price units' worth a payer may owe, work in flight included (two slots plus two delivered pieces).</summary>
-    public const int DefaultExposureBound = 4;
+    /// <summary>
+    /// Price units' worth a payer may owe, work in flight included: two slots, two delivered pieces whose voucher is on
+    /// its way, the unit a payer holds back until its checks are settled, and a few checks of this node's that
+    /// disagreed and await a verdict (a payer holds those only while this bound leaves room: FarmPayments.CanHold).
+    /// </summary>
+    public const int DefaultExposureBound = 8;
 
     /// <summary>Where accepted vouchers and the ledger are kept (redeemed at the next start after a crash); null: <see cref="Node.StateDirectory.DefaultFor"/>.</summary>
     public string? StateDirectory { get; init; }

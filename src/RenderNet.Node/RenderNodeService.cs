@@ -63,6 +63,7 @@ public sealed class RenderNodeService(NodeOptions options, SceneCache cache, Til
             caps.EscrowAddress = pay.EscrowAddress;
             caps.ChainId = (ulong)pay.ChainId;
             caps.RegistryAddress = pay.RegistryAddress ?? "";
+            caps.ExposureBoundUnits = (uint)Math.Max(0, pay.ExposureBound);
         }
         return caps;
     }

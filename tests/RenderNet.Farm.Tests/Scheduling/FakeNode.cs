@@ -19,6 +19,8 @@ sealed class FakeNode(string name, FakeTimeProvider clock) : INodeConnection
     public Func<int, string> Answer { get; init; } = Honest;
     /// <summary>Thrown instead of answering (after the wait), or null.</summary>
     public Func<int, RpcException?> Failure { get; init; } = _ => null;
+    /// <summary>Thrown at once instead of checking a unit another node delivered (a spot check), or null.</summary>
+    public Func<int, RpcException?> CheckRefusal { get; init; } = _ => null;
     /// <summary>Never answers: waits until cancelled.</summary>
     public bool Hangs { get; init; }
     /// <summary>What it declares of itself (key=value).</summary>
@@ -27,8 +29,9 @@ sealed class FakeNode(string name, FakeTimeProvider clock) : INodeConnection
 
     public static string Honest(int unit) => $"content-{unit}";
 
-    public async Task<FakeDelivery> WorkAsync(int unit, CancellationToken cancellation)
+    public async Task<FakeDelivery> WorkAsync(int unit, CancellationToken cancellation, bool check = false)
     {
+        if (check && CheckRefusal(unit) is { } refusal) throw refusal;
         Interlocked.Increment(ref Started);
         if (Hangs) await Task.Delay(Timeout.InfiniteTimeSpan, cancellation);
         await Task.Delay(TimeSpan.FromSeconds(Seconds(unit)), clock, cancellation);
@@ -87,7 +90,12 @@ sealed class FakeWorkload(int count) : FarmWorkload
     public readonly List<(string Node, int[] Units)> Batches = [];
 
     public override async Task<FarmDelivery> RunAsync(INodeConnection node, int unit, string paymentChannel, DateTime deadline, CancellationToken cancellation) =>
-        await ((FakeNode)node).WorkAsync(unit, cancellation);
+        await ((FakeNode)node).WorkAsync(unit, cancellation, check: IsAccepted(unit));
+
+    bool IsAccepted(int unit)
+    {
+        lock (Accepted) return Accepted.ContainsKey(unit);
+    }
 
     public override int MaxBatch(Capabilities caps) => BatchLimit;
 

@@ -1,4 +1,5 @@
 using Grpc.Core;
+using RenderNet.Protocol;
 
 namespace RenderNet.Farm.Tests.Scheduling;
 
@@ -289,6 +290,27 @@ public class SchedulingTests
             Assert.InRange(g.Count(), 1, SpotChecks.MaxCheckFailures);
             Assert.Equal(g.Count(), g.Select(a => a.Node).Distinct().Count()); // never twice on one checker
         });
+        Assert.Contains(run.Warnings, w => w.Contains("spot checks were skipped"));
+    }
+
+    [Fact]
+    public async Task A_checker_that_only_ever_answers_awaiting_payment_is_given_up_after_the_busy_time_and_the_job_ends()
+    {
+        // A node owed more than its bound refuses every piece, checks included; a job whose checks it was drawn for
+        // waited on it for ever (SlashingFarmTests hung CI: the payer held its disputed checks' pay).
+        var farm = new FakeFarm();
+        var good = farm.Node("good");
+        var owed = new FakeNode("owed", farm.Clock)
+        {
+            CheckRefusal = _ => NodeRefusal.Create(Grpc.Core.StatusCode.FailedPrecondition, RefusalKind.AwaitingPayment, "the payer owes 8"),
+        };
+        var work = new FakeWorkload(4);
+
+        var run = await farm.RunAsync(work, NoSpeculation with { SpotCheckRate = 1, MaxBusyTime = TimeSpan.FromSeconds(20) }, [good, owed]);
+
+        Assert.Equal(Enumerable.Range(0, 4), work.Accepted.Keys.Order());
+        Assert.Contains(farm.Attempts, a => a.SpotCheck && a.Node == "owed" && a.Kind == AttemptOutcome.Busy && a.Outcome == "spot check: deferred (AwaitingPayment)");
+        Assert.Contains(farm.Attempts, a => a.SpotCheck && a.Node == "owed" && a.Kind == AttemptOutcome.Failed && a.Outcome.StartsWith("spot check: busy for over 20 s: the payer owes 8"));
         Assert.Contains(run.Warnings, w => w.Contains("spot checks were skipped"));
     }
 

@@ -284,4 +284,56 @@ public class SpotCheckJudgeTests
         Assert.Equal(AttemptOutcome.Superseded, verdict.Kind);
         Assert.False(tile.Disputed);
     }
+
+    [Fact]
+    public void A_node_convicted_on_its_answer_about_a_part_is_accused_on_its_own_tile_and_the_redo_and_a_whole_check_are_the_witnesses()
+    {
+        var (liar, redoer, checker) = (Node("liar"), Node("redoer"), Node("checker"));
+        var tile = new FarmTile(0, 100) { Done = true, Content = "tile", DeliveredBy = redoer, Accused = (liar, Claim("whole", "lie")) };
+        tile.Claims[redoer] = Claim("whole", "tile");
+        var verdict = Checks().Judge(tile, new CheckOpinion(checker, "tile"), Claim("whole", "tile"));
+        Assert.Equal(AttemptOutcome.CheckIdentical, verdict.Kind);
+        var evidence = Assert.Single(verdict.Evidence!);
+        Assert.Equal("liar", evidence.Node);
+        Assert.Equal(["lie", "tile", "tile"], new[] { evidence.Accused, evidence.WitnessA, evidence.WitnessB }.Select(c => System.Text.Encoding.UTF8.GetString(c.Result.Result)));
+        Assert.Null(tile.Accused); // taken once
+
+        // A claim the redo agrees with is no evidence: that tile of the node's was right.
+        var honest = new FarmTile(1, 100) { Done = true, Content = "tile", DeliveredBy = redoer, Accused = (liar, Claim("whole", "tile")) };
+        honest.Claims[redoer] = Claim("whole", "tile");
+        Assert.Null(Checks().Judge(honest, new CheckOpinion(checker, "tile"), Claim("whole", "tile")).Evidence);
+    }
+
+    [Fact]
+    public void Pay_held_for_a_dissent_is_counted_on_its_node_until_the_dispute_ends_and_one_paid_ahead_is_not_paid_again()
+    {
+        var (owner, first, second, third) = (Node("owner"), Node("first"), Node("second"), Node("third"));
+        var checks = Checks();
+        var tile = Delivered(owner);
+        checks.Judge(tile, new CheckOpinion(first, "other", Units: 2));
+        Assert.Equal(2, first.HeldDissentUnits);
+        checks.Judge(tile, new CheckOpinion(second, "third way", Units: 1));
+        Assert.Equal(1, tile.PayAhead(second)); // its payer could hold no more of it
+        Assert.Equal(0, second.HeldDissentUnits);
+        Assert.Equal(0, tile.PayAhead(second)); // nothing left held
+
+        var settled = checks.Judge(tile, new CheckOpinion(third, "third way", Units: 1));
+        Assert.Equal(AttemptOutcome.CheckSettled, settled.Kind);
+        Assert.Equal([third], settled.Paid.Select(p => p.Node)); // second was paid when it disagreed
+        Assert.Equal([first, owner], settled.Convicts.OrderBy(n => n.Name));
+        Assert.Equal((0, 0, 0), (first.HeldDissentUnits, first.Dissents, second.Dissents));
+    }
+
+    [Fact]
+    public void A_tile_taken_out_because_its_node_was_convicted_elsewhere_returns_the_held_dissents_to_be_paid()
+    {
+        var (owner, first) = (Node("owner"), Node("first"));
+        var checks = Checks();
+        var tile = Delivered(owner);
+        checks.Judge(tile, new CheckOpinion(first, "other part", Part, Units: 1), accepted: "part");
+        Assert.Equal(1, first.HeldDissentUnits);
+        var owed = tile.Reopen();
+        Assert.Equal([new CheckOpinion(first, "other part", Part, Units: 1)], owed);
+        Assert.Equal((0, false), (first.HeldDissentUnits, SpotChecks.AwaitsVerdict(first)));
+    }
 }
