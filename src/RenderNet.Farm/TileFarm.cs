@@ -1022,7 +1022,7 @@ public sealed class TileFarm
             foreach (var evidence in verdict.Evidence ?? []) Present(evidence);
             if (replaced is not null) Announce(replaced, 0);
             foreach (var paid in verdict.Paid) await payments.PayAsync(paid.Node, UnitsOf(tile, paid.Part)); // each for what it rendered
-            foreach (var disputed in owed) await payments.PayAsync(disputed.Node, disputed.Units);
+            foreach (var disputed in owed.Where(o => !o.Node.Convicted)) await payments.PayAsync(disputed.Node, disputed.Units);
             if (paidAhead > 0) await payments.PayAsync(node, paidAhead);
         }
         catch (Exception ex) when (attempt.Superseded && !attempt.TimedOut && ex is RpcException or OperationCanceledException && !cancellation.IsCancellationRequested)
