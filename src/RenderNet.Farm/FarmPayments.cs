@@ -189,6 +189,10 @@ internal sealed class FarmPayments(FarmWorkload work, FarmOptions options, FarmJ
     public bool CanHold(FarmNode node) =>
         node.Channel.Length == 0 || options.HoldBackUnits + node.HeldDissentUnits < (long)(node.Caps?.ExposureBoundUnits ?? 0);
 
+    /// <summary>Whether the node's bound leaves room to hold a disagreeing check at all (one unit beyond the held-back share).</summary>
+    public bool CanHoldACheck(FarmNode node) =>
+        node.Channel.Length == 0 || options.HoldBackUnits + 1L < (long)(node.Caps?.ExposureBoundUnits ?? 0);
+
     /// <summary>Pays what was held back, to every node not convicted (at the end of the job, checks settled).</summary>
     public async Task SettleHeldAsync(IEnumerable<FarmNode> nodes)
     {

@@ -108,7 +108,9 @@ public sealed class TileFarm
         tiles = Enumerable.Range(0, work.Count).Select(i => new FarmTile(i, work.WorkOf(i))).ToArray();
         payments = new FarmPayments(work, this.options, journal, Warn);
         roster = new FarmRoster(work, this.options, Warn);
-        checks = new SpotChecks(this.options, Affordable, draw);
+        // A node whose pay for a disagreeing check could not be held until the verdict is drawn for no check: paid for
+        // every answer at once, a liar declaring a small exposure bound would be paid for its lies.
+        checks = new SpotChecks(this.options, (tile, node) => payments.CanHoldACheck(node) && Affordable(tile, node), draw);
         deadlines = new DeadlinePolicy(this.options);
         budget = new FarmBudget(this.options.Budget);
         stragglers = new StragglerShortlist(ExpectedRate);

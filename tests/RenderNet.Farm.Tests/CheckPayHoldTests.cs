@@ -21,4 +21,15 @@ public class CheckPayHoldTests
         Assert.Equal(holds, payments.CanHold(Paid(bound, held)));
         Assert.True(payments.CanHold(new FarmNode(new Scheduling.FakeNode("free", new())) { HeldDissentUnits = 99 })); // an unpaid node is owed nothing
     }
+
+    [Theory]
+    [InlineData(8u, true)]
+    [InlineData(3u, true)]
+    [InlineData(2u, false)] // its held-back unit leaves no room: every answer would be paid at once, lies included
+    [InlineData(0u, false)]
+    public void A_paid_node_is_drawn_as_a_checker_only_if_a_disagreeing_check_of_its_could_be_held(uint bound, bool checks)
+    {
+        var payments = new FarmPayments(new Scheduling.FakeWorkload(4), new FarmOptions { HoldBackUnits = 1 }, null, _ => { });
+        Assert.Equal(checks, payments.CanHoldACheck(Paid(bound, held: 0)));
+    }
 }
