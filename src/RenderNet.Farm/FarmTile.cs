@@ -30,6 +30,11 @@ internal sealed class FarmTile(int index, long work)
     public readonly Dictionary<FarmNode, RenderNet.Payments.SignedWorkResult> Claims = [];
     /// <summary>The node drawn (at random) to run this tile's next check.</summary>
     public FarmNode? Checker;
+    /// <summary>
+    /// The node that last refused this tile's check ("busy", "awaiting payment"): the next draw passes over it while
+    /// another node can take the check — drawn again at once, a node refusing checks held them while it took tiles.
+    /// </summary>
+    public FarmNode? DeferredBy;
     /// <summary>When <see cref="Checker"/> was drawn: a checker that has not taken the check within <see cref="FarmOptions.CheckPatience"/> is replaced.</summary>
     public DateTime CheckerDrawn;
     /// <summary>Nodes on which a check of this tile failed or timed out: not drawn for it again (<see cref="SpotChecks.MaxCheckFailures"/>).</summary>

@@ -152,10 +152,11 @@ internal sealed class SpotChecks(FarmOptions options, Func<FarmTile, FarmNode, b
 
     CheckDraw Draw(FarmTile tile, IReadOnlyList<FarmNode> nodes, Func<FarmNode, double> rateOf, DateTime now, CheckDraw sofar)
     {
-        var previous = tile.Checker;
+        var previous = tile.Checker ?? tile.DeferredBy;
+        tile.DeferredBy = null;
         Undraw(tile);
         var eligible = nodes.Where(n => CanCheck(tile, n)).ToList();
-        // The one that kept it waiting is passed over while another can take it.
+        // The one that kept it waiting (or just refused it) is passed over while another can take it.
         if (eligible.Count > 1 && previous is not null) eligible.Remove(previous);
         if (DrawByRate(eligible, rateOf) is not { } checker)
         {

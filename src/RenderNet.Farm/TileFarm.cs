@@ -1046,7 +1046,11 @@ public sealed class TileFarm
             {
                 outcome = $"spot check: deferred ({refusal})";
                 lock (gate)
-                    if (tile.Done && tile.ActiveChecks.Count == 1) checks.Enqueue(tile.Index, first: true); // unless its copy (or original) still runs
+                    if (tile.Done && tile.ActiveChecks.Count == 1) // unless its copy (or original) still runs
+                    {
+                        tile.DeferredBy = node;
+                        checks.Enqueue(tile.Index, first: true);
+                    }
             }
         }
         catch (Exception ex) when (ex is RpcException or InvalidDataException or OperationCanceledException && !cancellation.IsCancellationRequested)

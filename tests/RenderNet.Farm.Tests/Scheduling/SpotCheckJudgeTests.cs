@@ -100,6 +100,26 @@ public class SpotCheckJudgeTests
     }
 
     [Fact]
+    public void A_check_its_checker_refused_is_drawn_for_another_node_while_one_can_take_it()
+    {
+        var (owner, refuser, other) = (Node("owner"), Node("refuser"), Node("other"));
+        var checks = Checks(draw: _ => 0); // the first point of the draw: the first eligible node
+        var tile = Delivered(owner);
+        tile.DeferredBy = refuser;
+        checks.Enqueue(0, first: true);
+        checks.DrawCheckers([tile], [owner, refuser, other], _ => 1, clock.GetUtcNow().UtcDateTime);
+        Assert.Null(checks.TakeFor(refuser, [tile]));
+        Assert.Same(tile, checks.TakeFor(other, [tile]));
+
+        // With no other node it is drawn again: refusals alone end only after the busy time (MaxBusyTime).
+        tile.DeferredBy = refuser;
+        checks.Enqueue(0, first: true);
+        checks.DrawCheckers([tile], [owner, refuser], _ => 1, clock.GetUtcNow().UtcDateTime);
+        Assert.Same(tile, checks.TakeFor(refuser, [tile]));
+        Assert.Null(tile.DeferredBy);
+    }
+
+    [Fact]
     public void Checkers_are_drawn_by_speed_from_the_faster_half_and_one_that_keeps_a_check_waiting_past_the_patience_is_replaced()
     {
         var owner = Node("owner");
