@@ -53,6 +53,13 @@ public abstract class FarmJournal : IDisposable
         cmd.ExecuteNonQuery();
     }
 
+    protected static long Scalar(SqliteConnection db, string sql)
+    {
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = sql;
+        return Convert.ToInt64(cmd.ExecuteScalar());
+    }
+
     /// <summary>Units a node (by address, or a name ending in "(address)") delivered, by index.</summary>
     public abstract IReadOnlyList<int> DeliveredBy(string address);
 

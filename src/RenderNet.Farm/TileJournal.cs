@@ -29,12 +29,13 @@ public sealed class TileJournal : FarmJournal
         var db = CreateConnection(path);
         Execute(db, """
             CREATE TABLE job(id TEXT PRIMARY KEY, created TEXT NOT NULL, scene_sha256 TEXT NOT NULL, scene BLOB NOT NULL,
-                             frame BLOB NOT NULL, tile_width INTEGER NOT NULL, tile_height INTEGER NOT NULL, completed TEXT);
+                             frame BLOB NOT NULL, tile_width INTEGER NOT NULL, tile_height INTEGER NOT NULL, completed TEXT,
+                             scene_sources TEXT NOT NULL DEFAULT '[]');
             CREATE TABLE tile(idx INTEGER PRIMARY KEY, x INTEGER NOT NULL, y INTEGER NOT NULL, width INTEGER NOT NULL, height INTEGER NOT NULL,
                               node TEXT NOT NULL, pixels_zlib BLOB NOT NULL, pixels_sha256 TEXT NOT NULL, render_seconds REAL NOT NULL, delivered TEXT NOT NULL);
             """);
         using var insert = db.CreateCommand();
-        insert.CommandText = "INSERT INTO job(id, created, scene_sha256, scene, frame, tile_width, tile_height) VALUES ($id, $created, $sha, $scene, $frame, $tw, $th)";
+        insert.CommandText = "INSERT INTO job(id, created, scene_sha256, scene, frame, tile_width, tile_height, scene_sources) VALUES ($id, $created, $sha, $scene, $frame, $tw, $th, $sources)";
         insert.Parameters.AddWithValue("$id", spec.JobId);
         insert.Parameters.AddWithValue("$created", DateTime.UtcNow.ToString("O"));
         insert.Parameters.AddWithValue("$sha", spec.SceneSha256);
@@ -43,6 +44,7 @@ public sealed class TileJournal : FarmJournal
         insert.Parameters.AddWithValue("$frame", FrameMessages.ToRequest(spec.SceneSha256, spec.Frame, new TileRect(0, 0, 1, 1), spec.JobId, 0).ToByteArray());
         insert.Parameters.AddWithValue("$tw", spec.TileWidth);
         insert.Parameters.AddWithValue("$th", spec.TileHeight);
+        insert.Parameters.AddWithValue("$sources", System.Text.Json.JsonSerializer.Serialize(spec.SceneSources));
         insert.ExecuteNonQuery();
         return new TileJournal(db, spec, path);
     }
@@ -55,12 +57,17 @@ public sealed class TileJournal : FarmJournal
         try
         {
             using var query = db.CreateCommand();
-            query.CommandText = "SELECT scene_sha256, scene, frame, tile_width, tile_height FROM job WHERE id = $id";
+            // Journals written before scene sources were kept have no such column: their jobs had none to keep.
+            bool hasSources = Scalar(db, "SELECT COUNT(*) FROM pragma_table_info('job') WHERE name = 'scene_sources'") > 0;
+            query.CommandText = $"SELECT scene_sha256, scene, frame, tile_width, tile_height, {(hasSources ? "scene_sources" : "'[]'")} FROM job WHERE id = $id";
             query.Parameters.AddWithValue("$id", jobId);
             using var reader = query.ExecuteReader();
             if (!reader.Read()) throw new InvalidDataException($"journal '{path}' does not describe job '{jobId}'");
             var (frame, _) = FrameMessages.FromRequest(TileRequest.Parser.ParseFrom((byte[])reader["frame"]));
-            var spec = new FarmJobSpec(jobId, (byte[])reader["scene"], reader.GetString(0), frame, reader.GetInt32(3), reader.GetInt32(4));
+            var sources = System.Text.Json.JsonSerializer.Deserialize<string[]>(reader.GetString(5)) ?? [];
+            if (sources.Length > SceneSources.MaxCount) throw new InvalidDataException($"journal '{path}' names {sources.Length} scene sources, more than {SceneSources.MaxCount}");
+            foreach (var source in sources) SceneSources.CheckTemplate(source); // a journal is a file anyone could have edited
+            var spec = new FarmJobSpec(jobId, (byte[])reader["scene"], reader.GetString(0), frame, reader.GetInt32(3), reader.GetInt32(4)) { SceneSources = sources };
             return new TileJournal(db, spec, path);
         }
         catch

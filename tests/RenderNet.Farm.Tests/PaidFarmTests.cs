@@ -28,7 +28,7 @@ public class PaidFarmTests
     }
 
     [Fact]
-    public async Task A_paid_four_node_job_pays_each_node_exactly_tiles_times_price()
+    public async Task A_paid_four_node_job_pays_each_node_exactly_its_tiles_and_lost_copies_times_price()
     {
         await using var chain = new PaidChain();
         await chain.DeployAsync();
@@ -43,8 +43,11 @@ public class PaidFarmTests
         foreach (var node in new[] { a, b, c, d })
         {
             var report = result.Nodes.Single(n => n.Address == node.Address);
-            Assert.Equal(Price * report.Tiles, report.Paid);
-            Assert.Equal(Price * report.Tiles, await chain.BalanceOf(account++)); // exact to the wei
+            // A speculative copy that lost its race is paid too (the farm asked for it): a node that started late on a
+            // loaded CI machine once had no tile of its own, only such a copy.
+            var owed = Price * (report.Tiles + report.PaidDuplicates);
+            Assert.Equal(owed, report.Paid);
+            Assert.Equal(owed, await chain.BalanceOf(account++)); // exact to the wei
             if (report.Tiles > 0) Assert.NotNull(report.RedeemTransaction);
         }
         Assert.Equal(12, result.Nodes.Sum(n => n.Tiles));

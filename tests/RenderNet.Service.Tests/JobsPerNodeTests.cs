@@ -13,7 +13,8 @@ public sealed class JobsPerNodeTests
     [Fact]
     public async Task With_one_job_per_node_a_second_job_gets_its_share_from_the_first_at_once_and_all_the_nodes_when_it_ends()
     {
-        // Four nodes that take a second a tile (two at once each): the first job's 48 tiles keep them busy for ~6 s.
+        // Four nodes that take a second a tile (two at once each): the first job's 96 tiles keep them busy for ~12 s —
+        // with 48 (~6 s) a loaded CI machine took 4 s to get the second job going, and the first ended 2 s after.
         var nodes = Enumerable.Range(0, 4).Select(_ => new NodeProcess("SlowTiles")).ToList();
         string dir = Directory.CreateTempSubdirectory("rendernet-jobs-per-node").FullName;
         try
@@ -22,7 +23,7 @@ public sealed class JobsPerNodeTests
             using var service = await ServiceProcess.StartAsync(Path.Combine(dir, "state"), null, "--nodes", string.Join(",", nodes.Select(n => n.Address)),
                 "--jobs-per-node", "1", "--spot-check", "0", "--node-refresh", "3600");
             using var client = await RenderServiceClient.ConnectAsync(service.Address, service.Token);
-            var first = new RenderRequest(RenderScene.Sample()) { Width = 96, Height = 128, SamplesPerPixel = 4, MaxBounces = 2, TileSize = 16, PixelFormat = PixelFormat.Rgba32FloatLinear, Name = "first" };
+            var first = new RenderRequest(RenderScene.Sample()) { Width = 96, Height = 256, SamplesPerPixel = 4, MaxBounces = 2, TileSize = 16, PixelFormat = PixelFormat.Rgba32FloatLinear, Name = "first" };
             var second = new RenderRequest(RenderScene.Sample()) { Width = 96, Height = 64, SamplesPerPixel = 4, MaxBounces = 2, TileSize = 8, PixelFormat = PixelFormat.Rgba32FloatLinear, Name = "second" };
 
             var firstJob = client.CreateJob(first);
