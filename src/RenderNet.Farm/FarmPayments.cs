@@ -186,12 +186,14 @@ internal sealed class FarmPayments(FarmWorkload work, FarmOptions options, FarmJ
     /// Beyond that the node would refuse every piece, the checks that bring the verdict among them, and the job would
     /// wait for ever; a node that declares no bound is held nothing.
     /// </summary>
-    public bool CanHold(FarmNode node) =>
-        node.Channel.Length == 0 || options.HoldBackUnits + node.HeldDissentUnits < (long)(node.Caps?.ExposureBoundUnits ?? 0);
+    public bool CanHold(FarmNode node) => LeavesRoom(node, node.HeldDissentUnits);
 
     /// <summary>Whether the node's bound leaves room to hold a disagreeing check at all (one unit beyond the held-back share).</summary>
-    public bool CanHoldACheck(FarmNode node) =>
-        node.Channel.Length == 0 || options.HoldBackUnits + 1L < (long)(node.Caps?.ExposureBoundUnits ?? 0);
+    public bool CanHoldACheck(FarmNode node) => LeavesRoom(node, heldChecks: 1);
+
+    /// <summary>Whether, with the held-back share and <paramref name="heldChecks"/> units of checks unpaid, the node can still start a piece.</summary>
+    bool LeavesRoom(FarmNode node, long heldChecks) =>
+        node.Channel.Length == 0 || options.HoldBackUnits + heldChecks < (long)(node.Caps?.ExposureBoundUnits ?? 0);
 
     /// <summary>Pays what was held back, to every node not convicted (at the end of the job, checks settled).</summary>
     public async Task SettleHeldAsync(IEnumerable<FarmNode> nodes)

@@ -64,7 +64,9 @@ public sealed class TileJournal : FarmJournal
             using var reader = query.ExecuteReader();
             if (!reader.Read()) throw new InvalidDataException($"journal '{path}' does not describe job '{jobId}'");
             var (frame, _) = FrameMessages.FromRequest(TileRequest.Parser.ParseFrom((byte[])reader["frame"]));
-            var sources = System.Text.Json.JsonSerializer.Deserialize<string[]>(reader.GetString(5)) ?? [];
+            string[] sources;
+            try { sources = System.Text.Json.JsonSerializer.Deserialize<string[]>(reader.GetString(5)) ?? []; }
+            catch (System.Text.Json.JsonException ex) { throw new InvalidDataException($"journal '{path}' has unreadable scene sources: {ex.Message}", ex); }
             if (sources.Length > SceneSources.MaxCount) throw new InvalidDataException($"journal '{path}' names {sources.Length} scene sources, more than {SceneSources.MaxCount}");
             foreach (var source in sources) SceneSources.CheckTemplate(source); // a journal is a file anyone could have edited
             var spec = new FarmJobSpec(jobId, (byte[])reader["scene"], reader.GetString(0), frame, reader.GetInt32(3), reader.GetInt32(4)) { SceneSources = sources };

@@ -31,6 +31,7 @@ public class TileJournalTests
 
     [Theory]
     [InlineData("[\"file:///etc/{sha256}\"]", "is not an http(s) URL")]
+    [InlineData("{\"not\": \"a list\"}", "has unreadable scene sources")]
     [InlineData("[\"https://a/{sha256}\",\"https://a/{sha256}\",\"https://a/{sha256}\",\"https://a/{sha256}\",\"https://a/{sha256}\",\"https://a/{sha256}\",\"https://a/{sha256}\",\"https://a/{sha256}\",\"https://a/{sha256}\"]", "names 9 scene sources, more than 8")]
     public void An_edited_journals_scene_sources_are_checked_as_the_command_line_ones_are(string stored, string problem)
     {
