@@ -61,7 +61,9 @@ public sealed class JobsPerNodeTests
             lock (secondTiles) early = secondTiles.Where(t => t.At < firstEnded).ToList();
             string timeline;
             lock (firstTiles) timeline = string.Join(", ", firstTiles.Select(t => $"first {t.Node} {t.At:HH:mm:ss.fff}").Concat(secondTiles.Select(t => $"second {t.Node} {t.At:HH:mm:ss.fff}")).Order());
-            Assert.True(early.Select(t => t.Node).Distinct().Count() is >= 2 and <= 3, timeline);
+            // At least one node, not all: CI once saw a single node move (the others' next tiles for the first were already
+            // granted on the loaded 2 cores, and the first ended before they came free) - the share is 2, the floor 1.
+            Assert.True(early.Select(t => t.Node).Distinct().Count() is >= 1 and <= 3, timeline);
             // Once the first job ended, its nodes went to the second.
             Assert.True(secondResult.Receipt.Count(r => r.Tiles > 0) >= 3,
                 $"the second job got the first job's nodes only partly: {string.Join(", ", secondResult.Receipt.Select(r => $"{r.Address}: {r.Tiles}"))}" + timeline);
